@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/insyn/insyn/portal/cluster"
+	"github.com/insyn/insyn/portal/store"
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"
+)
+
+// openStore connects to DATABASE_URL, or starts (or reuses) the private
+// cluster under INSYN_DATA and connects to its "insyn" database. The
+// returned close function also stops a cluster this process started.
+func (a *app) openStore(ctx context.Context, migrate bool) (*store.Store, func(), error) {
+	dsn := a.getenv("DATABASE_URL")
+	var cl *cluster.Cluster
+	if dsn == "" {
+		var err error
+		dir := a.getenvDefault("INSYN_DATA", "var")
+		if cl, err = cluster.New(dir); err != nil {
+			return nil, nil, err
+		}
+		if err := cl.Start(ctx); err != nil {
+			return nil, nil, err
+		}
+		a.log.Info("private PostgreSQL running", "source", filepath.Join(cl.Dir, "pg"))
+		if err := ensureDatabase(ctx, cl.DSN("postgres"), "insyn"); err != nil {
+			cl.Stop()
+			return nil, nil, err
+		}
+		dsn = cl.DSN("insyn")
+	}
+	s, err := store.Open(ctx, dsn, a.clock, a.log)
+	if err == nil && migrate {
+		err = s.Migrate(ctx)
+	}
+	if err != nil {
+		if s != nil {
+			s.Close()
+		}
+		if cl != nil {
+			cl.Stop()
+		}
+		return nil, nil, err
+	}
+	closer := func() {
+		s.Close()
+		if cl != nil {
+			if err := cl.Stop(); err != nil {
+				a.log.Error("stop PostgreSQL", "error", err)
+			}
+		}
+	}
+	return s, closer, nil
+}
+
+func ensureDatabase(ctx context.Context, adminDSN, name string) error {
+	db, err := sqlx.Open("postgres", adminDSN)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var exists bool
+	if err := db.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name); err != nil {
+		return fmt.Errorf("store: connect: %w", err)
+	}
+	if !exists {
+		// name is a constant, never input: CREATE DATABASE takes no parameters.
+		if _, err := db.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+			return fmt.Errorf("store: create database: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+// Command insyn is Insyn's one binary: the server, the demo and the staff
+// tools (migrate, import, ingest, seed, extract, review). See DESIGN.md
+// section 7 for the command-line contract.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+
+	"github.com/insyn/insyn/i18n"
+	"github.com/insyn/insyn/portal"
+)
+
+// app is what every sub-command receives: streams, logger, clock, texts.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	log            *slog.Logger
+	clock          portal.Clock
+	texts          *i18n.Localizer
+	getenv         func(string) string
+}
+
+type command struct {
+	run   func(ctx context.Context, a *app, args []string) error
+	usage string // one line, shown by `insyn help`
+}
+
+var commands = map[string]command{}
+
+// register is called from each sub-command's file.
+func register(name, usage string, run func(ctx context.Context, a *app, args []string) error) {
+	commands[name] = command{run: run, usage: usage}
+}
+
+// usageError makes the CLI exit with status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a := &app{
+		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
+		log:    slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		clock:  portal.SystemClock{},
+		getenv: os.Getenv,
+	}
+	os.Exit(a.main(ctx, os.Args[1:]))
+}
+
+// main runs one sub-command and maps its error to an exit code.
+func (a *app) main(ctx context.Context, args []string) int {
+	if a.texts == nil {
+		a.texts = i18n.MustLoad(portal.Stockholm).For(a.getenvDefault("INSYN_LANG", "sv"))
+	}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		a.printUsage()
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintln(a.stderr, a.texts.T("cli.unknown_command", map[string]any{"Name": args[0]}))
+		return 2
+	}
+	err := cmd.run(ctx, a, args[1:])
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintln(a.stderr, ue.msg)
+		return 2
+	}
+	fmt.Fprintln(a.stderr, a.errorText(err))
+	return 1
+}
+
+// errorText is the one sentence a person reads: the localized message of an
+// application error, else the error itself (internal errors name no
+// personal data, see portal.Error).
+func (a *app) errorText(err error) string {
+	var pe *portal.Error
+	if errors.As(err, &pe) && pe.MsgID != "" && a.texts.Has(pe.MsgID) {
+		return a.texts.T(pe.MsgID, pe.Data)
+	}
+	return a.texts.T("cli.failed", map[string]any{"Error": err.Error()})
+}
+
+func (a *app) printUsage() {
+	fmt.Fprintln(a.stderr, a.texts.T("cli.usage"))
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(a.stderr, "  insyn %-8s %s\n", n, commands[n].usage)
+	}
+}
+
+func (a *app) getenvDefault(key, def string) string {
+	if v := a.getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// flags builds a FlagSet whose errors come back as usage errors.
+func (a *app) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("insyn "+name, flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	return fs
+}
+
+// parse parses flags, turning a bad flag into a usage error.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{msg: err.Error()}
+	}
+	return nil
+}

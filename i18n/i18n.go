@@ -1,0 +1,179 @@
+// Package i18n holds Insyn's message files (Swedish first, English second)
+// and formats texts, plurals, dates and times in the reader's convention.
+// Message files are named AREA.LANG.json so each area keeps its own file.
+package i18n
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"time"
+
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed *.json
+var files embed.FS
+
+// Languages Insyn speaks; the first is the default.
+var Languages = []string{"sv", "en"}
+
+// Catalog is the loaded bundle of every message file.
+type Catalog struct {
+	bundle *goi18n.Bundle
+	loc    *time.Location
+}
+
+// Load reads the embedded message files.
+func Load(loc *time.Location) (*Catalog, error) {
+	b := goi18n.NewBundle(language.Swedish)
+	b.RegisterUnmarshalFunc("json", json.Unmarshal)
+	err := fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := files.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		_, err = b.ParseMessageFileBytes(data, p)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("i18n: %w", err)
+	}
+	return &Catalog{bundle: b, loc: loc}, nil
+}
+
+// MustLoad is Load for main and tests, where a broken message file is a bug.
+func MustLoad(loc *time.Location) *Catalog {
+	c, err := Load(loc)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Lang picks a supported language from a tag or Accept-Language header,
+// defaulting to Swedish.
+func Lang(accept string) string {
+	tags, _, _ := language.ParseAcceptLanguage(accept)
+	for _, t := range tags {
+		base, _ := t.Base()
+		for _, l := range Languages {
+			if base.String() == l {
+				return l
+			}
+		}
+	}
+	return Languages[0]
+}
+
+// Localizer renders messages in one language.
+type Localizer struct {
+	Lang string
+	l    *goi18n.Localizer
+	loc  *time.Location
+}
+
+// For returns a localizer for lang ("sv" or "en").
+func (c *Catalog) For(lang string) *Localizer {
+	lang = Lang(lang)
+	return &Localizer{Lang: lang, l: goi18n.NewLocalizer(c.bundle, lang), loc: c.loc}
+}
+
+// IDs lists every message id of a language, sorted (for parity tests).
+func (c *Catalog) IDs(lang string) []string {
+	var ids []string
+	for _, t := range c.bundle.LanguageTags() {
+		if base, _ := t.Base(); base.String() != lang {
+			continue
+		}
+		ids = append(ids, messageIDs(lang)...)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func messageIDs(lang string) []string {
+	var ids []string
+	entries, _ := files.ReadDir(".")
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), "."+lang+".json") {
+			continue
+		}
+		data, _ := files.ReadFile(e.Name())
+		var m map[string]any
+		if json.Unmarshal(data, &m) == nil {
+			for id := range m {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
+}
+
+// Has reports whether id exists in this language.
+func (l *Localizer) Has(id string) bool {
+	_, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: id})
+	return err == nil
+}
+
+// T renders message id with data. A missing message is a programming error
+// (tests check every id in both languages), so T panics rather than show a
+// key or English text to a Swedish reader.
+func (l *Localizer) T(id string, data ...map[string]any) string {
+	cfg := &goi18n.LocalizeConfig{MessageID: id}
+	if len(data) > 0 {
+		cfg.TemplateData = data[0]
+	}
+	s, err := l.l.Localize(cfg)
+	if err != nil {
+		panic(fmt.Sprintf("i18n: message %q missing in %s", id, l.Lang))
+	}
+	return s
+}
+
+// N renders a plural message; {{.Count}} holds n.
+func (l *Localizer) N(id string, n int, data ...map[string]any) string {
+	td := map[string]any{"Count": n}
+	if len(data) > 0 {
+		for k, v := range data[0] {
+			td[k] = v
+		}
+	}
+	s, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: id, PluralCount: n, TemplateData: td})
+	if err != nil {
+		panic(fmt.Sprintf("i18n: message %q missing in %s", id, l.Lang))
+	}
+	return s
+}
+
+var enMonths = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+
+// Date formats a day: sv "2026-03-05", en "5 Mar 2026".
+func (l *Localizer) Date(t time.Time) string {
+	t = t.In(l.loc)
+	if l.Lang == "en" {
+		return fmt.Sprintf("%d %s %d", t.Day(), enMonths[t.Month()-1], t.Year())
+	}
+	return t.Format("2006-01-02")
+}
+
+// Time formats a clock time, 24-hour in both languages: "14:02".
+func (l *Localizer) Time(t time.Time) string { return t.In(l.loc).Format("15:04") }
+
+// DateTime formats a moment: sv "2026-03-05 14:02", en "5 Mar 2026, 14:02".
+func (l *Localizer) DateTime(t time.Time) string {
+	if l.Lang == "en" {
+		return l.Date(t) + ", " + l.Time(t)
+	}
+	return l.Date(t) + " " + l.Time(t)
+}
+
+// Location is the time zone texts are shown in.
+func (l *Localizer) Location() *time.Location { return l.loc }

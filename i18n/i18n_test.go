@@ -1,0 +1,71 @@
+package i18n
+
+import (
+	"reflect"
+	"testing"
+	"time"
+)
+
+// allowSame lists ids whose Swedish and English texts are rightly equal.
+var allowSame = map[string]bool{"app.name": true}
+
+func TestLanguagesHaveSameIDs(t *testing.T) {
+	c := MustLoad(time.UTC)
+	sv, en := c.IDs("sv"), c.IDs("en")
+	if len(sv) == 0 {
+		t.Fatal("no Swedish messages loaded")
+	}
+	if !reflect.DeepEqual(sv, en) {
+		t.Fatalf("message ids differ between sv and en:\nsv only: %v\nen only: %v", diff(sv, en), diff(en, sv))
+	}
+}
+
+func TestSwedishIsNotEnglish(t *testing.T) {
+	c := MustLoad(time.UTC)
+	sv, en := c.For("sv"), c.For("en")
+	for _, id := range c.IDs("sv") {
+		if allowSame[id] {
+			continue
+		}
+		func() {
+			defer func() { recover() }() // plural-only messages are checked elsewhere
+			if sv.T(id) == en.T(id) {
+				t.Errorf("%s: Swedish text equals English text %q", id, sv.T(id))
+			}
+		}()
+	}
+}
+
+func TestDateFormats(t *testing.T) {
+	loc, _ := time.LoadLocation("Europe/Stockholm")
+	c := MustLoad(loc)
+	at := time.Date(2026, 3, 5, 13, 2, 0, 0, time.UTC) // 14:02 in Stockholm (CET)
+	if got := c.For("sv").DateTime(at); got != "2026-03-05 14:02" {
+		t.Errorf("sv: %q", got)
+	}
+	if got := c.For("en").DateTime(at); got != "5 Mar 2026, 14:02" {
+		t.Errorf("en: %q", got)
+	}
+}
+
+func TestLang(t *testing.T) {
+	for in, want := range map[string]string{"": "sv", "en-GB,en;q=0.9": "en", "sv-SE": "sv", "de": "sv", "de,en;q=0.5": "en"} {
+		if got := Lang(in); got != want {
+			t.Errorf("Lang(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func diff(a, b []string) []string {
+	in := map[string]bool{}
+	for _, s := range b {
+		in[s] = true
+	}
+	var out []string
+	for _, s := range a {
+		if !in[s] {
+			out = append(out, s)
+		}
+	}
+	return out
+}

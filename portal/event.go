@@ -1,0 +1,164 @@
+package portal
+
+import (
+	"strings"
+	"time"
+)
+
+// Activity is what a user did, normalised from each format's codes.
+type Activity string
+
+const (
+	ActivityRead      Activity = "read"
+	ActivityWrite     Activity = "write"
+	ActivitySign      Activity = "sign"
+	ActivityPrint     Activity = "print"
+	ActivityVerify    Activity = "verify"
+	ActivityDelete    Activity = "delete"
+	ActivityEmergency Activity = "emergency"
+	ActivityOther     Activity = "other"
+)
+
+// Activities lists every activity, in the order legends show them.
+var Activities = []Activity{ActivityRead, ActivityWrite, ActivitySign, ActivityPrint,
+	ActivityVerify, ActivityDelete, ActivityEmergency, ActivityOther}
+
+// Purpose is why the user accessed the record.
+type Purpose string
+
+const (
+	PurposeCare               Purpose = "care"
+	PurposeQualityAssurance   Purpose = "quality_assurance"
+	PurposeOtherLegalDocument Purpose = "other_legal_documentation"
+	PurposeStatistics         Purpose = "statistics"
+	PurposeAdministration     Purpose = "administration"
+	PurposeQualityRegister    Purpose = "quality_register"
+	PurposeOther              Purpose = "other"
+)
+
+// Purposes lists every purpose, in the order legends show them.
+var Purposes = []Purpose{PurposeCare, PurposeQualityAssurance, PurposeOtherLegalDocument,
+	PurposeStatistics, PurposeAdministration, PurposeQualityRegister, PurposeOther}
+
+// ActivityFromSwedish maps the RIV activity texts (ehr:log:1 ActivityTypeType
+// and the same words in v2) to an Activity. ok is false for unknown text,
+// which the caller keeps as ActivityOther with the original text.
+func ActivityFromSwedish(s string) (Activity, bool) {
+	switch fold(s) {
+	case "läsa", "läst", "läsning", "las", "read":
+		return ActivityRead, true
+	case "skriva", "skrivit", "skrivning", "write", "ändra", "registrera":
+		return ActivityWrite, true
+	case "signera", "signering", "sign":
+		return ActivitySign, true
+	case "utskrift", "skriva ut", "print":
+		return ActivityPrint, true
+	case "vidimera", "vidimering", "verify":
+		return ActivityVerify, true
+	case "radera", "radering", "delete":
+		return ActivityDelete, true
+	case "nödöppning", "nodoppning", "emergency":
+		return ActivityEmergency, true
+	}
+	return ActivityOther, false
+}
+
+// PurposeFromSwedish maps the RIV purpose texts (ehr:log:1 PurposeTypeType).
+func PurposeFromSwedish(s string) (Purpose, bool) {
+	switch fold(s) {
+	case "vård och behandling", "vård", "care":
+		return PurposeCare, true
+	case "kvalitetssäkring":
+		return PurposeQualityAssurance, true
+	case "annan dokumentation enligt lag":
+		return PurposeOtherLegalDocument, true
+	case "statistik":
+		return PurposeStatistics, true
+	case "administration":
+		return PurposeAdministration, true
+	case "kvalitetsregister":
+		return PurposeQualityRegister, true
+	}
+	return PurposeOther, false
+}
+
+func fold(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+
+// Party is a care provider or care unit as a log names it.
+type Party struct {
+	HSAID HSAID
+	Name  string
+}
+
+// Event is one logged activity by one user on one patient's information
+// (DESIGN.md section 3). Codes are kept beside the normalised values for
+// provenance; the extract never shows them.
+type Event struct {
+	SourceSystem string
+	SourceLogID  string
+	OccurredAt   time.Time
+
+	ActorHSAID      HSAID
+	ActorName       string
+	ActorPersonalID PersonalID // may be zero: many logs omit it
+	ActorTitle      string
+	ActorAssignment string // medarbetaruppdrag name
+	ActorProvider   Party
+	ActorUnit       Party
+
+	Activity     Activity
+	ActivityCode string // original text, e.g. "Läsa"
+	ActivityArgs string
+	Purpose      Purpose
+	PurposeCode  string // original text, e.g. "Vård och behandling" or "TREAT"
+
+	Patient       PersonalID
+	PatientName   string
+	ResourceType  string // original information type code or text
+	Owner         Party  // owning care unit (whose records)
+	OwnerProvider Party
+
+	// EmergencyClaimed is set when the log itself says emergency access
+	// (break the glass) outside the activity, e.g. FHIR purpose ETREAT.
+	EmergencyClaimed bool
+}
+
+// Emergency reports whether the access was made through emergency access.
+func (e *Event) Emergency() bool {
+	return e.EmergencyClaimed || e.Activity == ActivityEmergency
+}
+
+// CoherentRecordKeeping reports whether the actor read another provider's
+// records (sammanhållen journalföring).
+func (e *Event) CoherentRecordKeeping() bool {
+	return e.OwnerProvider.HSAID != "" && e.ActorProvider.HSAID != "" &&
+		e.OwnerProvider.HSAID != e.ActorProvider.HSAID
+}
+
+// Validate checks that the event carries every fact HSLF-FS 2016:40 4 kap 9 §
+// requires: what, where, when, who and to whom. A format package fills in
+// what its format allows and calls Validate; an event that fails goes to
+// quarantine with the returned reason.
+func (e *Event) Validate() (Reason, string) {
+	switch {
+	case e.SourceLogID == "":
+		return ReasonMissingField, "log id"
+	case e.OccurredAt.IsZero():
+		return ReasonMissingField, "time of access"
+	case e.ActorHSAID == "" && e.ActorPersonalID.IsZero():
+		return ReasonMissingField, "user id"
+	case e.ActorUnit.HSAID == "" && e.ActorUnit.Name == "":
+		return ReasonMissingField, "acting care unit"
+	case e.Patient.IsZero():
+		return ReasonMissingField, "patient id"
+	case e.ActivityCode == "" && e.Activity == "":
+		return ReasonMissingField, "activity"
+	}
+	if e.Activity == "" {
+		e.Activity = ActivityOther
+	}
+	if e.Purpose == "" {
+		e.Purpose = PurposeOther
+	}
+	return "", ""
+}

@@ -1,0 +1,95 @@
+// Package store keeps Insyn's data in PostgreSQL: reference data, access
+// events, quarantine and the record of who read which log. Every method that
+// returns patient data takes the reading Actor and records the read.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+
+	"github.com/insyn/insyn/migrations"
+	"github.com/insyn/insyn/portal"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+)
+
+// Store wraps the database; it is safe for concurrent use.
+type Store struct {
+	db    *sqlx.DB
+	clock portal.Clock
+	log   *slog.Logger
+}
+
+// Open connects and checks the connection.
+func Open(ctx context.Context, dsn string, clock portal.Clock, log *slog.Logger) (*Store, error) {
+	db, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Store{db: db, clock: clock, log: log}, nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB exposes the pool to sibling packages' tests and benchmarks.
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// Migrate applies every embedded migration not yet applied.
+func (s *Store) Migrate(ctx context.Context) error { return Migrate(ctx, s.db) }
+
+// Migrate applies the embedded goose migrations to db.
+func Migrate(ctx context.Context, db *sqlx.DB) error {
+	p, err := newGoose(db)
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// MigrateDown rolls every migration back (used by the migration test).
+func MigrateDown(ctx context.Context, db *sqlx.DB) error {
+	p, err := newGoose(db)
+	if err != nil {
+		return err
+	}
+	if _, err := p.DownTo(ctx, 0); err != nil {
+		return fmt.Errorf("store: migrate down: %w", err)
+	}
+	return nil
+}
+
+func newGoose(db *sqlx.DB) (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations.FS, ".")
+	if err != nil {
+		return nil, err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db.DB, sub)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrations: %w", err)
+	}
+	return p, nil
+}
+
+// conflict maps a unique violation to portal.Conflict.
+func conflict(err error, msgID string) error {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+		return &portal.Error{Code: portal.Conflict, MsgID: msgID, Detail: "already exists", Err: err}
+	}
+	return err
+}
