@@ -1,0 +1,106 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/store"
+	"github.com/insyn/insyn/portal/store/storetest"
+)
+
+func testEvent(t *testing.T, logID string, at time.Time) portal.Event {
+	t.Helper()
+	pat, err := portal.ParsePersonalID("191212121212")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return portal.Event{
+		SourceSystem: "SE2321000016-SYS1", SourceLogID: logID, OccurredAt: at,
+		ActorHSAID: "SE2321000016-A1B2", ActorName: "Anna Lindqvist",
+		ActorProvider: portal.Party{HSAID: "SE2321000016-0001", Name: "Region Exempelland"},
+		ActorUnit:     portal.Party{HSAID: "SE2321000016-U001", Name: "Vårdcentralen Kungsholmen"},
+		Activity:      portal.ActivityRead, ActivityCode: "Läsa", Purpose: portal.PurposeCare, PurposeCode: "Vård och behandling",
+		Patient: pat, ResourceType: "Journalanteckning",
+		OwnerProvider: portal.Party{HSAID: "SE2321000016-0002", Name: "Vårdbolaget Norr AB"},
+	}
+}
+
+func TestInsertEventsIsIdempotentAcrossMonths(t *testing.T) {
+	s := storetest.Open(t, nil)
+	ctx := context.Background()
+	evs := []portal.Event{
+		testEvent(t, "a", time.Date(2026, 1, 31, 23, 30, 0, 0, time.UTC)),
+		testEvent(t, "b", time.Date(2026, 2, 1, 0, 30, 0, 0, time.UTC)),
+		testEvent(t, "b", time.Date(2026, 2, 1, 0, 30, 0, 0, time.UTC)), // same record twice in one batch
+	}
+	n, err := s.InsertEvents(ctx, evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Fatalf("stored %d, want 2", n)
+	}
+	if n, err = s.InsertEvents(ctx, evs); err != nil || n != 0 {
+		t.Fatalf("re-insert stored %d (%v), want 0", n, err)
+	}
+	var parts int
+	s.DB().Get(&parts, `SELECT count(*) FROM pg_inherits WHERE inhparent = 'access_events'::regclass`)
+	if parts != 2 {
+		t.Fatalf("%d partitions, want 2", parts)
+	}
+	var coherent bool
+	var pid string
+	if err := s.DB().Get(&coherent, `SELECT coherent FROM access_events WHERE source_log_id = 'a'`); err != nil || !coherent {
+		t.Fatalf("coherent = %v, %v", coherent, err)
+	}
+	s.DB().Get(&pid, `SELECT patient_id FROM access_events WHERE source_log_id = 'a'`)
+	if pid != "191212121212" {
+		t.Fatalf("patient id stored as %q", pid)
+	}
+}
+
+func TestWriteQuarantinesOnceAndCounts(t *testing.T) {
+	s := storetest.Open(t, nil)
+	ctx := context.Background()
+	id, err := s.BeginBatch(ctx, "ingest", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.NewEventWriter(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	bad := store.IngestRecord{Format: "riv2", File: "x.xml",
+		LogRecord: portal.LogRecord{Reason: portal.ReasonMissingField, Detail: "patient id", Raw: []byte("<log/>"), Line: 7, Index: 2}}
+	good := store.IngestRecord{Format: "riv2", File: "x.xml",
+		LogRecord: portal.LogRecord{Event: testEvent(t, "g", time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)), Raw: []byte("<log/>"), Line: 2, Index: 1}}
+	for round := 0; round < 2; round++ {
+		c, err := w.Write(ctx, []store.IngestRecord{good, bad})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := store.Counts{Read: 2, Stored: 1 - round, Duplicates: round, Quarantined: 1}
+		if c != want {
+			t.Fatalf("round %d: %+v, want %+v", round, c, want)
+		}
+	}
+	var q struct {
+		Line   int    `db:"line"`
+		Reason string `db:"reason"`
+		N      int    `db:"n"`
+	}
+	if err := s.DB().Get(&q, `SELECT min(line) AS line, min(reason) AS reason, count(*) AS n FROM quarantine`); err != nil {
+		t.Fatal(err)
+	}
+	if q.N != 1 || q.Line != 7 || q.Reason != "missing_field" {
+		t.Fatalf("quarantine %+v", q)
+	}
+	var read, stored int
+	s.DB().QueryRow(`SELECT read, stored FROM import_batches WHERE id = $1`, id).Scan(&read, &stored)
+	if read != 4 || stored != 1 {
+		t.Fatalf("batch read=%d stored=%d", read, stored)
+	}
+}
