@@ -7,12 +7,13 @@ import "strings"
 type Reason string
 
 const (
-	ReasonMalformed    Reason = "malformed"      // not well-formed XML/JSON/CSV
-	ReasonPlaceholder  Reason = "placeholder"    // template with "?" placeholders
-	ReasonMissingField Reason = "missing_field"  // a required fact is absent
-	ReasonInvalidField Reason = "invalid_field"  // a fact is present but unusable
-	ReasonNotAccessLog Reason = "not_access_log" // a message of another kind
-	ReasonTooLarge     Reason = "too_large"      // record exceeds the size limit
+	ReasonMalformed     Reason = "malformed"      // not well-formed XML/JSON/CSV
+	ReasonPlaceholder   Reason = "placeholder"    // template with "?" placeholders
+	ReasonMissingField  Reason = "missing_field"  // a required fact is absent
+	ReasonInvalidField  Reason = "invalid_field"  // a fact is present but unusable
+	ReasonNotAccessLog  Reason = "not_access_log" // a message of another kind
+	ReasonTooLarge      Reason = "too_large"      // record exceeds the size limit
+	ReasonUnknownFormat Reason = "unknown_format" // input in no format Insyn reads
 )
 
 // MaxRecordBytes bounds one record; larger ones are quarantined, so that a

@@ -24,6 +24,7 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	log            *slog.Logger
+	logLevel       *slog.LevelVar // warn for tools; serve and demo raise it to info
 	clock          portal.Clock
 	texts          *i18n.Localizer
 	getenv         func(string) string
@@ -49,11 +50,14 @@ func (e usageError) Error() string { return e.msg }
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	level := new(slog.LevelVar)
+	level.Set(slog.LevelWarn)
 	a := &app{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		log:    slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
-		clock:  portal.SystemClock{},
-		getenv: os.Getenv,
+		log:      slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
+		logLevel: level,
+		clock:    portal.SystemClock{},
+		getenv:   os.Getenv,
 	}
 	os.Exit(a.main(ctx, os.Args[1:]))
 }

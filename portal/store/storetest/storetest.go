@@ -82,10 +82,14 @@ func Open(tb testing.TB, clock portal.Clock) *store.Store {
 	if clock == nil {
 		clock = &portal.FixedClock{T: time.Date(2026, 3, 31, 12, 0, 0, 0, portal.Stockholm)}
 	}
-	s, err := store.Open(context.Background(), DSN(tb), clock, nil)
+	dsn := DSN(tb)
+	s, err := store.Open(context.Background(), dsn, clock, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	idMu.Lock()
+	dsns[s] = dsn
+	idMu.Unlock()
 	tb.Cleanup(func() { s.Close() })
 	return s
 }
@@ -93,6 +97,7 @@ func Open(tb testing.TB, clock portal.Clock) *store.Store {
 var (
 	idMu sync.Mutex
 	idN  int
+	dsns = map[*store.Store]string{}
 )
 
 func nextID() int {
@@ -244,4 +249,12 @@ func withDB(dsn, db string) string {
 		}
 	}
 	return strings.Join(append(parts, "dbname="+db), " ")
+}
+
+// DSNOf returns the connection string of a store opened by Open, for a
+// child process in a test.
+func DSNOf(s *store.Store) string {
+	idMu.Lock()
+	defer idMu.Unlock()
+	return dsns[s]
 }

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/insyn/insyn/portal/ingest"
+	"github.com/insyn/insyn/portal/store"
+	"golang.org/x/term"
+)
+
+func init() {
+	register("ingest", "[--format auto|riv2|riv1|fhir|atna|csv] [--source NAME] PATH... ('-' = stdin)", cmdIngest)
+}
+
+func cmdIngest(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("ingest")
+	format := fs.String("format", "auto", "log format: auto, riv2, riv1, fhir, atna or csv")
+	source := fs.String("source", "", "name of the system that produced the logs (default: as the records say)")
+	batch := fs.Int("batch", 5000, "records per transaction")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageError{msg: a.texts.T("ingest.usage")}
+	}
+	opts := ingest.Options{Source: *source, BatchSize: *batch}
+	if *format != "auto" {
+		f, err := ingest.ParseFormat(*format)
+		if err != nil {
+			return usageError{msg: a.texts.T("ingest.bad_format", map[string]any{"Format": *format})}
+		}
+		opts.Format = f
+	}
+	inputs, err := ingest.Inputs(fs.Args(), a.stdin)
+	if err != nil {
+		return err
+	}
+	st, closeStore, err := a.openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	bar := a.progressBar(inputs)
+	opts.Progress = bar.update
+	counts, err := ingest.Run(ctx, st, inputs, opts)
+	bar.finish()
+	line, _ := json.Marshal(counts)
+	fmt.Fprintln(a.stdout, string(line))
+	if err != nil {
+		return err
+	}
+	if counts.Quarantined > 0 {
+		fmt.Fprintln(a.stderr, a.texts.N("ingest.quarantined", counts.Quarantined))
+	}
+	return nil
+}
+
+// progress draws a bar on stderr when it is a terminal, at most every
+// 200 ms; elsewhere (CI, pipes) it stays silent.
+type progress struct {
+	a     *app
+	total int64
+	on    bool
+	last  time.Time
+}
+
+func (a *app) progressBar(inputs []ingest.Input) *progress {
+	p := &progress{a: a}
+	if f, ok := a.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.on = true
+	}
+	for _, in := range inputs {
+		p.total += in.Size
+	}
+	return p
+}
+
+func (p *progress) update(read int64, c store.Counts) {
+	if !p.on || time.Since(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	const width = 30
+	fill := 0
+	pct := ""
+	if p.total > 0 {
+		fill = int(float64(width) * float64(read) / float64(p.total))
+		fill = min(fill, width)
+		pct = fmt.Sprintf("%3d%% ", 100*read/p.total)
+	}
+	fmt.Fprintf(p.a.stderr, "\r[%s%s] %s%s", strings.Repeat("=", fill), strings.Repeat(" ", width-fill), pct,
+		p.a.texts.N("ingest.progress", c.Read))
+}
+
+func (p *progress) finish() {
+	if p.on && !p.last.IsZero() {
+		fmt.Fprint(p.a.stderr, "\r\033[K")
+	}
+}

@@ -1,0 +1,200 @@
+// Package csvlog reads access events exported by older systems as CSV in
+// Insyn's own columns (header row, UTF-8, comma, RFC 4180). Columns are
+// matched by name; activity and purpose accept Insyn's values or the RIV
+// Swedish words.
+package csvlog
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/insyn/insyn/portal"
+)
+
+// Columns is the header Insyn writes and reads; the first three and
+// patient_id are required.
+var Columns = []string{
+	"source_system", "source_log_id", "occurred_at",
+	"actor_hsa_id", "actor_name", "actor_personal_id", "actor_title", "actor_assignment",
+	"actor_provider_hsa_id", "actor_provider_name", "actor_unit_hsa_id", "actor_unit_name",
+	"activity", "purpose", "patient_id", "patient_name", "resource_type",
+	"owner_unit_hsa_id", "owner_unit_name", "owner_provider_hsa_id", "owner_provider_name", "emergency",
+}
+
+var required = []string{"source_log_id", "occurred_at", "patient_id"}
+
+// Parse emits one record per data row.
+func Parse(r io.Reader, emit portal.Emit) error {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1 // row width is checked per row, with a reason
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		return emitMalformed(emit, cr, 0, err)
+	}
+	idx := map[string]int{}
+	for i, h := range header {
+		idx[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+	}
+	for _, c := range required {
+		if _, ok := idx[c]; !ok {
+			rec := portal.LogRecord{Line: 1, Raw: rawRow(header)}
+			rec.Quarantine(portal.ReasonMissingField, "CSV column "+c)
+			return emit(rec)
+		}
+	}
+	for n := 1; ; n++ {
+		row, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				if err := emitMalformed(emit, cr, n, err); err != nil {
+					return err
+				}
+				continue
+			}
+			return fmt.Errorf("csvlog: read: %w", err)
+		}
+		line, _ := cr.FieldPos(0)
+		rec := portal.LogRecord{Line: line, Index: n, Raw: rawRow(row)}
+		if len(row) != len(header) {
+			rec.Quarantine(portal.ReasonMalformed, fmt.Sprintf("row has %d fields, header has %d", len(row), len(header)))
+		} else {
+			adapt(&rec, func(col string) string {
+				if i, ok := idx[col]; ok {
+					return strings.TrimSpace(row[i])
+				}
+				return ""
+			})
+		}
+		if err := emit(rec); err != nil {
+			return err
+		}
+	}
+}
+
+func emitMalformed(emit portal.Emit, cr *csv.Reader, n int, err error) error {
+	line := 0
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		line = pe.StartLine
+	}
+	rec := portal.LogRecord{Line: line, Index: n, Raw: []byte{}}
+	rec.Quarantine(portal.ReasonMalformed, "CSV syntax error")
+	return emit(rec)
+}
+
+func rawRow(row []string) []byte {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write(row)
+	w.Flush()
+	return bytes.TrimRight(b.Bytes(), "\n")
+}
+
+func adapt(rec *portal.LogRecord, get func(string) string) {
+	for _, c := range Columns {
+		if portal.IsPlaceholder(get(c)) {
+			rec.Quarantine(portal.ReasonPlaceholder, "template row: fields contain ? placeholders")
+			return
+		}
+	}
+	e := &rec.Event
+	e.SourceSystem = get("source_system")
+	e.SourceLogID = get("source_log_id")
+	at, err := parseTime(get("occurred_at"))
+	if err != nil {
+		rec.Quarantine(portal.ReasonInvalidField, "time of access")
+		return
+	}
+	e.OccurredAt = at
+	if s := get("actor_hsa_id"); s != "" {
+		h, err := portal.ParseHSAID(s)
+		if err != nil {
+			rec.Quarantine(portal.ReasonInvalidField, "user id")
+			return
+		}
+		e.ActorHSAID = h
+	}
+	e.ActorName, e.ActorTitle, e.ActorAssignment = get("actor_name"), get("actor_title"), get("actor_assignment")
+	if id, err := portal.ParsePersonalID(get("actor_personal_id")); err == nil {
+		e.ActorPersonalID = id
+	}
+	e.ActorProvider = portal.Party{HSAID: portal.HSAID(get("actor_provider_hsa_id")), Name: get("actor_provider_name")}
+	e.ActorUnit = portal.Party{HSAID: portal.HSAID(get("actor_unit_hsa_id")), Name: get("actor_unit_name")}
+	e.Owner = portal.Party{HSAID: portal.HSAID(get("owner_unit_hsa_id")), Name: get("owner_unit_name")}
+	e.OwnerProvider = portal.Party{HSAID: portal.HSAID(get("owner_provider_hsa_id")), Name: get("owner_provider_name")}
+	e.ActivityCode = get("activity")
+	e.Activity = activity(e.ActivityCode)
+	e.PurposeCode = get("purpose")
+	e.Purpose = purpose(e.PurposeCode)
+	e.ResourceType = get("resource_type")
+	e.PatientName = get("patient_name")
+	if s := get("patient_id"); s != "" {
+		id, err := portal.ParsePersonalID(s)
+		if err != nil {
+			rec.Quarantine(portal.ReasonInvalidField, "patient id")
+			return
+		}
+		e.Patient = id
+	}
+	if s := get("emergency"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			rec.Quarantine(portal.ReasonInvalidField, "emergency flag")
+			return
+		}
+		e.EmergencyClaimed = b
+	}
+	if e.SourceSystem == "" {
+		e.SourceSystem = "csv"
+	}
+	if reason, detail := e.Validate(); reason != "" {
+		rec.Quarantine(reason, detail)
+	}
+}
+
+func activity(s string) portal.Activity {
+	for _, a := range portal.Activities {
+		if string(a) == s {
+			return a
+		}
+	}
+	a, _ := portal.ActivityFromSwedish(s)
+	return a
+}
+
+func purpose(s string) portal.Purpose {
+	for _, p := range portal.Purposes {
+		if string(p) == s {
+			return p
+		}
+	}
+	p, _ := portal.PurposeFromSwedish(s)
+	return p
+}
+
+// parseTime accepts RFC 3339, or a local time that means Stockholm.
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, portal.Stockholm); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("csvlog: bad time")
+}

@@ -1,0 +1,74 @@
+package ingest
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestDetect(t *testing.T) {
+	cases := []struct {
+		name string
+		in   string
+		want Format
+	}{
+		{"riv2 soap", `<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header><urn:LogicalAddress xmlns:urn="urn:riv:itintegration:registry:1">?</urn:LogicalAddress></soapenv:Header><soapenv:Body><StoreLog xmlns="urn:riv:informationsecurity:auditing:log:StoreLogResponder:2">`, FormatRIV2},
+		{"riv2 bare", `<StoreLog xmlns="urn:riv:informationsecurity:auditing:log:StoreLogResponder:2"><log>`, FormatRIV2},
+		{"riv1", "\n  <ns:StoreLogRequest xmlns:ns=\"urn:riv:ehr:log:store:StoreLogResponder:1\">", FormatRIV1},
+		{"atna", `<?xml version="1.0" encoding="UTF-8"?><AuditMessage><EventIdentification`, FormatATNA},
+		{"atna wrapped", `<messages><AuditMessage>`, FormatATNA},
+		{"fhir json", "\ufeff  {\"resourceType\":\"AuditEvent\"", FormatFHIR},
+		{"fhir xml", `<AuditEvent xmlns="http://hl7.org/fhir"><id value="x"/>`, FormatFHIR},
+		{"csv", "source_system,source_log_id,occurred_at,patient_id\n", FormatCSV},
+	}
+	for _, c := range cases {
+		got, err := Detect([]byte(c.in))
+		if err != nil || got != c.want {
+			t.Errorf("%s: Detect = %q, %v; want %q", c.name, got, err, c.want)
+		}
+	}
+	for _, bad := range []string{"", "hello", "a,b,c\n1,2,3", `<html><body>`, `<foo xmlns="urn:other">`} {
+		var unknown *ErrUnknownFormat
+		if _, err := Detect([]byte(bad)); !errors.As(err, &unknown) {
+			t.Errorf("Detect(%q) = %v, want ErrUnknownFormat", bad, err)
+		}
+	}
+}
+
+// Every public example in ../shared/formats that is a log message is
+// detected as its format.
+func TestDetectPublicExamples(t *testing.T) {
+	root := sharedFormats(t)
+	cases := map[string]Format{
+		"riv-informationsecurity-auditing-log-v2/examples/StoreLogRequest.xml":                 FormatRIV2,
+		"riv-informationsecurity-auditing-log-v2/examples/GetAccessLogsForPatientResponse.xml": FormatRIV2,
+		"ihe-balp/AuditEvent-ex-auditBasicReadClient.json":                                     FormatFHIR,
+		"fhir-auditevent/r5-build-source-xml/auditevent-example-breakglass-start.xml":          FormatFHIR,
+		"dicom-atna/examples-ehealthsuisse/iti-18-log.xml":                                     FormatATNA,
+	}
+	for rel, want := range cases {
+		b, err := os.ReadFile(filepath.Join(root, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) > HeadSize {
+			b = b[:HeadSize]
+		}
+		if got, err := Detect(b); got != want {
+			t.Errorf("%s: %q %v, want %q", rel, got, err, want)
+		}
+	}
+}
+
+func FuzzDetect(f *testing.F) {
+	f.Add([]byte(`<StoreLog xmlns="urn:riv:informationsecurity:auditing:log:StoreLogResponder:2">`))
+	f.Add([]byte(`{"resourceType":"Bundle"}`))
+	f.Add([]byte("source_log_id,occurred_at,patient_id\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := Detect(b)
+		if (err == nil) == (got == "") {
+			t.Fatalf("Detect returned %q with err %v", got, err)
+		}
+	})
+}

@@ -1,0 +1,235 @@
+// Package ingest reads access logs in any supported format and stores them:
+// it detects each input's format, streams it through that format's Parse,
+// and writes batches through the store's COPY path. Records that cannot be
+// understood are quarantined with a reason; nothing is dropped silently.
+package ingest
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+
+	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/ingest/csvlog"
+	"github.com/insyn/insyn/portal/store"
+)
+
+// parsers maps each format to its package's Parse.
+var parsers = map[Format]func(io.Reader, portal.Emit) error{
+	FormatCSV: csvlog.Parse,
+}
+
+// Options steer one ingest run.
+type Options struct {
+	Format    Format // "" detects per input
+	Source    string // names the producing system; overrides the records' own
+	BatchSize int    // records per COPY transaction
+	// Progress, when set, is called after each batch with the bytes read
+	// so far and the counts.
+	Progress func(bytesRead int64, c store.Counts)
+}
+
+// Input is one thing to read: a file, or stdin as "-".
+type Input struct {
+	Name string
+	Size int64 // 0 when unknown
+	open func() (io.ReadCloser, error)
+}
+
+// Inputs expands paths: files as given, directories walked in name order
+// (hidden files skipped), "-" for stdin.
+func Inputs(paths []string, stdin io.Reader) ([]Input, error) {
+	var ins []Input
+	for _, p := range paths {
+		if p == "-" {
+			ins = append(ins, Input{Name: "-", open: func() (io.ReadCloser, error) { return io.NopCloser(stdin), nil }})
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+		if !st.IsDir() {
+			ins = append(ins, fileInput(p, st.Size()))
+			continue
+		}
+		var found []Input
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if strings.HasPrefix(d.Name(), ".") && path != p {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.Type().IsRegular() {
+				info, err := d.Info()
+				if err != nil {
+					return err
+				}
+				found = append(found, fileInput(path, info.Size()))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+		sort.Slice(found, func(i, j int) bool { return found[i].Name < found[j].Name })
+		ins = append(ins, found...)
+	}
+	return ins, nil
+}
+
+func fileInput(path string, size int64) Input {
+	return Input{Name: path, Size: size, open: func() (io.ReadCloser, error) { return os.Open(path) }}
+}
+
+// Run ingests every input into st as one import batch and returns what
+// happened to the records. Batches commit one by one, so a run that is
+// killed keeps what it committed, and running it again stores the rest.
+func Run(ctx context.Context, st *store.Store, inputs []Input, opts Options) (store.Counts, error) {
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 5000
+	}
+	batchID, err := st.BeginBatch(ctx, "ingest", batchSource(inputs, opts))
+	if err != nil {
+		return store.Counts{}, err
+	}
+	w, err := st.NewEventWriter(ctx, batchID)
+	if err != nil {
+		return store.Counts{}, err
+	}
+	defer w.Close()
+
+	p := &pipeline{opts: opts, batches: make(chan []store.IngestRecord, 2)}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	parseErr := make(chan error, 1)
+	go func() {
+		defer close(p.batches)
+		parseErr <- p.readAll(ctx, inputs)
+	}()
+	var total store.Counts
+	var writeErr error
+	for batch := range p.batches {
+		if writeErr != nil {
+			continue // drain so the reader can finish
+		}
+		c, err := w.Write(ctx, batch)
+		if err != nil {
+			writeErr = err
+			cancel()
+			continue
+		}
+		total.Add(c)
+		if opts.Progress != nil {
+			opts.Progress(p.bytesRead(), total)
+		}
+	}
+	err = errors.Join(writeErr, <-parseErr)
+	if ferr := st.FinishBatch(context.WithoutCancel(ctx), batchID, err != nil); ferr != nil && err == nil {
+		err = ferr
+	}
+	return total, err
+}
+
+func batchSource(inputs []Input, opts Options) string {
+	if opts.Source != "" {
+		return opts.Source
+	}
+	if len(inputs) == 1 {
+		return inputs[0].Name
+	}
+	return fmt.Sprintf("%d files", len(inputs))
+}
+
+// pipeline reads inputs in one goroutine and hands full batches to the
+// writer, so parsing and PostgreSQL work at the same time.
+type pipeline struct {
+	opts    Options
+	batches chan []store.IngestRecord
+	cur     []store.IngestRecord
+	read    atomic.Int64 // bytes read from all inputs, for progress
+}
+
+func (p *pipeline) bytesRead() int64 { return p.read.Load() }
+
+func (p *pipeline) readAll(ctx context.Context, inputs []Input) error {
+	for _, in := range inputs {
+		if err := p.readOne(ctx, in); err != nil {
+			return err
+		}
+	}
+	if len(p.cur) > 0 {
+		return p.send(ctx)
+	}
+	return nil
+}
+
+func (p *pipeline) readOne(ctx context.Context, in Input) error {
+	rc, err := in.open()
+	if err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	defer rc.Close()
+	br := bufio.NewReaderSize(&countingReader{r: rc, n: &p.read}, 256<<10)
+	format := p.opts.Format
+	if format == "" {
+		head, _ := br.Peek(HeadSize)
+		if format, err = Detect(head); err != nil {
+			return p.quarantineInput(ctx, in, br, err)
+		}
+	}
+	parse := parsers[format]
+	if parse == nil {
+		return fmt.Errorf("ingest: format %s is not available", format)
+	}
+	emit := func(r portal.LogRecord) error {
+		if p.opts.Source != "" {
+			r.Event.SourceSystem = p.opts.Source
+		}
+		p.cur = append(p.cur, store.IngestRecord{LogRecord: r, Format: string(format), File: in.Name})
+		if len(p.cur) >= p.opts.BatchSize {
+			return p.send(ctx)
+		}
+		return nil
+	}
+	if err := parse(br, emit); err != nil {
+		return fmt.Errorf("ingest: %s: %w", in.Name, err)
+	}
+	return nil
+}
+
+// quarantineInput keeps an input of unknown format (its head, bounded) as
+// one quarantined record, so the operator sees it and nothing vanishes.
+func (p *pipeline) quarantineInput(ctx context.Context, in Input, br *bufio.Reader, why error) error {
+	head, _ := io.ReadAll(io.LimitReader(br, portal.MaxRecordBytes))
+	io.Copy(io.Discard, br) // count the bytes for progress
+	r := portal.LogRecord{Raw: head, Line: 1, Index: 1}
+	r.Quarantine(portal.ReasonUnknownFormat, why.Error())
+	p.cur = append(p.cur, store.IngestRecord{LogRecord: r, Format: "unknown", File: in.Name})
+	if len(p.cur) >= p.opts.BatchSize {
+		return p.send(ctx)
+	}
+	return nil
+}
+
+func (p *pipeline) send(ctx context.Context) error {
+	select {
+	case p.batches <- p.cur:
+		p.cur = make([]store.IngestRecord, 0, p.opts.BatchSize)
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

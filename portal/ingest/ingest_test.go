@@ -1,0 +1,148 @@
+package ingest_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/ingest"
+	"github.com/insyn/insyn/portal/store"
+	"github.com/insyn/insyn/portal/store/storetest"
+)
+
+func TestMain(m *testing.M) {
+	if dsn := os.Getenv("INSYN_TEST_CHILD_DSN"); dsn != "" {
+		os.Exit(childIngest(dsn))
+	}
+	os.Exit(storetest.Main(m))
+}
+
+const csvHeader = "source_system,source_log_id,occurred_at,actor_hsa_id,actor_name,actor_provider_hsa_id,actor_unit_hsa_id,actor_unit_name,activity,purpose,patient_id,resource_type\n"
+
+// writeCSV writes n valid events spread over three months, plus one bad
+// row every 1,000 rows.
+func writeCSV(t testing.TB, dir string, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(csvHeader)
+	start := time.Date(2026, 1, 1, 8, 0, 0, 0, portal.Stockholm)
+	for i := 0; i < n; i++ {
+		at := start.Add(time.Duration(i) * 2 * time.Minute).Format(time.RFC3339)
+		pid := "191212121212"
+		if i%1000 == 999 {
+			pid = "191212121213" // fails the Luhn check
+		}
+		fmt.Fprintf(&b, "SYS1,log-%d,%s,SE2321000016-A%04d,Anna Lindqvist,SE2321000016-0001,SE2321000016-U001,Medicinkliniken,Läsa,Vård och behandling,%s,Journalanteckning\n", i, at, i%500, pid)
+	}
+	p := filepath.Join(dir, "events.csv")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func run(t testing.TB, st *store.Store, paths ...string) store.Counts {
+	t.Helper()
+	ins, err := ingest.Inputs(paths, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ingest.Run(context.Background(), st, ins, ingest.Options{BatchSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestIngestTwiceStoresNothingNew(t *testing.T) {
+	st := storetest.Open(t, nil)
+	dir := t.TempDir()
+	path := writeCSV(t, dir, 5000)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("just some notes\n"), 0o644)
+	first := run(t, st, dir)
+	want := store.Counts{Read: 5001, Stored: 4995, Duplicates: 0, Quarantined: 6}
+	if first != want {
+		t.Fatalf("first run %+v, want %+v", first, want)
+	}
+	second := run(t, st, path)
+	if second != (store.Counts{Read: 5000, Stored: 0, Duplicates: 4995, Quarantined: 5}) {
+		t.Fatalf("second run %+v", second)
+	}
+	n, _ := st.CountEvents(context.Background())
+	var q int
+	st.DB().Get(&q, `SELECT count(*) FROM quarantine`)
+	if n != 4995 || q != 6 {
+		t.Fatalf("stored %d events and %d quarantined, want 4995 and 6", n, q)
+	}
+	var reason, file string
+	var line int
+	st.DB().QueryRow(`SELECT reason, source_file, line FROM quarantine WHERE format = 'unknown'`).Scan(&reason, &file, &line)
+	if reason != "unknown_format" || !strings.HasSuffix(file, "notes.txt") || line != 1 {
+		t.Fatalf("unknown file quarantined as %q %q %d", reason, file, line)
+	}
+	st.DB().QueryRow(`SELECT line FROM quarantine WHERE format = 'csv' ORDER BY line LIMIT 1`).Scan(&line)
+	if line != 1001 {
+		t.Fatalf("first bad row at line %d, want 1001", line)
+	}
+}
+
+// childIngest is the process the crash test kills half way.
+func childIngest(dsn string) int {
+	st, err := store.Open(context.Background(), dsn, portal.SystemClock{}, nil)
+	if err != nil {
+		return 1
+	}
+	ins, _ := ingest.Inputs([]string{os.Getenv("INSYN_TEST_CHILD_PATH")}, nil)
+	opts := ingest.Options{BatchSize: 500, Progress: func(int64, store.Counts) { time.Sleep(20 * time.Millisecond) }}
+	if _, err := ingest.Run(context.Background(), st, ins, opts); err != nil {
+		return 1
+	}
+	return 0
+}
+
+func TestIngestKilledHalfWayThenRerunEqualsCleanRun(t *testing.T) {
+	killed := storetest.Open(t, nil)
+	clean := storetest.Open(t, nil)
+	path := writeCSV(t, t.TempDir(), 30000)
+
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "INSYN_TEST_CHILD_DSN="+storetest.DSNOf(killed), "INSYN_TEST_CHILD_PATH="+path)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		n, _ := killed.CountEvents(context.Background())
+		if n >= 5000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("child ingest made no progress")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	partial, _ := killed.CountEvents(context.Background())
+	if partial >= 29970 {
+		t.Fatalf("the child finished (%d events) before it was killed; the test proves nothing", partial)
+	}
+
+	rerun := run(t, killed, path)
+	want := run(t, clean, path)
+	nKilled, _ := killed.CountEvents(context.Background())
+	nClean, _ := clean.CountEvents(context.Background())
+	if nKilled != nClean || nClean != int64(want.Stored) {
+		t.Fatalf("after kill and rerun %d events, clean run %d", nKilled, nClean)
+	}
+	if rerun.Duplicates != int(partial) || rerun.Stored+rerun.Duplicates != want.Stored {
+		t.Fatalf("rerun %+v after %d committed, clean %+v", rerun, partial, want)
+	}
+}
