@@ -118,6 +118,11 @@ func (a *app) printUsage() {
 	}
 }
 
+// printf prints one localized line for the person at the terminal.
+func (a *app) printf(id string, data map[string]any) {
+	fmt.Fprintln(a.stderr, a.texts.T(id, data))
+}
+
 func (a *app) getenvDefault(key, def string) string {
 	if v := a.getenv(key); v != "" {
 		return v

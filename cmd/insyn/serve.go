@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/insyn/insyn/i18n"
+	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/store"
+	"github.com/insyn/insyn/portal/web"
+)
+
+func init() {
+	register("serve", "run the web server (configuration from the environment)", cmdServe)
+}
+
+func cmdServe(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("serve")
+	addr := fs.String("addr", a.getenvDefault("INSYN_ADDR", "127.0.0.1:8080"), "address to listen on")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	a.logLevel.Set(slog.LevelInfo) // a server logs its requests
+	st, closeStore, err := a.openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	return a.serve(ctx, st, *addr)
+}
+
+func (a *app) serve(ctx context.Context, st *store.Store, addr string) error {
+	srv, err := web.New(web.Config{Store: st, Texts: i18n.MustLoad(portal.Stockholm), Log: a.log, Clock: a.clock})
+	if err != nil {
+		return err
+	}
+	a.log.Info("listening", "addr", addr)
+	a.printf("cli.listening", map[string]any{"URL": "http://" + addr + "/"})
+	return srv.Listen(ctx, addr)
+}

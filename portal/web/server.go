@@ -1,0 +1,170 @@
+// Package web serves Insyn's pages with fiber: thin handlers that parse
+// input, call the store or extract, and render an embedded template in the
+// reader's language.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/helmet"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/insyn/insyn/i18n"
+	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/store"
+)
+
+// Config is what the server needs from main.
+type Config struct {
+	Store *store.Store
+	Texts *i18n.Catalog
+	Log   *slog.Logger
+	Clock portal.Clock
+}
+
+// Server is the web application.
+type Server struct {
+	app   *fiber.App
+	cfg   Config
+	pages *pages
+}
+
+// New builds the server; it refuses to start when a template is broken.
+func New(cfg Config) (*Server, error) {
+	pg, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, pages: pg}
+	s.app = fiber.New(fiber.Config{
+		Immutable:             true, // fiber reuses buffers after a handler returns
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          5 * time.Minute, // large PDF extracts
+	})
+	s.app.Use(recover.New())
+	s.app.Use(requestid.New())
+	s.app.Use(helmet.New(helmet.Config{
+		ContentSecurityPolicy: "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+		ReferrerPolicy:        "no-referrer",
+	}))
+	s.app.Use(s.accessLog)
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	s.app.Get("/", s.handleIndex)
+	s.app.Get("/healthz", s.handleHealth)
+}
+
+// Handler exposes the app for tests (fiber's app.Test).
+func (s *Server) Handler() *fiber.App { return s.app }
+
+// Listen serves on addr until ctx ends, then shuts down gracefully.
+func (s *Server) Listen(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("web: %w", err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx ends.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.app.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		return s.app.ShutdownWithTimeout(10 * time.Second)
+	}
+}
+
+// accessLog logs the route pattern, never the URI: URIs may carry queries.
+func (s *Server) accessLog(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	status := c.Response().StatusCode()
+	if err != nil {
+		var fe *fiber.Error
+		if errors.As(err, &fe) {
+			status = fe.Code
+		}
+	}
+	s.cfg.Log.Info("request", "request_id", c.Locals("requestid"), "route", c.Route().Path,
+		"status", status, "duration_ms", time.Since(start).Milliseconds())
+	return err
+}
+
+// lang picks the reader's language: ?lang=, then Accept-Language, then sv.
+func lang(c *fiber.Ctx) string {
+	if l := c.Query("lang"); l == "sv" || l == "en" {
+		return l
+	}
+	return i18n.Lang(c.Get(fiber.HeaderAcceptLanguage))
+}
+
+func (s *Server) handleHealth(c *fiber.Ctx) error {
+	if err := s.cfg.Store.Ping(c.UserContext()); err != nil {
+		return c.Status(fiber.StatusServiceUnavailable).SendString("unavailable")
+	}
+	return c.SendString("ok")
+}
+
+func (s *Server) handleIndex(c *fiber.Ctx) error {
+	st, err := s.cfg.Store.Stats(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "index", "web.index.title", st)
+}
+
+// handleError renders every error in the reader's language: the message of
+// an application error, or "internal error" plus the request id.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	status := fiber.StatusInternalServerError
+	var fe *fiber.Error
+	msgID, data := portal.ErrorMsgID(err)
+	switch {
+	case errors.As(err, &fe):
+		status = fe.Code
+		msgID, data = "error.not_found", nil
+		if status != fiber.StatusNotFound {
+			msgID = "error.internal"
+		}
+	default:
+		status = statusOf(portal.ErrorCode(err))
+	}
+	if status >= 500 {
+		s.cfg.Log.Error("request failed", "request_id", c.Locals("requestid"), "route", c.Route().Path, "error", err.Error())
+	}
+	loc := s.cfg.Texts.For(lang(c))
+	body := map[string]any{"Message": loc.T(msgID, data)}
+	if status >= 500 {
+		body["RequestID"] = c.Locals("requestid")
+	}
+	return s.render(c, status, "error", "web.error.title", body)
+}
+
+func statusOf(code portal.Code) int {
+	switch code {
+	case portal.Invalid:
+		return fiber.StatusBadRequest
+	case portal.NotFound:
+		return fiber.StatusNotFound
+	case portal.Forbidden:
+		return fiber.StatusForbidden
+	case portal.Conflict:
+		return fiber.StatusConflict
+	}
+	return fiber.StatusInternalServerError
+}
