@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/store/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// cli runs the real command line in-process against dsn.
+func cli(t *testing.T, dsn string, stdin io.Reader, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	level := new(slog.LevelVar)
+	level.Set(slog.LevelWarn)
+	env := map[string]string{"DATABASE_URL": dsn, "INSYN_LANG": "sv"}
+	a := &app{
+		stdin: stdin, stdout: &out, stderr: &errb,
+		log: slog.New(slog.NewTextHandler(&errb, &slog.HandlerOptions{Level: level})), logLevel: level,
+		clock:  &portal.FixedClock{T: time.Date(2026, 11, 23, 10, 0, 0, 0, portal.Stockholm)},
+		getenv: func(k string) string { return env[k] },
+	}
+	code := a.main(context.Background(), args)
+	return result{out.String(), errb.String(), code}
+}
+
+func TestUsageErrorsExitTwo(t *testing.T) {
+	for _, args := range [][]string{{}, {"nosuchcommand"}, {"ingest"}, {"ingest", "--format", "xml", "x"}, {"ingest", "--nosuchflag"}} {
+		r := cli(t, "", nil, args...)
+		if r.code != 2 {
+			t.Errorf("insyn %v: exit %d, want 2 (stderr %q)", args, r.code, r.stderr)
+		}
+	}
+	if r := cli(t, "", nil, "nosuchcommand"); !strings.Contains(r.stderr, "Okänt kommando") {
+		t.Errorf("unknown command message not Swedish: %q", r.stderr)
+	}
+}
+
+func TestIngestFromStdinPrintsSummary(t *testing.T) {
+	dsn := storetest.DSN(t)
+	csv, err := os.ReadFile(filepath.Join("..", "..", "portal", "ingest", "csvlog", "testdata", "events.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cli(t, dsn, bytes.NewReader(csv), "ingest", "-")
+	if r.code != 0 || strings.TrimSpace(r.stdout) != `{"read":7,"stored":2,"duplicates":0,"quarantined":5}` {
+		t.Fatalf("exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "5 loggposter kunde inte tolkas") {
+		t.Errorf("stderr %q", r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr, "191212121212") {
+		t.Error("a personal id was printed")
+	}
+}
