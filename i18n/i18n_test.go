@@ -69,3 +69,15 @@ func diff(a, b []string) []string {
 	}
 	return out
 }
+
+// Every quarantine reason the domain defines has words in both languages.
+func TestQuarantineReasonsHaveWords(t *testing.T) {
+	c := MustLoad(time.UTC)
+	for _, r := range []string{"malformed", "placeholder", "missing_field", "invalid_field", "not_access_log", "too_large", "unknown_format"} {
+		for _, l := range Languages {
+			if !c.For(l).Has("quarantine.reason." + r) {
+				t.Errorf("%s: no text for quarantine reason %s", l, r)
+			}
+		}
+	}
+}

@@ -68,3 +68,15 @@ func TestIngestFromStdinPrintsSummary(t *testing.T) {
 		t.Error("a personal id was printed")
 	}
 }
+
+func TestQuarantineListsReasonsInSwedish(t *testing.T) {
+	dsn := storetest.DSN(t)
+	csv, _ := os.ReadFile(filepath.Join("..", "..", "portal", "ingest", "csvlog", "testdata", "events.csv"))
+	cli(t, dsn, bytes.NewReader(csv), "ingest", "-")
+	r := cli(t, dsn, nil, "quarantine")
+	for _, want := range []string{"-:4 (csv, post 3) Ogiltig uppgift: patient id", "-:7 (csv, post 6) Mall med platshållare"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("quarantine list lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}

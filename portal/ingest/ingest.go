@@ -19,12 +19,16 @@ import (
 
 	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/ingest/csvlog"
+	"github.com/insyn/insyn/portal/ingest/riv1"
+	"github.com/insyn/insyn/portal/ingest/riv2"
 	"github.com/insyn/insyn/portal/store"
 )
 
 // parsers maps each format to its package's Parse.
 var parsers = map[Format]func(io.Reader, portal.Emit) error{
-	FormatCSV: csvlog.Parse,
+	FormatRIV2: riv2.Parse,
+	FormatRIV1: riv1.Parse,
+	FormatCSV:  csvlog.Parse,
 }
 
 // Options steer one ingest run.
@@ -195,8 +199,13 @@ func (p *pipeline) readOne(ctx context.Context, in Input) error {
 		return fmt.Errorf("ingest: format %s is not available", format)
 	}
 	emit := func(r portal.LogRecord) error {
-		if p.opts.Source != "" {
+		switch {
+		case p.opts.Source != "":
 			r.Event.SourceSystem = p.opts.Source
+		case r.Event.SourceSystem == "":
+			// Without a system the dedup key would be the log id alone;
+			// the format name at least keeps formats apart.
+			r.Event.SourceSystem = string(format)
 		}
 		p.cur = append(p.cur, store.IngestRecord{LogRecord: r, Format: string(format), File: in.Name})
 		if len(p.cur) >= p.opts.BatchSize {
