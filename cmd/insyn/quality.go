@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/insyn/insyn/extract"
+)
+
+func init() {
+	register("quality", "[--from DATE] [--to DATE] [--json]   codes and names the log extracts do not recognise, with counts", cmdQuality)
+}
+
+// cmdQuality prints the data-quality list for administrators: activity,
+// purpose and information-type codes the extract shows only as a fallback
+// text, and events without a name for their user or care unit.
+func cmdQuality(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("quality")
+	fromArg := fs.String("from", "", "first day, YYYY-MM-DD (default: all time)")
+	toArg := fs.String("to", "", "last day, YYYY-MM-DD (default: all time)")
+	asJSON := fs.Bool("json", false, "print JSON lines instead of a table")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	var from, to time.Time
+	var err error
+	if *fromArg != "" {
+		if from, err = parseDay(*fromArg); err != nil {
+			return err
+		}
+	}
+	if *toArg != "" {
+		if to, err = parseDay(*toArg); err != nil {
+			return err
+		}
+		to = to.AddDate(0, 0, 1)
+	}
+	st, closeStore, err := a.openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	counts, err := st.CodeCounts(ctx, from, to)
+	if err != nil {
+		return err
+	}
+	issues := extract.Quality(a.texts, counts)
+	if *asJSON {
+		enc := json.NewEncoder(a.stdout)
+		for _, q := range issues {
+			if err := enc.Encode(q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(issues) == 0 {
+		fmt.Fprintln(a.stdout, a.texts.T("extract.quality.none"))
+		return nil
+	}
+	fmt.Fprintln(a.stdout, a.texts.T("extract.quality.title"))
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.texts.T("extract.quality.col.field"), a.texts.T("extract.quality.col.code"),
+		a.texts.T("extract.quality.col.count"), a.texts.T("extract.quality.col.shown"))
+	for _, q := range issues {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", q.Field, q.Code, q.Count, q.Shown)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,289 @@
+package extract
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/insyn/insyn/i18n"
+	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/store"
+)
+
+// CollapseWindow is how close in time a read must follow the previous one
+// by the same person, on the same kind of information, to be counted on
+// the same row.
+const CollapseWindow = 30 * time.Minute
+
+// Request asks for one extract.
+type Request struct {
+	Patient    portal.PersonalID
+	From, To   time.Time    // [From, To); a zero From means everything logged before To
+	Provider   portal.HSAID // optional
+	Lang       string       // "sv" (default) or "en"
+	Reader     portal.Reader
+	Channel    string // recorded in log_reads, e.g. "extract_pdf"
+	ProducedAt time.Time
+}
+
+// Source is what the extract reads: *store.Store.
+type Source interface {
+	ExtractSubject(ctx context.Context, patient portal.PersonalID, provider portal.HSAID) (store.ExtractSubject, error)
+	EventsForPatient(ctx context.Context, reader portal.Reader, q store.ExtractQuery, fn func(*store.ExtractEvent) error) (int, error)
+}
+
+// Build reads the patient's events and hands the extract to sink as it
+// goes. The read is recorded in log_reads by the store.
+func Build(ctx context.Context, src Source, cat *i18n.Catalog, req Request, sink Sink) (Summary, error) {
+	l := cat.For(req.Lang)
+	if !req.From.IsZero() && !req.To.After(req.From) {
+		return Summary{}, portal.Errorf(portal.Invalid, "extract.error.period", "period ends before it starts")
+	}
+	subj, err := src.ExtractSubject(ctx, req.Patient, req.Provider)
+	if err != nil {
+		return Summary{}, err
+	}
+	x := Frame(l, req, subj)
+	if err := sink.Begin(&x); err != nil {
+		return Summary{}, err
+	}
+	b := newBuilder(l, sink)
+	q := store.ExtractQuery{Patient: req.Patient, From: req.From, To: req.To, Provider: req.Provider, Channel: req.Channel}
+	if _, err := src.EventsForPatient(ctx, req.Reader, q, b.Add); err != nil {
+		return Summary{}, err
+	}
+	return b.Finish()
+}
+
+// Frame builds everything but the days: title, header, legend, labels and
+// footer.
+func Frame(l *i18n.Localizer, req Request, subj store.ExtractSubject) Extract {
+	name := plainName(subj.PatientName)
+	if name == "" {
+		name = l.T("extract.person.unknown")
+	}
+	last := req.To.Add(-time.Nanosecond)
+	period := l.T("extract.period.until", map[string]any{"To": l.Date(last)})
+	if !req.From.IsZero() {
+		period = l.T("extract.period.range", map[string]any{"From": l.Date(req.From), "To": l.Date(last)})
+	}
+	provider := plainName(subj.ProviderName)
+	if provider == "" {
+		provider = l.T("extract.provider.all")
+	}
+	by := strings.TrimSpace(req.Reader.Name)
+	if by == "" {
+		by = l.T("extract.person.unknown")
+	}
+	id := req.Patient.Formatted()
+	x := Extract{
+		Lang:  l.Lang,
+		Title: l.T("extract.title"),
+		Header: Header{
+			Subtitle: l.T("extract.subtitle"),
+			Fields: []Field{
+				{l.T("extract.header.name"), name},
+				{l.T(idKindMsg(req.Patient.Kind())), id},
+				{l.T("extract.header.period"), period},
+				{l.T("extract.header.provider"), provider},
+				{l.T("extract.header.produced"), l.T("extract.header.produced_value",
+					map[string]any{"When": l.DateTime(req.ProducedAt), "By": by})},
+			},
+			PatientRef: name + ", " + id,
+		},
+		Legend: Legend{Title: l.T("extract.legend.title")},
+		Labels: Labels{
+			Time: l.T("extract.col.time"), Who: l.T("extract.col.who"), Where: l.T("extract.col.where"),
+			What: l.T("extract.col.what"), Why: l.T("extract.col.why"), Explanation: l.T("extract.col.explanation"),
+			Owner: l.T("extract.label.owner"), Emergency: l.T("extract.emergency.label"),
+			Continued: l.T("extract.label.continued"),
+			Page:      l.T("extract.page", map[string]any{"Page": "{page}", "Pages": "{pages}"}),
+		},
+		Footer: Footer{
+			AboutTitle: l.T("extract.footer.about_title"), About: l.T("extract.footer.contains"),
+			ComplaintTitle: l.T("extract.footer.complaint_title"), Complaint: l.T("extract.footer.complaint"),
+			Short: l.T("extract.footer.short"),
+		},
+	}
+	for _, k := range []string{"what", "why", "emergency", "owner", "explanation", "count"} {
+		x.Legend.Items = append(x.Legend.Items, Field{
+			Label: l.T("extract.legend." + k + ".term"), Value: l.T("extract.legend." + k + ".text")})
+	}
+	return x
+}
+
+// builder turns events into rows, collapsing repeated reads, and hands
+// each finished day to the sink.
+type builder struct {
+	l      *i18n.Localizer
+	sink   Sink
+	day    Day
+	dayKey string
+	g      group
+	events int
+	rows   int
+}
+
+type group struct {
+	open        bool
+	collapsible bool
+	key         groupKey
+	dayKey      string
+	first, last time.Time
+	count       int
+	verb, info  string
+	row         Row
+}
+
+// groupKey is what must match for reads to collapse into one row.
+type groupKey struct {
+	actor, unit, info, owner string
+	purpose                  portal.Purpose
+}
+
+func newBuilder(l *i18n.Localizer, sink Sink) *builder { return &builder{l: l, sink: sink} }
+
+// Add takes the next event (in time order).
+func (b *builder) Add(ev *store.ExtractEvent) error {
+	b.events++
+	at := ev.OccurredAt.In(b.l.Location())
+	dk := at.Format("2006-01-02")
+	emergency := ev.Emergency || ev.Activity == portal.ActivityEmergency
+	collapsible := ev.Activity == portal.ActivityRead && !emergency
+	key := groupKey{actor: ev.ActorHSAID, unit: ev.UnitHSAID, info: foldCode(ev.ResourceType),
+		owner: ev.OwnerUnitHSAID, purpose: ev.Purpose}
+	if key.actor == "" {
+		key.actor = "name:" + ev.LogActorName
+	}
+	if key.unit == "" {
+		key.unit = "name:" + ev.LogUnitName
+	}
+	if b.g.open && collapsible && b.g.collapsible && b.g.key == key && b.g.dayKey == dk &&
+		!at.Before(b.g.last) && at.Sub(b.g.last) <= CollapseWindow {
+		b.g.count++
+		b.g.last = at
+		return nil
+	}
+	if err := b.flushGroup(); err != nil {
+		return err
+	}
+	if dk != b.dayKey {
+		if err := b.flushDay(); err != nil {
+			return err
+		}
+		b.dayKey = dk
+		b.day = Day{Date: b.l.T("extract.weekday."+strconv.Itoa(int(at.Weekday()))) + " " + b.l.Date(at), Rows: b.day.Rows[:0]}
+	}
+	b.g = group{open: true, collapsible: collapsible, key: key, dayKey: dk, first: at, last: at, count: 1}
+	b.g.row, b.g.verb, b.g.info = b.row(ev, emergency)
+	return nil
+}
+
+// row renders one event in plain words.
+func (b *builder) row(ev *store.ExtractEvent, emergency bool) (Row, string, string) {
+	l := b.l
+	var r Row
+	if ev.ActorProtected {
+		r.Who = l.T("extract.person.protected")
+	} else {
+		r.Who = firstName(plainName(ev.RefActorName), plainName(ev.LogActorName), l.T("extract.person.unknown"))
+		r.Title = firstName(plainName(ev.RefActorTitle), plainName(ev.LogActorTitle))
+	}
+	r.Unit = firstName(plainName(ev.RefUnitName), plainName(ev.LogUnitName), l.T("extract.unit.unknown"))
+	r.Provider = firstName(plainName(ev.RefProviderName), plainName(ev.LogProviderName), l.T("extract.provider.unknown"))
+	if ownerDiffers(ev) {
+		unit := firstName(plainName(ev.RefOwnerUnitName), plainName(ev.LogOwnerUnitName))
+		prov := firstName(plainName(ev.RefOwnerProvName), plainName(ev.LogOwnerProvName))
+		switch {
+		case unit != "" && prov != "":
+			r.Owner = unit + ", " + prov
+		case unit != "" || prov != "":
+			r.Owner = unit + prov
+		default:
+			r.Owner = l.T("extract.unit.unknown")
+		}
+	}
+	actID, _ := activityMsg(ev.Activity)
+	infoID, _ := infoMsg(ev.ResourceType)
+	r.Activity, r.Information = l.T(actID), l.T(infoID)
+	purposeID, _ := purposeMsg(ev.Purpose, ev.PurposeCode)
+	r.Purpose = l.T(purposeID)
+	if emergency {
+		r.Emergency = true
+		r.EmergencyText = l.T("extract.emergency.text")
+	}
+	if id, ok := relationMsg(ev.RelationKind, ev.RelationWithActor); ok {
+		unit := plainName(ev.RelationUnitName)
+		if unit == "" {
+			unit = l.T("extract.explain.the_unit")
+		}
+		data := map[string]any{"Unit": unit}
+		if ev.RelationStartsAt.Valid {
+			data["Date"] = l.Date(ev.RelationStartsAt.Time)
+		}
+		r.Explanation = l.T(id, data)
+	}
+	return r, r.Activity, r.Information
+}
+
+func ownerDiffers(ev *store.ExtractEvent) bool {
+	if ev.OwnerUnitHSAID != "" {
+		return ev.OwnerUnitHSAID != ev.UnitHSAID
+	}
+	return ev.OwnerProviderHSAID != "" && ev.OwnerProviderHSAID != ev.ProviderHSAID
+}
+
+func (b *builder) flushGroup() error {
+	if !b.g.open {
+		return nil
+	}
+	g := &b.g
+	r := g.row
+	r.Count = g.count
+	r.Time = b.l.Time(g.first)
+	r.What = g.verb + " " + g.info
+	if g.count > 1 {
+		if last := b.l.Time(g.last); last != r.Time {
+			r.Time += "–" + last
+		}
+		r.What += " " + b.l.N("extract.times", g.count)
+	}
+	b.day.Rows = append(b.day.Rows, r)
+	b.day.Count += g.count
+	b.rows++
+	g.open = false
+	return nil
+}
+
+func (b *builder) flushDay() error {
+	if b.dayKey == "" {
+		return nil
+	}
+	b.day.Accesses = b.l.N("extract.accesses", b.day.Count)
+	return b.sink.Day(&b.day)
+}
+
+// Finish flushes the last row and day and ends the extract.
+func (b *builder) Finish() (Summary, error) {
+	if err := b.flushGroup(); err != nil {
+		return Summary{}, err
+	}
+	if err := b.flushDay(); err != nil {
+		return Summary{}, err
+	}
+	s := Summary{Events: b.events, Rows: b.rows, Text: b.l.T("extract.summary.empty")}
+	if b.events > 0 {
+		s.Text = b.l.N("extract.summary.total", b.events)
+	}
+	return s, b.sink.End(&s)
+}
+
+func firstName(names ...string) string {
+	for _, n := range names {
+		if n != "" {
+			return n
+		}
+	}
+	return ""
+}

@@ -1,0 +1,471 @@
+package extract_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+
+	"github.com/insyn/insyn/extract"
+	"github.com/insyn/insyn/extract/extracttest"
+	"github.com/insyn/insyn/i18n"
+	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/store"
+	"github.com/insyn/insyn/portal/store/storetest"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+var (
+	catalog  = i18n.MustLoad(portal.Stockholm)
+	produced = time.Date(2026, 3, 31, 14, 5, 0, 0, portal.Stockholm)
+	clerk    = portal.Reader{Kind: portal.ReaderStaff, ID: "cli:anna", Name: "Anna Utdragsson"}
+)
+
+func seeded(t testing.TB) *store.Store {
+	t.Helper()
+	s := storetest.Open(t, nil)
+	extracttest.Seed(t, s)
+	return s
+}
+
+func request(t testing.TB, lang string) extract.Request {
+	t.Helper()
+	pat, err := portal.ParsePersonalID(extracttest.PatientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return extract.Request{Patient: pat, From: extracttest.From, To: extracttest.To, Lang: lang,
+		Reader: clerk, Channel: "test", ProducedAt: produced}
+}
+
+func buildJSON(t *testing.T, s *store.Store, req extract.Request) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := extract.Build(context.Background(), s, catalog, req, extract.NewJSONWriter(&buf)); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func buildPDF(t *testing.T, s *store.Store, req extract.Request) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "extract-"+req.Lang+".pdf")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := extract.Build(context.Background(), s, catalog, req, extract.NewPDFWriter(f, produced)); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func pdftotext(t *testing.T, path string) string {
+	t.Helper()
+	out, err := exec.Command("pdftotext", "-layout", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
+}
+
+func pdfPages(t *testing.T, path string) int {
+	t.Helper()
+	out, err := exec.Command("pdfinfo", path).Output()
+	if err != nil {
+		t.Fatalf("pdfinfo: %v", err)
+	}
+	m := regexp.MustCompile(`(?m)^Pages:\s+(\d+)`).FindStringSubmatch(string(out))
+	if m == nil {
+		t.Fatalf("pdfinfo: no page count in %s", out)
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+func TestJSONGolden(t *testing.T) {
+	s := seeded(t)
+	for _, lang := range []string{"sv", "en"} {
+		got := buildJSON(t, s, request(t, lang))
+		golden := filepath.Join("testdata", "extract."+lang+".golden")
+		if *update {
+			if err := os.WriteFile(golden, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test ./extract -run TestJSONGolden -update)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: JSON differs from %s (run with -update after checking):\n%s", lang, golden, got)
+		}
+		// The stream is the model: it decodes into Extract.
+		var x extract.Extract
+		if err := json.Unmarshal(got, &x); err != nil {
+			t.Fatalf("%s: streamed JSON does not decode: %v", lang, err)
+		}
+		var c extract.Collect
+		if _, err := extract.Build(context.Background(), s, catalog, request(t, lang), &c); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := json.Marshal(x)
+		b, _ := json.Marshal(c.Extract)
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: streamed JSON and collected model differ", lang)
+		}
+	}
+}
+
+func collect(t *testing.T, s *store.Store, req extract.Request) extract.Extract {
+	t.Helper()
+	var c extract.Collect
+	if _, err := extract.Build(context.Background(), s, catalog, req, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c.Extract
+}
+
+func TestModel(t *testing.T) {
+	s := seeded(t)
+	x := collect(t, s, request(t, "sv"))
+	if len(x.Days) != 4 {
+		t.Fatalf("%d days, want 4 (5, 6, 11 and 12 March)", len(x.Days))
+	}
+	if x.Summary.Events != 15 {
+		t.Errorf("summary counts %d events, want 15 (the February one is outside)", x.Summary.Events)
+	}
+	first := x.Days[0]
+	if first.Date != "Torsdag 2026-03-05" || first.Accesses != "7 åtkomster" {
+		t.Errorf("day heading %q, %q", first.Date, first.Accesses)
+	}
+	r := first.Rows[0]
+	want := extract.Row{Time: "14:02–14:40", Who: "Åsa Öberg", Title: "Distriktssköterska", Unit: "Vårdcentralen Ängsbacken",
+		Provider: "Region Exempelland", What: "läste journalanteckning 4 gånger", Activity: "läste",
+		Information: "journalanteckning", Count: 4, Purpose: "vård och behandling",
+		Explanation: "Du hade ett besök på Vårdcentralen Ängsbacken 2026-03-03."}
+	if r != want {
+		t.Errorf("collapsed row:\n got %+v\nwant %+v", r, want)
+	}
+	if got := first.Rows[1].What; got != "läste provsvar" {
+		t.Errorf("other information type: %q", got)
+	}
+	if got := first.Rows[2]; got.Count != 1 || got.Time != "15:30" {
+		t.Errorf("read after the session window: %+v", got)
+	}
+	em := x.Days[1].Rows[0]
+	if !em.Emergency || em.EmergencyText == "" || em.What != "gjorde en nödöppning och läste läkemedelslista" ||
+		em.Owner != "Kirurgkliniken, Centralsjukhuset i Åby, Region Exempelland" || em.Provider != "Vårdbolaget Norrsken AB" {
+		t.Errorf("emergency row: %+v", em)
+	}
+	if claimed := x.Days[1].Rows[1]; !claimed.Emergency || claimed.Information != "röntgensvar" {
+		t.Errorf("claimed emergency: %+v", claimed)
+	}
+	day11 := x.Days[2].Rows
+	if day11[0].Who != extracttest.LongName || day11[0].Explanation != "Personen ingår i ditt vårdteam." {
+		t.Errorf("team explanation: %+v", day11[0])
+	}
+	if day11[2].Who != "Anställd med skyddade personuppgifter" || day11[2].Title != "" || day11[2].Purpose != "kvalitetssäkring" {
+		t.Errorf("protected staff: %+v", day11[2])
+	}
+	day12 := x.Days[3].Rows
+	if day12[0].Who != "Karin Loggdotter" || day12[0].Unit != "Hemsjukvården Åby" || day12[0].What != "skrev i anteckning" {
+		t.Errorf("names from the log: %+v", day12[0])
+	}
+	unk := day12[1]
+	if unk.Who != "okänd person" || unk.Unit != "okänd vårdenhet" || unk.Provider != "okänd vårdgivare" ||
+		unk.What != "hanterade annan typ av uppgift" || unk.Purpose != "annat syfte" {
+		t.Errorf("fallbacks: %+v", unk)
+	}
+	en := collect(t, s, request(t, "en"))
+	if got := en.Days[0]; got.Date != "Thursday 5 Mar 2026" || got.Accesses != "7 accesses" ||
+		got.Rows[0].What != "read a clinical note 4 times" ||
+		got.Rows[0].Explanation != "You had a visit at Vårdcentralen Ängsbacken on 3 Mar 2026." {
+		t.Errorf("English day: %+v", got.Rows[0])
+	}
+	if got := en.Days[3].Accesses; got != "3 accesses" {
+		t.Errorf("plural: %q", got)
+	}
+}
+
+func TestPlurals(t *testing.T) {
+	sv, en := catalog.For("sv"), catalog.For("en")
+	for _, c := range []struct {
+		l    *i18n.Localizer
+		n    int
+		want string
+	}{{sv, 1, "1 åtkomst"}, {sv, 3, "3 åtkomster"}, {en, 1, "1 access"}, {en, 3, "3 accesses"}} {
+		if got := c.l.N("extract.accesses", c.n); got != c.want {
+			t.Errorf("%s %d: %q, want %q", c.l.Lang, c.n, got, c.want)
+		}
+	}
+}
+
+// englishWords must not appear in a Swedish extract.
+var englishWords = strings.Fields(`the and read wrote signed printed verified deleted page of unknown care
+	provider unit emergency access accesses purpose who what why explanation record records note result
+	time times once produced period name extract information another through`)
+
+var (
+	reHSA  = regexp.MustCompile(`\b[A-Z]{2}[0-9]{6,}[-A-Za-z0-9]*`)
+	reOID  = regexp.MustCompile(`\b\d+\.\d+\.\d+\.\d+`)
+	reEnum = regexp.MustCompile(`\b(quality_assurance|other_legal_documentation|quality_register|read|write|sign|print|verify|delete|emergency|other|care|statistics|administration)\b`)
+)
+
+// checkNoCodes fails when text shows a code: an HSA-id, an OID, a staff
+// member's personal id, a raw code from the logs, an enum value, or (in
+// Swedish) an English word.
+func checkNoCodes(t *testing.T, what, lang, text string) {
+	t.Helper()
+	if m := reHSA.FindString(text); m != "" {
+		t.Errorf("%s: shows an HSA-id %q", what, m)
+	}
+	if m := reOID.FindString(text); m != "" {
+		t.Errorf("%s: shows an OID %q", what, m)
+	}
+	for _, pid := range extracttest.StaffPersonalIDs {
+		if strings.Contains(text, pid) || strings.Contains(text, pid[:8]+"-"+pid[8:]) || strings.Contains(text, pid[2:]) {
+			t.Errorf("%s: shows a staff personal id", what)
+		}
+	}
+	for _, code := range extracttest.RawCodes {
+		if strings.Contains(text, code) {
+			t.Errorf("%s: shows the raw code %q", what, code)
+		}
+	}
+	if lang == "sv" {
+		if m := reEnum.FindString(text); m != "" {
+			t.Errorf("%s: shows the code %q", what, m)
+		}
+		words := map[string]bool{}
+		for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
+			words[w] = true
+		}
+		for _, w := range englishWords {
+			if words[w] {
+				t.Errorf("%s: Swedish extract contains the English word %q", what, w)
+			}
+		}
+	}
+}
+
+func TestNoCodes(t *testing.T) {
+	s := seeded(t)
+	for _, lang := range []string{"sv", "en"} {
+		req := request(t, lang)
+		var x extract.Extract
+		if err := json.Unmarshal(buildJSON(t, s, req), &x); err != nil {
+			t.Fatal(err)
+		}
+		// JSON keys are structure, not text: check the values only.
+		checkNoCodes(t, lang+" JSON", lang, strings.Join(jsonValues(x), "\n"))
+		checkNoCodes(t, lang+" PDF", lang, pdftotext(t, buildPDF(t, s, req)))
+	}
+}
+
+// jsonValues lists every string in the model.
+func jsonValues(x extract.Extract) []string {
+	b, _ := json.Marshal(x)
+	var v any
+	json.Unmarshal(b, &v)
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case string:
+			out = append(out, v)
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		case map[string]any:
+			for k, e := range v {
+				if k != "lang" {
+					walk(e)
+				}
+			}
+		}
+	}
+	walk(v)
+	return out
+}
+
+func TestPDFContent(t *testing.T) {
+	s := seeded(t)
+	for _, c := range []struct {
+		lang string
+		want []string
+	}{
+		{"sv", []string{"Loggutdrag", "Tolvan Tolvansson", "19121212-1212", "2026-03-01 till och med 2026-03-31",
+			"alla vårdgivare", "2026-03-31 14:05 av Anna Utdragsson", "Så läser du utdraget", "Nödöppning",
+			"läste journalanteckning 4", "Vårdcentralen Ängsbacken", "Anställd med skyddade",
+			"Integritetsskyddsmyndigheten (IMY)", "Utdraget visar 15 åtkomster till din journal.", "Torsdag 2026-03-05"}},
+		{"en", []string{"Log extract", "Tolvan Tolvansson", "19121212-1212", "1 Mar 2026 to 31 Mar 2026",
+			"31 Mar 2026, 14:05 by Anna Utdragsson", "Emergency access", "Thursday 5 Mar 2026",
+			"Swedish Authority for Privacy Protection (IMY)", "The extract shows 15 accesses to your record."}},
+	} {
+		path := buildPDF(t, s, request(t, c.lang))
+		text := pdftotext(t, path)
+		flat := strings.Join(strings.Fields(text), " ")
+		for _, w := range c.want {
+			if !strings.Contains(flat, w) {
+				t.Errorf("%s PDF lacks %q", c.lang, w)
+			}
+		}
+		// The long name is wrapped, never cut: every part of it is there.
+		for _, part := range strings.Fields(extracttest.LongName) {
+			if !strings.Contains(text, part) && !containsBroken(text, part) {
+				t.Errorf("%s PDF lacks %q of the long name", c.lang, part)
+			}
+		}
+		checkPageNumbers(t, c.lang, path, text)
+		if t.Failed() {
+			t.Logf("%s PDF text:\n%s", c.lang, text)
+		}
+	}
+}
+
+// containsBroken finds a word that wrapping split across lines.
+func containsBroken(text, word string) bool {
+	joined := strings.Join(strings.Fields(text), "")
+	return strings.Contains(joined, word)
+}
+
+func TestEmptyPeriodPDF(t *testing.T) {
+	s := seeded(t)
+	req := request(t, "sv")
+	req.From = time.Date(2025, 1, 1, 0, 0, 0, 0, portal.Stockholm)
+	req.To = time.Date(2025, 2, 1, 0, 0, 0, 0, portal.Stockholm)
+	path := buildPDF(t, s, req)
+	text := pdftotext(t, path)
+	for _, w := range []string{"Inga åtkomster hittades under perioden.", "Sida 1 av 1", "Tolvan Tolvansson"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("empty extract lacks %q:\n%s", w, text)
+		}
+	}
+	if n := pdfPages(t, path); n != 1 {
+		t.Errorf("%d pages", n)
+	}
+}
+
+func TestUnknownPatient(t *testing.T) {
+	s := seeded(t)
+	req := request(t, "sv")
+	req.Patient, _ = portal.ParsePersonalID(extracttest.OtherPatient)
+	_, err := extract.Build(context.Background(), s, catalog, req, &extract.Collect{})
+	if portal.ErrorCode(err) != portal.NotFound {
+		t.Fatalf("err = %v, want NotFound", err)
+	}
+	if id, _ := portal.ErrorMsgID(err); id != "extract.error.unknown_patient" {
+		t.Errorf("message id %q", id)
+	}
+}
+
+func TestProviderFilter(t *testing.T) {
+	s := seeded(t)
+	req := request(t, "sv")
+	req.Provider = extracttest.CompanyHSA
+	x := collect(t, s, req)
+	if x.Summary.Events != 2 {
+		t.Fatalf("%d events for the company, want its 2 emergency accesses", x.Summary.Events)
+	}
+	if got := x.Header.Fields[3].Value; got != "Vårdbolaget Norrsken AB" {
+		t.Errorf("provider in header: %q", got)
+	}
+	req.Provider = "SE9999999999-0000"
+	if _, err := extract.Build(context.Background(), s, catalog, req, &extract.Collect{}); portal.ErrorCode(err) != portal.NotFound {
+		t.Errorf("unknown provider: %v", err)
+	}
+}
+
+func TestReadIsRecorded(t *testing.T) {
+	s := seeded(t)
+	collect(t, s, request(t, "sv"))
+	var r struct {
+		Kind    string `db:"reader_kind"`
+		ID      string `db:"reader_id"`
+		Name    string `db:"reader_name"`
+		Patient string `db:"patient_id"`
+		Rows    int    `db:"rows"`
+		Channel string `db:"channel"`
+	}
+	if err := s.DB().Get(&r, `SELECT reader_kind, reader_id, reader_name, patient_id, rows, channel FROM log_reads`); err != nil {
+		t.Fatal(err)
+	}
+	if r.Kind != "staff" || r.ID != "cli:anna" || r.Name != "Anna Utdragsson" || r.Patient != extracttest.PatientID ||
+		r.Rows != 15 || r.Channel != "test" {
+		t.Errorf("log read: %+v", r)
+	}
+}
+
+func TestQuality(t *testing.T) {
+	s := seeded(t)
+	counts, err := s.CodeCounts(context.Background(), time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issues := extract.Quality(catalog.For("sv"), counts)
+	got := map[string]extract.QualityIssue{}
+	for _, q := range issues {
+		got[q.Code] = q
+	}
+	for code, want := range map[string]string{"XYZ-ÅTGÄRD-42": "hanterade", "HOPERAT-X": "annat syfte", "HOPX-UNKNOWN": "annan typ av uppgift"} {
+		if q, ok := got[code]; !ok || q.Shown != want || q.Count != 1 {
+			t.Errorf("quality entry for %s: %+v", code, q)
+		}
+	}
+	for _, known := range []string{"Journalanteckning", "Observation", "Läkemedelslista", "ImagingStudy", "Remiss"} {
+		if _, ok := got[known]; ok {
+			t.Errorf("%s is a known information type but listed", known)
+		}
+	}
+}
+
+// checkPageNumbers checks that every page says "Page X of Y" with the real
+// page count, and repeats the column headers.
+func checkPageNumbers(t *testing.T, lang, path, text string) {
+	t.Helper()
+	n := pdfPages(t, path)
+	pages := strings.Split(strings.TrimRight(text, "\f"), "\f")
+	if len(pages) != n {
+		t.Fatalf("%s: pdftotext found %d pages, pdfinfo %d", lang, len(pages), n)
+	}
+	format, header := "Sida %d av %d", "Vårdenhet och vårdgivare"
+	if lang == "en" {
+		format, header = "Page %d of %d", "Care unit and provider"
+	}
+	for i, p := range pages {
+		if want := fmt.Sprintf(format, i+1, n); !strings.Contains(p, want) {
+			t.Errorf("%s page %d lacks %q", lang, i+1, want)
+		}
+		if i < n-1 && !strings.Contains(p, header) {
+			t.Errorf("%s page %d lacks the column headers", lang, i+1)
+		}
+	}
+}
+
+// TestExamplePNG renders the first page of the fixture's extract as
+// docs/extract-example.png when run with -update.
+func TestExamplePNG(t *testing.T) {
+	if !*update {
+		t.Skip("run with -update to rewrite docs/extract-example.png")
+	}
+	s := seeded(t)
+	path := buildPDF(t, s, request(t, "sv"))
+	out := filepath.Join("..", "docs", "extract-example")
+	if b, err := exec.Command("pdftoppm", "-png", "-r", "80", "-singlefile", path, out).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v: %s", err, b)
+	}
+}

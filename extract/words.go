@@ -1,0 +1,200 @@
+package extract
+
+import (
+	"strings"
+
+	"github.com/insyn/insyn/portal"
+)
+
+// words.go is the one place that maps codes to message ids. Everything a
+// person reads goes through these functions; a code that is not listed
+// here becomes a plain fallback text and a data-quality entry.
+
+// activityMsg is the plain verb for an activity.
+func activityMsg(a portal.Activity) (id string, known bool) {
+	switch a {
+	case portal.ActivityRead:
+		return "extract.activity.read", true
+	case portal.ActivityWrite:
+		return "extract.activity.write", true
+	case portal.ActivitySign:
+		return "extract.activity.sign", true
+	case portal.ActivityPrint:
+		return "extract.activity.print", true
+	case portal.ActivityVerify:
+		return "extract.activity.verify", true
+	case portal.ActivityDelete:
+		return "extract.activity.delete", true
+	case portal.ActivityEmergency:
+		return "extract.activity.emergency", true
+	}
+	return "extract.activity.other", false
+}
+
+// purposeMsg is the purpose in plain words. An "other" purpose with no
+// code at all means the log gave none.
+func purposeMsg(p portal.Purpose, code string) (id string, known bool) {
+	switch p {
+	case portal.PurposeCare:
+		return "extract.purpose.care", true
+	case portal.PurposeQualityAssurance:
+		return "extract.purpose.quality_assurance", true
+	case portal.PurposeOtherLegalDocument:
+		return "extract.purpose.other_legal_documentation", true
+	case portal.PurposeStatistics:
+		return "extract.purpose.statistics", true
+	case portal.PurposeAdministration:
+		return "extract.purpose.administration", true
+	case portal.PurposeQualityRegister:
+		return "extract.purpose.quality_register", true
+	}
+	if strings.TrimSpace(code) == "" {
+		return "extract.purpose.none", false
+	}
+	return "extract.purpose.other", false
+}
+
+// infoTypes maps information types, as the record systems write them
+// (Swedish texts, FHIR resource names, English words), folded to lower
+// case without spaces, hyphens or underscores, to a plain noun.
+var infoTypes = map[string]string{
+	// journal notes
+	"journalanteckning": "extract.info.note", "journaltext": "extract.info.note",
+	"vårdanteckning": "extract.info.note", "journal": "extract.info.note",
+	"clinicalnote": "extract.info.note", "documentreference": "extract.info.note",
+	"composition": "extract.info.note", "progressnote": "extract.info.note",
+	"anteckning": "extract.info.note_general", "note": "extract.info.note_general",
+	// laboratory
+	"provsvar": "extract.info.lab", "labbsvar": "extract.info.lab", "laboratoriesvar": "extract.info.lab",
+	"analyssvar": "extract.info.lab", "observation": "extract.info.lab", "diagnosticreport": "extract.info.lab",
+	"labresult": "extract.info.lab", "laboratoryresult": "extract.info.lab", "specimen": "extract.info.lab",
+	// medication
+	"läkemedelslista": "extract.info.medication", "läkemedel": "extract.info.medication",
+	"läkemedelsordination": "extract.info.medication", "ordination": "extract.info.medication",
+	"medicationstatement": "extract.info.medication", "medicationrequest": "extract.info.medication",
+	"medicationadministration": "extract.info.medication", "medication": "extract.info.medication",
+	"medicationlist": "extract.info.medication",
+	// referrals
+	"remiss": "extract.info.referral", "remissvar": "extract.info.referral",
+	"servicerequest": "extract.info.referral", "referralrequest": "extract.info.referral",
+	"referral": "extract.info.referral",
+	// diagnoses
+	"diagnos": "extract.info.diagnosis", "diagnoser": "extract.info.diagnosis",
+	"condition": "extract.info.diagnosis", "diagnosis": "extract.info.diagnosis",
+	// care contacts
+	"vårdkontakt": "extract.info.contact", "vårdkontakter": "extract.info.contact", "besök": "extract.info.contact",
+	"encounter": "extract.info.contact", "appointment": "extract.info.contact", "episodeofcare": "extract.info.contact",
+	// imaging
+	"röntgensvar": "extract.info.imaging", "röntgen": "extract.info.imaging", "bilddiagnostik": "extract.info.imaging",
+	"röntgenbild": "extract.info.imaging", "röntgenbilder": "extract.info.imaging",
+	"imagingstudy": "extract.info.imaging", "imagingreport": "extract.info.imaging",
+	"radiology": "extract.info.imaging", "radiologyreport": "extract.info.imaging", "dicomstudy": "extract.info.imaging",
+	// personal details
+	"personuppgifter": "extract.info.personal", "patientuppgifter": "extract.info.personal",
+	"patient": "extract.info.personal", "demographics": "extract.info.personal",
+	// alerts
+	"uppmärksamhetsinformation": "extract.info.alert", "uppmärksamhetssignal": "extract.info.alert",
+	"varningsinformation": "extract.info.alert", "allergi": "extract.info.alert", "allergier": "extract.info.alert",
+	"allergyintolerance": "extract.info.alert", "flag": "extract.info.alert",
+	// vaccinations
+	"vaccination": "extract.info.vaccination", "vaccinationer": "extract.info.vaccination",
+	"immunization": "extract.info.vaccination",
+	// care plans
+	"vårdplan": "extract.info.care_plan", "vårdplaner": "extract.info.care_plan", "careplan": "extract.info.care_plan",
+	// the record as a whole
+	"": "extract.info.record", "patientjournal": "extract.info.record", "journaluppgifter": "extract.info.record",
+}
+
+// infoMsg is the plain noun for an information type. An empty type (the
+// log did not say) reads as "information in your record" but is still a
+// data-quality entry.
+func infoMsg(resourceType string) (id string, known bool) {
+	key := foldCode(resourceType)
+	if id, ok := infoTypes[key]; ok {
+		return id, key != ""
+	}
+	return "extract.info.unknown", false
+}
+
+// relationMsg is the explanation for a care relation kind; withActor picks
+// the text about the person rather than the unit.
+func relationMsg(kind string, withActor bool) (id string, ok bool) {
+	switch kind {
+	case "visit", "admission", "booking", "referral", "team":
+		if withActor {
+			return "extract.explain." + kind + "_staff", true
+		}
+		return "extract.explain." + kind, true
+	}
+	return "", false
+}
+
+// idKindMsg labels the patient's identity number in the header.
+func idKindMsg(k portal.IDKind) string {
+	switch k {
+	case portal.KindSamordningsnummer:
+		return "extract.header.samordningsnummer"
+	case portal.KindReservnummer:
+		return "extract.header.reservnummer"
+	}
+	return "extract.header.personnummer"
+}
+
+func foldCode(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	// FHIR-style "urn:...:Observation" or "Observation/123": keep the type.
+	if i := strings.LastIndexAny(s, ":#"); i >= 0 {
+		s = s[i+1:]
+	}
+	if i := strings.IndexByte(s, '/'); i >= 0 {
+		s = s[:i]
+	}
+	return strings.NewReplacer(" ", "", "-", "", "_", "", ".", "").Replace(s)
+}
+
+// plainName returns a name from reference data or a log as it may be shown
+// to a person, or "" when it is empty or looks like a code: an HSA-id, an
+// OID, a URN or an identity number never passes for a name.
+func plainName(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" || portal.LooksLikeHSAID(s) || IsCodeLike(s) {
+		return ""
+	}
+	return s
+}
+
+// IsCodeLike reports text that is an identifier rather than words: it
+// contains a run of six or more digits (identity numbers, HSA-ids), an
+// OID-like dotted number, a URN, or an HSA-id-shaped token.
+func IsCodeLike(s string) bool {
+	if strings.Contains(strings.ToLower(s), "urn:") {
+		return true
+	}
+	run, dots := 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			run++
+			if run >= 6 {
+				return true
+			}
+		case c == '.' && run > 0:
+			dots++
+			if dots >= 3 {
+				return true
+			}
+			run = 0
+		case c == '-' && run > 0:
+			// "19121212-1212" keeps counting as one identifier.
+		default:
+			run, dots = 0, 0
+		}
+	}
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '(' || r == ')' }) {
+		if portal.LooksLikeHSAID(f) && len(f) > 6 {
+			return true
+		}
+	}
+	return false
+}

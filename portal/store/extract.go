@@ -1,0 +1,314 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/insyn/insyn/portal"
+	"github.com/jmoiron/sqlx"
+)
+
+const (
+	// qExtractEvents reads one patient's events in a period with every name
+	// the reference data has beside the names the log itself carried, and
+	// the best care relation that explains each access (DESIGN.md section
+	// 5): the patient's relation with the actor's unit or with the actor,
+	// from 30 days before to 30 days after a visit, booking or referral, the
+	// whole of an admission (and 30 days around it), any time while a team
+	// relation holds. A relation with the person beats one with the unit,
+	// one that covers the moment beats one nearby, then the nearest wins.
+	qExtractEvents = `
+SELECT e.id, e.occurred_at, e.actor_hsa_id,
+       e.actor_name AS log_actor_name, e.actor_title AS log_actor_title,
+       COALESCE(NULLIF(btrim(st.given_name || ' ' || st.family_name), ''), '') AS ref_actor_name,
+       COALESCE(st.title, '') AS ref_actor_title,
+       COALESCE(st.protected_identity, false) AS actor_protected,
+       e.actor_unit_hsa_id,
+       e.actor_unit_name AS log_unit_name, COALESCE(u.name, '') AS ref_unit_name,
+       e.actor_provider_name AS log_provider_name, COALESCE(p.name, '') AS ref_provider_name,
+       e.owner_unit_hsa_id,
+       e.owner_unit_name AS log_owner_unit_name, COALESCE(ou.name, '') AS ref_owner_unit_name,
+       COALESCE(NULLIF(e.owner_provider_hsa_id, ''), ou.provider_hsa_id, '') AS owner_provider_hsa_id,
+       COALESCE(NULLIF(e.actor_provider_hsa_id, ''), u.provider_hsa_id, '') AS actor_provider_hsa_id,
+       e.owner_provider_name AS log_owner_provider_name, COALESCE(op.name, '') AS ref_owner_provider_name,
+       e.activity, e.activity_code, e.purpose, e.purpose_code, e.resource_type,
+       e.emergency, e.coherent,
+       COALESCE(cr.kind, '') AS relation_kind, cr.starts_at AS relation_starts_at,
+       COALESCE(cr.unit_name, '') AS relation_unit_name,
+       COALESCE(cr.by_staff, false) AS relation_by_staff
+FROM access_events e
+LEFT JOIN staff st ON st.hsa_id = e.actor_hsa_id AND e.actor_hsa_id <> ''
+LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> ''
+LEFT JOIN providers p ON p.hsa_id = COALESCE(NULLIF(e.actor_provider_hsa_id, ''), u.provider_hsa_id)
+LEFT JOIN units ou ON ou.hsa_id = e.owner_unit_hsa_id AND e.owner_unit_hsa_id <> ''
+LEFT JOIN providers op ON op.hsa_id = COALESCE(NULLIF(e.owner_provider_hsa_id, ''), ou.provider_hsa_id)
+LEFT JOIN LATERAL (
+    SELECT c.kind, c.starts_at, COALESCE(cu.name, '') AS unit_name,
+           (c.staff_hsa_id <> '' AND c.staff_hsa_id = e.actor_hsa_id) AS by_staff
+    FROM care_relations c
+    LEFT JOIN units cu ON cu.hsa_id = c.unit_hsa_id
+    WHERE c.personal_id = e.patient_id
+      AND c.starts_at <= e.occurred_at + interval '30 days'
+      AND ((e.actor_unit_hsa_id <> '' AND c.unit_hsa_id = e.actor_unit_hsa_id)
+           OR (c.staff_hsa_id <> '' AND c.staff_hsa_id = e.actor_hsa_id))
+      AND CASE c.kind
+          WHEN 'team' THEN e.occurred_at >= c.starts_at
+                       AND e.occurred_at <= COALESCE(c.ends_at, 'infinity'::timestamptz)
+          WHEN 'admission' THEN e.occurred_at <= COALESCE(c.ends_at, 'infinity'::timestamptz) + interval '30 days'
+          ELSE e.occurred_at >= c.starts_at - interval '30 days'
+           AND e.occurred_at <= COALESCE(c.ends_at, c.starts_at) + interval '30 days'
+          END
+    ORDER BY (c.staff_hsa_id <> '' AND c.staff_hsa_id = e.actor_hsa_id) DESC,
+             (e.occurred_at >= c.starts_at AND e.occurred_at <= COALESCE(c.ends_at,
+                 CASE WHEN c.kind IN ('team', 'admission') THEN 'infinity'::timestamptz
+                      ELSE c.starts_at + interval '1 day' END)) DESC,
+             abs(extract(epoch FROM e.occurred_at - c.starts_at)),
+             c.id
+    LIMIT 1
+) cr ON true
+WHERE e.patient_id = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3
+  AND ($4 = '' OR e.actor_provider_hsa_id = $4 OR e.owner_provider_hsa_id = $4
+       OR u.provider_hsa_id = $4 OR ou.provider_hsa_id = $4)
+ORDER BY e.occurred_at, e.id`
+
+	qInsertLogRead = `
+INSERT INTO log_reads (read_at, reader_kind, reader_id, reader_name, patient_id, channel,
+                       period_from, period_to, provider_hsa_id, rows)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+
+	qExtractPatient = `
+SELECT given_name, family_name, protected_identity FROM patients WHERE personal_id = $1`
+
+	// The newest name a log gave the patient, for patients missing from the
+	// population register (reserve numbers, people who moved in).
+	qExtractPatientFromLog = `
+SELECT patient_name FROM access_events
+WHERE patient_id = $1 ORDER BY (patient_name <> '') DESC, occurred_at DESC LIMIT 1`
+
+	qExtractProvider = `SELECT name FROM providers WHERE hsa_id = $1`
+
+	// qCodeCounts lists, with counts, the codes the extract may not know
+	// and the names the extract has to fall back on: every activity and
+	// purpose the parsers could not map, every information type, and
+	// events whose actor or unit has no name anywhere.
+	qCodeCounts = `
+SELECT 'activity' AS field, activity_code AS code, count(*) AS n
+FROM access_events WHERE activity = 'other' AND occurred_at >= $1 AND occurred_at < $2
+GROUP BY activity_code
+UNION ALL
+SELECT 'purpose', purpose_code, count(*)
+FROM access_events WHERE purpose = 'other' AND occurred_at >= $1 AND occurred_at < $2
+GROUP BY purpose_code
+UNION ALL
+SELECT 'resource', resource_type, count(*)
+FROM access_events WHERE occurred_at >= $1 AND occurred_at < $2
+GROUP BY resource_type
+UNION ALL
+SELECT 'actor_name', '', count(*)
+FROM access_events e LEFT JOIN staff st ON st.hsa_id = e.actor_hsa_id
+WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND st.hsa_id IS NULL AND e.actor_name = ''
+HAVING count(*) > 0
+UNION ALL
+SELECT 'unit_name', '', count(*)
+FROM access_events e LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id
+WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND u.hsa_id IS NULL AND e.actor_unit_name = ''
+HAVING count(*) > 0
+ORDER BY 1, 3 DESC, 2`
+)
+
+// ExtractQuery selects the events of one log extract.
+type ExtractQuery struct {
+	Patient  portal.PersonalID
+	From, To time.Time    // [From, To); a zero From means from the first event
+	Provider portal.HSAID // optional: events where this provider acted or owned the records
+	Channel  string       // how the log is read, recorded in log_reads: "extract_pdf", "web", ...
+}
+
+// ExtractEvent is one event as the extract needs it: the codes (which the
+// extract turns into words and never shows), the names from the reference
+// data (Ref*) beside the names in the log record itself (Log*), and the care
+// relation that explains the access, if any.
+type ExtractEvent struct {
+	ID         int64     `db:"id"`
+	OccurredAt time.Time `db:"occurred_at"`
+
+	ActorHSAID     string `db:"actor_hsa_id"`
+	LogActorName   string `db:"log_actor_name"`
+	LogActorTitle  string `db:"log_actor_title"`
+	RefActorName   string `db:"ref_actor_name"`
+	RefActorTitle  string `db:"ref_actor_title"`
+	ActorProtected bool   `db:"actor_protected"`
+
+	UnitHSAID          string          `db:"actor_unit_hsa_id"`
+	LogUnitName        string          `db:"log_unit_name"`
+	RefUnitName        string          `db:"ref_unit_name"`
+	ProviderHSAID      string          `db:"actor_provider_hsa_id"`
+	LogProviderName    string          `db:"log_provider_name"`
+	RefProviderName    string          `db:"ref_provider_name"`
+	OwnerUnitHSAID     string          `db:"owner_unit_hsa_id"`
+	LogOwnerUnitName   string          `db:"log_owner_unit_name"`
+	RefOwnerUnitName   string          `db:"ref_owner_unit_name"`
+	OwnerProviderHSAID string          `db:"owner_provider_hsa_id"`
+	LogOwnerProvName   string          `db:"log_owner_provider_name"`
+	RefOwnerProvName   string          `db:"ref_owner_provider_name"`
+	Activity           portal.Activity `db:"activity"`
+	ActivityCode       string          `db:"activity_code"`
+	Purpose            portal.Purpose  `db:"purpose"`
+	PurposeCode        string          `db:"purpose_code"`
+	ResourceType       string          `db:"resource_type"`
+	Emergency          bool            `db:"emergency"`
+	Coherent           bool            `db:"coherent"`
+	RelationKind       string          `db:"relation_kind"` // visit, admission, booking, referral, team; "" when unexplained
+	RelationStartsAt   sql.NullTime    `db:"relation_starts_at"`
+	RelationUnitName   string          `db:"relation_unit_name"`
+	RelationWithActor  bool            `db:"relation_by_staff"` // the relation names the actor, not only the unit
+}
+
+// ExtractSubject is what an extract's header says about whom it is for.
+type ExtractSubject struct {
+	PatientName      string
+	PatientProtected bool
+	ProviderName     string // "" when no provider was asked for
+}
+
+// ExtractSubject looks up the patient (population register, else the name
+// the logs gave) and the provider an extract is for. A patient neither
+// registered nor in any log is NotFound, as is an unknown provider.
+func (s *Store) ExtractSubject(ctx context.Context, patient portal.PersonalID, provider portal.HSAID) (ExtractSubject, error) {
+	var subj ExtractSubject
+	var p struct {
+		Given     string `db:"given_name"`
+		Family    string `db:"family_name"`
+		Protected bool   `db:"protected_identity"`
+	}
+	err := s.db.GetContext(ctx, &p, qExtractPatient, patient)
+	switch {
+	case err == nil:
+		subj.PatientName, subj.PatientProtected = extractJoinName(p.Given, p.Family), p.Protected
+	case errors.Is(err, sql.ErrNoRows):
+		if err := s.db.GetContext(ctx, &subj.PatientName, qExtractPatientFromLog, patient); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return subj, &portal.Error{Code: portal.NotFound, MsgID: "extract.error.unknown_patient",
+					Detail: "no such patient", Err: portal.ErrNotFound}
+			}
+			return subj, fmt.Errorf("store: extract patient: %w", err)
+		}
+	default:
+		return subj, fmt.Errorf("store: extract patient: %w", err)
+	}
+	if provider != "" {
+		if err := s.db.GetContext(ctx, &subj.ProviderName, qExtractProvider, string(provider)); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return subj, &portal.Error{Code: portal.NotFound, MsgID: "extract.error.unknown_provider",
+					Detail: "no such care provider", Err: portal.ErrNotFound}
+			}
+			return subj, fmt.Errorf("store: extract provider: %w", err)
+		}
+	}
+	return subj, nil
+}
+
+// EventsForPatient streams a patient's events in the query's period, oldest
+// first, to fn, and records the read in log_reads in the same transaction:
+// the read is recorded exactly when the rows were delivered. The event
+// passed to fn is reused; fn must copy what it keeps. It returns the number
+// of events delivered.
+func (s *Store) EventsForPatient(ctx context.Context, reader portal.Reader, q ExtractQuery, fn func(*ExtractEvent) error) (int, error) {
+	if err := reader.Validate(); err != nil {
+		return 0, err
+	}
+	if q.Patient.IsZero() {
+		return 0, portal.Errorf(portal.Invalid, "error.personal_id.format", "patient is required")
+	}
+	from := q.From
+	if from.IsZero() {
+		from = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	if !q.To.After(from) {
+		return 0, portal.Errorf(portal.Invalid, "extract.error.period", "period ends before it starts")
+	}
+	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: false})
+	if err != nil {
+		return 0, fmt.Errorf("store: events for patient: %w", err)
+	}
+	defer tx.Rollback()
+	n, err := streamExtractEvents(ctx, tx, q.Patient, from, q.To, q.Provider, fn)
+	if err != nil {
+		return 0, err
+	}
+	var periodFrom any
+	if !q.From.IsZero() {
+		periodFrom = q.From
+	}
+	if _, err := tx.ExecContext(ctx, qInsertLogRead, s.clock.Now(), string(reader.Kind), reader.ID, reader.Name,
+		q.Patient, q.Channel, periodFrom, q.To, string(q.Provider), n); err != nil {
+		return 0, fmt.Errorf("store: record log read: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("store: events for patient: %w", err)
+	}
+	return n, nil
+}
+
+func streamExtractEvents(ctx context.Context, q sqlx.QueryerContext, patient portal.PersonalID,
+	from, to time.Time, provider portal.HSAID, fn func(*ExtractEvent) error) (int, error) {
+	rows, err := q.QueryxContext(ctx, qExtractEvents, patient, from, to, string(provider))
+	if err != nil {
+		return 0, fmt.Errorf("store: events for patient: %w", err)
+	}
+	defer rows.Close()
+	var ev ExtractEvent
+	n := 0
+	for rows.Next() {
+		ev = ExtractEvent{}
+		if err := rows.StructScan(&ev); err != nil {
+			return 0, fmt.Errorf("store: scan event: %w", err)
+		}
+		n++
+		if err := fn(&ev); err != nil {
+			return 0, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("store: events for patient: %w", err)
+	}
+	return n, nil
+}
+
+// CodeCount is one code (or missing name) with how many events carry it.
+// Field is "activity", "purpose", "resource", "actor_name" or "unit_name".
+type CodeCount struct {
+	Field string `db:"field"`
+	Code  string `db:"code"`
+	N     int64  `db:"n"`
+}
+
+// CodeCounts counts, for the data-quality list, the activity and purpose
+// codes the parsers could not map, every information type, and events
+// without a name for their actor or unit, in [from, to) (zero: all time).
+func (s *Store) CodeCounts(ctx context.Context, from, to time.Time) ([]CodeCount, error) {
+	if from.IsZero() {
+		from = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	if to.IsZero() {
+		to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	var out []CodeCount
+	if err := s.db.SelectContext(ctx, &out, qCodeCounts, from, to); err != nil {
+		return nil, fmt.Errorf("store: code counts: %w", err)
+	}
+	return out, nil
+}
+
+func extractJoinName(given, family string) string {
+	switch {
+	case given == "":
+		return family
+	case family == "":
+		return given
+	}
+	return given + " " + family
+}

@@ -1,0 +1,90 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/store"
+	"github.com/insyn/insyn/portal/store/storetest"
+)
+
+// TestEventsForPatientExplains checks the care-relation windows: 30 days
+// around a visit, the whole of an admission, a team relation while it
+// holds, a relation with the person over one with the unit.
+func TestEventsForPatientExplains(t *testing.T) {
+	s := storetest.Open(t, nil)
+	ctx := context.Background()
+	db := s.DB()
+	for _, q := range []string{
+		`INSERT INTO providers (hsa_id, name) VALUES ('SE2321000016-0001', 'Region Exempelland')`,
+		`INSERT INTO units (hsa_id, provider_hsa_id, name) VALUES
+		 ('SE2321000016-1001', 'SE2321000016-0001', 'Vårdcentralen Ängsbacken'),
+		 ('SE2321000016-1003', 'SE2321000016-0001', 'Kirurgkliniken')`,
+		`INSERT INTO staff (hsa_id, given_name, family_name, title) VALUES
+		 ('SE2321000016-5001', 'Åsa', 'Öberg', 'Sjuksköterska')`,
+		`INSERT INTO care_relations (personal_id, unit_hsa_id, staff_hsa_id, kind, starts_at, ends_at) VALUES
+		 ('191212121212', 'SE2321000016-1001', '', 'visit', '2026-03-03 10:00+01', NULL),
+		 ('191212121212', 'SE2321000016-1003', '', 'admission', '2026-01-10 08:00+01', '2026-02-20 12:00+01'),
+		 ('191212121212', 'SE2321000016-1003', 'SE2321000016-5001', 'team', '2026-05-01 00:00+02', '2026-05-31 00:00+02')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pat, _ := portal.ParsePersonalID("191212121212")
+	mk := func(id string, at time.Time, unit string) portal.Event {
+		return portal.Event{SourceSystem: "S", SourceLogID: id, OccurredAt: at, ActorHSAID: "SE2321000016-5001",
+			ActorUnit: portal.Party{HSAID: portal.HSAID(unit)}, Activity: portal.ActivityRead, Purpose: portal.PurposeCare,
+			Patient: pat, ResourceType: "Journalanteckning"}
+	}
+	d := func(m time.Month, day int) time.Time { return time.Date(2026, m, day, 12, 0, 0, 0, portal.Stockholm) }
+	events := []portal.Event{
+		mk("before-visit", d(2, 5), "SE2321000016-1001"),     // 26 days before the visit
+		mk("long-after", d(4, 10), "SE2321000016-1001"),      // 38 days after: unexplained
+		mk("in-admission", d(2, 1), "SE2321000016-1003"),     // during the admission
+		mk("after-admission", d(3, 15), "SE2321000016-1003"), // 23 days after its end
+		mk("team", d(5, 15), "SE2321000016-1001"),            // the person is in the team
+		mk("after-team", d(6, 15), "SE2321000016-1001"),      // team over; visit long ago
+	}
+	if _, err := s.InsertEvents(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	reader := portal.Reader{Kind: portal.ReaderStaff, ID: "test", Name: "Test"}
+	q := store.ExtractQuery{Patient: pat, To: d(12, 31), Channel: "test"}
+	var got []string
+	n, err := s.EventsForPatient(ctx, reader, q, func(e *store.ExtractEvent) error {
+		k := e.RelationKind
+		if e.RelationWithActor {
+			k += "+staff"
+		}
+		got = append(got, k)
+		if e.RefActorName != "Åsa Öberg" || e.RefUnitName == "" || e.RefProviderName != "Region Exempelland" {
+			t.Errorf("names: %+v", e)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Ordered by time: 1 Feb, 5 Feb, 15 Mar, 10 Apr, 15 May, 15 Jun.
+	want := []string{"admission", "visit", "admission", "", "team+staff", ""}
+	if n != len(want) || len(got) != len(want) {
+		t.Fatalf("got %d events %v, want %v", n, got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("event %d: relation %q, want %q (all: %v)", i, got[i], want[i], got)
+		}
+	}
+	var reads int
+	db.Get(&reads, `SELECT count(*) FROM log_reads WHERE patient_id = '191212121212' AND rows = 6 AND period_from IS NULL`)
+	if reads != 1 {
+		t.Errorf("%d log reads recorded, want 1", reads)
+	}
+	// A reader without identity cannot read, and nothing is recorded.
+	if _, err := s.EventsForPatient(ctx, portal.Reader{Kind: portal.ReaderStaff}, q, func(*store.ExtractEvent) error { return nil }); portal.ErrorCode(err) != portal.Invalid {
+		t.Errorf("anonymous reader: %v", err)
+	}
+}
