@@ -18,7 +18,9 @@ import (
 	"sync/atomic"
 
 	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/ingest/atna"
 	"github.com/insyn/insyn/portal/ingest/csvlog"
+	"github.com/insyn/insyn/portal/ingest/fhir"
 	"github.com/insyn/insyn/portal/ingest/riv1"
 	"github.com/insyn/insyn/portal/ingest/riv2"
 	"github.com/insyn/insyn/portal/store"
@@ -28,6 +30,8 @@ import (
 var parsers = map[Format]func(io.Reader, portal.Emit) error{
 	FormatRIV2: riv2.Parse,
 	FormatRIV1: riv1.Parse,
+	FormatFHIR: fhir.Parse,
+	FormatATNA: atna.Parse,
 	FormatCSV:  csvlog.Parse,
 }
 

@@ -1,0 +1,832 @@
+package fhir
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/insyn/insyn/portal"
+)
+
+// Code systems and codes this adapter recognises. BALP and the FHIR core
+// examples use the HL7 terminology URLs; older exporters write the OIDs.
+const (
+	sysObjectRole     = "http://terminology.hl7.org/CodeSystem/object-role"
+	sysObjectRoleOld  = "http://hl7.org/fhir/object-role"
+	sysDICOM          = "http://dicom.nema.org/resources/ontology/DCM"
+	sysResourceTypes  = "http://hl7.org/fhir/resource-types"
+	sysParticipation  = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+	sysRoleClass      = "http://terminology.hl7.org/CodeSystem/v3-RoleClass"
+	sysBALPAgentTypes = "https://profiles.ihe.net/ITI/BALP/CodeSystem/UserAgentTypes"
+	sysBALPEntity     = "https://profiles.ihe.net/ITI/BALP/CodeSystem/BasicAuditEntityType"
+	sysURI            = "urn:ietf:rfc:3986" // a literal reference is a URI
+
+	codeEmergencyOverride = "110127" // DCM "Emergency Override Started"
+	roleQuery             = "24"     // object-role "Query": the search, not data read
+)
+
+// adapt turns one AuditEvent into an event; reason is empty when the event
+// is valid. raw is the record as read, for the fallback log id.
+func adapt(ae *auditEvent, raw []byte) (ev portal.Event, reason portal.Reason, detail string) {
+	if ae.ResourceType != "AuditEvent" {
+		return ev, portal.ReasonNotAccessLog, "resource is not an AuditEvent"
+	}
+	a := adapter{ae: ae}
+	// Every fact is read even after a failure, so that a quarantined
+	// record still shows what it held (an emergency access, say).
+	fail := func(r portal.Reason, d string) {
+		if reason == "" && r != "" {
+			reason, detail = r, d
+		}
+	}
+	fail(a.placeholders())
+
+	ev.SourceLogID = strings.TrimSpace(ae.ID)
+	if ev.SourceLogID == "" {
+		sum := sha256.Sum256(raw)
+		ev.SourceLogID = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	ev.SourceSystem = a.sourceSystem()
+	if s := a.timeText(); s != "" {
+		if t, ok := parseTime(s); ok {
+			ev.OccurredAt = t
+		} else {
+			fail(portal.ReasonInvalidField, "time of access")
+		}
+	}
+	req := a.requestor()
+	if req != nil {
+		fail(a.actor(req, &ev))
+	}
+	ev.ActorUnit, ev.ActorProvider = a.actingParties(req)
+	fail(a.patient(&ev))
+	ev.ResourceType = a.resourceType()
+	ev.Activity, ev.ActivityCode = a.activity()
+	ev.Purpose, ev.PurposeCode, ev.EmergencyClaimed = a.purpose(req)
+	fail(ev.Validate())
+	return ev, reason, detail
+}
+
+type adapter struct {
+	ae *auditEvent
+}
+
+// placeholders catches template skeletons ("?") in the facts an event
+// needs, which would otherwise pass as values.
+func (a adapter) placeholders() (portal.Reason, string) {
+	ae := a.ae
+	type field struct{ name, v string }
+	check := []field{{"log id", ae.ID}, {"time of access", ae.Recorded}, {"activity", ae.Action}}
+	for _, ag := range ae.Agent {
+		if ag.Who != nil {
+			check = append(check, field{"user name", ag.Who.Display})
+			if ag.Who.Identifier != nil {
+				check = append(check, field{"user id", ag.Who.Identifier.Value})
+			}
+		}
+	}
+	for _, e := range ae.Entity {
+		if e.What != nil && e.What.Identifier != nil {
+			check = append(check, field{"patient id", e.What.Identifier.Value})
+		}
+	}
+	for _, c := range check {
+		if portal.IsPlaceholder(c.v) {
+			return portal.ReasonPlaceholder, c.name
+		}
+	}
+	return "", ""
+}
+
+func (a adapter) sourceSystem() string {
+	if o := a.ae.Source.Observer; o != nil {
+		if o.Identifier != nil && strings.TrimSpace(o.Identifier.Value) != "" {
+			return strings.TrimSpace(o.Identifier.Value)
+		}
+		if s := strings.TrimSpace(o.Display); s != "" {
+			return s
+		}
+	}
+	if id := a.ae.Source.Identifier; id != nil {
+		return strings.TrimSpace(id.Value)
+	}
+	return ""
+}
+
+// timeText is when the access happened: the brief and BALP both treat
+// recorded as the time of the event; the period is the fallback.
+func (a adapter) timeText() string {
+	ae := a.ae
+	switch {
+	case strings.TrimSpace(ae.Recorded) != "":
+		return ae.Recorded
+	case ae.Period != nil && ae.Period.Start != "":
+		return ae.Period.Start
+	case ae.OccurredPeriod != nil && ae.OccurredPeriod.Start != "":
+		return ae.OccurredPeriod.Start
+	}
+	return ae.OccurredDateTime
+}
+
+// parseTime accepts a FHIR instant or dateTime with a time of day. A
+// date alone does not say when the access happened, so it is refused.
+func parseTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	// Some exporters leave out the zone; Swedish systems log local time.
+	if t, err := time.ParseInLocation("2006-01-02T15:04:05.999999999", s, portal.Stockholm); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+// requestor is the agent that did the access. When several agents claim
+// it (a user and the user's application), the one with a Swedish user id
+// wins, then one that is not a device.
+func (a adapter) requestor() *agent {
+	var first, nonDevice *agent
+	for i := range a.ae.Agent {
+		ag := &a.ae.Agent[i]
+		if !ag.Requestor {
+			continue
+		}
+		if first == nil {
+			first = ag
+		}
+		hsa, pid, _ := a.userIDs(ag)
+		if hsa != "" || !pid.IsZero() {
+			return ag
+		}
+		if nonDevice == nil && !strings.HasPrefix(refOf(ag.Who), "Device/") {
+			nonDevice = ag
+		}
+	}
+	if nonDevice != nil {
+		return nonDevice
+	}
+	return first
+}
+
+// userIDs reads the agent's identifiers: who.identifier (R4/R5), STU3
+// userId, a contained Practitioner, and BALP's ihe-otherId extension.
+// invalid is set when an identifier in a Swedish scheme is malformed.
+func (a adapter) userIDs(ag *agent) (hsa portal.HSAID, pid portal.PersonalID, invalid bool) {
+	var ids []identifier
+	if ag.Who != nil {
+		if ag.Who.Identifier != nil {
+			ids = append(ids, *ag.Who.Identifier)
+		}
+		if c := a.contained(ag.Who.Reference); c != nil {
+			ids = append(ids, c.Identifier...)
+		}
+	}
+	if ag.Reference != nil && ag.Reference.Identifier != nil {
+		ids = append(ids, *ag.Reference.Identifier)
+	}
+	if ag.UserID != nil {
+		ids = append(ids, *ag.UserID)
+	}
+	for _, e := range ag.Extension {
+		if strings.HasSuffix(e.URL, "ihe-otherId") && e.ValueIdentifier != nil {
+			ids = append(ids, *e.ValueIdentifier)
+		}
+	}
+	for _, id := range ids {
+		sys := oid(id.System)
+		v := strings.TrimSpace(id.Value)
+		switch {
+		case sys == portal.OIDHSAID || (sys == "" && portal.LooksLikeHSAID(v)):
+			if h, err := portal.ParseHSAID(v); err == nil {
+				if hsa == "" {
+					hsa = h
+				}
+			} else {
+				invalid = true
+			}
+		case sys == portal.OIDPersonnummer || sys == portal.OIDSamordningsnummer:
+			if p, err := portal.PersonalIDFromOID(sys, v); err == nil {
+				if pid.IsZero() {
+					pid = p
+				}
+			} else {
+				invalid = true
+			}
+		}
+	}
+	return hsa, pid, invalid
+}
+
+func (a adapter) actor(ag *agent, ev *portal.Event) (portal.Reason, string) {
+	hsa, pid, invalid := a.userIDs(ag)
+	if hsa == "" && pid.IsZero() && invalid {
+		return portal.ReasonInvalidField, "user id"
+	}
+	ev.ActorHSAID, ev.ActorPersonalID = hsa, pid
+	switch {
+	case ag.Who != nil && strings.TrimSpace(ag.Who.Display) != "":
+		ev.ActorName = strings.TrimSpace(ag.Who.Display)
+	case strings.TrimSpace(ag.Name) != "":
+		ev.ActorName = strings.TrimSpace(ag.Name)
+	case ag.Who != nil:
+		if c := a.contained(ag.Who.Reference); c != nil && len(c.Name) > 0 {
+			ev.ActorName = c.Name[0]
+		}
+	}
+	ev.ActorTitle = title(ag)
+	return "", ""
+}
+
+// title is the user's role in words. agent.type codes from the
+// participation and agent-type systems say how the agent took part
+// ("information recipient"), not who the user is, so they are skipped.
+func title(ag *agent) string {
+	for _, r := range ag.Role {
+		if s := conceptText(r, nil); s != "" {
+			return s
+		}
+	}
+	skip := map[string]bool{sysParticipation: true, sysDICOM: true, sysBALPAgentTypes: true, sysRoleClass: true}
+	return conceptText(ag.Type, skip)
+}
+
+func conceptText(c concept, skip map[string]bool) string {
+	if s := strings.TrimSpace(c.Text); s != "" {
+		return s
+	}
+	for _, cd := range c.codings() {
+		if skip[cd.System] {
+			continue
+		}
+		if s := strings.TrimSpace(cd.Display); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// partyKind says whether an organisation is a care unit or a care provider.
+type partyKind int
+
+const (
+	kindNone partyKind = iota
+	kindUnit
+	kindProvider
+	kindOrganization // an organisation the log does not classify
+)
+
+// kindOfWords classifies an organisation by codes and words that Swedish
+// and HL7 logs use for the two levels.
+func kindOfWords(words ...string) partyKind {
+	for _, w := range words {
+		switch strings.ToLower(strings.TrimSpace(w)) {
+		case "vårdenhet", "vardenhet", "care unit", "careunit", "sdloc", "healthcare unit", "enhet":
+			return kindUnit
+		case "vårdgivare", "vardgivare", "care provider", "careprovider", "prov", "healthcare provider":
+			return kindProvider
+		}
+	}
+	return kindNone
+}
+
+// kindOfURL classifies an extension by its url.
+func kindOfURL(url string) partyKind {
+	u := strings.ToLower(url)
+	for _, k := range []string{"careunit", "care-unit", "vardenhet", "vårdenhet", "healthcareunit"} {
+		if strings.Contains(u, k) {
+			return kindUnit
+		}
+	}
+	for _, k := range []string{"careprovider", "care-provider", "vardgivare", "vårdgivare", "healthcareprovider"} {
+		if strings.Contains(u, k) {
+			return kindProvider
+		}
+	}
+	return kindNone
+}
+
+// actingParties finds the care unit and care provider the user acted for.
+// Explicit places come first: the requestor's location and extensions
+// that name a unit or provider, then other agents that are organisations,
+// then the event's own extensions, then source.site.
+func (a adapter) actingParties(req *agent) (unit, provider portal.Party) {
+	var orgFallback portal.Party
+	set := func(k partyKind, p portal.Party) {
+		if p == (portal.Party{}) {
+			return
+		}
+		switch k {
+		case kindUnit:
+			if unit == (portal.Party{}) {
+				unit = p
+			}
+		case kindProvider:
+			if provider == (portal.Party{}) {
+				provider = p
+			}
+		case kindOrganization:
+			if orgFallback == (portal.Party{}) {
+				orgFallback = p
+			}
+		}
+	}
+	if req != nil {
+		if req.Location != nil {
+			set(kindUnit, a.party(req.Location))
+		}
+		a.extensionParties(req.Extension, set)
+	}
+	for i := range a.ae.Agent {
+		ag := &a.ae.Agent[i]
+		if ag == req || ag.Who == nil {
+			continue
+		}
+		words := []string{ag.Type.Text}
+		for _, c := range ag.Type.codings() {
+			words = append(words, c.Code, c.Display)
+		}
+		for _, r := range ag.Role {
+			words = append(words, r.Text)
+			for _, c := range r.codings() {
+				words = append(words, c.Code, c.Display)
+			}
+		}
+		k := kindOfWords(words...)
+		if k == kindNone {
+			switch resourceOf(ag.Who.Reference) {
+			case "Location":
+				k = kindUnit
+			case "Organization":
+				k = kindOrganization
+			}
+		}
+		if k != kindNone {
+			set(k, a.party(ag.Who))
+		}
+	}
+	a.extensionParties(a.ae.Extension, set)
+	if unit == (portal.Party{}) {
+		set(kindUnit, a.siteParty())
+	}
+	// An organisation the log names without saying its level is the best
+	// statement of where the user acted, but only when nothing says more.
+	if unit == (portal.Party{}) {
+		unit = orgFallback
+	}
+	return unit, provider
+}
+
+// party reads an organisation or location reference: an HSA-id from its
+// identifier (or a contained resource) and its display name.
+func (a adapter) party(r *reference) portal.Party {
+	var p portal.Party
+	var ids []identifier
+	if r.Identifier != nil {
+		ids = append(ids, *r.Identifier)
+	}
+	c := a.contained(r.Reference)
+	if c != nil {
+		ids = append(ids, c.Identifier...)
+	}
+	for _, id := range ids {
+		if h, ok := hsaOf(id); ok {
+			p.HSAID = h
+			break
+		}
+	}
+	p.Name = strings.TrimSpace(r.Display)
+	if p.Name == "" && c != nil && len(c.Name) > 0 {
+		p.Name = strings.TrimSpace(c.Name[0])
+	}
+	return p
+}
+
+func (a adapter) extensionParties(exts []extension, set func(partyKind, portal.Party)) {
+	for _, e := range exts {
+		k := kindOfURL(e.URL)
+		if k == kindNone {
+			continue
+		}
+		var p portal.Party
+		switch {
+		case e.ValueReference != nil:
+			p = a.party(e.ValueReference)
+		case e.ValueIdentifier != nil:
+			if h, ok := hsaOf(*e.ValueIdentifier); ok {
+				p.HSAID = h
+			}
+		case e.ValueCoding != nil:
+			p = codingParty(*e.ValueCoding)
+		case e.ValueCodeableConcept != nil:
+			for _, c := range e.ValueCodeableConcept.codings() {
+				if p = codingParty(c); p != (portal.Party{}) {
+					break
+				}
+			}
+		case strings.TrimSpace(e.ValueString) != "":
+			s := strings.TrimSpace(e.ValueString)
+			if portal.LooksLikeHSAID(s) {
+				p.HSAID = portal.HSAID(s)
+			} else {
+				p.Name = s
+			}
+		}
+		set(k, p)
+	}
+}
+
+func codingParty(c coding) portal.Party {
+	var p portal.Party
+	if h, ok := hsaOf(identifier{System: c.System, Value: c.Code}); ok {
+		p.HSAID = h
+	}
+	p.Name = strings.TrimSpace(c.Display)
+	return p
+}
+
+// siteParty reads source.site. In R5 it is a Location reference. In R4 it
+// is free text that the specification describes as a location within the
+// enterprise; BALP fills it with host names, which are not care units, so
+// only text that is not a host name, URL or OID counts.
+func (a adapter) siteParty() portal.Party {
+	s := a.ae.Source.Site
+	if s.Ref != (reference{}) {
+		return a.party(&s.Ref)
+	}
+	t := strings.TrimSpace(s.Text)
+	switch {
+	case t == "":
+		return portal.Party{}
+	case portal.LooksLikeHSAID(t):
+		return portal.Party{HSAID: portal.HSAID(t)}
+	case !strings.Contains(t, " ") && strings.ContainsAny(t, ".:/"):
+		return portal.Party{}
+	}
+	return portal.Party{Name: t}
+}
+
+func hsaOf(id identifier) (portal.HSAID, bool) {
+	sys := oid(id.System)
+	v := strings.TrimSpace(id.Value)
+	if sys == portal.OIDHSAID || (sys == "" && portal.LooksLikeHSAID(v)) {
+		if h, err := portal.ParseHSAID(v); err == nil {
+			return h, true
+		}
+	}
+	return "", false
+}
+
+// patient finds whose information was accessed: R5 AuditEvent.patient,
+// then the BALP patient entity (role 1, or what = Patient/...), then any
+// entity identified by a Swedish personal-id OID.
+func (a adapter) patient(ev *portal.Event) (portal.Reason, string) {
+	type cand struct {
+		ids     []identifier
+		ref     string
+		display string
+	}
+	var cands []cand
+	add := func(r *reference, extra *identifier, name string) {
+		c := cand{display: name}
+		if r != nil {
+			if r.Identifier != nil {
+				c.ids = append(c.ids, *r.Identifier)
+			}
+			c.ref = strings.TrimSpace(r.Reference)
+			if c.display == "" {
+				c.display = r.Display
+			}
+			if ct := a.contained(c.ref); ct != nil {
+				c.ids = append(c.ids, ct.Identifier...)
+				if c.display == "" && len(ct.Name) > 0 {
+					c.display = ct.Name[0]
+				}
+			}
+		}
+		if extra != nil {
+			c.ids = append(c.ids, *extra)
+		}
+		cands = append(cands, c)
+	}
+	if a.ae.Patient != nil {
+		add(a.ae.Patient, nil, "")
+	}
+	var byRef, byOID []int
+	for i := range a.ae.Entity {
+		e := &a.ae.Entity[i]
+		what := e.What
+		if what == nil {
+			what = e.Reference
+		}
+		switch {
+		case isPatientRole(e.Role):
+			add(what, e.Identifier, e.Name)
+		case what != nil && (resourceOf(what.Reference) == "Patient" || what.Type == "Patient"):
+			byRef = append(byRef, i)
+		case hasPersonalIDOID(what, e.Identifier):
+			byOID = append(byOID, i)
+		}
+	}
+	for _, i := range append(byRef, byOID...) {
+		e := &a.ae.Entity[i]
+		what := e.What
+		if what == nil {
+			what = e.Reference
+		}
+		add(what, e.Identifier, e.Name)
+	}
+
+	// A Swedish personal id anywhere among the candidates is the
+	// strongest statement; otherwise the candidates count in order, each
+	// by its identifier or, failing that, its literal reference (the
+	// weakest form of the same fact).
+	for _, c := range cands {
+		for _, id := range c.ids {
+			if s := oid(id.System); s == portal.OIDPersonnummer || s == portal.OIDSamordningsnummer {
+				p, err := portal.PersonalIDFromOID(s, id.Value)
+				if err != nil {
+					return portal.ReasonInvalidField, "patient id"
+				}
+				ev.Patient, ev.PatientName = p, strings.TrimSpace(c.display)
+				return "", ""
+			}
+		}
+	}
+	for _, c := range cands {
+		for _, id := range c.ids {
+			sys := oid(id.System)
+			if sys == portal.OIDHSAID || strings.TrimSpace(id.Value) == "" {
+				continue
+			}
+			p, err := portal.PersonalIDFromOID(sys, id.Value)
+			if err != nil {
+				return portal.ReasonInvalidField, "patient id"
+			}
+			ev.Patient, ev.PatientName = p, strings.TrimSpace(c.display)
+			return "", ""
+		}
+		if c.ref != "" && !strings.HasPrefix(c.ref, "#") {
+			p, err := portal.ReserveID(sysURI, c.ref)
+			if err != nil {
+				// An absolute URL may exceed what a reserve id holds; its
+				// relative form names the same resource on that server.
+				p, err = portal.ReserveID(sysURI, relativeRef(c.ref))
+			}
+			if err != nil {
+				return portal.ReasonInvalidField, "patient id"
+			}
+			ev.Patient, ev.PatientName = p, strings.TrimSpace(c.display)
+			return "", ""
+		}
+	}
+	return "", ""
+}
+
+func isPatientRole(c concept) bool {
+	for _, cd := range c.codings() {
+		if cd.Code == "1" && (cd.System == "" || cd.System == sysObjectRole || cd.System == sysObjectRoleOld) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasPersonalIDOID(r *reference, extra *identifier) bool {
+	var ids []*identifier
+	if r != nil {
+		ids = append(ids, r.Identifier)
+	}
+	ids = append(ids, extra)
+	for _, id := range ids {
+		if id == nil {
+			continue
+		}
+		if s := oid(id.System); s == portal.OIDPersonnummer || s == portal.OIDSamordningsnummer {
+			return true
+		}
+	}
+	return false
+}
+
+// resourceType is the kind of information accessed: the first entity that
+// is neither the patient nor a query or request id.
+func (a adapter) resourceType() string {
+	for _, e := range a.ae.Entity {
+		if isPatientRole(e.Role) {
+			continue
+		}
+		skip := false
+		for _, c := range e.Role.codings() {
+			if c.Code == roleQuery {
+				skip = true
+			}
+		}
+		for _, c := range e.Type.codings() {
+			if c.System == sysBALPEntity {
+				skip = true
+			}
+			if c.System == sysResourceTypes && c.Code != "" && !skip {
+				return c.Code
+			}
+		}
+		if skip {
+			continue
+		}
+		what := e.What
+		if what == nil {
+			what = e.Reference
+		}
+		if what == nil {
+			continue
+		}
+		if what.Type != "" {
+			return what.Type
+		}
+		if t := resourceOf(what.Reference); t != "" && t != "Patient" {
+			return t
+		}
+	}
+	return ""
+}
+
+// activity maps the FHIR REST interaction (subtype) or, failing that, the
+// action code. The code kept is the one the activity came from.
+func (a adapter) activity() (portal.Activity, string) {
+	cs := []concept{a.ae.Code, a.ae.Type}
+	cs = append(cs, a.ae.Subtype...)
+	// The emergency override code outranks any action: it is the fact
+	// the review cares most about.
+	for _, c := range cs {
+		for _, cd := range c.codings() {
+			if cd.Code == codeEmergencyOverride && (cd.System == "" || cd.System == sysDICOM) {
+				return portal.ActivityEmergency, cd.Code
+			}
+		}
+	}
+	// R5 moved the REST interaction from subtype to code.
+	for _, c := range append([]concept{a.ae.Code}, a.ae.Subtype...) {
+		for _, cd := range c.codings() {
+			switch strings.ToLower(strings.TrimSpace(cd.Code)) {
+			case "read", "vread", "search", "search-type", "search-system", "history",
+				"history-instance", "history-type", "history-system":
+				return portal.ActivityRead, cd.Code
+			case "create", "update", "patch":
+				return portal.ActivityWrite, cd.Code
+			case "delete":
+				return portal.ActivityDelete, cd.Code
+			}
+			for _, s := range []string{cd.Code, cd.Display} {
+				if act, ok := portal.ActivityFromSwedish(s); ok {
+					return act, s
+				}
+			}
+		}
+	}
+	code := strings.TrimSpace(a.ae.Action)
+	switch strings.ToUpper(code) {
+	case "":
+		return "", ""
+	case "C", "U":
+		return portal.ActivityWrite, code
+	case "R":
+		return portal.ActivityRead, code
+	case "D":
+		return portal.ActivityDelete, code
+	}
+	return portal.ActivityOther, code
+}
+
+// purpose reads v3 PurposeOfUse / ActReason codes from the requestor and
+// the event (R4 purposeOfUse and purposeOfEvent, R5 authorization). An
+// emergency code is kept in preference to the others, since it is the
+// one the review must see.
+func (a adapter) purpose(req *agent) (portal.Purpose, string, bool) {
+	var cs []concept
+	if req != nil {
+		cs = append(cs, req.PurposeOfUse...)
+		cs = append(cs, req.Authorization...)
+	}
+	cs = append(cs, a.ae.PurposeOfEvent...)
+	cs = append(cs, a.ae.Authorization...)
+	var first, known string
+	var knownP portal.Purpose
+	for _, c := range cs {
+		for _, cd := range c.codings() {
+			code := strings.TrimSpace(cd.Code)
+			if code == "" {
+				continue
+			}
+			if first == "" {
+				first = code
+			}
+			p, emergency, ok := purposeOf(code)
+			if emergency {
+				return p, code, true
+			}
+			if ok && known == "" {
+				known, knownP = code, p
+			}
+		}
+		if t := strings.TrimSpace(c.Text); t != "" {
+			if p, ok := portal.PurposeFromSwedish(t); ok && known == "" {
+				known, knownP = t, p
+			}
+		}
+	}
+	if known != "" {
+		return knownP, known, false
+	}
+	if first != "" {
+		return portal.PurposeOther, first, false
+	}
+	return "", "", false
+}
+
+// purposeOf maps HL7 v3 PurposeOfUse (ActReason) codes.
+func purposeOf(code string) (p portal.Purpose, emergency, ok bool) {
+	switch strings.ToUpper(code) {
+	case "ETREAT", "BTG", "ERTREAT", "EMER":
+		return portal.PurposeCare, true, true
+	case "TREAT", "CAREMGT", "POPHLTH", "COC":
+		return portal.PurposeCare, false, true
+	case "HOPERAT", "HPAYMT", "HSYSADMIN", "HACCRED", "CLMATTCH", "COVAUTH", "COVERAGE",
+		"ELIGDTRM", "ELIGVER", "ENROLLM", "MEMADMIN":
+		return portal.PurposeAdministration, false, true
+	case "HQUALIMP", "HOUTCOMS":
+		return portal.PurposeQualityAssurance, false, true
+	case "HRESCH", "CLINTRCH":
+		return portal.PurposeStatistics, false, true
+	case "PATRQT", "FAMRQT", "PWATRNY", "SUPNWK", "HMARKT", "PUBHLTH", "HLEGAL", "LEGAL":
+		return portal.PurposeOther, false, true
+	}
+	if p, ok := portal.PurposeFromSwedish(code); ok {
+		return p, false, true
+	}
+	return portal.PurposeOther, false, false
+}
+
+// contained resolves a local reference ("#id") to a contained resource.
+func (a adapter) contained(ref string) *contained {
+	if !strings.HasPrefix(ref, "#") {
+		return nil
+	}
+	for i := range a.ae.Contained {
+		if a.ae.Contained[i].ID == ref[1:] {
+			return &a.ae.Contained[i]
+		}
+	}
+	return nil
+}
+
+// resourceOf returns the resource type of a literal reference:
+// "Patient/1", "http://x/fhir/Patient/1/_history/2" → "Patient".
+func resourceOf(ref string) string {
+	ref = strings.TrimSpace(ref)
+	if i := strings.Index(ref, "/_history/"); i >= 0 {
+		ref = ref[:i]
+	}
+	parts := strings.Split(ref, "/")
+	if len(parts) < 2 {
+		return ""
+	}
+	t := parts[len(parts)-2]
+	if t == "" || t[0] < 'A' || t[0] > 'Z' {
+		return ""
+	}
+	return t
+}
+
+// relativeRef shortens "https://host/fhir/Patient/1" to "Patient/1".
+func relativeRef(ref string) string {
+	if i := strings.Index(ref, "/_history/"); i >= 0 {
+		ref = ref[:i]
+	}
+	parts := strings.Split(ref, "/")
+	if len(parts) < 2 {
+		return ref
+	}
+	return strings.Join(parts[len(parts)-2:], "/")
+}
+
+func refOf(r *reference) string {
+	if r == nil {
+		return ""
+	}
+	return r.Reference
+}
+
+func oid(system string) string {
+	return strings.TrimPrefix(strings.TrimSpace(system), "urn:oid:")
+}
+
+func joinNonEmpty(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, " ")
+}
