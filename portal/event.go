@@ -98,6 +98,8 @@ type Event struct {
 	SourceLogID  string
 	OccurredAt   time.Time
 
+	// ActorHSAID is the user's id: an HSA-id in Swedish logs; logs from
+	// other schemes (a GLN, an ATNA UserID) keep their own id as given.
 	ActorHSAID      HSAID
 	ActorName       string
 	ActorPersonalID PersonalID // may be zero: many logs omit it
@@ -138,21 +140,23 @@ func (e *Event) CoherentRecordKeeping() bool {
 // Validate checks that the event carries every fact HSLF-FS 2016:40 4 kap 9 §
 // requires: what, where, when, who and to whom. A format package fills in
 // what its format allows and calls Validate; an event that fails goes to
-// quarantine with the returned reason.
+// quarantine with the returned reason, whose detail names every missing
+// fact so the operator fixes the source once.
 func (e *Event) Validate() (Reason, string) {
-	switch {
-	case e.SourceLogID == "":
-		return ReasonMissingField, "log id"
-	case e.OccurredAt.IsZero():
-		return ReasonMissingField, "time of access"
-	case e.ActorHSAID == "" && e.ActorPersonalID.IsZero():
-		return ReasonMissingField, "user id"
-	case e.ActorUnit.HSAID == "" && e.ActorUnit.Name == "":
-		return ReasonMissingField, "acting care unit"
-	case e.Patient.IsZero():
-		return ReasonMissingField, "patient id"
-	case e.ActivityCode == "" && e.Activity == "":
-		return ReasonMissingField, "activity"
+	var missing []string
+	add := func(cond bool, fact string) {
+		if cond {
+			missing = append(missing, fact)
+		}
+	}
+	add(e.SourceLogID == "", "log id")
+	add(e.OccurredAt.IsZero(), "time of access")
+	add(e.ActorHSAID == "" && e.ActorPersonalID.IsZero(), "user id")
+	add(e.ActorUnit.HSAID == "" && e.ActorUnit.Name == "", "acting care unit")
+	add(e.Patient.IsZero(), "patient id")
+	add(e.ActivityCode == "" && e.Activity == "", "activity")
+	if len(missing) > 0 {
+		return ReasonMissingField, strings.Join(missing, ", ")
 	}
 	if e.Activity == "" {
 		e.Activity = ActivityOther
