@@ -3,8 +3,8 @@ package atna
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"strings"
-	"time"
 
 	"github.com/insyn/insyn/portal"
 )
@@ -33,9 +33,23 @@ var dicomProcessRoles = map[string]bool{
 	"110155": true, // Source Media
 }
 
-// adapt turns one AuditMessage into an event; raw is the AuditMessage
-// element as read, whose hash is the log id (ATNA messages carry none).
-func adapt(m *auditMessage, raw []byte) (ev portal.Event, reason portal.Reason, detail string) {
+// result is one record an AuditMessage becomes: an event, or an event
+// with the reason it is quarantined.
+type result struct {
+	ev     portal.Event
+	reason portal.Reason
+	detail string
+}
+
+// adapt turns one AuditMessage into one event per patient it names (one
+// event when it names none, so that the missing patient is reported).
+// raw is the AuditMessage element as read, whose hash is the log id (ATNA
+// messages carry none); a message about several patients suffixes it with
+// "#1", "#2", ... as the RIV parsers do.
+func adapt(m *auditMessage, raw []byte) []result {
+	var base portal.Event
+	var reason portal.Reason
+	var detail string
 	fail := func(r portal.Reason, d string) {
 		if reason == "" && r != "" {
 			reason, detail = r, d
@@ -44,38 +58,57 @@ func adapt(m *auditMessage, raw []byte) (ev portal.Event, reason portal.Reason, 
 	fail(placeholders(m))
 
 	sum := sha256.Sum256(raw)
-	ev.SourceLogID = "sha256:" + hex.EncodeToString(sum[:])
+	base.SourceLogID = "sha256:" + hex.EncodeToString(sum[:])
 	for _, s := range m.AuditSource {
 		if id := strings.TrimSpace(s.AuditSourceID); id != "" {
-			ev.SourceSystem = id
+			base.SourceSystem = id
 			break
 		}
 	}
 	if s := strings.TrimSpace(m.EventIdentification.EventDateTime); s != "" {
-		if t, ok := parseTime(s); ok {
-			ev.OccurredAt = t
+		if t, err := portal.ParseLogTime(s); err == nil {
+			base.OccurredAt = t
 		} else {
 			fail(portal.ReasonInvalidField, "time of access")
 		}
 	}
 
-	actor := requestor(m)
-	if actor != nil {
-		hsa, pid, invalid := userIDs(actor)
-		if hsa == "" && pid.IsZero() && invalid {
+	user := requestor(m)
+	if user != nil {
+		u := ident(user)
+		if u.id == "" && u.pid.IsZero() && u.invalid {
 			fail(portal.ReasonInvalidField, "user id")
 		}
-		ev.ActorHSAID, ev.ActorPersonalID = hsa, pid
-		ev.ActorName = userName(actor)
-		ev.ActorTitle = roleText(actor)
+		base.ActorHSAID, base.ActorPersonalID = u.id, u.pid
+		base.ActorName = userName(user)
+		base.ActorTitle = roleText(user)
 	}
-	ev.ActorUnit, ev.ActorProvider = actingParties(m, actor)
-	fail(patient(m, &ev))
-	ev.ResourceType = resourceType(m)
-	ev.Activity, ev.ActivityCode = activity(&m.EventIdentification)
-	ev.Purpose, ev.PurposeCode, ev.EmergencyClaimed = purpose(m.EventIdentification.PurposeOfUse)
-	fail(ev.Validate())
-	return ev, reason, detail
+	base.ActorUnit, base.ActorProvider = actingParties(m, user)
+	base.ResourceType = resourceType(m)
+	base.Activity, base.ActivityCode = activity(&m.EventIdentification)
+	base.Purpose, base.PurposeCode, base.EmergencyClaimed = purpose(m.EventIdentification.PurposeOfUse)
+
+	pats := patients(m)
+	if len(pats) == 0 {
+		pats = []patientRef{{}}
+	}
+	out := make([]result, 0, len(pats))
+	for i, p := range pats {
+		r := result{ev: base, reason: reason, detail: detail}
+		if len(pats) > 1 {
+			r.ev.SourceLogID += "#" + strconv.Itoa(i+1)
+		}
+		r.ev.Patient, r.ev.PatientName = p.id, p.name
+		if r.reason == "" && p.reason != "" {
+			r.reason, r.detail = p.reason, p.detail
+		}
+		// Validate also fills the defaults, so it runs on every event.
+		if vr, vd := r.ev.Validate(); r.reason == "" && vr != "" {
+			r.reason, r.detail = vr, vd
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // placeholders catches template skeletons ("?") in the facts an event needs.
@@ -104,39 +137,17 @@ func placeholders(m *auditMessage) (portal.Reason, string) {
 	return "", ""
 }
 
-// parseTime reads xs:dateTime. Without a zone, Swedish systems log local
-// time, so the time is read as Stockholm time.
-func parseTime(s string) (time.Time, bool) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, true
-	}
-	if t, err := time.ParseInLocation("2006-01-02T15:04:05.999999999", s, portal.Stockholm); err == nil {
-		return t, true
-	}
-	return time.Time{}, false
-}
-
 func isTrue(s string) bool {
 	s = strings.ToLower(strings.TrimSpace(s))
 	return s == "true" || s == "1"
 }
 
-func isFalse(s string) bool {
-	s = strings.ToLower(strings.TrimSpace(s))
-	return s == "false" || s == "0"
-}
-
 // isProcess tells an application or device from a person: DICOM's
-// UserTypeCode when given, else a network access point or a DICOM
-// application role.
+// UserTypeCode 2, a DICOM application or media role (application,
+// launcher, source, destination), or a network access point without a
+// person's name. Systems are never the user of an access event.
 func isProcess(p *activeParticipant) bool {
-	switch strings.TrimSpace(p.UserTypeCode) {
-	case "1":
-		return false
-	case "2":
-		return true
-	}
-	if strings.TrimSpace(p.NetworkAccessPointID) != "" {
+	if strings.TrimSpace(p.UserTypeCode) == "2" {
 		return true
 	}
 	for _, r := range p.RoleIDCode {
@@ -144,12 +155,29 @@ func isProcess(p *activeParticipant) bool {
 			return true
 		}
 	}
+	if strings.TrimSpace(p.UserTypeCode) == "1" {
+		return false
+	}
+	return strings.TrimSpace(p.NetworkAccessPointID) != "" && personName(p) == ""
+}
+
+// isPatientRole tells a participant acting as the patient (a patient
+// portal): role PAT, as the Swiss EPR and HL7 RoleClass write it, or the
+// word patient.
+func isPatientRole(p *activeParticipant) bool {
+	for _, r := range p.RoleIDCode {
+		if strings.EqualFold(strings.TrimSpace(r.code()), "PAT") || strings.EqualFold(strings.TrimSpace(r.text()), "patient") {
+			return true
+		}
+	}
 	return false
 }
 
-// requestor picks the participant who made the access: among those marked
-// UserIsRequestor (or, when none is, among all) a person with a Swedish
-// id, then any person, then the first marked participant.
+// requestor picks the person who made the access among the participants
+// marked UserIsRequestor (or, when none is, among all): one with a Swedish
+// id, then one with any id, then one known only by name. A patient acting
+// for themselves is the user only when no other person requested. Systems
+// are never the user: a message that only they requested has none (nil).
 func requestor(m *auditMessage) *activeParticipant {
 	var marked []*activeParticipant
 	for i := range m.ActiveParticipant {
@@ -163,44 +191,95 @@ func requestor(m *auditMessage) *activeParticipant {
 			cands = append(cands, &m.ActiveParticipant[i])
 		}
 	}
-	var person *activeParticipant
+	var withID, nameOnly, patient *activeParticipant
 	for _, p := range cands {
 		if isProcess(p) {
 			continue
 		}
-		if hsa, pid, _ := userIDs(p); hsa != "" || !pid.IsZero() {
+		u := ident(p)
+		switch {
+		case isPatientRole(p):
+			if patient == nil {
+				patient = p
+			}
+		case u.swedish:
+			return p
+		case u.id != "" || !u.pid.IsZero():
+			if withID == nil {
+				withID = p
+			}
+		case nameOnly == nil:
+			nameOnly = p
+		}
+	}
+	for _, p := range []*activeParticipant{withID, nameOnly, patient} {
+		if p != nil {
 			return p
 		}
-		if person == nil {
-			person = p
-		}
-	}
-	if person != nil {
-		return person
-	}
-	if len(marked) > 0 {
-		return marked[0]
 	}
 	return nil
 }
 
-// userIDs reads an HSA-id or a personal id from UserID, AlternativeUserID
-// and the user part of UserName. IHE writes users as "alias<user@issuer>"
-// (XUA), as "user@issuer", or as an HL7 CX "ID^^^&OID&ISO".
-func userIDs(p *activeParticipant) (hsa portal.HSAID, pid portal.PersonalID, invalid bool) {
-	for _, s := range []string{p.UserID, p.AlternativeUserID, innerUser(p.UserName)} {
-		h, id, bad := idOf(s)
-		invalid = invalid || bad
-		if hsa == "" && h != "" {
-			hsa = h
-		}
-		if pid.IsZero() && !id.IsZero() {
-			pid = id
-		}
-	}
-	return hsa, pid, invalid
+// userIdent is what identifies a participant.
+type userIdent struct {
+	id      portal.HSAID      // an HSA-id, or the source's own id as given
+	pid     portal.PersonalID // a Swedish personal id, when given
+	swedish bool              // id is an HSA-id or pid is set
+	invalid bool              // an id in a Swedish scheme is malformed
 }
 
+// ident reads a participant's id from UserID, AlternativeUserID and the
+// user part of UserName. IHE writes users as "alias<user@issuer>" (XUA),
+// as "user@issuer", or as an HL7 CX "ID^^^&OID&ISO". A Swedish HSA-id or
+// personal id anywhere wins; otherwise the id is the one the source gives
+// (a GLN, an EPR-SPID, "user@issuer"), UserID first. A malformed Swedish
+// id is reported rather than replaced by another.
+func ident(p *activeParticipant) userIdent {
+	var u userIdent
+	for _, s := range []string{p.UserID, p.AlternativeUserID, innerUser(p.UserName)} {
+		h, id, bad := idOf(s)
+		u.invalid = u.invalid || bad
+		if u.id == "" && h != "" {
+			u.id = h
+		}
+		if u.pid.IsZero() && !id.IsZero() {
+			u.pid = id
+		}
+	}
+	if u.id != "" || !u.pid.IsZero() {
+		u.swedish = true
+		return u
+	}
+	if u.invalid {
+		return u
+	}
+	for _, s := range []string{p.UserID, innerUser(p.UserName), p.AlternativeUserID} {
+		if v := givenID(s); v != "" {
+			u.id = portal.HSAID(v)
+			return u
+		}
+	}
+	return u
+}
+
+// givenID is an id as the source gives it: the user part of
+// "alias<user@issuer>", the ID of an HL7 CX, else the text itself.
+func givenID(s string) string {
+	s = strings.TrimSpace(s)
+	if in := innerUser(s); in != "" {
+		s = in
+	}
+	if strings.Contains(s, "^") {
+		s, _, _ = cx(s)
+	}
+	if portal.IsPlaceholder(s) {
+		return ""
+	}
+	return s
+}
+
+// idOf reads a Swedish id: an HSA-id or a personal id. invalid is set
+// when the text is in a Swedish scheme but malformed.
 func idOf(s string) (hsa portal.HSAID, pid portal.PersonalID, invalid bool) {
 	s = strings.TrimSpace(s)
 	if in := innerUser(s); in != "" {
@@ -272,6 +351,16 @@ func userName(p *activeParticipant) string {
 	return n
 }
 
+// personName is userName unless it is a host name, URL or OID, which
+// systems put where a person's name goes.
+func personName(p *activeParticipant) string {
+	n := userName(p)
+	if !strings.Contains(n, " ") && strings.ContainsAny(n, ".:/") {
+		return ""
+	}
+	return n
+}
+
 func roleText(p *activeParticipant) string {
 	for _, r := range p.RoleIDCode {
 		if dicomProcessRoles[r.code()] {
@@ -325,9 +414,11 @@ func kindOfWords(words ...string) partyKind {
 // actingParties finds the care unit and provider the user acted for,
 // explicit statements first: participants whose role names a unit or a
 // provider, participant objects that are organisations of a stated kind,
-// the enterprise site id when it is an HSA-id, and last an organisation of
-// no stated kind or a participant without a network access point that is
-// identified by an HSA-id (IHE records the user's organisation that way).
+// the enterprise site id when it is an HSA-id; then an organisation of no
+// stated kind or a participant without a network access point that is
+// identified by an HSA-id (IHE records the user's organisation that way);
+// and last the enterprise site in the source's own id (an OID, say). Ids
+// that are not HSA-ids are kept as the message gives them.
 func actingParties(m *auditMessage, actor *activeParticipant) (unit, provider portal.Party) {
 	var orgs, loose []portal.Party
 	set := func(k partyKind, p portal.Party) {
@@ -347,9 +438,9 @@ func actingParties(m *auditMessage, actor *activeParticipant) (unit, provider po
 			orgs = append(orgs, p)
 		}
 	}
-	var actorHSA portal.HSAID
+	var actorID portal.HSAID
 	if actor != nil {
-		actorHSA, _, _ = userIDs(actor)
+		actorID = ident(actor).id
 	}
 	for i := range m.ActiveParticipant {
 		p := &m.ActiveParticipant[i]
@@ -360,13 +451,13 @@ func actingParties(m *auditMessage, actor *activeParticipant) (unit, provider po
 		for _, r := range p.RoleIDCode {
 			words = append(words, r.code(), r.text())
 		}
-		hsa, _, _ := userIDs(p)
-		party := portal.Party{HSAID: hsa, Name: userName(p)}
+		u := ident(p)
+		party := portal.Party{HSAID: u.id, Name: userName(p)}
 		if k := kindOfWords(words...); k != kindNone {
 			set(k, party)
 			continue
 		}
-		if hsa != "" && hsa != actorHSA && !isTrue(p.UserIsRequestor) &&
+		if u.swedish && u.id != "" && u.id != actorID && !isTrue(p.UserIsRequestor) &&
 			strings.TrimSpace(p.UserTypeCode) != "1" && !isProcess(p) {
 			loose = append(loose, party)
 		}
@@ -378,6 +469,8 @@ func actingParties(m *auditMessage, actor *activeParticipant) (unit, provider po
 		party := portal.Party{Name: strings.TrimSpace(o.ParticipantObjectName)}
 		if h, _, _ := idOf(o.ParticipantObjectID); h != "" {
 			party.HSAID = h
+		} else {
+			party.HSAID = portal.HSAID(givenID(o.ParticipantObjectID))
 		}
 		k := kindOfWords(o.ParticipantObjectIDTypeCode.code(), o.ParticipantObjectIDTypeCode.text())
 		if k == kindNone {
@@ -392,54 +485,73 @@ func actingParties(m *auditMessage, actor *activeParticipant) (unit, provider po
 		}
 		set(k, party)
 	}
-	if unit == (portal.Party{}) {
-		for _, s := range m.AuditSource {
-			if site := strings.TrimSpace(s.AuditEnterpriseSiteID); portal.LooksLikeHSAID(site) {
-				unit = portal.Party{HSAID: portal.HSAID(site)}
-				break
-			}
+	var site portal.Party
+	for _, s := range m.AuditSource {
+		if id := givenID(s.AuditEnterpriseSiteID); id != "" {
+			site = portal.Party{HSAID: portal.HSAID(id)}
+			break
 		}
+	}
+	if unit == (portal.Party{}) && portal.LooksLikeHSAID(string(site.HSAID)) {
+		unit = site
 	}
 	for _, p := range append(orgs, loose...) {
 		if unit == (portal.Party{}) {
 			unit = p
 		}
 	}
+	if unit == (portal.Party{}) {
+		unit = site
+	}
 	return unit, provider
 }
 
-// patient reads the participant object that is the patient (type person,
-// role patient, or an id of type "patient number"); its id is usually an
-// HL7 CX "ID^^^&OID&ISO".
-func patient(m *auditMessage, ev *portal.Event) (portal.Reason, string) {
-	var cands []*participantObject
+// patientRef is one patient a message names, or why its id is unusable.
+type patientRef struct {
+	id     portal.PersonalID
+	name   string
+	reason portal.Reason
+	detail string
+}
+
+// patients reads the participant objects that are patients (type person,
+// role patient, or an id of type "patient number"), each once, in order;
+// an id is usually an HL7 CX "ID^^^&OID&ISO". A Swedish personal id is
+// checked; another scheme's id is kept as a reserve id with its OID.
+func patients(m *auditMessage) []patientRef {
+	var out []patientRef
+	seen := map[string]bool{}
 	for i := range m.ParticipantObject {
 		o := &m.ParticipantObject[i]
-		if isPatient(o) && strings.TrimSpace(o.ParticipantObjectID) != "" {
-			cands = append(cands, o)
+		raw := strings.TrimSpace(o.ParticipantObjectID)
+		if !isPatient(o) || raw == "" {
+			continue
 		}
-	}
-	// A Swedish personal id outranks a foreign or local one.
-	for pass := 0; pass < 2; pass++ {
-		for _, o := range cands {
-			id, root, ns := cx(o.ParticipantObjectID)
-			swedish := root == portal.OIDPersonnummer || root == portal.OIDSamordningsnummer ||
-				(root == "" && isPersonalIDShape(id))
-			if root == portal.OIDHSAID || (pass == 0 && !swedish) {
-				continue
-			}
-			p, err := portal.PersonalIDFromOID(root, id)
-			if err != nil && root == "" && ns != "" && !swedish {
-				p, err = portal.ReserveID(ns, id)
-			}
-			if err != nil {
-				return portal.ReasonInvalidField, "patient id"
-			}
-			ev.Patient, ev.PatientName = p, xpnName(o.ParticipantObjectName)
-			return "", ""
+		id, root, ns := cx(raw)
+		if root == portal.OIDHSAID {
+			continue
 		}
+		swedish := root == portal.OIDPersonnummer || root == portal.OIDSamordningsnummer ||
+			(root == "" && isPersonalIDShape(id))
+		p, err := portal.PersonalIDFromOID(root, id)
+		if err != nil && root == "" && ns != "" && !swedish {
+			p, err = portal.ReserveID(ns, id)
+		}
+		key := "raw:" + raw
+		if err == nil {
+			key = string(p.Kind()) + "|" + p.Root() + "|" + p.Digits()
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if err != nil {
+			out = append(out, patientRef{reason: portal.ReasonInvalidField, detail: "patient id"})
+			continue
+		}
+		out = append(out, patientRef{id: p, name: xpnName(o.ParticipantObjectName)})
 	}
-	return "", ""
+	return out
 }
 
 func isPatient(o *participantObject) bool {
@@ -528,9 +640,9 @@ func activity(e *eventIdentification) (portal.Activity, string) {
 	return portal.ActivityOther, code
 }
 
-// purpose maps PurposeOfUse: HL7 v3 ActReason codes, the Swiss EPR codes
-// in the public examples, or Swedish purpose words. An emergency code wins
-// over the others, since it is what the review must see.
+// purpose maps PurposeOfUse: HL7 v3 ActReason codes (and the Swiss EPR
+// emergency code), or Swedish purpose words. An emergency code wins over
+// the others, since it is what the review must see.
 func purpose(cs []codedValue) (portal.Purpose, string, bool) {
 	var first, known string
 	var knownP portal.Purpose
@@ -545,7 +657,10 @@ func purpose(cs []codedValue) (portal.Purpose, string, bool) {
 		if first == "" {
 			first = code
 		}
-		p, emergency, ok := purposeOf(code)
+		p, emergency, ok := portal.PurposeFromActReason(code)
+		if !ok {
+			p, ok = portal.PurposeFromSwedish(code)
+		}
 		if !ok {
 			p, ok = portal.PurposeFromSwedish(c.text())
 		}
@@ -563,26 +678,4 @@ func purpose(cs []codedValue) (portal.Purpose, string, bool) {
 		return portal.PurposeOther, first, false
 	}
 	return "", "", false
-}
-
-func purposeOf(code string) (p portal.Purpose, emergency, ok bool) {
-	switch strings.ToUpper(code) {
-	case "ETREAT", "BTG", "ERTREAT", "EMER":
-		return portal.PurposeCare, true, true
-	case "TREAT", "CAREMGT", "POPHLTH", "COC":
-		return portal.PurposeCare, false, true
-	case "HOPERAT", "HPAYMT", "HSYSADMIN", "HACCRED", "CLMATTCH", "COVAUTH", "COVERAGE",
-		"ELIGDTRM", "ELIGVER", "ENROLLM", "MEMADMIN":
-		return portal.PurposeAdministration, false, true
-	case "HQUALIMP", "HOUTCOMS":
-		return portal.PurposeQualityAssurance, false, true
-	case "HRESCH", "CLINTRCH":
-		return portal.PurposeStatistics, false, true
-	case "PATRQT", "FAMRQT", "PWATRNY", "SUPNWK", "HMARKT", "PUBHLTH", "HLEGAL", "LEGAL":
-		return portal.PurposeOther, false, true
-	}
-	if p, ok := portal.PurposeFromSwedish(code); ok {
-		return p, false, true
-	}
-	return portal.PurposeOther, false, false
 }

@@ -13,9 +13,9 @@ import (
 
 // Parse reads every AuditMessage element in r, at any depth (a bare
 // message, several under a wrapper root, or inside a SOAP or syslog
-// envelope), and emits one record for each. Parse returns an error only
-// when reading r fails or emit returns one; unreadable input is
-// quarantined instead.
+// envelope), and emits one record for each patient a message names.
+// Parse returns an error only when reading r fails or emit returns one;
+// unreadable input is quarantined instead.
 func Parse(r io.Reader, emit portal.Emit) error {
 	src := &errReader{r: r}
 	d := xmlstream.New(src, portal.MaxRecordBytes)
@@ -57,14 +57,15 @@ func Parse(r io.Reader, emit portal.Emit) error {
 			// The decoder cannot go on after a syntax error.
 			return quarantine(raw, line, portal.ReasonMalformed, "audit message is not well-formed XML")
 		}
-		ev, reason, detail := adapt(&m, raw)
-		index++
-		rec := portal.LogRecord{Event: ev, Raw: raw, Line: line, Index: index}
-		if reason != "" {
-			rec.Quarantine(reason, detail)
-		}
-		if err := emit(rec); err != nil {
-			return err
+		for _, r := range adapt(&m, raw) {
+			index++
+			rec := portal.LogRecord{Event: r.ev, Raw: raw, Line: line, Index: index}
+			if r.reason != "" {
+				rec.Quarantine(r.reason, r.detail)
+			}
+			if err := emit(rec); err != nil {
+				return err
+			}
 		}
 	}
 	if src.err != nil {

@@ -18,24 +18,26 @@ import (
 // want is what one record must hold; every field is compared, so a zero
 // value asserts that the parser found nothing there.
 type want struct {
-	reason     portal.Reason
-	detail     string
-	line       int
-	system     string
-	actor      portal.HSAID
-	actorName  string
-	title      string
-	unit       portal.Party
-	provider   portal.Party
-	patient    string // digits
-	kind       portal.IDKind
-	activity   portal.Activity
-	actCode    string
-	purpose    portal.Purpose
-	purposeCod string
-	emergency  bool
-	resource   string
-	at         string // RFC 3339, empty for no time
+	reason      portal.Reason
+	detail      string
+	line        int
+	suffix      string // after the hash in the log id: "#1" for a message's first patient of several
+	system      string
+	actor       portal.HSAID
+	actorName   string
+	title       string
+	unit        portal.Party
+	provider    portal.Party
+	patient     string // digits
+	kind        portal.IDKind
+	patientName string
+	activity    portal.Activity
+	actCode     string
+	purpose     portal.Purpose
+	purposeCod  string
+	emergency   bool
+	resource    string
+	at          string // RFC 3339, empty for no time
 }
 
 var (
@@ -51,55 +53,61 @@ func TestParseFiles(t *testing.T) {
 		why  string
 		want []want
 	}{
-		// The six Swiss EPR messages are real and well-formed but cannot
-		// be Swedish access events: no user is identified by an HSA-id or
-		// a personal id (the requestors are an EPR-SPID, a GLN or
-		// systems), and no acting care unit is given (the enterprise site
-		// ids are OIDs). Quarantined as missing the user id, which
-		// Validate checks first; the unit is missing too.
-		{"iti-18-log.xml", "patient reads own record (role PAT, EPR-SPID user id); PurposeOfUse NORM kept though the XSD lacks it", []want{{
-			reason: portal.ReasonMissingField, detail: "user id", line: 1, system: "1.3.6.1.4.1.12559.11.20.1",
-			actorName: "Andreas Friederich TANNER-WELTI", title: "Patient",
+		// The six Swiss EPR messages (SOURCES.md section 3). Users and
+		// sites are identified in Swiss ids, kept as given: the user is the
+		// requesting person (never a system), and the acting unit is an
+		// organisation participant or, as the last resort, the
+		// AuditEnterpriseSiteID. Three are access events with every fact;
+		// the other three have no user, or no unit, and are quarantined
+		// naming exactly what is missing.
+		{"iti-18-log.xml", "patient portal: the only requesting person is the patient (role PAT, EPR-SPID as given); unit is the enterprise site OID; PurposeOfUse NORM kept though the XSD lacks it", []want{{
+			line: 1, system: "1.3.6.1.4.1.12559.11.20.1",
+			actor: "761337610410035724", actorName: "Andreas Friederich TANNER-WELTI", title: "Patient",
+			unit:    portal.Party{HSAID: "1.3.6.1.4.1.21367.2017.2.6.19"},
 			patient: "d5e42fed-5962-4bb9-b8b6-5d9e8afb0f2a", kind: portal.KindReservnummer,
 			activity: portal.ActivityOther, actCode: "E", purpose: portal.PurposeOther, purposeCod: "NORM",
 			resource: "Registry Stored Query", at: "2023-09-11T14:18:27.579+02:00",
 		}}},
-		{"iti-41-log.xml", "healthcare professional identified by a GLN; no unit", []want{{
-			reason: portal.ReasonMissingField, detail: "user id", line: 2, system: "connectathon",
-			actorName: "Dr. med. John Doe", title: "Healthcare professional",
+		{"iti-41-log.xml", "healthcare professional identified by a GLN, but no organisation participant and no AuditEnterpriseSiteID (AuditSourceID is the logging system, not a site)", []want{{
+			reason: portal.ReasonMissingField, detail: "acting care unit", line: 2, system: "connectathon",
+			actor: "2000000090108", actorName: "Dr. med. John Doe", title: "Healthcare professional",
 			patient: "752343", kind: portal.KindReservnummer,
 			activity: portal.ActivityRead, actCode: "R",
 			resource: "submission set classificationNode", at: "2020-11-17T18:39:39+01:00",
 		}}},
-		{"iti-43-log.xml", "as iti-41, retrieve with PurposeOfUse NORM", []want{{
-			reason: portal.ReasonMissingField, detail: "user id", line: 2, system: "LE-Portal",
-			actorName: "Dr. med. John Doe", title: "Healthcare professional",
+		{"iti-43-log.xml", "as iti-41, with the enterprise site OID as the unit; retrieve logged as C (import); PurposeOfUse NORM", []want{{
+			line: 2, system: "LE-Portal",
+			actor: "2000000090108", actorName: "Dr. med. John Doe", title: "Healthcare professional",
+			unit:    portal.Party{HSAID: "2.16.756.5.30.1.194"},
 			patient: "761337615343338300", kind: portal.KindReservnummer,
 			activity: portal.ActivityWrite, actCode: "C", purpose: portal.PurposeOther, purposeCod: "NORM",
 			resource: "Report Number", at: "2020-06-04T10:54:39.571Z",
 		}}},
-		{"iti-44-log.xml", "system-to-system patient identity feed: no person at all", []want{{
+		{"iti-44-log.xml", "system-to-system patient identity feed: source and destination roles with network access points, no person", []want{{
 			reason: portal.ReasonMissingField, detail: "user id", line: 2, system: "primary.system.alt.ID",
+			unit:    portal.Party{HSAID: "2.16.756.5.30.1.174.1.5.1"},
 			patient: "11234", kind: portal.KindReservnummer,
 			activity: portal.ActivityWrite, actCode: "C",
 			resource: "Patient Identity Feed", at: "2020-09-21T15:25:53.616+02:00",
 		}}},
-		{"iti-45-log.xml", "PIX query by systems only", []want{{
+		{"iti-45-log.xml", "PIX query by systems only (_SYSTEM has a network access point and no name)", []want{{
 			reason: portal.ReasonMissingField, detail: "user id", line: 2, system: "my.primary.system.ID",
+			unit:    portal.Party{HSAID: "2.16.756.5.30.1.109.6.1.3.1.1"},
 			patient: "CHFACILITY22332", kind: portal.KindReservnummer,
 			activity: portal.ActivityOther, actCode: "E",
 			resource: "PIX Query", at: "2020-09-30T19:32:55.368Z",
 		}}},
 		{"iti-47-log.xml", "PDQ query by systems only", []want{{
 			reason: portal.ReasonMissingField, detail: "user id", line: 2, system: "my.primary.system.ID",
-			patient: "CHPAM34", kind: portal.KindReservnummer,
+			unit:    portal.Party{HSAID: "2.16.756.5.30.1.109.6.1.3.1.1"},
+			patient: "CHPAM34", kind: portal.KindReservnummer, patientName: "Neil Mellisa",
 			activity: portal.ActivityOther, actCode: "E",
 			resource: "Patient Demographics Query", at: "2020-09-30T19:27:29.386Z",
 		}}},
-		{"se-several.xml", "three messages under a wrapper root", []want{
+		{"se-several.xml", "four messages under a wrapper root", []want{
 			{ // XUA user "alias<user@issuer>", unit as a participant with role SDLOC, provider as an organisation object
 				line: 3, system: "TakeCare", actor: "SE2321000016-A1B2", actorName: "Karin Lindqvist", title: "Sjuksköterska",
-				unit: sos, provider: regionSt, patient: "191212121212", kind: portal.KindPersonnummer,
+				unit: sos, provider: regionSt, patient: "191212121212", kind: portal.KindPersonnummer, patientName: "Tolvan Tolvansson",
 				activity: portal.ActivityRead, actCode: "R", purpose: portal.PurposeCare, purposeCod: "TREAT",
 				resource: "Journalanteckning", at: "2024-03-14T09:12:31+01:00",
 			},
@@ -109,10 +117,49 @@ func TestParseFiles(t *testing.T) {
 				activity: portal.ActivityEmergency, actCode: "110127", purpose: portal.PurposeCare, purposeCod: "ETREAT",
 				emergency: true, at: "2024-03-15T02:47:05+01:00",
 			},
-			{ // enterprise site id is an OID, not a unit
-				reason: portal.ReasonMissingField, detail: "acting care unit", line: 45, system: "Cosmic",
+			{ // an enterprise site id that is an OID is the unit as given, as the last resort
+				line: 45, system: "Cosmic", actor: "SE2321000016-C3D4", actorName: "Sara Holm",
+				unit: portal.Party{HSAID: "1.2.752.129.2.1.4.1.1"}, patient: "195001011237", kind: portal.KindPersonnummer,
+				activity: portal.ActivityWrite, actCode: "U", purpose: portal.PurposeOther, at: "2024-03-15T08:00:00Z",
+			},
+			{ // no organisation and no site at all
+				reason: portal.ReasonMissingField, detail: "acting care unit", line: 53, system: "Cosmic",
 				actor: "SE2321000016-C3D4", actorName: "Sara Holm", patient: "195001011237", kind: portal.KindPersonnummer,
-				activity: portal.ActivityWrite, actCode: "U", at: "2024-03-15T08:00:00Z",
+				activity: portal.ActivityRead, actCode: "R", at: "2024-03-15T08:05:00Z",
+			},
+		}},
+		{"se-patients.xml", "one event per patient; the user's own ids as given; systems are not users", []want{
+			{ // the third object names the first patient again in another form
+				line: 3, suffix: "#1", system: "TakeCare", actor: "SE2321000016-A1B2", actorName: "Karin Lindqvist",
+				unit: sosID, patient: "191212121212", kind: portal.KindPersonnummer, patientName: "Tolvan Tolvansson",
+				activity: portal.ActivityRead, actCode: "R", purpose: portal.PurposeCare, purposeCod: "TREAT",
+				at: "2024-10-01T09:00:00+02:00",
+			},
+			{
+				line: 3, suffix: "#2", system: "TakeCare", actor: "SE2321000016-A1B2", actorName: "Karin Lindqvist",
+				unit: sosID, patient: "RES-2024-0042", kind: portal.KindReservnummer,
+				activity: portal.ActivityRead, actCode: "R", purpose: portal.PurposeCare, purposeCod: "TREAT",
+				at: "2024-10-01T09:00:00+02:00",
+			},
+			{
+				line: 18, suffix: "#1", system: "TakeCare", actor: "SE2321000016-A1B2", unit: sosID,
+				patient: "195001011237", kind: portal.KindPersonnummer,
+				activity: portal.ActivityRead, actCode: "R", purpose: portal.PurposeOther, at: "2024-10-01T09:05:00+02:00",
+			},
+			{ // a wrong check digit spoils only that patient's event
+				reason: portal.ReasonInvalidField, detail: "patient id", line: 18, suffix: "#2", system: "TakeCare",
+				actor: "SE2321000016-A1B2", unit: sosID,
+				activity: portal.ActivityRead, actCode: "R", at: "2024-10-01T09:05:00+02:00",
+			},
+			{
+				line: 18, suffix: "#3", system: "TakeCare", actor: "SE2321000016-A1B2", unit: sosID,
+				patient: "191212721219", kind: portal.KindSamordningsnummer,
+				activity: portal.ActivityRead, actCode: "R", purpose: portal.PurposeOther, at: "2024-10-01T09:05:00+02:00",
+			},
+			{ // a person at a network access point is still a person; an organisation object outranks the site
+				line: 28, system: "OrtoSys", actor: "evab@region.example", actorName: "Eva Berg", title: "Läkare",
+				unit: portal.Party{HSAID: "4711", Name: "Ortopedkliniken"}, patient: "P-889", kind: portal.KindReservnummer,
+				activity: portal.ActivityRead, actCode: "R", purpose: portal.PurposeOther, at: "2024-10-01T09:10:00+02:00",
 			},
 		}},
 		{"se-soap.xml", "messages at different depths inside a SOAP envelope; RFC 3881 attribute names", []want{
@@ -167,7 +214,7 @@ func checkRecord(t *testing.T, i int, rec portal.LogRecord, w want) {
 		reason: rec.Reason, detail: rec.Detail, line: rec.Line, system: e.SourceSystem,
 		actor: e.ActorHSAID, actorName: e.ActorName, title: e.ActorTitle,
 		unit: e.ActorUnit, provider: e.ActorProvider, patient: e.Patient.Digits(), kind: e.Patient.Kind(),
-		activity: e.Activity, actCode: e.ActivityCode, purpose: e.Purpose, purposeCod: e.PurposeCode,
+		patientName: e.PatientName, activity: e.Activity, actCode: e.ActivityCode, purpose: e.Purpose, purposeCod: e.PurposeCode,
 		emergency: e.Emergency(), resource: e.ResourceType,
 	}
 	if !e.OccurredAt.IsZero() {
@@ -176,6 +223,7 @@ func checkRecord(t *testing.T, i int, rec portal.LogRecord, w want) {
 			got.at = w.at
 		}
 	}
+	got.suffix = w.suffix // checked against the hash below
 	if got != w {
 		t.Errorf("record %d:\n got %+v\nwant %+v", i+1, got, w)
 	}
@@ -187,7 +235,7 @@ func checkRecord(t *testing.T, i int, rec portal.LogRecord, w want) {
 			t.Errorf("record %d: raw is not the AuditMessage element", i+1)
 		}
 		sum := sha256.Sum256(rec.Raw)
-		if e.SourceLogID != "sha256:"+hex.EncodeToString(sum[:]) {
+		if e.SourceLogID != "sha256:"+hex.EncodeToString(sum[:])+w.suffix {
 			t.Errorf("record %d: log id %q is not the hash of the raw message", i+1, e.SourceLogID)
 		}
 	}
@@ -236,6 +284,37 @@ func TestIdentifiers(t *testing.T) {
 		hsa, pid, _ := idOf(tt.in)
 		if hsa != tt.hsa || pid.Digits() != tt.pid {
 			t.Errorf("idOf(%q) = %q, %q; want %q, %q", tt.in, hsa, pid.Digits(), tt.hsa, tt.pid)
+		}
+	}
+}
+
+// ident keeps a Swedish id when there is one and otherwise the id the
+// source gives; a display name alone is no id.
+func TestIdent(t *testing.T) {
+	tests := []struct {
+		p       activeParticipant
+		id      portal.HSAID
+		pid     string
+		swedish bool
+		invalid bool
+	}{
+		{activeParticipant{UserID: "kali01<SE2321000016-A1B2@idp.sll.se>"}, "SE2321000016-A1B2", "", true, false},
+		{activeParticipant{UserID: "x", AlternativeUserID: "19121212-1212"}, "", "191212121212", true, false},
+		{activeParticipant{UserID: "2000000090108", UserName: "Dr. med. John Doe"}, "2000000090108", "", false, false},
+		{activeParticipant{UserID: "pma@gnt.com", UserName: "JD<pma@gnt.com>"}, "pma@gnt.com", "", false, false},
+		{activeParticipant{UserID: "JD<pma@gnt.com>"}, "pma@gnt.com", "", false, false},
+		{activeParticipant{UserID: "4711^^^&1.2.3.4&ISO"}, "4711", "", false, false},
+		{activeParticipant{UserName: "<761337610410035724@http://sts.example>"}, "761337610410035724@http://sts.example", "", false, false},
+		{activeParticipant{UserName: "John Smith"}, "", "", false, false},
+		{activeParticipant{UserID: "?"}, "", "", false, false},
+		{activeParticipant{UserID: "191212121213"}, "", "", false, true}, // wrong check digit: not replaced by another id
+		{activeParticipant{UserID: "se12^^^&1.2.752.129.2.1.4.1&ISO", AlternativeUserID: "abc"}, "", "", false, true},
+	}
+	for _, tt := range tests {
+		u := ident(&tt.p)
+		if u.id != tt.id || u.pid.Digits() != tt.pid || u.swedish != tt.swedish || u.invalid != tt.invalid {
+			t.Errorf("ident(%+v) = %q %q %v %v; want %q %q %v %v", tt.p, u.id, u.pid.Digits(), u.swedish, u.invalid,
+				tt.id, tt.pid, tt.swedish, tt.invalid)
 		}
 	}
 }

@@ -186,12 +186,14 @@ func purpose(s string) portal.Purpose {
 	return p
 }
 
-// parseTime accepts RFC 3339, or a local time that means Stockholm.
+// parseTime accepts what portal.ParseLogTime does (RFC 3339, or an
+// xs:dateTime without a zone meaning Stockholm) and, because spreadsheets
+// write them, a Stockholm time with a space for the T, seconds optional.
 func parseTime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+	if t, err := portal.ParseLogTime(s); err == nil {
 		return t, nil
 	}
-	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04"} {
 		if t, err := time.ParseInLocation(layout, s, portal.Stockholm); err == nil {
 			return t, nil
 		}

@@ -3,8 +3,8 @@ package fhir
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"strings"
-	"time"
 
 	"github.com/insyn/insyn/portal"
 )
@@ -26,13 +26,27 @@ const (
 	roleQuery             = "24"     // object-role "Query": the search, not data read
 )
 
-// adapt turns one AuditEvent into an event; reason is empty when the event
-// is valid. raw is the record as read, for the fallback log id.
-func adapt(ae *auditEvent, raw []byte) (ev portal.Event, reason portal.Reason, detail string) {
+// result is one record an AuditEvent becomes: an event, or an event with
+// the reason it is quarantined.
+type result struct {
+	ev     portal.Event
+	reason portal.Reason
+	detail string
+}
+
+// adapt turns one AuditEvent into one event per patient it names (one
+// event when it names none, so that the missing patient is reported). raw
+// is the record as read, for the fallback log id. An AuditEvent about
+// several patients suffixes its log id with "#1", "#2", ... as the RIV
+// parsers do.
+func adapt(ae *auditEvent, raw []byte) []result {
 	if ae.ResourceType != "AuditEvent" {
-		return ev, portal.ReasonNotAccessLog, "resource is not an AuditEvent"
+		return []result{{reason: portal.ReasonNotAccessLog, detail: "resource is not an AuditEvent"}}
 	}
 	a := adapter{ae: ae}
+	var base portal.Event
+	var reason portal.Reason
+	var detail string
 	// Every fact is read even after a failure, so that a quarantined
 	// record still shows what it held (an emergency access, say).
 	fail := func(r portal.Reason, d string) {
@@ -42,30 +56,49 @@ func adapt(ae *auditEvent, raw []byte) (ev portal.Event, reason portal.Reason, d
 	}
 	fail(a.placeholders())
 
-	ev.SourceLogID = strings.TrimSpace(ae.ID)
-	if ev.SourceLogID == "" {
+	base.SourceLogID = strings.TrimSpace(ae.ID)
+	if base.SourceLogID == "" {
 		sum := sha256.Sum256(raw)
-		ev.SourceLogID = "sha256:" + hex.EncodeToString(sum[:])
+		base.SourceLogID = "sha256:" + hex.EncodeToString(sum[:])
 	}
-	ev.SourceSystem = a.sourceSystem()
+	base.SourceSystem = a.sourceSystem()
 	if s := a.timeText(); s != "" {
-		if t, ok := parseTime(s); ok {
-			ev.OccurredAt = t
+		if t, err := portal.ParseLogTime(s); err == nil {
+			base.OccurredAt = t
 		} else {
 			fail(portal.ReasonInvalidField, "time of access")
 		}
 	}
-	req := a.requestor()
-	if req != nil {
-		fail(a.actor(req, &ev))
+	user, place := a.requestor()
+	if user != nil {
+		fail(a.actor(user, &base))
 	}
-	ev.ActorUnit, ev.ActorProvider = a.actingParties(req)
-	fail(a.patient(&ev))
-	ev.ResourceType = a.resourceType()
-	ev.Activity, ev.ActivityCode = a.activity()
-	ev.Purpose, ev.PurposeCode, ev.EmergencyClaimed = a.purpose(req)
-	fail(ev.Validate())
-	return ev, reason, detail
+	base.ActorUnit, base.ActorProvider = a.actingParties(place)
+	base.ResourceType = a.resourceType()
+	base.Activity, base.ActivityCode = a.activity()
+	base.Purpose, base.PurposeCode, base.EmergencyClaimed = a.purpose(place)
+
+	pats := a.patients()
+	if len(pats) == 0 {
+		pats = []patientRef{{}}
+	}
+	out := make([]result, 0, len(pats))
+	for i, p := range pats {
+		r := result{ev: base, reason: reason, detail: detail}
+		if len(pats) > 1 {
+			r.ev.SourceLogID += "#" + strconv.Itoa(i+1)
+		}
+		r.ev.Patient, r.ev.PatientName = p.id, p.name
+		if r.reason == "" && p.reason != "" {
+			r.reason, r.detail = p.reason, p.detail
+		}
+		// Validate also fills the defaults, so it runs on every event.
+		if vr, vd := r.ev.Validate(); r.reason == "" && vr != "" {
+			r.reason, r.detail = vr, vd
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 type adapter struct {
@@ -129,52 +162,119 @@ func (a adapter) timeText() string {
 	return ae.OccurredDateTime
 }
 
-// parseTime accepts a FHIR instant or dateTime with a time of day. A
-// date alone does not say when the access happened, so it is refused.
-func parseTime(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, true
-	}
-	// Some exporters leave out the zone; Swedish systems log local time.
-	if t, err := time.ParseInLocation("2006-01-02T15:04:05.999999999", s, portal.Stockholm); err == nil {
-		return t, true
-	}
-	return time.Time{}, false
+// dicomSystemRoles are the DICOM agent types of applications and media:
+// an agent of one of them is a system, not a user.
+var dicomSystemRoles = map[string]bool{
+	"110150": true, // Application
+	"110151": true, // Application Launcher
+	"110152": true, // Destination Role ID
+	"110153": true, // Source Role ID
+	"110154": true, // Destination Media
+	"110155": true, // Source Media
 }
 
-// requestor is the agent that did the access. When several agents claim
-// it (a user and the user's application), the one with a Swedish user id
-// wins, then one that is not a device.
-func (a adapter) requestor() *agent {
-	var first, nonDevice *agent
-	for i := range a.ae.Agent {
-		ag := &a.ae.Agent[i]
-		if !ag.Requestor {
+// isSystem tells an agent that is not a person: a Device (or an
+// organisation or place) as who, or a DICOM application, source or
+// destination role as type.
+func isSystem(ag *agent) bool {
+	for _, r := range []*reference{ag.Who, ag.Reference} {
+		if r == nil {
 			continue
 		}
-		if first == nil {
-			first = ag
+		switch resourceOf(r.Reference) {
+		case "Device", "Organization", "Location", "HealthcareService", "Endpoint":
+			return true
 		}
-		hsa, pid, _ := a.userIDs(ag)
-		if hsa != "" || !pid.IsZero() {
-			return ag
-		}
-		if nonDevice == nil && !strings.HasPrefix(refOf(ag.Who), "Device/") {
-			nonDevice = ag
+		switch r.Type {
+		case "Device", "Organization", "Location", "HealthcareService", "Endpoint":
+			return true
 		}
 	}
-	if nonDevice != nil {
-		return nonDevice
+	for _, c := range ag.Type.codings() {
+		if dicomSystemRoles[strings.TrimSpace(c.Code)] && (c.System == "" || c.System == sysDICOM) {
+			return true
+		}
 	}
-	return first
+	return false
 }
 
-// userIDs reads the agent's identifiers: who.identifier (R4/R5), STU3
-// userId, a contained Practitioner, and BALP's ihe-otherId extension.
-// invalid is set when an identifier in a Swedish scheme is malformed.
-func (a adapter) userIDs(ag *agent) (hsa portal.HSAID, pid portal.PersonalID, invalid bool) {
+// isPatientAgent tells a patient acting for themselves (a patient portal).
+func isPatientAgent(ag *agent) bool {
+	return ag.Who != nil && (resourceOf(ag.Who.Reference) == "Patient" || ag.Who.Type == "Patient")
+}
+
+// requestor finds the user: the person among the agents marked requestor
+// (or, when none is, among all agents) with a Swedish id, then one with any
+// id, then one known only by name; a patient acting for themselves only
+// when no other person requested. Systems are never the user. place is the
+// agent whose location and purpose of use count: the user, or else the
+// first requesting agent.
+func (a adapter) requestor() (user, place *agent) {
+	var marked []*agent
+	for i := range a.ae.Agent {
+		if a.ae.Agent[i].Requestor {
+			marked = append(marked, &a.ae.Agent[i])
+		}
+	}
+	cands := marked
+	if len(cands) == 0 {
+		for i := range a.ae.Agent {
+			cands = append(cands, &a.ae.Agent[i])
+		}
+	}
+	var withID, nameOnly, patient *agent
+	for _, ag := range cands {
+		if isSystem(ag) {
+			continue
+		}
+		u := a.ident(ag)
+		switch {
+		case isPatientAgent(ag):
+			if patient == nil {
+				patient = ag
+			}
+		case u.swedish:
+			if user == nil {
+				user = ag
+			}
+		case u.id != "" || u.invalid:
+			if withID == nil {
+				withID = ag
+			}
+		case nameOnly == nil:
+			nameOnly = ag
+		}
+	}
+	for _, ag := range []*agent{withID, nameOnly, patient} {
+		if user == nil {
+			user = ag
+		}
+	}
+	place = user
+	if place == nil && len(marked) > 0 {
+		place = marked[0]
+	}
+	return user, place
+}
+
+// userIdent is what identifies an agent.
+type userIdent struct {
+	id      portal.HSAID      // an HSA-id, or the source's own id as given
+	pid     portal.PersonalID // a Swedish personal id, when given
+	swedish bool              // id is an HSA-id or pid is set
+	invalid bool              // an id in a Swedish scheme is malformed
+}
+
+// ident reads the agent's id. Its identifiers (who.identifier, a contained
+// Practitioner's, STU3 reference.identifier and userId, BALP's ihe-otherId)
+// are searched for an HSA-id or a Swedish personal id first; otherwise the
+// first identifier value counts as given (a GLN, a login), then altId, then
+// a literal reference ("Practitioner/f001"). A display name is not an id.
+// A malformed Swedish id is reported rather than replaced by another.
+func (a adapter) ident(ag *agent) userIdent {
+	var u userIdent
 	var ids []identifier
+	var ref string
 	if ag.Who != nil {
 		if ag.Who.Identifier != nil {
 			ids = append(ids, *ag.Who.Identifier)
@@ -182,15 +282,21 @@ func (a adapter) userIDs(ag *agent) (hsa portal.HSAID, pid portal.PersonalID, in
 		if c := a.contained(ag.Who.Reference); c != nil {
 			ids = append(ids, c.Identifier...)
 		}
+		ref = strings.TrimSpace(ag.Who.Reference)
 	}
-	if ag.Reference != nil && ag.Reference.Identifier != nil {
-		ids = append(ids, *ag.Reference.Identifier)
+	if ag.Reference != nil {
+		if ag.Reference.Identifier != nil {
+			ids = append(ids, *ag.Reference.Identifier)
+		}
+		if ref == "" {
+			ref = strings.TrimSpace(ag.Reference.Reference)
+		}
 	}
 	if ag.UserID != nil {
 		ids = append(ids, *ag.UserID)
 	}
 	for _, e := range ag.Extension {
-		if strings.HasSuffix(e.URL, "ihe-otherId") && e.ValueIdentifier != nil {
+		if strings.HasSuffix(e.URL, "ihe-otherId") && e.ValueIdentifier != nil && !isSubjectName(e.ValueIdentifier) {
 			ids = append(ids, *e.ValueIdentifier)
 		}
 	}
@@ -200,39 +306,84 @@ func (a adapter) userIDs(ag *agent) (hsa portal.HSAID, pid portal.PersonalID, in
 		switch {
 		case sys == portal.OIDHSAID || (sys == "" && portal.LooksLikeHSAID(v)):
 			if h, err := portal.ParseHSAID(v); err == nil {
-				if hsa == "" {
-					hsa = h
+				if u.id == "" {
+					u.id = h
 				}
 			} else {
-				invalid = true
+				u.invalid = true
 			}
 		case sys == portal.OIDPersonnummer || sys == portal.OIDSamordningsnummer:
 			if p, err := portal.PersonalIDFromOID(sys, v); err == nil {
-				if pid.IsZero() {
-					pid = p
+				if u.pid.IsZero() {
+					u.pid = p
 				}
 			} else {
-				invalid = true
+				u.invalid = true
 			}
 		}
 	}
-	return hsa, pid, invalid
+	if u.id != "" || !u.pid.IsZero() {
+		u.swedish = true
+		return u
+	}
+	if u.invalid {
+		return u
+	}
+	given := make([]string, 0, len(ids)+2)
+	for _, id := range ids {
+		given = append(given, id.Value)
+	}
+	if !strings.HasPrefix(ref, "#") {
+		given = append(given, ag.AltID, ref)
+	} else {
+		given = append(given, ag.AltID)
+	}
+	for _, v := range given {
+		if v = strings.TrimSpace(v); v != "" && !portal.IsPlaceholder(v) {
+			u.id = portal.HSAID(v)
+			break
+		}
+	}
+	return u
+}
+
+// isSubjectName tells BALP's otherId of type SAML subject-id, which
+// holds the user's name (XSPA subject-id), not an id.
+func isSubjectName(id *identifier) bool {
+	if id.Type == nil {
+		return false
+	}
+	for _, c := range id.Type.codings() {
+		if strings.EqualFold(c.Code, "SAML-subject-id") {
+			return true
+		}
+	}
+	return false
 }
 
 func (a adapter) actor(ag *agent, ev *portal.Event) (portal.Reason, string) {
-	hsa, pid, invalid := a.userIDs(ag)
-	if hsa == "" && pid.IsZero() && invalid {
+	u := a.ident(ag)
+	if u.id == "" && u.pid.IsZero() && u.invalid {
 		return portal.ReasonInvalidField, "user id"
 	}
-	ev.ActorHSAID, ev.ActorPersonalID = hsa, pid
+	ev.ActorHSAID, ev.ActorPersonalID = u.id, u.pid
 	switch {
 	case ag.Who != nil && strings.TrimSpace(ag.Who.Display) != "":
 		ev.ActorName = strings.TrimSpace(ag.Who.Display)
 	case strings.TrimSpace(ag.Name) != "":
 		ev.ActorName = strings.TrimSpace(ag.Name)
-	case ag.Who != nil:
+	}
+	if ev.ActorName == "" && ag.Who != nil {
 		if c := a.contained(ag.Who.Reference); c != nil && len(c.Name) > 0 {
-			ev.ActorName = c.Name[0]
+			ev.ActorName = strings.TrimSpace(c.Name[0])
+		}
+	}
+	if ev.ActorName == "" {
+		for _, e := range ag.Extension {
+			if strings.HasSuffix(e.URL, "ihe-otherId") && e.ValueIdentifier != nil && isSubjectName(e.ValueIdentifier) {
+				ev.ActorName = strings.TrimSpace(e.ValueIdentifier.Value)
+				break
+			}
 		}
 	}
 	ev.ActorTitle = title(ag)
@@ -378,15 +529,18 @@ func (a adapter) actingParties(req *agent) (unit, provider portal.Party) {
 	return unit, provider
 }
 
-// party reads an organisation or location reference: an HSA-id from its
-// identifier (or a contained resource) and its display name.
+// party reads an organisation or location reference: its id (an HSA-id
+// from its identifier or a contained resource's; otherwise the first
+// identifier value as given; otherwise its literal reference, such as
+// "Location/1") and its display name.
 func (a adapter) party(r *reference) portal.Party {
 	var p portal.Party
 	var ids []identifier
 	if r.Identifier != nil {
 		ids = append(ids, *r.Identifier)
 	}
-	c := a.contained(r.Reference)
+	ref := strings.TrimSpace(r.Reference)
+	c := a.contained(ref)
 	if c != nil {
 		ids = append(ids, c.Identifier...)
 	}
@@ -396,11 +550,31 @@ func (a adapter) party(r *reference) portal.Party {
 			break
 		}
 	}
+	if p.HSAID == "" {
+		for _, id := range ids {
+			if v := givenID(id.Value); v != "" {
+				p.HSAID = portal.HSAID(v)
+				break
+			}
+		}
+	}
+	if p.HSAID == "" && !strings.HasPrefix(ref, "#") {
+		p.HSAID = portal.HSAID(givenID(ref))
+	}
 	p.Name = strings.TrimSpace(r.Display)
 	if p.Name == "" && c != nil && len(c.Name) > 0 {
 		p.Name = strings.TrimSpace(c.Name[0])
 	}
 	return p
+}
+
+// givenID is an id as the log gives it, or "" for none or a placeholder.
+func givenID(s string) string {
+	s = strings.TrimSpace(s)
+	if portal.IsPlaceholder(s) {
+		return ""
+	}
+	return s
 }
 
 func (a adapter) extensionParties(exts []extension, set func(partyKind, portal.Party)) {
@@ -416,6 +590,8 @@ func (a adapter) extensionParties(exts []extension, set func(partyKind, portal.P
 		case e.ValueIdentifier != nil:
 			if h, ok := hsaOf(*e.ValueIdentifier); ok {
 				p.HSAID = h
+			} else {
+				p.HSAID = portal.HSAID(givenID(e.ValueIdentifier.Value))
 			}
 		case e.ValueCoding != nil:
 			p = codingParty(*e.ValueCoding)
@@ -441,6 +617,8 @@ func codingParty(c coding) portal.Party {
 	var p portal.Party
 	if h, ok := hsaOf(identifier{System: c.System, Value: c.Code}); ok {
 		p.HSAID = h
+	} else {
+		p.HSAID = portal.HSAID(givenID(c.Code))
 	}
 	p.Name = strings.TrimSpace(c.Display)
 	return p
@@ -478,18 +656,29 @@ func hsaOf(id identifier) (portal.HSAID, bool) {
 	return "", false
 }
 
-// patient finds whose information was accessed: R5 AuditEvent.patient,
-// then the BALP patient entity (role 1, or what = Patient/...), then any
-// entity identified by a Swedish personal-id OID.
-func (a adapter) patient(ev *portal.Event) (portal.Reason, string) {
-	type cand struct {
-		ids     []identifier
-		ref     string
-		display string
-	}
-	var cands []cand
-	add := func(r *reference, extra *identifier, name string) {
-		c := cand{display: name}
+// patientRef is one patient an AuditEvent names, or why its id is unusable.
+type patientRef struct {
+	id     portal.PersonalID
+	name   string
+	reason portal.Reason
+	detail string
+}
+
+// patientCand is one place that names a patient, with every id it gives.
+type patientCand struct {
+	ids     []identifier
+	ref     string
+	display string
+}
+
+// patients finds whose information was accessed, each patient once. R5
+// AuditEvent.patient names the one patient (0..1), together with any
+// patient entity; otherwise each BALP patient entity (role 1) is a
+// patient; failing those, each entity that is a Patient (what =
+// Patient/...) or is identified by a Swedish personal-id OID.
+func (a adapter) patients() []patientRef {
+	cand := func(r *reference, extra *identifier, name string) patientCand {
+		c := patientCand{display: name}
 		if r != nil {
 			if r.Identifier != nil {
 				c.ids = append(c.ids, *r.Identifier)
@@ -508,12 +697,9 @@ func (a adapter) patient(ev *portal.Event) (portal.Reason, string) {
 		if extra != nil {
 			c.ids = append(c.ids, *extra)
 		}
-		cands = append(cands, c)
+		return c
 	}
-	if a.ae.Patient != nil {
-		add(a.ae.Patient, nil, "")
-	}
-	var byRef, byOID []int
+	var roled, others []patientCand
 	for i := range a.ae.Entity {
 		e := &a.ae.Entity[i]
 		what := e.What
@@ -522,66 +708,89 @@ func (a adapter) patient(ev *portal.Event) (portal.Reason, string) {
 		}
 		switch {
 		case isPatientRole(e.Role):
-			add(what, e.Identifier, e.Name)
-		case what != nil && (resourceOf(what.Reference) == "Patient" || what.Type == "Patient"):
-			byRef = append(byRef, i)
-		case hasPersonalIDOID(what, e.Identifier):
-			byOID = append(byOID, i)
+			roled = append(roled, cand(what, e.Identifier, e.Name))
+		case what != nil && (resourceOf(what.Reference) == "Patient" || what.Type == "Patient"),
+			hasPersonalIDOID(what, e.Identifier):
+			others = append(others, cand(what, e.Identifier, e.Name))
 		}
 	}
-	for _, i := range append(byRef, byOID...) {
-		e := &a.ae.Entity[i]
-		what := e.What
-		if what == nil {
-			what = e.Reference
-		}
-		add(what, e.Identifier, e.Name)
-	}
-
-	// A Swedish personal id anywhere among the candidates is the
-	// strongest statement; otherwise the candidates count in order, each
-	// by its identifier or, failing that, its literal reference (the
-	// weakest form of the same fact).
-	for _, c := range cands {
-		for _, id := range c.ids {
-			if s := oid(id.System); s == portal.OIDPersonnummer || s == portal.OIDSamordningsnummer {
-				p, err := portal.PersonalIDFromOID(s, id.Value)
-				if err != nil {
-					return portal.ReasonInvalidField, "patient id"
-				}
-				ev.Patient, ev.PatientName = p, strings.TrimSpace(c.display)
-				return "", ""
+	if a.ae.Patient != nil {
+		// One patient: the entities with the patient role name the same
+		// one, perhaps by a Swedish id the R5 element lacks.
+		c := cand(a.ae.Patient, nil, "")
+		for _, r := range roled {
+			c.ids = append(c.ids, r.ids...)
+			if c.display == "" {
+				c.display = r.display
+			}
+			if c.ref == "" || strings.HasPrefix(c.ref, "#") {
+				c.ref = r.ref
 			}
 		}
+		roled = []patientCand{c}
 	}
-	for _, c := range cands {
-		for _, id := range c.ids {
-			sys := oid(id.System)
-			if sys == portal.OIDHSAID || strings.TrimSpace(id.Value) == "" {
+	for _, group := range [][]patientCand{roled, others} {
+		var out []patientRef
+		seen := map[string]bool{}
+		for _, c := range group {
+			p, ok := resolvePatient(c)
+			if !ok {
 				continue
 			}
-			p, err := portal.PersonalIDFromOID(sys, id.Value)
-			if err != nil {
-				return portal.ReasonInvalidField, "patient id"
+			key := string(p.id.Kind()) + "|" + p.id.Root() + "|" + p.id.Digits()
+			if p.reason == "" && seen[key] {
+				continue
 			}
-			ev.Patient, ev.PatientName = p, strings.TrimSpace(c.display)
-			return "", ""
+			seen[key] = true
+			out = append(out, p)
 		}
-		if c.ref != "" && !strings.HasPrefix(c.ref, "#") {
-			p, err := portal.ReserveID(sysURI, c.ref)
-			if err != nil {
-				// An absolute URL may exceed what a reserve id holds; its
-				// relative form names the same resource on that server.
-				p, err = portal.ReserveID(sysURI, relativeRef(c.ref))
-			}
-			if err != nil {
-				return portal.ReasonInvalidField, "patient id"
-			}
-			ev.Patient, ev.PatientName = p, strings.TrimSpace(c.display)
-			return "", ""
+		if len(out) > 0 {
+			return out
 		}
 	}
-	return "", ""
+	return nil
+}
+
+// resolvePatient reads one candidate's id: a Swedish personal id first;
+// otherwise its first identifier, kept as a reserve id with its system;
+// otherwise its literal reference (the weakest form of the same fact).
+// ok is false when the candidate names no id at all.
+func resolvePatient(c patientCand) (patientRef, bool) {
+	name := strings.TrimSpace(c.display)
+	invalid := patientRef{reason: portal.ReasonInvalidField, detail: "patient id"}
+	for _, id := range c.ids {
+		if s := oid(id.System); s == portal.OIDPersonnummer || s == portal.OIDSamordningsnummer {
+			p, err := portal.PersonalIDFromOID(s, id.Value)
+			if err != nil {
+				return invalid, true
+			}
+			return patientRef{id: p, name: name}, true
+		}
+	}
+	for _, id := range c.ids {
+		sys := oid(id.System)
+		if sys == portal.OIDHSAID || strings.TrimSpace(id.Value) == "" {
+			continue
+		}
+		p, err := portal.PersonalIDFromOID(sys, id.Value)
+		if err != nil {
+			return invalid, true
+		}
+		return patientRef{id: p, name: name}, true
+	}
+	if c.ref != "" && !strings.HasPrefix(c.ref, "#") {
+		p, err := portal.ReserveID(sysURI, c.ref)
+		if err != nil {
+			// An absolute URL may exceed what a reserve id holds; its
+			// relative form names the same resource on that server.
+			p, err = portal.ReserveID(sysURI, relativeRef(c.ref))
+		}
+		if err != nil {
+			return invalid, true
+		}
+		return patientRef{id: p, name: name}, true
+	}
+	return patientRef{}, false
 }
 
 func isPatientRole(c concept) bool {
@@ -721,7 +930,10 @@ func (a adapter) purpose(req *agent) (portal.Purpose, string, bool) {
 			if first == "" {
 				first = code
 			}
-			p, emergency, ok := purposeOf(code)
+			p, emergency, ok := portal.PurposeFromActReason(code)
+			if !ok {
+				p, ok = portal.PurposeFromSwedish(code)
+			}
 			if emergency {
 				return p, code, true
 			}
@@ -742,29 +954,6 @@ func (a adapter) purpose(req *agent) (portal.Purpose, string, bool) {
 		return portal.PurposeOther, first, false
 	}
 	return "", "", false
-}
-
-// purposeOf maps HL7 v3 PurposeOfUse (ActReason) codes.
-func purposeOf(code string) (p portal.Purpose, emergency, ok bool) {
-	switch strings.ToUpper(code) {
-	case "ETREAT", "BTG", "ERTREAT", "EMER":
-		return portal.PurposeCare, true, true
-	case "TREAT", "CAREMGT", "POPHLTH", "COC":
-		return portal.PurposeCare, false, true
-	case "HOPERAT", "HPAYMT", "HSYSADMIN", "HACCRED", "CLMATTCH", "COVAUTH", "COVERAGE",
-		"ELIGDTRM", "ELIGVER", "ENROLLM", "MEMADMIN":
-		return portal.PurposeAdministration, false, true
-	case "HQUALIMP", "HOUTCOMS":
-		return portal.PurposeQualityAssurance, false, true
-	case "HRESCH", "CLINTRCH":
-		return portal.PurposeStatistics, false, true
-	case "PATRQT", "FAMRQT", "PWATRNY", "SUPNWK", "HMARKT", "PUBHLTH", "HLEGAL", "LEGAL":
-		return portal.PurposeOther, false, true
-	}
-	if p, ok := portal.PurposeFromSwedish(code); ok {
-		return p, false, true
-	}
-	return portal.PurposeOther, false, false
 }
 
 // contained resolves a local reference ("#id") to a contained resource.
@@ -808,13 +997,6 @@ func relativeRef(ref string) string {
 		return ref
 	}
 	return strings.Join(parts[len(parts)-2:], "/")
-}
-
-func refOf(r *reference) string {
-	if r == nil {
-		return ""
-	}
-	return r.Reference
 }
 
 func oid(system string) string {

@@ -29,8 +29,9 @@ var errStop = errors.New("fhir: stop")
 // Parse reads FHIR AuditEvents from r: one JSON resource, a JSON Bundle
 // (streamed entry by entry), NDJSON (one resource per line), a JSON array of
 // resources, or XML (one AuditEvent or a Bundle). Each resource becomes one
-// record for emit. Parse returns an error only when reading r fails or emit
-// returns one; unreadable input is quarantined instead.
+// record for emit, an AuditEvent one per patient it names. Parse returns an
+// error only when reading r fails or emit returns one; unreadable input is
+// quarantined instead.
 func Parse(r io.Reader, emit portal.Emit) error {
 	src := &errReader{r: r}
 	p := &parser{emit: emit, src: src}
@@ -245,14 +246,19 @@ func (p *parser) resource(raw []byte, line int) error {
 	return p.event(&ae, raw, line)
 }
 
+// event emits the records one AuditEvent becomes: one per patient.
 func (p *parser) event(ae *auditEvent, raw []byte, line int) error {
-	ev, reason, detail := adapt(ae, raw)
-	p.index++
-	rec := portal.LogRecord{Event: ev, Raw: raw, Line: line, Index: p.index}
-	if reason != "" {
-		rec.Quarantine(reason, detail)
+	for _, r := range adapt(ae, raw) {
+		p.index++
+		rec := portal.LogRecord{Event: r.ev, Raw: raw, Line: line, Index: p.index}
+		if r.reason != "" {
+			rec.Quarantine(r.reason, r.detail)
+		}
+		if err := p.emit(rec); err != nil {
+			return err
+		}
 	}
-	return p.emit(rec)
+	return nil
 }
 
 // recorder sits under the streaming JSON decoder. It keeps the bytes read

@@ -56,50 +56,53 @@ func TestParseFiles(t *testing.T) {
 		why  string
 		want []want
 	}{
-		// The four IHE BALP examples are real FHIR R4 access events, but
-		// none is a Swedish one: the user is a display name ("John Smith")
-		// or a foreign identifier (carequality, LDAP), never an HSA-id or
-		// a personal id, and no acting care unit is named (source.site is
-		// a host name). All are quarantined for the user id, the first
-		// fact Validate checks; they also lack the unit.
-		{"AuditEvent-ex-auditBasicReadClient.json", "read of a List for Patient/ex-patient; user only a display name", []want{{
-			reason: portal.ReasonMissingField, detail: "user id", line: 1, logID: "ex-auditBasicReadClient",
+		// The four IHE BALP examples (FHIR R4). Ids are kept as the log
+		// gives them, but a display name ("John Smith") is not an id, and
+		// a host name in source.site is not a site. None is stored: the
+		// two REST examples name their user only by name and no
+		// organisation or site; the two SAML examples identify the user
+		// but name no patient, and no unit (QDI-Comp's organisation agent
+		// is typed PROV, a care provider, which is not the acting unit).
+		{"AuditEvent-ex-auditBasicReadClient.json", "read of a List for Patient/ex-patient; user only a display name; no organisation or site", []want{{
+			reason: portal.ReasonMissingField, detail: "user id, acting care unit", line: 1, logID: "ex-auditBasicReadClient",
 			system: "myMachine.example.org", actorName: "John Smith",
 			patient: "Patient/ex-patient", kind: uriRef, activity: portal.ActivityRead, actCode: "read",
 			resource: "List", at: "2020-04-29T09:49:00Z",
 		}}},
-		{"AuditEvent-ex-auditBasicQueryGetServer.json", "search (a read) for Patient/ex-patient; user only a display name; observer only a reference", []want{{
-			reason: portal.ReasonMissingField, detail: "user id", line: 1, logID: "ex-auditBasicQueryGetServer",
+		{"AuditEvent-ex-auditBasicQueryGetServer.json", "search (a read) for Patient/ex-patient; user only a display name; site is a host name; observer only a reference", []want{{
+			reason: portal.ReasonMissingField, detail: "user id, acting care unit", line: 1, logID: "ex-auditBasicQueryGetServer",
 			actorName: "John Smith", patient: "Patient/ex-patient", kind: uriRef,
 			activity: portal.ActivityRead, actCode: "search", at: "2020-04-29T09:49:00Z",
 		}}},
-		{"AuditEvent-ex-auditPoke-SAML-Min2.json", "SAML token use without any patient; ETREAT among the permitted purposes", []want{{
-			reason: portal.ReasonMissingField, detail: "user id", line: 1, logID: "ex-auditPoke-SAML-Min2",
+		{"AuditEvent-ex-auditPoke-SAML-Min2.json", "SAML token use: user JoeL (carequality id as given), no organisation, no patient; ETREAT among the permitted purposes", []want{{
+			reason: portal.ReasonMissingField, detail: "acting care unit, patient id", line: 1, logID: "ex-auditPoke-SAML-Min2",
+			actor:    "JoeL",
 			activity: portal.ActivityRead, actCode: "R", purpose: portal.PurposeCare, purposeCod: "ETREAT",
 			emergency: true, at: "2021-12-03T09:49:00Z",
 		}}},
-		{"AuditEvent-ex-auditPoke-SAML-QDI-Comp.json", "SAML token use; organisation agent (PROV) is a provider, not a unit; no patient (the Consent is the data)", []want{{
-			reason: portal.ReasonMissingField, detail: "user id", line: 1, logID: "ex-auditPoke-SAML-QDI-Comp",
-			title:    "Public health officier",
-			provider: portal.Party{Name: "connectred5.fedsconnect.org"},
+		{"AuditEvent-ex-auditPoke-SAML-QDI-Comp.json", "SAML token use: user by LDAP id, name from the SAML subject-id; organisation agent (PROV) is a provider, not a unit; no patient (the Consent is the data)", []want{{
+			reason: portal.ReasonMissingField, detail: "acting care unit, patient id", line: 1, logID: "ex-auditPoke-SAML-QDI-Comp",
+			actor: "UID=kskagerb", actorName: "Karl S Skagerberg", title: "Public health officier",
+			provider: portal.Party{HSAID: "urn:oid:2.16.840.1.113883.3.333", Name: "connectred5.fedsconnect.org"},
 			activity: portal.ActivityRead, actCode: "R", purpose: portal.PurposeOther, purposeCod: "PUBLICHEALTH",
 			resource: "Consent", at: "2021-12-03T09:49:00Z",
 		}}},
-		// The two FHIR core R5 XML examples: the break-glass start is an
-		// emergency access (subtype 110127 and authorization ETREAT) but
-		// names the user and the location only by literal references
-		// (Practitioner/f001, Location/1), so it is quarantined for the
-		// user id while keeping the emergency flag. The disclosure's user
-		// is a non-HSA identifier ("SomeIdiot@nowhere").
-		{"auditevent-example-breakglass-start.xml", "emergency access, user and unit only as references", []want{{
-			reason: portal.ReasonMissingField, detail: "user id", line: 1, logID: "example-breakglass-start",
-			system: "Watchers Accounting of Disclosures Application", patient: "Patient/example", kind: uriRef,
+		// The two FHIR core R5 XML examples. The break-glass start is an
+		// emergency access (subtype 110127 and authorization ETREAT) whose
+		// user and location are literal references, kept as their ids:
+		// stored. In the disclosure the only requesting agent is typed as a
+		// DICOM Source Role (a system, whatever its display says) and the
+		// other agent is the destination: there is no user.
+		{"auditevent-example-breakglass-start.xml", "emergency access; user Practitioner/f001 and unit Location/1 as literal references", []want{{
+			line: 1, logID: "example-breakglass-start",
+			system: "Watchers Accounting of Disclosures Application", actor: "Practitioner/f001",
+			unit: portal.Party{HSAID: "Location/1"}, patient: "Patient/example", kind: uriRef,
 			activity: portal.ActivityEmergency, actCode: "110127", purpose: portal.PurposeCare, purposeCod: "ETREAT",
 			emergency: true, at: "2013-09-22T00:08:00Z",
 		}}},
-		{"auditevent-example-disclosure.xml", "disclosure for marketing; user not an HSA-id", []want{{
+		{"auditevent-example-disclosure.xml", "disclosure for marketing; requesting agent is a DICOM source role, the other a destination: no user", []want{{
 			reason: portal.ReasonMissingField, detail: "user id", line: 1, logID: "example-disclosure",
-			system: "Watchers Accounting of Disclosures Application", actorName: "That guy everyone wishes would be caught",
+			system: "Watchers Accounting of Disclosures Application", unit: portal.Party{HSAID: "Location/1"},
 			patient: "Patient/example", kind: uriRef, activity: portal.ActivityRead, actCode: "R",
 			purpose: portal.PurposeOther, purposeCod: "HMARKT", at: "2013-09-22T00:08:00Z",
 		}}},
@@ -163,6 +166,50 @@ func TestParseFiles(t *testing.T) {
 				activity: portal.ActivityRead, actCode: "R", purpose: portal.PurposeOther, at: "2024-05-06T08:05:00+02:00",
 			},
 		}},
+		{"se-patients.ndjson", "one event per patient; users and units in their own ids; systems are not users", []want{
+			{ // GLN user and a unit in a local scheme, kept as given; the third entity repeats the first patient
+				line: 1, logID: "multi-1#1", actor: "7601000000001", actorName: "Eva Berg",
+				unit:    portal.Party{HSAID: "U-42", Name: "Ortopedkliniken"},
+				patient: "191212121212", kind: portal.KindPersonnummer,
+				activity: portal.ActivityRead, actCode: "R", purpose: portal.PurposeOther, at: "2024-10-01T09:00:00+02:00",
+			},
+			{
+				line: 1, logID: "multi-1#2", actor: "7601000000001", actorName: "Eva Berg",
+				unit:    portal.Party{HSAID: "U-42", Name: "Ortopedkliniken"},
+				patient: "RES-2024-0042", kind: portal.KindReservnummer,
+				activity: portal.ActivityRead, actCode: "R", purpose: portal.PurposeOther, at: "2024-10-01T09:00:00+02:00",
+			},
+			{ // R5 patient and the patient entity are one patient; a Device and a DICOM source role are not the user
+				line: 2, logID: "multi-2", actor: "SE2321000016-A1B2", actorName: "Karin Lindqvist",
+				unit: portal.Party{Name: sos.Name}, patient: "195001011237", kind: portal.KindPersonnummer,
+				activity: portal.ActivityRead, actCode: "R", purpose: portal.PurposeOther, at: "2024-10-01T09:01:00+02:00",
+			},
+			{ // no agent marked requestor: the person among all agents
+				line: 3, logID: "multi-3", actor: "SE2321000016-A1B2",
+				unit: portal.Party{Name: sos.Name}, patient: "191212121212", kind: portal.KindPersonnummer,
+				activity: portal.ActivityRead, actCode: "R", purpose: portal.PurposeOther, at: "2024-10-01T09:02:00+02:00",
+			},
+			{
+				line: 4, logID: "multi-4#1", actor: "SE2321000016-A1B2",
+				unit: portal.Party{Name: sos.Name}, patient: "195001011237", kind: portal.KindPersonnummer,
+				activity: portal.ActivityRead, actCode: "R", purpose: portal.PurposeOther, at: "2024-10-01T09:03:00+02:00",
+			},
+			{ // a wrong check digit spoils only that patient's event
+				reason: portal.ReasonInvalidField, detail: "patient id", line: 4, logID: "multi-4#2", actor: "SE2321000016-A1B2",
+				unit:     portal.Party{Name: sos.Name},
+				activity: portal.ActivityRead, actCode: "R", at: "2024-10-01T09:03:00+02:00",
+			},
+			{ // only a system requested: no user, though the place is known
+				reason: portal.ReasonMissingField, detail: "user id", line: 5, logID: "multi-5",
+				unit: portal.Party{Name: sos.Name}, patient: "191212121212", kind: portal.KindPersonnummer,
+				activity: portal.ActivityRead, actCode: "R", at: "2024-10-01T09:04:00+02:00",
+			},
+			{ // a patient reading their own record through a portal is the user
+				line: 6, logID: "multi-6", actor: "Patient/p9", actorName: "Tolvan Tolvansson", title: "Patient",
+				unit: portal.Party{Name: "1177 Vårdguiden"}, patient: "191212121212", kind: portal.KindPersonnummer,
+				activity: portal.ActivityRead, actCode: "R", purpose: portal.PurposeOther, at: "2024-10-01T09:05:00+02:00",
+			},
+		}},
 		{"se-contained.json", "user, unit and patient in contained resources; period.start as time", []want{{
 			line: 1, logID: "contained-1", actor: "SE2321000016-G7H8", actorName: "Lena Berg",
 			unit:    portal.Party{HSAID: "SE2321000016-2XYZ", Name: "Hjärtavdelning 52 Danderyds sjukhus"},
@@ -179,11 +226,11 @@ func TestParseFiles(t *testing.T) {
 			activity: portal.ActivityRead, actCode: "read", purpose: portal.PurposeCare, purposeCod: "ETREAT",
 			emergency: true, at: "2024-07-01T14:30:02+02:00",
 		}}},
-		{"se-bundle.xml", "XML Bundle: a Patient entry is not an access log; unit from an SDLOC agent", []want{
+		{"se-bundle.xml", "XML Bundle: a Patient entry is not an access log; unit from an SDLOC agent, its reference as the id", []want{
 			{reason: portal.ReasonNotAccessLog, detail: "resource is not an AuditEvent", line: 5},
 			{
 				line: 12, logID: "xml-bundle-ae", actor: "SE2321000016-L1M2",
-				unit: portal.Party{Name: "FoU-enheten Region Skåne"}, patient: "195001011237", kind: portal.KindPersonnummer,
+				unit: portal.Party{HSAID: "Organization/fou", Name: "FoU-enheten Region Skåne"}, patient: "195001011237", kind: portal.KindPersonnummer,
 				activity: portal.ActivityRead, actCode: "vread", purpose: portal.PurposeStatistics, purposeCod: "HRESCH",
 				at: "2024-07-02T09:00:00Z",
 			},

@@ -39,8 +39,9 @@ func (c concept) codings() []coding {
 }
 
 type identifier struct {
-	System string `json:"system"`
-	Value  string `json:"value"`
+	Type   *concept `json:"type"`
+	System string   `json:"system"`
+	Value  string   `json:"value"`
 }
 
 type reference struct {
@@ -225,8 +226,9 @@ type xConcept struct {
 }
 
 type xIdentifier struct {
-	System xVal `xml:"system"`
-	Value  xVal `xml:"value"`
+	Type   *xConcept `xml:"type"`
+	System xVal      `xml:"system"`
+	Value  xVal      `xml:"value"`
 }
 
 type xReference struct {
@@ -431,7 +433,12 @@ func (i *xIdentifier) model() *identifier {
 	if i == nil {
 		return nil
 	}
-	return &identifier{System: i.System.V, Value: i.Value.V}
+	id := &identifier{System: i.System.V, Value: i.Value.V}
+	if i.Type != nil {
+		t := i.Type.model()
+		id.Type = &t
+	}
+	return id
 }
 
 func (r *xReference) model() *reference {

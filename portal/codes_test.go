@@ -1,0 +1,89 @@
+package portal
+
+import (
+	"testing"
+	"time"
+)
+
+func TestPurposeFromActReason(t *testing.T) {
+	tests := []struct {
+		code      string
+		want      Purpose
+		emergency bool
+		ok        bool
+	}{
+		{"TREAT", PurposeCare, false, true},
+		{"treat", PurposeCare, false, true},
+		{" TREAT ", PurposeCare, false, true},
+		{"CAREMGT", PurposeCare, false, true},
+		{"COC", PurposeCare, false, true},
+		{"POPHLTH", PurposeCare, false, true},
+		{"ETREAT", PurposeCare, true, true},
+		{"BTG", PurposeCare, true, true},
+		{"ERTREAT", PurposeCare, true, true},
+		{"EMER", PurposeCare, true, true}, // Swiss EPR emergency access
+		{"HOPERAT", PurposeAdministration, false, true},
+		{"HPAYMT", PurposeAdministration, false, true},
+		{"HSYSADMIN", PurposeAdministration, false, true},
+		{"COVERAGE", PurposeAdministration, false, true},
+		{"HQUALIMP", PurposeQualityAssurance, false, true},
+		{"HOUTCOMS", PurposeQualityAssurance, false, true},
+		{"HRESCH", PurposeStatistics, false, true},
+		{"CLINTRCH", PurposeStatistics, false, true},
+		{"PATRQT", PurposeOther, false, true},
+		{"FAMRQT", PurposeOther, false, true},
+		{"PUBHLTH", PurposeOther, false, true},
+		{"HMARKT", PurposeOther, false, true},
+		{"HLEGAL", PurposeOther, false, true},
+		{"NORM", PurposeOther, false, false},         // Swiss EPR "normal access" says no purpose
+		{"PUBLICHEALTH", PurposeOther, false, false}, // NHIN, not ActReason
+		{"Vård och behandling", PurposeOther, false, false},
+		{"", PurposeOther, false, false},
+	}
+	for _, tt := range tests {
+		p, emergency, ok := PurposeFromActReason(tt.code)
+		if p != tt.want || emergency != tt.emergency || ok != tt.ok {
+			t.Errorf("PurposeFromActReason(%q) = %q, %v, %v; want %q, %v, %v",
+				tt.code, p, emergency, ok, tt.want, tt.emergency, tt.ok)
+		}
+	}
+}
+
+func TestParseLogTime(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Time // zero: refused
+	}{
+		{"2024-03-14T09:12:31Z", time.Date(2024, 3, 14, 9, 12, 31, 0, time.UTC)},
+		{"2024-03-14T09:12:31.000+01:00", time.Date(2024, 3, 14, 8, 12, 31, 0, time.UTC)},
+		{"2023-09-11T14:18:27.579+02:00", time.Date(2023, 9, 11, 12, 18, 27, 579e6, time.UTC)},
+		{"2020-06-04T10:54:39.571Z", time.Date(2020, 6, 4, 10, 54, 39, 571e6, time.UTC)},
+		{"2024-03-14T09:12:31.123456789-05:00", time.Date(2024, 3, 14, 14, 12, 31, 123456789, time.UTC)},
+		{" 2024-03-14T09:12:31Z\n", time.Date(2024, 3, 14, 9, 12, 31, 0, time.UTC)},
+		// xs:dateTime without a zone is Stockholm time, winter and summer.
+		{"2024-03-15T02:47:05", time.Date(2024, 3, 15, 1, 47, 5, 0, time.UTC)},
+		{"2024-07-01T14:30:00.5", time.Date(2024, 7, 1, 12, 30, 0, 5e8, time.UTC)},
+		{"2024-03-15", time.Time{}}, // a date alone is not a time of access
+		{"2024-03-15T02:47", time.Time{}},
+		{"15 March 2024", time.Time{}},
+		{"", time.Time{}},
+		{"?", time.Time{}},
+		{"2024-13-01T00:00:00Z", time.Time{}},
+	}
+	for _, tt := range tests {
+		got, err := ParseLogTime(tt.in)
+		if tt.want.IsZero() {
+			if err == nil {
+				t.Errorf("ParseLogTime(%q) = %v, want an error", tt.in, got)
+			}
+			continue
+		}
+		if err != nil || !got.Equal(tt.want) {
+			t.Errorf("ParseLogTime(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+	// A local time keeps Stockholm as its location, for display.
+	if got, _ := ParseLogTime("2024-03-15T02:47:05"); got.Location() != Stockholm {
+		t.Errorf("location %v, want Stockholm", got.Location())
+	}
+}
