@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/insyn/insyn/portal/ingest/ingesttest"
 )
 
 func TestDetect(t *testing.T) {
@@ -39,7 +41,7 @@ func TestDetect(t *testing.T) {
 // Every public example in ../shared/formats that is a log message is
 // detected as its format.
 func TestDetectPublicExamples(t *testing.T) {
-	root := sharedFormats(t)
+	root := ingesttest.SharedFormats(t)
 	cases := map[string]Format{
 		"riv-informationsecurity-auditing-log-v2/examples/StoreLogRequest.xml":                 FormatRIV2,
 		"riv-informationsecurity-auditing-log-v2/examples/GetAccessLogsForPatientResponse.xml": FormatRIV2,

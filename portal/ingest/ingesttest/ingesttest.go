@@ -1,4 +1,5 @@
-package ingest
+// Package ingesttest finds the public example logs for tests.
+package ingesttest
 
 import (
 	"os"
@@ -6,9 +7,9 @@ import (
 	"testing"
 )
 
-// sharedFormats finds ../shared/formats beside the repository (where the
+// SharedFormats finds ../shared/formats beside the repository (where the
 // public example logs live), or INSYN_FORMATS.
-func sharedFormats(t testing.TB) string {
+func SharedFormats(t testing.TB) string {
 	t.Helper()
 	if d := os.Getenv("INSYN_FORMATS"); d != "" {
 		return d
