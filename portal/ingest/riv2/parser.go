@@ -4,11 +4,9 @@
 package riv2
 
 import (
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/ingest/xmlstream"
@@ -19,10 +17,8 @@ import (
 // event. It returns an error only when reading r fails or emit fails; a
 // syntax error ends the parse with a quarantined record instead.
 func Parse(r io.Reader, emit portal.Emit) error {
-	src := &source{r: r}
 	p := parser{
-		dec:   xmlstream.New(src, portal.MaxRecordBytes),
-		src:   src,
+		sc:    xmlstream.NewScanner(r, portal.MaxRecordBytes),
 		emit:  emit,
 		codes: newCodeCache(),
 	}
@@ -30,19 +26,19 @@ func Parse(r io.Reader, emit portal.Emit) error {
 }
 
 type parser struct {
-	dec   *xmlstream.Decoder
-	src   *source
+	sc    *xmlstream.Scanner
 	emit  portal.Emit
 	codes *codeCache
 	index int
-	log   wireLog // reused: DecodeElement allocates only the strings
+	log   wireLog // reused: filling it allocates only the strings
+	roles []role
 }
 
 // isRecord picks the elements that hold one access each, at any depth, so
 // that the bare request, the SOAP envelope and the responses need no
 // separate paths.
-func isRecord(se xml.StartElement) bool {
-	return se.Name.Local == "log" || se.Name.Local == "accessLog"
+func isRecord(local []byte) bool {
+	return string(local) == "log" || string(local) == "accessLog"
 }
 
 func (p *parser) run() error {
@@ -58,41 +54,44 @@ func (p *parser) run() error {
 
 // step handles the next record element.
 func (p *parser) step() error {
-	se, line, err := p.dec.Next(isRecord)
+	tok, line, err := p.sc.Next(isRecord)
 	switch {
 	case err == io.EOF:
 		return errStop
 	case err != nil:
-		return p.broken(err, p.dec.Line())
+		return p.broken(err, p.sc.Line())
 	}
-	if se.Name.Local == "accessLog" {
-		return p.accessLog(&se, line)
+	if string(tok.Local) == "accessLog" {
+		return p.accessLog(line)
 	}
-	return p.logElement(&se, line)
+	return p.logElement(line)
 }
 
 // errStop ends the parse without an error: at the end of the input, or
 // after a syntax error has been emitted.
 var errStop = errors.New("riv2: stop")
 
-func (p *parser) logElement(se *xml.StartElement, line int) error {
-	w := &p.log
-	clear(w.Resources[:cap(w.Resources)])
-	*w = wireLog{Resources: w.Resources[:0]}
-	raw, err := p.dec.DecodeElement(w, se)
+func (p *parser) logElement(line int) error {
+	e, err := p.sc.Element()
 	switch {
 	case errors.Is(err, xmlstream.ErrTooLarge):
 		return p.quarantine(nil, line, portal.ReasonTooLarge, "log element exceeds the record size limit")
 	case err != nil:
 		return p.broken(err, line)
-	case w.hasPlaceholder():
+	}
+	w := &p.log
+	clear(w.Resources[:cap(w.Resources)])
+	*w = wireLog{Resources: w.Resources[:0]}
+	p.roles = w.fill(e, p.roles)
+	raw := e.Raw
+	if w.hasPlaceholder() {
 		return p.quarantine(raw, line, portal.ReasonPlaceholder, placeholderDetail)
 	}
 
 	base, prob := adaptLog(w, p.codes)
 	n := 0
 	for i := range w.Resources {
-		if w.Resources[i].Patient.XMLName.Local == "" {
+		if !w.Resources[i].Patient.Present {
 			continue // not patient information, e.g. a worklist
 		}
 		rec := portal.LogRecord{Event: base, Raw: raw, Line: line}
@@ -121,17 +120,18 @@ func (p *parser) logElement(se *xml.StartElement, line int) error {
 	return nil
 }
 
-func (p *parser) accessLog(se *xml.StartElement, line int) error {
-	var a wireAccessLog
-	raw, err := p.dec.DecodeElement(&a, se)
+func (p *parser) accessLog(line int) error {
+	e, err := p.sc.Element()
 	switch {
 	case errors.Is(err, xmlstream.ErrTooLarge):
 		return p.quarantine(nil, line, portal.ReasonTooLarge, "accessLog element exceeds the record size limit")
 	case err != nil:
 		return p.broken(err, line)
 	}
+	var a wireAccessLog
+	a.fill(e)
 	prob := adaptAccessLog(&a)
-	return p.quarantine(raw, line, prob.reason, prob.detail)
+	return p.quarantine(e.Raw, line, prob.reason, prob.detail)
 }
 
 func (p *parser) quarantine(raw []byte, line int, reason portal.Reason, detail string) error {
@@ -146,62 +146,19 @@ func (p *parser) send(rec portal.LogRecord) error {
 	return p.emit(rec)
 }
 
-// broken handles a decoder error: a failed read is the caller's problem; a
+// broken handles a scanner error: a failed read is the caller's problem; a
 // syntax error quarantines what was read of the current element and ends
 // the parse, since nothing after it can be located reliably.
 func (p *parser) broken(err error, line int) error {
-	if p.src.err != nil {
-		return fmt.Errorf("riv2: read: %w", p.src.err)
+	var se *xmlstream.SyntaxError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("riv2: read: %w", err)
 	}
-	if err := p.quarantine(p.dec.Raw(), line, portal.ReasonMalformed, syntaxDetail(err)); err != nil {
+	// The scanner's messages are fixed phrases that never quote the
+	// document, so they can go into the quarantine as they are.
+	detail := fmt.Sprintf("not well-formed XML: %s (line %d)", se.Msg, se.Line)
+	if err := p.quarantine(p.sc.Raw(), line, portal.ReasonMalformed, detail); err != nil {
 		return err
 	}
 	return errStop
-}
-
-// syntaxDetail describes a syntax error in fixed words: encoding/xml's own
-// messages can quote names and text from the document.
-func syntaxDetail(err error) string {
-	var se *xml.SyntaxError
-	if !errors.As(err, &se) {
-		return "not well-formed XML"
-	}
-	m := se.Msg
-	var what string
-	switch {
-	case m == "unexpected EOF":
-		what = "unexpected end of file"
-	case strings.Contains(m, "element name"), strings.Contains(m, "invalid XML name"):
-		what = "invalid element name"
-	case strings.Contains(m, "end element"), strings.Contains(m, "closed by"):
-		what = "mismatched end tag"
-	case strings.Contains(m, "attribute"):
-		what = "malformed attribute"
-	case strings.Contains(m, "UTF-8"), strings.Contains(m, "illegal character"):
-		what = "invalid character"
-	case strings.Contains(m, "entity"):
-		what = "invalid character entity"
-	case strings.Contains(m, "comment"):
-		what = "malformed comment"
-	case strings.Contains(m, "CDATA"):
-		what = "malformed CDATA section"
-	default:
-		what = "syntax error"
-	}
-	return fmt.Sprintf("not well-formed XML: %s (line %d)", what, se.Line)
-}
-
-// source remembers a failed read, which the XML decoder would otherwise
-// report like any syntax error.
-type source struct {
-	r   io.Reader
-	err error
-}
-
-func (s *source) Read(b []byte) (int, error) {
-	n, err := s.r.Read(b)
-	if err != nil && err != io.EOF {
-		s.err = err
-	}
-	return n, err
 }

@@ -26,12 +26,25 @@ type recorder struct {
 	base int64 // input offset of buf[0]
 	max  int   // bytes kept before dropping (bounded memory)
 	over bool  // the current element outgrew max
+
+	latin1  bool // decode ISO-8859-1 into UTF-8
+	pending int  // second byte of a decoded character, or -1
 }
 
 func (r *recorder) Read(p []byte) (int, error) { panic("xmlstream: Read must not be called") }
 
 func (r *recorder) ReadByte() (byte, error) {
-	b, err := r.r.ReadByte()
+	var b byte
+	var err error
+	switch {
+	case r.pending >= 0:
+		b, r.pending = byte(r.pending), -1
+	default:
+		b, err = r.r.ReadByte()
+		if err == nil && r.latin1 && b >= 0x80 {
+			b, r.pending = 0xC0|b>>6, int(0x80|b&0x3F)
+		}
+	}
 	if err == nil {
 		if len(r.buf) < r.max {
 			r.buf = append(r.buf, b)
@@ -69,17 +82,14 @@ func (r *recorder) slice(from, to int64) []byte {
 	return append([]byte(nil), r.buf[a:b]...)
 }
 
-// ErrTooLarge is returned by DecodeElement when an element exceeds maxBytes;
-// the element has been consumed and decoding can go on.
-var ErrTooLarge = errors.New("xmlstream: element too large")
-
 // New reads XML from r; one element may hold at most maxBytes.
 func New(r io.Reader, maxBytes int) *Decoder {
-	rec := &recorder{r: bufio.NewReaderSize(r, 64<<10), max: maxBytes}
+	rec := &recorder{r: bufio.NewReaderSize(r, 64<<10), max: maxBytes, pending: -1}
 	dec := xml.NewDecoder(rec)
 	dec.Strict = false // real-world logs are not always well-formed (entities, case)
-	dec.CharsetReader = charsetReader
-	return &Decoder{dec: dec, rec: rec}
+	d := &Decoder{dec: dec, rec: rec}
+	dec.CharsetReader = d.charsetReader
+	return d
 }
 
 // Next advances to the next start element for which want returns true, at
@@ -122,41 +132,13 @@ func (d *Decoder) Line() int {
 }
 
 // charsetReader accepts ISO-8859-1 declarations, common in older systems.
-func charsetReader(label string, input io.Reader) (io.Reader, error) {
-	switch label {
-	case "ISO-8859-1", "iso-8859-1", "latin1", "Latin-1", "latin-1":
-		return &latin1{r: bufio.NewReader(input)}, nil
+// The recorder itself transcodes, byte by byte: a reader of its own would
+// read ahead of the decoder (through bufio), and the offsets the decoder
+// reports would no longer match the recorded bytes. Raw then holds UTF-8.
+func (d *Decoder) charsetReader(label string, input io.Reader) (io.Reader, error) {
+	if !isLatin1(label) || input != io.Reader(d.rec) {
+		return nil, errors.New("xmlstream: unsupported charset " + label)
 	}
-	return nil, errors.New("xmlstream: unsupported charset " + label)
-}
-
-type latin1 struct {
-	r       *bufio.Reader
-	pending []byte
-}
-
-func (l *latin1) Read(p []byte) (int, error) {
-	n := 0
-	for n < len(p) {
-		if len(l.pending) > 0 {
-			c := copy(p[n:], l.pending)
-			l.pending = l.pending[c:]
-			n += c
-			continue
-		}
-		b, err := l.r.ReadByte()
-		if err != nil {
-			if n > 0 {
-				return n, nil
-			}
-			return 0, err
-		}
-		if b < 0x80 {
-			p[n] = b
-			n++
-		} else {
-			l.pending = []byte(string(rune(b)))
-		}
-	}
-	return n, nil
+	d.rec.latin1 = true
+	return d.rec, nil
 }

@@ -58,3 +58,17 @@ func TestTooLargeElement(t *testing.T) {
 		t.Fatalf("after too large: %q %v", raw, err)
 	}
 }
+
+func TestLatin1(t *testing.T) {
+	doc := "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<r><log>V\xe5rdcentralen</log></r>"
+	d := New(strings.NewReader(doc), 1<<20)
+	se, _, err := d.Next(func(se xml.StartElement) bool { return se.Name.Local == "log" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s string
+	raw, err := d.DecodeElement(&s, &se)
+	if err != nil || s != "Vårdcentralen" || string(raw) != "<log>Vårdcentralen</log>" {
+		t.Fatalf("got %q, raw %q, err %v", s, raw, err)
+	}
+}

@@ -1,0 +1,212 @@
+package xmlstream
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+func isLog(local []byte) bool { return string(local) == "log" }
+
+func TestScannerRecords(t *testing.T) {
+	doc := `<?xml version="1.0"?>
+<s:Envelope xmlns:s="urn:s"><s:Body><req>
+  <p:log xmlns:p="urn:p"><p:id>1</p:id></p:log>
+  <log><id>a&amp;b<x a="b"/>c<![CDATA[<d>]]></id><id2/></log>
+  <log/>
+</req></s:Body></s:Envelope>`
+	for _, r := range []io.Reader{strings.NewReader(doc), iotest.OneByteReader(strings.NewReader(doc))} {
+		s := NewScanner(r, 1<<20)
+		var got []string
+		for {
+			tok, line, err := s.Next(isLog)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			prefix := string(tok.Prefix)
+			e, err := s.Element()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			for i, n := range e.Nodes {
+				b.WriteString(" " + string(n.Local) + "=" + e.String(i))
+			}
+			got = append(got, strings.Join([]string{string(rune('0' + line)), prefix, string(e.Raw), b.String()}, "|"))
+		}
+		want := []string{
+			`3|p|<p:log xmlns:p="urn:p"><p:id>1</p:id></p:log>| log= id=1`,
+			`4||<log><id>a&amp;b<x a="b"/>c<![CDATA[<d>]]></id><id2/></log>| log= id=a&bc<d> x= id2=`,
+			`5||<log/>| log=`,
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}
+
+func TestScannerTooLarge(t *testing.T) {
+	doc := `<r><log>` + strings.Repeat("x", 100) + `<a>` + strings.Repeat("y", 200<<10) + `</a></log><log>ok</log></r>`
+	s := NewScanner(iotest.HalfReader(strings.NewReader(doc)), 50)
+	if _, _, err := s.Next(isLog); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Element(); err != ErrTooLarge {
+		t.Fatalf("err = %v, want ErrTooLarge", err)
+	}
+	if _, _, err := s.Next(isLog); err != nil {
+		t.Fatal(err)
+	}
+	e, err := s.Element()
+	if err != nil || string(e.Raw) != "<log>ok</log>" || e.String(0) != "ok" {
+		t.Fatalf("after too large: %v %v", e, err)
+	}
+	if len(s.buf) > 1<<20 {
+		t.Errorf("buffer grew to %d bytes for a 50-byte limit", len(s.buf))
+	}
+}
+
+// A long text outside any record comes in chunks, so memory stays bounded,
+// and the chunks join to the whole text.
+func TestScannerLongText(t *testing.T) {
+	text := strings.Repeat("åäö &amp; ]]&gt; \r\n", 200<<10)
+	doc := "<r>" + text + "</r>"
+	s := NewScanner(iotest.HalfReader(strings.NewReader(doc)), 1<<10)
+	var got []byte
+	chunks := 0
+	for {
+		tok, err := s.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok.Kind == CharData {
+			got = append(got, tok.Data...)
+			chunks++
+		}
+	}
+	want := strings.NewReplacer("&amp;", "&", "&gt;", ">", "\r\n", "\n").Replace(text)
+	if string(got) != want || chunks < 2 {
+		t.Fatalf("%d chunks, text equal: %v", chunks, string(got) == want)
+	}
+	if len(s.buf) > 1<<20 {
+		t.Errorf("buffer grew to %d bytes", len(s.buf))
+	}
+}
+
+func TestScannerSyntaxErrors(t *testing.T) {
+	tests := []struct {
+		doc, msg string
+		line     int
+		raw      string
+	}{
+		{"<r>\n<log>\n<a>x</b>\n</log></r>", msgEndTag, 3, "<log>\n<a>x</b"},
+		{"<r>\n<log>\n<a>Journal<<x</a>", msgName, 3, "<log>\n<a>Journal<<"},
+		{"<r>\n<log>\n<a>x", msgEOF, 3, "<log>\n<a>x"},
+		{"<r>\n<log><a>&nbsp;</a></log></r>", msgEntity, 2, "<log><a>&n"},
+		{"<r>\n<log><a b=c/></log></r>", msgAttr, 2, "<log><a b=c"},
+		{"<r>\n<log><a>\x00</a></log></r>", msgChar, 2, "<log><a>\x00"},
+	}
+	for _, tt := range tests {
+		s := NewScanner(strings.NewReader(tt.doc), 1<<20)
+		if _, _, err := s.Next(isLog); err != nil {
+			t.Fatalf("%q: %v", tt.doc, err)
+		}
+		_, err := s.Element()
+		var se *SyntaxError
+		if !errors.As(err, &se) || se.Msg != tt.msg || se.Line != tt.line {
+			t.Errorf("%q: err %v, want %s on line %d", tt.doc, err, tt.msg, tt.line)
+		}
+		if raw := s.Raw(); string(raw) != tt.raw {
+			t.Errorf("%q: raw %q, want %q", tt.doc, raw, tt.raw)
+		}
+		if _, err2 := s.Token(); err2 != err {
+			t.Errorf("%q: error is not sticky: %v", tt.doc, err2)
+		}
+	}
+}
+
+func TestScannerReadError(t *testing.T) {
+	errDisk := errors.New("disk on fire")
+	doc := "<r><log>1</log><log>2"
+	s := NewScanner(io.MultiReader(strings.NewReader(doc), iotest.ErrReader(errDisk)), 1<<20)
+	n := 0
+	var err error
+	for {
+		if _, _, err = s.Next(isLog); err != nil {
+			break
+		}
+		if _, err = s.Element(); err != nil {
+			break
+		}
+		n++
+	}
+	if n != 1 || !errors.Is(err, errDisk) {
+		t.Fatalf("%d records, err %v; want 1 and the read error", n, err)
+	}
+}
+
+func TestScannerLatin1(t *testing.T) {
+	doc := "<?xml version='1.0' encoding='ISO-8859-1'?>\n<log a='\xe4'>V\xe5rd</log>"
+	s := NewScanner(iotest.OneByteReader(strings.NewReader(doc)), 1<<20)
+	if _, _, err := s.Next(isLog); err != nil {
+		t.Fatal(err)
+	}
+	e, err := s.Element()
+	if err != nil || e.String(0) != "Vård" || string(e.Raw) != "<log a='ä'>Vård</log>" {
+		t.Fatalf("%q %v", e.Raw, err)
+	}
+}
+
+// BenchmarkScan measures the tokenizer alone on RIV-like input.
+func BenchmarkScan(b *testing.B) {
+	var doc bytes.Buffer
+	doc.WriteString(`<?xml version="1.0" encoding="UTF-8"?><Envelope><Body><StoreLog>`)
+	for i := 0; i < 5000; i++ {
+		doc.WriteString(`<log:log><log:logId>0b6c6f5e-8c1d-4a8e-9f3a-000000000001</log:logId>
+  <log:user><log:userId>SE2321000016-P0001</log:userId><log:name>Anna Lindqvist</log:name>
+  <log:careUnit><log:careUnitId>SE2321000016-U001</log:careUnitId><log:careUnitName>Vårdcentralen Kungsholmen</log:careUnitName></log:careUnit></log:user>
+  <log:resources><log:resource><log:patient><log:patientId><log:root>1.2.752.129.2.1.3.1</log:root><log:extension>191212121212</log:extension></log:patientId></log:patient></log:resource></log:resources>
+</log:log>
+`)
+	}
+	doc.WriteString(`</StoreLog></Body></Envelope>`)
+	b.SetBytes(int64(doc.Len()))
+	for b.Loop() {
+		s := NewScanner(bytes.NewReader(doc.Bytes()), 1<<20)
+		for {
+			_, _, err := s.Next(isLog)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.Element(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// A reader that returns one byte at a time must not make a long token cost
+// quadratic time in rescans.
+func TestScannerTrickle(t *testing.T) {
+	doc := `<r><log a="` + strings.Repeat("v", 1<<20) + `">` + strings.Repeat("t", 1<<20) + `</log></r>`
+	s := NewScanner(iotest.OneByteReader(strings.NewReader(doc)), 4<<20)
+	if _, _, err := s.Next(isLog); err != nil {
+		t.Fatal(err)
+	}
+	e, err := s.Element()
+	if err != nil || len(e.Raw) != len(doc)-len("<r></r>") || len(e.Text(0)) != 1<<20 {
+		t.Fatalf("err %v", err)
+	}
+}
