@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/insyn/insyn/portal/ingest"
+	"github.com/insyn/insyn/portal/refdata"
+	"github.com/insyn/insyn/portal/seed"
+	"github.com/insyn/insyn/portal/store"
+)
+
+func init() {
+	register("demo", "[--addr 127.0.0.1:8080] private PostgreSQL, migrations, a synthetic region, server", cmdDemo)
+}
+
+// cmdDemo gives a newcomer a running Insyn with data in one command: the
+// private cluster, the schema, a synthetic region (seeded and loaded once,
+// reused on the next start) and the web server.
+func cmdDemo(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("demo")
+	addr := fs.String("addr", a.getenvDefault("INSYN_ADDR", "127.0.0.1:8080"), "address to listen on")
+	opts := seed.Options{}
+	fs.IntVar(&opts.Patients, "patients", 10_000, "patients in the synthetic region")
+	fs.IntVar(&opts.Events, "events", 300_000, "access events in the synthetic region")
+	fs.Uint64Var(&opts.Seed, "seed", 1, "random seed of the synthetic region")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	a.logLevel.Set(slog.LevelInfo)
+	st, closeStore, err := a.openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	if err := a.loadDemoRegion(ctx, st, opts); err != nil {
+		return err
+	}
+	return a.serve(ctx, st, *addr)
+}
+
+func (a *app) loadDemoRegion(ctx context.Context, st *store.Store, opts seed.Options) error {
+	n, err := st.CountEvents(ctx)
+	if err != nil || n > 0 {
+		return err // already loaded on an earlier start
+	}
+	dir := filepath.Join(a.getenvDefault("INSYN_DATA", "var"), "demo-region")
+	if _, err := os.Stat(filepath.Join(dir, "planted.json")); err != nil {
+		a.printf("demo.seeding", nil)
+		if _, err := seed.Generate(opts, dir); err != nil {
+			return err
+		}
+	}
+	a.printf("demo.loading", nil)
+	if _, err := refdata.ImportDir(ctx, st, dir); err != nil {
+		return err
+	}
+	inputs, err := ingest.Inputs([]string{filepath.Join(dir, "logs")}, nil)
+	if err != nil {
+		return err
+	}
+	counts, err := ingest.Run(ctx, st, inputs, ingest.Options{})
+	if err != nil {
+		return err
+	}
+	a.printf("demo.loaded", map[string]any{"Stored": counts.Stored, "Quarantined": counts.Quarantined})
+	return st.AnalyzeEvents(ctx)
+}

@@ -1,0 +1,104 @@
+package ingest_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/insyn/insyn/portal/seed"
+	"github.com/insyn/insyn/portal/store/storetest"
+)
+
+// BenchmarkIngestVsCopy seeds a region of at least a million events, runs
+// the real `insyn ingest` on its RIV v2 files, then loads the very same rows
+// with psql's \copy into the same partitioned table and indexes in a fresh
+// database, and reports both rates and their ratio. Run with
+// `make bench-ingest`; INSYN_BENCH_EVENTS changes the size.
+func BenchmarkIngestVsCopy(b *testing.B) {
+	events := 1_000_000
+	if s := os.Getenv("INSYN_BENCH_EVENTS"); s != "" {
+		events, _ = strconv.Atoi(s)
+	}
+	dir := b.TempDir()
+	bin := buildInsyn(b, dir)
+	region := filepath.Join(dir, "region")
+	sum, err := seed.Generate(seed.Options{Patients: 50_000, Staff: 2_000, Days: 90, Events: events, Seed: 1}, region)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("seeded %d events", sum.Events)
+
+	for i := 0; i < b.N; i++ {
+		ours := storetest.DSN(b)
+		start := time.Now()
+		cmd := exec.Command(bin, "ingest", filepath.Join(region, "logs"))
+		cmd.Env = append(os.Environ(), "DATABASE_URL="+ours)
+		out, err := cmd.Output()
+		if err != nil {
+			b.Fatalf("insyn ingest: %v: %s", err, out)
+		}
+		ingestSecs := time.Since(start).Seconds()
+		rssMB := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
+		stored := countRows(b, ours)
+
+		rows := filepath.Join(dir, "rows.copy")
+		psql(b, ours, `\copy (SELECT `+copyColumns+` FROM access_events) TO '`+rows+`'`)
+		base := storetest.DSN(b)
+		psql(b, base, `SELECT insyn_ensure_event_partition(m::date) FROM generate_series(date '2025-01-01', date '2027-12-01', interval '1 month') m`)
+		start = time.Now()
+		psql(b, base, `\copy access_events (`+copyColumns+`) FROM '`+rows+`'`)
+		copySecs := time.Since(start).Seconds()
+		if n := countRows(b, base); n != stored {
+			b.Fatalf("baseline loaded %d rows, ingest stored %d", n, stored)
+		}
+
+		oursRate := float64(stored) / ingestSecs
+		copyRate := float64(stored) / copySecs
+		b.ReportMetric(oursRate, "events/s")
+		b.ReportMetric(copyRate, "copy-events/s")
+		b.ReportMetric(oursRate/copyRate, "ratio")
+		b.ReportMetric(rssMB, "peak-rss-MB")
+		fmt.Printf("\ningest: %d events in %.1fs = %.0f events/s, peak RSS %.0f MB\n", stored, ingestSecs, oursRate, rssMB)
+		fmt.Printf("psql \\copy of the same rows: %.1fs = %.0f events/s\n", copySecs, copyRate)
+		fmt.Printf("ratio insyn/copy: %.2f (target >= 0.5); output %s\n", oursRate/copyRate, strings.TrimSpace(string(out)))
+	}
+}
+
+const copyColumns = `batch_id, source_system, source_log_id, occurred_at, actor_hsa_id, actor_name, actor_personal_id,
+ actor_title, actor_assignment, actor_provider_hsa_id, actor_provider_name, actor_unit_hsa_id, actor_unit_name,
+ activity, activity_code, activity_args, purpose, purpose_code, patient_id, patient_id_kind, patient_id_root,
+ patient_name, resource_type, owner_unit_hsa_id, owner_unit_name, owner_provider_hsa_id, owner_provider_name,
+ emergency, coherent, raw`
+
+func buildInsyn(b *testing.B, dir string) string {
+	bin := filepath.Join(dir, "insyn")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/insyn/insyn/cmd/insyn")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("build: %v: %s", err, out)
+	}
+	return bin
+}
+
+func psql(b *testing.B, dsn, sql string) {
+	b.Helper()
+	cmd := exec.Command("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-c", strings.ReplaceAll(sql, "\n", " "))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("psql: %v: %s", err, out)
+	}
+}
+
+func countRows(b *testing.B, dsn string) int64 {
+	b.Helper()
+	out, err := exec.Command("psql", "-X", "-At", "-d", dsn, "-c", "SELECT count(*) FROM access_events").Output()
+	if err != nil {
+		b.Fatal(err)
+	}
+	n, _ := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+	return n
+}
