@@ -229,18 +229,25 @@ var (
 // Swedish) an English word.
 func checkNoCodes(t *testing.T, what, lang, text string) {
 	t.Helper()
+	checkNoCodesOf(t, what, lang, text, extracttest.StaffPersonalIDs, extracttest.RawCodes)
+}
+
+// checkNoCodesOf is checkNoCodes with the staff ids and raw codes of a
+// given data set.
+func checkNoCodesOf(t *testing.T, what, lang, text string, staffIDs, rawCodes []string) {
+	t.Helper()
 	if m := reHSA.FindString(text); m != "" {
 		t.Errorf("%s: shows an HSA-id %q", what, m)
 	}
 	if m := reOID.FindString(text); m != "" {
 		t.Errorf("%s: shows an OID %q", what, m)
 	}
-	for _, pid := range extracttest.StaffPersonalIDs {
+	for _, pid := range staffIDs {
 		if strings.Contains(text, pid) || strings.Contains(text, pid[:8]+"-"+pid[8:]) || strings.Contains(text, pid[2:]) {
 			t.Errorf("%s: shows a staff personal id", what)
 		}
 	}
-	for _, code := range extracttest.RawCodes {
+	for _, code := range rawCodes {
 		if strings.Contains(text, code) {
 			t.Errorf("%s: shows the raw code %q", what, code)
 		}
