@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -120,6 +121,7 @@ type EventWriter struct {
 	conn    *sqlx.Conn
 	batchID int64
 	months  map[int]bool // year*12+month whose partition exists
+	overlap bool         // the last batch had duplicates: skip the direct COPY
 }
 
 // NewEventWriter opens a connection with its staging table.
@@ -151,18 +153,8 @@ func (w *EventWriter) Write(ctx context.Context, recs []IngestRecord) (Counts, e
 		return Counts{}, fmt.Errorf("store: begin: %w", err)
 	}
 	defer tx.Rollback()
-	staged, err := w.copyEvents(ctx, tx, recs)
-	if err != nil {
+	if c.Stored, c.Duplicates, err = w.storeEvents(ctx, tx, recs); err != nil {
 		return Counts{}, err
-	}
-	if staged > 0 {
-		res, err := tx.ExecContext(ctx, qMoveStaged)
-		if err != nil {
-			return Counts{}, fmt.Errorf("store: move staged events: %w", err)
-		}
-		n, _ := res.RowsAffected()
-		c.Stored = int(n)
-		c.Duplicates = staged - c.Stored
 	}
 	for i := range recs {
 		if recs[i].Quarantined() {
@@ -179,6 +171,49 @@ func (w *EventWriter) Write(ctx context.Context, recs []IngestRecord) (Counts, e
 		return Counts{}, fmt.Errorf("store: commit events: %w", err)
 	}
 	return c, nil
+}
+
+// storeEvents first tries COPY straight into access_events, which is all a
+// first ingest of new logs needs and runs at PostgreSQL's own COPY rate. A
+// unique violation means the batch overlaps what is stored (a rerun, a
+// resent file): the savepoint is rolled back and the batch goes through the
+// staging table and ON CONFLICT DO NOTHING, which also counts duplicates.
+// After such a batch the next ones take the staging path until one comes
+// through without duplicates, so a rerun does not fail every batch twice.
+func (w *EventWriter) storeEvents(ctx context.Context, tx *sqlx.Tx, recs []IngestRecord) (stored, dups int, err error) {
+	if !w.overlap {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT direct_copy`); err != nil {
+			return 0, 0, fmt.Errorf("store: savepoint: %w", err)
+		}
+		n, err := w.copyEvents(ctx, tx, "access_events", recs)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT direct_copy`)
+			return n, 0, err
+		}
+		if !isUniqueViolation(err) {
+			return 0, 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT direct_copy`); err != nil {
+			return 0, 0, fmt.Errorf("store: rollback to savepoint: %w", err)
+		}
+	}
+	staged, err := w.copyEvents(ctx, tx, "ingest_staging", recs)
+	if err != nil || staged == 0 {
+		return 0, 0, err
+	}
+	res, err := tx.ExecContext(ctx, qMoveStaged)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: move staged events: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	stored, dups = int(n), staged-int(n)
+	w.overlap = dups > 0
+	return stored, dups, nil
+}
+
+func isUniqueViolation(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "23505"
 }
 
 func (w *EventWriter) ensurePartitions(ctx context.Context, recs []IngestRecord) error {
@@ -200,8 +235,8 @@ func (w *EventWriter) ensurePartitions(ctx context.Context, recs []IngestRecord)
 	return nil
 }
 
-func (w *EventWriter) copyEvents(ctx context.Context, tx *sqlx.Tx, recs []IngestRecord) (int, error) {
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("ingest_staging", eventColumns...))
+func (w *EventWriter) copyEvents(ctx context.Context, tx *sqlx.Tx, table string, recs []IngestRecord) (int, error) {
+	stmt, err := tx.PrepareContext(ctx, pq.CopyIn(table, eventColumns...))
 	if err != nil {
 		return 0, fmt.Errorf("store: copy: %w", err)
 	}
@@ -220,7 +255,10 @@ func (w *EventWriter) copyEvents(ctx context.Context, tx *sqlx.Tx, recs []Ingest
 		stmt.Close()
 		return 0, fmt.Errorf("store: copy flush: %w", err)
 	}
-	return n, stmt.Close()
+	if err := stmt.Close(); err != nil {
+		return 0, fmt.Errorf("store: copy close: %w", err)
+	}
+	return n, nil
 }
 
 func eventRow(batchID int64, r *IngestRecord) []any {
