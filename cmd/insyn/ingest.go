@@ -21,7 +21,7 @@ func cmdIngest(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("ingest")
 	format := fs.String("format", "auto", "log format: auto, riv2, riv1, fhir, atna or csv")
 	source := fs.String("source", "", "name of the system that produced the logs (default: as the records say)")
-	batch := fs.Int("batch", 5000, "records per transaction")
+	batch := fs.Int("batch", ingest.DefaultBatchSize, "records per transaction")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

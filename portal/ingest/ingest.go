@@ -35,6 +35,12 @@ var parsers = map[Format]func(io.Reader, portal.Emit) error{
 	FormatCSV:  csvlog.Parse,
 }
 
+// DefaultBatchSize records go into one COPY transaction. With one batch
+// being parsed, one queued and one being written, memory stays bounded
+// whatever the input size; larger batches gain little (a commit costs a few
+// milliseconds) and cost memory.
+const DefaultBatchSize = 2000
+
 // Options steer one ingest run.
 type Options struct {
 	Format    Format // "" detects per input
@@ -107,7 +113,7 @@ func fileInput(path string, size int64) Input {
 // killed keeps what it committed, and running it again stores the rest.
 func Run(ctx context.Context, st *store.Store, inputs []Input, opts Options) (store.Counts, error) {
 	if opts.BatchSize <= 0 {
-		opts.BatchSize = 5000
+		opts.BatchSize = DefaultBatchSize
 	}
 	batchID, err := st.BeginBatch(ctx, "ingest", batchSource(inputs, opts))
 	if err != nil {
@@ -119,7 +125,7 @@ func Run(ctx context.Context, st *store.Store, inputs []Input, opts Options) (st
 	}
 	defer w.Close()
 
-	p := &pipeline{opts: opts, batches: make(chan []store.IngestRecord, 2)}
+	p := &pipeline{opts: opts, batches: make(chan []store.IngestRecord, 1)}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	parseErr := make(chan error, 1)
