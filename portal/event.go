@@ -44,6 +44,22 @@ var Purposes = []Purpose{PurposeCare, PurposeQualityAssurance, PurposeOtherLegal
 // and the same words in v2) to an Activity. ok is false for unknown text,
 // which the caller keeps as ActivityOther with the original text.
 func ActivityFromSwedish(s string) (Activity, bool) {
+	switch s { // the exact spellings of the contracts, without allocating
+	case "Läsa":
+		return ActivityRead, true
+	case "Skriva":
+		return ActivityWrite, true
+	case "Signera":
+		return ActivitySign, true
+	case "Utskrift":
+		return ActivityPrint, true
+	case "Vidimera":
+		return ActivityVerify, true
+	case "Radera":
+		return ActivityDelete, true
+	case "Nödöppning":
+		return ActivityEmergency, true
+	}
 	switch fold(s) {
 	case "läsa", "läst", "läsning", "las", "read":
 		return ActivityRead, true
@@ -65,6 +81,20 @@ func ActivityFromSwedish(s string) (Activity, bool) {
 
 // PurposeFromSwedish maps the RIV purpose texts (ehr:log:1 PurposeTypeType).
 func PurposeFromSwedish(s string) (Purpose, bool) {
+	switch s { // the exact spellings of the contracts, without allocating
+	case "Vård och behandling":
+		return PurposeCare, true
+	case "Kvalitetssäkring":
+		return PurposeQualityAssurance, true
+	case "Annan dokumentation enligt lag":
+		return PurposeOtherLegalDocument, true
+	case "Statistik":
+		return PurposeStatistics, true
+	case "Administration":
+		return PurposeAdministration, true
+	case "Kvalitetsregister":
+		return PurposeQualityRegister, true
+	}
 	switch fold(s) {
 	case "vård och behandling", "vård", "care":
 		return PurposeCare, true
@@ -80,6 +110,13 @@ func PurposeFromSwedish(s string) (Purpose, bool) {
 		return PurposeQualityRegister, true
 	}
 	return PurposeOther, false
+}
+
+// SaysEmergency finds "nödöppning" in free text (an activity level, a
+// purpose), in the casings and ASCII spellings producers use.
+func SaysEmergency(s string) bool {
+	return strings.Contains(s, "ödöppning") || strings.Contains(s, "ÖDÖPPNING") ||
+		strings.Contains(s, "odoppning") || strings.Contains(s, "ODOPPNING")
 }
 
 func fold(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }

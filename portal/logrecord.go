@@ -1,6 +1,9 @@
 package portal
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Reason says why a log record was quarantined. Reasons describe the problem
 // without quoting the record, so they are safe to print and log.
@@ -50,3 +53,40 @@ func IsPlaceholder(s string) bool {
 
 // Emit is how a parser hands records on; an error from it stops the parse.
 type Emit func(LogRecord) error
+
+// PatientRef is one patient a log entry names, or why it cannot be used.
+type PatientRef struct {
+	ID     PersonalID
+	Name   string
+	Reason Reason
+	Detail string
+}
+
+// SplitByPatient makes one record per patient a log entry names: the
+// entry's shared facts, the patient's own id, and the source log id with
+// "#n" appended when there are several, so each stays unique. A reason
+// already found for the entry, then for the patient, wins over what
+// Validate finds; Validate runs on every event because it also fills the
+// defaults. An entry that names no patient still yields one record, which
+// Validate quarantines, so nothing vanishes.
+func SplitByPatient(base Event, reason Reason, detail string, pats []PatientRef) []LogRecord {
+	if len(pats) == 0 {
+		pats = []PatientRef{{}}
+	}
+	out := make([]LogRecord, 0, len(pats))
+	for i, p := range pats {
+		r := LogRecord{Event: base, Reason: reason, Detail: detail}
+		if len(pats) > 1 {
+			r.Event.SourceLogID += "#" + strconv.Itoa(i+1)
+		}
+		r.Event.Patient, r.Event.PatientName = p.ID, p.Name
+		if r.Reason == "" && p.Reason != "" {
+			r.Reason, r.Detail = p.Reason, p.Detail
+		}
+		if vr, vd := r.Event.Validate(); r.Reason == "" && vr != "" {
+			r.Reason, r.Detail = vr, vd
+		}
+		out = append(out, r)
+	}
+	return out
+}

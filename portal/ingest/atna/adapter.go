@@ -3,7 +3,6 @@ package atna
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"strconv"
 	"strings"
 
 	"github.com/insyn/insyn/portal"
@@ -33,20 +32,12 @@ var dicomProcessRoles = map[string]bool{
 	"110155": true, // Source Media
 }
 
-// result is one record an AuditMessage becomes: an event, or an event
-// with the reason it is quarantined.
-type result struct {
-	ev     portal.Event
-	reason portal.Reason
-	detail string
-}
-
 // adapt turns one AuditMessage into one event per patient it names (one
 // event when it names none, so that the missing patient is reported).
 // raw is the AuditMessage element as read, whose hash is the log id (ATNA
 // messages carry none); a message about several patients suffixes it with
 // "#1", "#2", ... as the RIV parsers do.
-func adapt(m *auditMessage, raw []byte) []result {
+func adapt(m *auditMessage, raw []byte) []portal.LogRecord {
 	var base portal.Event
 	var reason portal.Reason
 	var detail string
@@ -89,26 +80,7 @@ func adapt(m *auditMessage, raw []byte) []result {
 	base.Purpose, base.PurposeCode, base.EmergencyClaimed = purpose(m.EventIdentification.PurposeOfUse)
 
 	pats := patients(m)
-	if len(pats) == 0 {
-		pats = []patientRef{{}}
-	}
-	out := make([]result, 0, len(pats))
-	for i, p := range pats {
-		r := result{ev: base, reason: reason, detail: detail}
-		if len(pats) > 1 {
-			r.ev.SourceLogID += "#" + strconv.Itoa(i+1)
-		}
-		r.ev.Patient, r.ev.PatientName = p.id, p.name
-		if r.reason == "" && p.reason != "" {
-			r.reason, r.detail = p.reason, p.detail
-		}
-		// Validate also fills the defaults, so it runs on every event.
-		if vr, vd := r.ev.Validate(); r.reason == "" && vr != "" {
-			r.reason, r.detail = vr, vd
-		}
-		out = append(out, r)
-	}
-	return out
+	return portal.SplitByPatient(base, reason, detail, pats)
 }
 
 // placeholders catches template skeletons ("?") in the facts an event needs.
@@ -506,20 +478,12 @@ func actingParties(m *auditMessage, actor *activeParticipant) (unit, provider po
 	return unit, provider
 }
 
-// patientRef is one patient a message names, or why its id is unusable.
-type patientRef struct {
-	id     portal.PersonalID
-	name   string
-	reason portal.Reason
-	detail string
-}
-
 // patients reads the participant objects that are patients (type person,
 // role patient, or an id of type "patient number"), each once, in order;
 // an id is usually an HL7 CX "ID^^^&OID&ISO". A Swedish personal id is
 // checked; another scheme's id is kept as a reserve id with its OID.
-func patients(m *auditMessage) []patientRef {
-	var out []patientRef
+func patients(m *auditMessage) []portal.PatientRef {
+	var out []portal.PatientRef
 	seen := map[string]bool{}
 	for i := range m.ParticipantObject {
 		o := &m.ParticipantObject[i]
@@ -546,10 +510,10 @@ func patients(m *auditMessage) []patientRef {
 		}
 		seen[key] = true
 		if err != nil {
-			out = append(out, patientRef{reason: portal.ReasonInvalidField, detail: "patient id"})
+			out = append(out, portal.PatientRef{Reason: portal.ReasonInvalidField, Detail: "patient id"})
 			continue
 		}
-		out = append(out, patientRef{id: p, name: xpnName(o.ParticipantObjectName)})
+		out = append(out, portal.PatientRef{ID: p, Name: xpnName(o.ParticipantObjectName)})
 	}
 	return out
 }

@@ -59,10 +59,8 @@ func Parse(r io.Reader, emit portal.Emit) error {
 		}
 		for _, r := range adapt(&m, raw) {
 			index++
-			rec := portal.LogRecord{Event: r.ev, Raw: raw, Line: line, Index: index}
-			if r.reason != "" {
-				rec.Quarantine(r.reason, r.detail)
-			}
+			rec := r
+			rec.Raw, rec.Line, rec.Index = raw, line, index
 			if err := emit(rec); err != nil {
 				return err
 			}

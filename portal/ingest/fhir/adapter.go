@@ -3,7 +3,6 @@ package fhir
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"strconv"
 	"strings"
 
 	"github.com/insyn/insyn/portal"
@@ -26,22 +25,14 @@ const (
 	roleQuery             = "24"     // object-role "Query": the search, not data read
 )
 
-// result is one record an AuditEvent becomes: an event, or an event with
-// the reason it is quarantined.
-type result struct {
-	ev     portal.Event
-	reason portal.Reason
-	detail string
-}
-
 // adapt turns one AuditEvent into one event per patient it names (one
 // event when it names none, so that the missing patient is reported). raw
 // is the record as read, for the fallback log id. An AuditEvent about
 // several patients suffixes its log id with "#1", "#2", ... as the RIV
 // parsers do.
-func adapt(ae *auditEvent, raw []byte) []result {
+func adapt(ae *auditEvent, raw []byte) []portal.LogRecord {
 	if ae.ResourceType != "AuditEvent" {
-		return []result{{reason: portal.ReasonNotAccessLog, detail: "resource is not an AuditEvent"}}
+		return []portal.LogRecord{{Reason: portal.ReasonNotAccessLog, Detail: "resource is not an AuditEvent"}}
 	}
 	a := adapter{ae: ae}
 	var base portal.Event
@@ -79,26 +70,7 @@ func adapt(ae *auditEvent, raw []byte) []result {
 	base.Purpose, base.PurposeCode, base.EmergencyClaimed = a.purpose(place)
 
 	pats := a.patients()
-	if len(pats) == 0 {
-		pats = []patientRef{{}}
-	}
-	out := make([]result, 0, len(pats))
-	for i, p := range pats {
-		r := result{ev: base, reason: reason, detail: detail}
-		if len(pats) > 1 {
-			r.ev.SourceLogID += "#" + strconv.Itoa(i+1)
-		}
-		r.ev.Patient, r.ev.PatientName = p.id, p.name
-		if r.reason == "" && p.reason != "" {
-			r.reason, r.detail = p.reason, p.detail
-		}
-		// Validate also fills the defaults, so it runs on every event.
-		if vr, vd := r.ev.Validate(); r.reason == "" && vr != "" {
-			r.reason, r.detail = vr, vd
-		}
-		out = append(out, r)
-	}
-	return out
+	return portal.SplitByPatient(base, reason, detail, pats)
 }
 
 type adapter struct {
@@ -656,14 +628,6 @@ func hsaOf(id identifier) (portal.HSAID, bool) {
 	return "", false
 }
 
-// patientRef is one patient an AuditEvent names, or why its id is unusable.
-type patientRef struct {
-	id     portal.PersonalID
-	name   string
-	reason portal.Reason
-	detail string
-}
-
 // patientCand is one place that names a patient, with every id it gives.
 type patientCand struct {
 	ids     []identifier
@@ -676,7 +640,7 @@ type patientCand struct {
 // patient entity; otherwise each BALP patient entity (role 1) is a
 // patient; failing those, each entity that is a Patient (what =
 // Patient/...) or is identified by a Swedish personal-id OID.
-func (a adapter) patients() []patientRef {
+func (a adapter) patients() []portal.PatientRef {
 	cand := func(r *reference, extra *identifier, name string) patientCand {
 		c := patientCand{display: name}
 		if r != nil {
@@ -730,15 +694,15 @@ func (a adapter) patients() []patientRef {
 		roled = []patientCand{c}
 	}
 	for _, group := range [][]patientCand{roled, others} {
-		var out []patientRef
+		var out []portal.PatientRef
 		seen := map[string]bool{}
 		for _, c := range group {
 			p, ok := resolvePatient(c)
 			if !ok {
 				continue
 			}
-			key := string(p.id.Kind()) + "|" + p.id.Root() + "|" + p.id.Digits()
-			if p.reason == "" && seen[key] {
+			key := string(p.ID.Kind()) + "|" + p.ID.Root() + "|" + p.ID.Digits()
+			if p.Reason == "" && seen[key] {
 				continue
 			}
 			seen[key] = true
@@ -755,16 +719,16 @@ func (a adapter) patients() []patientRef {
 // otherwise its first identifier, kept as a reserve id with its system;
 // otherwise its literal reference (the weakest form of the same fact).
 // ok is false when the candidate names no id at all.
-func resolvePatient(c patientCand) (patientRef, bool) {
+func resolvePatient(c patientCand) (portal.PatientRef, bool) {
 	name := strings.TrimSpace(c.display)
-	invalid := patientRef{reason: portal.ReasonInvalidField, detail: "patient id"}
+	invalid := portal.PatientRef{Reason: portal.ReasonInvalidField, Detail: "patient id"}
 	for _, id := range c.ids {
 		if s := oid(id.System); s == portal.OIDPersonnummer || s == portal.OIDSamordningsnummer {
 			p, err := portal.PersonalIDFromOID(s, id.Value)
 			if err != nil {
 				return invalid, true
 			}
-			return patientRef{id: p, name: name}, true
+			return portal.PatientRef{ID: p, Name: name}, true
 		}
 	}
 	for _, id := range c.ids {
@@ -776,7 +740,7 @@ func resolvePatient(c patientCand) (patientRef, bool) {
 		if err != nil {
 			return invalid, true
 		}
-		return patientRef{id: p, name: name}, true
+		return portal.PatientRef{ID: p, Name: name}, true
 	}
 	if c.ref != "" && !strings.HasPrefix(c.ref, "#") {
 		p, err := portal.ReserveID(sysURI, c.ref)
@@ -788,9 +752,9 @@ func resolvePatient(c patientCand) (patientRef, bool) {
 		if err != nil {
 			return invalid, true
 		}
-		return patientRef{id: p, name: name}, true
+		return portal.PatientRef{ID: p, Name: name}, true
 	}
-	return patientRef{}, false
+	return portal.PatientRef{}, false
 }
 
 func isPatientRole(c concept) bool {

@@ -250,10 +250,8 @@ func (p *parser) resource(raw []byte, line int) error {
 func (p *parser) event(ae *auditEvent, raw []byte, line int) error {
 	for _, r := range adapt(ae, raw) {
 		p.index++
-		rec := portal.LogRecord{Event: r.ev, Raw: raw, Line: line, Index: p.index}
-		if r.reason != "" {
-			rec.Quarantine(r.reason, r.detail)
-		}
+		rec := r
+		rec.Raw, rec.Line, rec.Index = raw, line, p.index
 		if err := p.emit(rec); err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package riv1
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/insyn/insyn/portal"
 )
@@ -52,7 +51,7 @@ func (p *problem) set(reason portal.Reason, detail string) {
 }
 
 // adaptLog fills in the facts a log holds for all of its resources.
-func adaptLog(w *wireLog, codes *codeCache) (portal.Event, problem) {
+func adaptLog(w *wireLog) (portal.Event, problem) {
 	var ev portal.Event
 	var p problem
 	ev.SourceSystem = strings.TrimSpace(w.System.ID)
@@ -60,7 +59,8 @@ func adaptLog(w *wireLog, codes *codeCache) (portal.Event, problem) {
 
 	a := &w.Activity
 	if s := strings.TrimSpace(a.StartDate); s != "" {
-		t, ok := parseTime(s)
+		t, err := portal.ParseLogTime(s)
+		ok := err == nil
 		if !ok {
 			p.set(portal.ReasonInvalidField, "time of access")
 		}
@@ -69,15 +69,15 @@ func adaptLog(w *wireLog, codes *codeCache) (portal.Event, problem) {
 	// A missing activity stays empty so that Validate reports it rather
 	// than it becoming "other".
 	if code := strings.TrimSpace(a.Type); code != "" {
-		ev.Activity, ev.ActivityCode = codes.activity(code), code
+		ev.Activity, ev.ActivityCode = activity(code), code
 	}
 	ev.ActivityArgs = strings.TrimSpace(a.Args)
 	if code := strings.TrimSpace(a.Purpose); code != "" {
-		ev.Purpose, ev.PurposeCode = codes.purpose(code), code
+		ev.Purpose, ev.PurposeCode = purpose(code), code
 	}
 	// activityLevel has no field of its own; it only counts when it
 	// declares emergency access, as some systems log it there.
-	ev.EmergencyClaimed = saysEmergency(a.Purpose) || saysEmergency(a.Level)
+	ev.EmergencyClaimed = portal.SaysEmergency(a.Purpose) || portal.SaysEmergency(a.Level)
 
 	u := &w.User
 	var ok bool
@@ -161,73 +161,12 @@ func party(id, name string) (portal.Party, bool) {
 	return portal.Party{HSAID: h, Name: strings.TrimSpace(name)}, ok
 }
 
-// saysEmergency finds "nödöppning" in free text, in the casings and
-// ASCII spellings producers use, without allocating.
-func saysEmergency(s string) bool {
-	return strings.Contains(s, "ödöppning") || strings.Contains(s, "ÖDÖPPNING") ||
-		strings.Contains(s, "odoppning") || strings.Contains(s, "ODOPPNING")
-}
-
-// localLayout is xs:dateTime without a zone. Go's parser accepts a
-// fractional second after the seconds even when the layout has none.
-const localLayout = "2006-01-02T15:04:05"
-
-// parseTime reads xs:dateTime. Without an offset the time is Swedish local
-// time, which is what the record systems mean by it.
-func parseTime(s string) (time.Time, bool) {
-	if hasZone(s) {
-		t, err := time.Parse(time.RFC3339Nano, s)
-		return t, err == nil
-	}
-	t, err := time.ParseInLocation(localLayout, s, portal.Stockholm)
-	return t, err == nil
-}
-
-// hasZone looks for "Z" or a numeric offset after the time of day, so that
-// the common form is parsed once instead of failing one layout first.
-func hasZone(s string) bool {
-	if len(s) <= 19 {
-		return false
-	}
-	if c := s[len(s)-1]; c == 'Z' || c == 'z' {
-		return true
-	}
-	return strings.IndexByte(s[19:], '+') >= 0 || strings.IndexByte(s[19:], '-') >= 0
-}
-
-// codeCache remembers the mapping of activity and purpose texts, which
-// repeat across nearly every record; the portal functions normalise the
-// text and allocate on each call.
-type codeCache struct {
-	activities map[string]portal.Activity
-	purposes   map[string]portal.Purpose
-}
-
-func newCodeCache() *codeCache {
-	return &codeCache{activities: map[string]portal.Activity{}, purposes: map[string]portal.Purpose{}}
-}
-
-// maxCodes bounds the caches against files full of distinct garbage.
-const maxCodes = 64
-
-func (c *codeCache) activity(code string) portal.Activity {
-	if a, ok := c.activities[code]; ok {
-		return a
-	}
+func activity(code string) portal.Activity {
 	a, _ := portal.ActivityFromSwedish(code)
-	if len(c.activities) < maxCodes {
-		c.activities[code] = a
-	}
 	return a
 }
 
-func (c *codeCache) purpose(code string) portal.Purpose {
-	if p, ok := c.purposes[code]; ok {
-		return p
-	}
+func purpose(code string) portal.Purpose {
 	p, _ := portal.PurposeFromSwedish(code)
-	if len(c.purposes) < maxCodes {
-		c.purposes[code] = p
-	}
 	return p
 }

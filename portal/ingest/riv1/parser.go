@@ -20,10 +20,9 @@ import (
 func Parse(r io.Reader, emit portal.Emit) error {
 	src := &source{r: r}
 	p := parser{
-		dec:   xmlstream.New(src, portal.MaxRecordBytes),
-		src:   src,
-		emit:  emit,
-		codes: newCodeCache(),
+		dec:  xmlstream.New(src, portal.MaxRecordBytes),
+		src:  src,
+		emit: emit,
 	}
 	return p.run()
 }
@@ -32,7 +31,6 @@ type parser struct {
 	dec   *xmlstream.Decoder
 	src   *source
 	emit  portal.Emit
-	codes *codeCache
 	index int
 	log   wireLog // reused: DecodeElement allocates only the strings
 }
@@ -82,7 +80,7 @@ func (p *parser) logElement(se *xml.StartElement, line int) error {
 		return p.quarantine(raw, line, portal.ReasonPlaceholder, placeholderDetail)
 	}
 
-	base, prob := adaptLog(w, p.codes)
+	base, prob := adaptLog(w)
 	n := 0
 	for i := range w.Resources {
 		if w.Resources[i].Patient.XMLName.Local == "" {

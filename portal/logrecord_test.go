@@ -1,0 +1,25 @@
+package portal
+
+import (
+	"testing"
+	"time"
+)
+
+func TestSplitByPatient(t *testing.T) {
+	pat, _ := ParsePersonalID("191212121212")
+	base := Event{SourceLogID: "L1", OccurredAt: time.Unix(0, 0), ActorHSAID: "SE2321000016-A1", ActorUnit: Party{Name: "Akuten"}, ActivityCode: "Läsa"}
+	recs := SplitByPatient(base, "", "", []PatientRef{{ID: pat}, {Reason: ReasonInvalidField, Detail: "patient id"}})
+	if len(recs) != 2 || recs[0].Event.SourceLogID != "L1#1" || recs[1].Event.SourceLogID != "L1#2" {
+		t.Fatalf("%+v", recs)
+	}
+	if recs[0].Quarantined() || recs[0].Event.Activity != ActivityOther || recs[1].Reason != ReasonInvalidField {
+		t.Fatalf("first %+v second %q", recs[0], recs[1].Reason)
+	}
+	one := SplitByPatient(base, "", "", nil)
+	if len(one) != 1 || one[0].Event.SourceLogID != "L1" || one[0].Reason != ReasonMissingField || one[0].Detail != "patient id" {
+		t.Fatalf("no patient: %+v", one)
+	}
+	if got := SplitByPatient(base, ReasonPlaceholder, "template", []PatientRef{{ID: pat}}); got[0].Reason != ReasonPlaceholder {
+		t.Fatalf("entry reason lost: %+v", got[0])
+	}
+}
