@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -177,3 +178,26 @@ func (l *Localizer) DateTime(t time.Time) string {
 
 // Location is the time zone texts are shown in.
 func (l *Localizer) Location() *time.Location { return l.loc }
+
+// Number groups digits in the reader's convention: sv "300 000" (with a
+// no-break space), en "300,000".
+func (l *Localizer) Number(n int64) string {
+	sep := "\u00a0"
+	if l.Lang == "en" {
+		sep = ","
+	}
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

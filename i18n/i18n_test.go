@@ -81,3 +81,15 @@ func TestQuarantineReasonsHaveWords(t *testing.T) {
 		}
 	}
 }
+
+func TestNumber(t *testing.T) {
+	c := MustLoad(time.UTC)
+	for n, want := range map[int64][2]string{0: {"0", "0"}, 999: {"999", "999"}, 1000: {"1\u00a0000", "1,000"}, 300000: {"300\u00a0000", "300,000"}, -1234567: {"-1\u00a0234\u00a0567", "-1,234,567"}} {
+		if got := c.For("sv").Number(n); got != want[0] {
+			t.Errorf("sv %d: %q", n, got)
+		}
+		if got := c.For("en").Number(n); got != want[1] {
+			t.Errorf("en %d: %q", n, got)
+		}
+	}
+}

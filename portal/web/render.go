@@ -18,7 +18,8 @@ type pages struct{ byName map[string]*template.Template }
 // placeholderFuncs lets templates parse at startup; render binds the
 // reader's language by replacing them.
 var placeholderFuncs = template.FuncMap{
-	"t": func(string, ...any) string { return "" },
+	"t":   func(string, ...any) string { return "" },
+	"num": func(int64) string { return "" },
 }
 
 func loadPages() (*pages, error) {
@@ -48,7 +49,7 @@ func (s *Server) render(c *fiber.Ctx, status int, page, titleID string, data any
 	if err != nil {
 		return err
 	}
-	t.Funcs(template.FuncMap{"t": translate(loc)})
+	t.Funcs(template.FuncMap{"t": translate(loc), "num": loc.Number})
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", view{Lang: loc.Lang, Title: loc.T(titleID), Data: data}); err != nil {
 		return fmt.Errorf("web: render %s: %w", page, err)
