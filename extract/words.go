@@ -100,6 +100,17 @@ var infoTypes = map[string]string{
 	"vaccination": "extract.info.vaccination", "vaccinationer": "extract.info.vaccination",
 	"immunization": "extract.info.vaccination",
 	// care plans
+	"omvårdnadsanteckning": "extract.info.nursing_note", "omvårdnadsjournal": "extract.info.nursing_note",
+	"nursingnote": "extract.info.nursing_note",
+
+	"mätvärden": "extract.info.measurements", "mätvärde": "extract.info.measurements",
+	"vitalparametrar": "extract.info.measurements", "vitalsigns": "extract.info.measurements",
+
+	"epikris": "extract.info.discharge_summary", "dischargesummary": "extract.info.discharge_summary",
+
+	"intyg": "extract.info.certificate", "läkarintyg": "extract.info.certificate",
+	"certificate": "extract.info.certificate",
+
 	"vårdplan": "extract.info.care_plan", "vårdplaner": "extract.info.care_plan", "careplan": "extract.info.care_plan",
 	// the record as a whole
 	"": "extract.info.record", "patientjournal": "extract.info.record", "journaluppgifter": "extract.info.record",
