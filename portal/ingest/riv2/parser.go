@@ -14,8 +14,11 @@ import (
 
 // Parse streams r and emits one record per (log, resource with a patient),
 // and one quarantined record for each log or accessLog that cannot become an
-// event. It returns an error only when reading r fails or emit fails; a
-// syntax error ends the parse with a quarantined record instead.
+// event. It returns an error only when reading r fails or emit fails. A
+// syntax error inside a record quarantines that record and the parse goes
+// on after its end tag; a syntax error outside any record, or one after
+// which the record's end tag never comes, ends the parse with a quarantined
+// record instead.
 func Parse(r io.Reader, emit portal.Emit) error {
 	p := parser{
 		sc:    xmlstream.NewScanner(r, portal.MaxRecordBytes),
@@ -77,7 +80,7 @@ func (p *parser) logElement(line int) error {
 	case errors.Is(err, xmlstream.ErrTooLarge):
 		return p.quarantine(nil, line, portal.ReasonTooLarge, "log element exceeds the record size limit")
 	case err != nil:
-		return p.broken(err, line)
+		return p.brokenRecord(err, line)
 	}
 	w := &p.log
 	clear(w.Resources[:cap(w.Resources)])
@@ -126,7 +129,7 @@ func (p *parser) accessLog(line int) error {
 	case errors.Is(err, xmlstream.ErrTooLarge):
 		return p.quarantine(nil, line, portal.ReasonTooLarge, "accessLog element exceeds the record size limit")
 	case err != nil:
-		return p.broken(err, line)
+		return p.brokenRecord(err, line)
 	}
 	var a wireAccessLog
 	a.fill(e)
@@ -146,19 +149,52 @@ func (p *parser) send(rec portal.LogRecord) error {
 	return p.emit(rec)
 }
 
-// broken handles a scanner error: a failed read is the caller's problem; a
-// syntax error quarantines what was read of the current element and ends
-// the parse, since nothing after it can be located reliably.
+// broken handles a scanner error outside any record: a failed read is the
+// caller's problem; a syntax error quarantines what was read of the current
+// element and ends the parse, since nothing after it can be located
+// reliably.
 func (p *parser) broken(err error, line int) error {
 	var se *xmlstream.SyntaxError
 	if !errors.As(err, &se) {
 		return fmt.Errorf("riv2: read: %w", err)
 	}
-	// The scanner's messages are fixed phrases that never quote the
-	// document, so they can go into the quarantine as they are.
-	detail := fmt.Sprintf("not well-formed XML: %s (line %d)", se.Msg, se.Line)
-	if err := p.quarantine(p.sc.Raw(), line, portal.ReasonMalformed, detail); err != nil {
+	if err := p.quarantine(p.sc.Raw(), line, portal.ReasonMalformed, malformedDetail(se)); err != nil {
 		return err
 	}
 	return errStop
+}
+
+// brokenRecord handles a scanner error inside the record that began on
+// line. A syntax error there need not cost the rest of the batch: a StoreLog
+// message carries hundreds of logs, and one writer's stray &nbsp; in a name
+// is a common fault. The scanner skips to the record's end tag; the record
+// is quarantined, whole, and the parse goes on. When the end tag never
+// comes the record is quarantined as far as it was read, as broken does,
+// and the parse ends.
+func (p *parser) brokenRecord(err error, line int) error {
+	var se *xmlstream.SyntaxError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("riv2: read: %w", err)
+	}
+	// Raw is nil when the record outgrew the size limit: like a record
+	// that is too large, it is quarantined without its bytes.
+	raw, err := p.sc.SkipRecord()
+	if qerr := p.quarantine(raw, line, portal.ReasonMalformed, malformedDetail(se)); qerr != nil {
+		return qerr
+	}
+	switch {
+	case err == nil, errors.Is(err, xmlstream.ErrTooLarge):
+		return nil
+	case errors.As(err, new(*xmlstream.SyntaxError)):
+		return errStop
+	default:
+		return fmt.Errorf("riv2: read: %w", err)
+	}
+}
+
+// malformedDetail is the quarantine detail for a syntax error. The
+// scanner's messages are fixed phrases that never quote the document, so
+// they can go into the quarantine as they are.
+func malformedDetail(se *xmlstream.SyntaxError) string {
+	return fmt.Sprintf("not well-formed XML: %s (line %d)", se.Msg, se.Line)
 }

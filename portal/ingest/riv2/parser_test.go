@@ -112,8 +112,22 @@ func TestParseFiles(t *testing.T) {
 				owner: kungsh, ownerProvider: sthlm, patient: "191212121212", activity: portal.ActivityRead, purpose: portal.PurposeCare},
 			{line: 27, logID: "d0000000-0000-4000-8000-000000000032", actor: "SE2321000016-A1B2", unit: kungsh, provider: sthlm,
 				owner: kungsh, ownerProvider: sthlm, patient: "195608022389", activity: portal.ActivityRead, purpose: portal.PurposeCare},
-			// Nothing after the syntax error is read.
+			// The broken log is skipped to its end tag, and the next is read.
 			{line: 51, reason: portal.ReasonMalformed, detail: "not well-formed XML: invalid element name (line 68)"},
+			{line: 75, logID: "d0000000-0000-4000-8000-000000000034", actor: "SE2321000016-A1B2", unit: kungsh, provider: sthlm,
+				owner: kungsh, ownerProvider: sthlm, patient: "191212121212", activity: portal.ActivityRead, purpose: portal.PurposeCare},
+		}},
+		{"soap_recover.xml", []want{
+			{line: 8, logID: "9a3e7c10-5b2d-4f61-8c0e-000000000071", actor: "SE2321000016-A1B2", unit: kungsh, provider: sthlm,
+				owner: kungsh, ownerProvider: sthlm, patient: "191212121212", activity: portal.ActivityRead, purpose: portal.PurposeCare},
+			// &nbsp; in the user's name: not an XML entity.
+			{line: 50, reason: portal.ReasonMalformed, detail: "not well-formed XML: invalid character entity (line 63)"},
+			{line: 92, logID: "9a3e7c10-5b2d-4f61-8c0e-000000000073", actor: "SE2321000016-A1B2", unit: kungsh, provider: sthlm,
+				owner: kungsh, ownerProvider: sthlm, patient: "197010632391", activity: portal.ActivityRead, purpose: portal.PurposeCare},
+			// <title> closed by </titel> inside user.
+			{line: 134, reason: portal.ReasonMalformed, detail: "not well-formed XML: mismatched end tag (line 148)"},
+			{line: 176, logID: "9a3e7c10-5b2d-4f61-8c0e-000000000075", actor: "SE2321000016-A1B2", unit: kungsh, provider: sthlm,
+				owner: kungsh, ownerProvider: sthlm, patient: "194107086995", activity: portal.ActivityRead, purpose: portal.PurposeCare},
 		}},
 		{"getlogs_response.xml", []want{
 			{line: 11, logID: "f1e2d3c4-4444-4a5b-9c8d-000000000051", actor: "SE2321000016-L3M4", unit: kirurg, provider: sthlm,
@@ -216,8 +230,71 @@ func TestEventDetails(t *testing.T) {
 		t.Error("reserve number must keep its root and kind")
 	}
 	mal := parseFile(t, "malformed.xml")[2]
-	if !bytes.HasPrefix(mal.Raw, []byte("<log>")) || !bytes.Contains(mal.Raw, []byte("Journal<<")) {
+	if !bytes.HasPrefix(mal.Raw, []byte("<log>")) || !bytes.Contains(mal.Raw, []byte("Journal<<")) || !bytes.HasSuffix(mal.Raw, []byte("</log>")) {
 		t.Errorf("malformed raw = %q", mal.Raw)
+	}
+}
+
+// A log that is not well-formed is quarantined whole, and the logs after it
+// in the same message are kept.
+func TestRecoverMalformedLog(t *testing.T) {
+	doc := readFile(t, "soap_recover.xml")
+	recs := parse(t, doc)
+	for i, mark := range map[int]string{1: "Anna&nbsp;Lindqvist", 3: "</urn2:titel>"} {
+		raw := recs[i].Raw
+		if !bytes.HasPrefix(raw, []byte("<urn1:log>")) || !bytes.HasSuffix(raw, []byte("</urn1:log>")) ||
+			!bytes.Contains(raw, []byte(mark)) || bytes.Count(raw, []byte("<urn1:log>")) != 1 {
+			t.Errorf("record %d: raw = %q", i, raw)
+		}
+	}
+	for _, i := range []int{0, 2, 4} {
+		if raw := recs[i].Raw; bytes.Count(raw, []byte("<urn1:log>")) != 1 || !bytes.Contains(raw, []byte(recs[i].Event.SourceLogID)) {
+			t.Errorf("record %d: raw = %q", i, raw)
+		}
+	}
+
+	// The end tag never comes: the record is quarantined as far as it
+	// was read and the parse ends, as for any syntax error it cannot
+	// recover from.
+	cut := doc[:bytes.Index(doc, []byte("&nbsp;"))+len("&nbsp;Lind")]
+	recs = parse(t, cut)
+	if len(recs) != 2 || recs[0].Quarantined() || recs[1].Reason != portal.ReasonMalformed || recs[1].Line != 50 ||
+		recs[1].Detail != "not well-formed XML: invalid character entity (line 63)" ||
+		!bytes.HasPrefix(recs[1].Raw, []byte("<urn1:log>")) || !bytes.Contains(recs[1].Raw, []byte("Anna&n")) {
+		t.Fatalf("truncated in a broken log: got %s", summary(recs))
+	}
+	// Every log has an &nbsp; and the last one's end tag is misspelt:
+	// the first four are skipped to their end tags, but nothing after the
+	// last closes it, so it is quarantined up to the error and the parse
+	// ends.
+	last := bytes.LastIndex(doc, []byte("</urn1:log>"))
+	bad := bytes.Join([][]byte{doc[:last], []byte("</urn1:Log>"), doc[last+len("</urn1:log>"):]}, nil)
+	bad = bytes.Replace(bad, []byte("<urn2:name>Anna Lindqvist"), []byte("<urn2:name>Anna&nbsp;Lindqvist"), -1)
+	recs = parse(t, bad)
+	if len(recs) != 5 || recs[4].Reason != portal.ReasonMalformed || recs[4].Line != 176 ||
+		!strings.Contains(recs[4].Detail, "invalid character entity (line 189)") || bytes.Contains(recs[4].Raw, []byte("</urn1:Log>")) {
+		t.Fatalf("misspelt end tag: got %s", summary(recs))
+	}
+
+	// An error in the envelope, before any log, ends the parse there.
+	env := bytes.Replace(doc, []byte("SE165565594230-1000<"), []byte("SE165565594230-1000&nbsp;<"), 1)
+	recs = parse(t, env)
+	if len(recs) != 1 || recs[0].Reason != portal.ReasonMalformed || recs[0].Line != 4 ||
+		recs[0].Detail != "not well-formed XML: invalid character entity (line 4)" {
+		t.Fatalf("envelope error: got %s", summary(recs))
+	}
+}
+
+// A read error while looking for a broken log's end tag is the caller's,
+// after the broken log is quarantined.
+func TestRecoverReadError(t *testing.T) {
+	doc := readFile(t, "soap_recover.xml")
+	errDisk := errors.New("disk on fire")
+	cut := doc[:bytes.Index(doc, []byte("&nbsp;"))+100]
+	var recs []portal.LogRecord
+	err := Parse(&failingReader{bytes.NewReader(cut), errDisk}, func(rec portal.LogRecord) error { recs = append(recs, rec); return nil })
+	if !errors.Is(err, errDisk) || len(recs) != 2 || recs[1].Reason != portal.ReasonMalformed {
+		t.Fatalf("err = %v, records %s", err, summary(recs))
 	}
 }
 

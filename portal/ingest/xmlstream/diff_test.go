@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -248,6 +249,7 @@ func TestScanVsEncodingXML(t *testing.T) {
 	for _, doc := range testdataFiles(t) {
 		compare(t, doc)
 		checkElements(t, doc)
+		checkRecovery(t, doc)
 	}
 }
 
@@ -279,7 +281,40 @@ func FuzzScanVsEncodingXML(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		compare(t, doc)
 		checkElements(t, doc)
+		checkRecovery(t, doc)
 	})
+}
+
+// checkRecovery reads doc as a parser that skips broken records does, with
+// top-level and with nested records, a generous and a tiny size limit, and
+// whole and one byte at a time. How the input is split must change nothing,
+// and a skipped record must be whole: from a start tag to an end tag.
+func checkRecovery(t *testing.T, doc []byte) {
+	t.Helper()
+	_, werr := stdEvents(doc)
+	wants := []func([]byte) bool{
+		func([]byte) bool { return true },
+		func(l []byte) bool { return string(l) == "b" || string(l) == "log" },
+	}
+	for _, want := range wants {
+		for _, max := range []int{1 << 20, 64} {
+			whole, err := readAll(bytes.NewReader(doc), max, want)
+			bytewise, err2 := readAll(iotest.OneByteReader(bytes.NewReader(doc)), max, want)
+			if fmt.Sprint(err) != fmt.Sprint(err2) || !equal(whole, bytewise) {
+				t.Fatalf("max %d: whole and bytewise differ\n%q %v\n%q %v\ndoc %q", max, whole, err, bytewise, err2, doc)
+			}
+			for _, r := range whole {
+				_, rest, _ := strings.Cut(r, " ")
+				kind, raw, _ := strings.Cut(rest, " ")
+				if werr == nil && kind != "ok" && kind != "too" {
+					t.Fatalf("max %d: %s in a document encoding/xml accepts\ndoc %q", max, r, doc)
+				}
+				if kind == "skipped" && (!strings.HasPrefix(raw, "<") || !strings.HasSuffix(raw, ">") || len(raw) > max) {
+					t.Fatalf("max %d: skipped record %q is not a whole element\ndoc %q", max, raw, doc)
+				}
+			}
+		}
+	}
 }
 
 // stdTexts is, for each element of doc in document order, its local name and

@@ -96,7 +96,7 @@ var ErrTooLarge = errors.New("xmlstream: element too large")
 // accepts, and returns it with the line it begins on. It returns io.EOF at
 // the end of the input. The token is valid until the next call.
 func (s *Scanner) Next(want func(local []byte) bool) (*Token, int, error) {
-	s.rec, s.over = -1, false
+	s.rec, s.over, s.recAt = -1, false, -1
 	for {
 		t, err := s.Token()
 		if err != nil {
@@ -104,6 +104,7 @@ func (s *Scanner) Next(want func(local []byte) bool) (*Token, int, error) {
 		}
 		if t.Kind == StartElement && want(t.Local) {
 			s.rec = s.tok0
+			s.recAt = len(s.open) - 1
 			line := s.lineAt(s.tok0)
 			s.elem.reset()
 			s.elem.Nodes = append(s.elem.Nodes, Node{
@@ -155,6 +156,7 @@ func (s *Scanner) Element() (*Element, error) {
 			}
 		}
 	}
+	s.recAt = -1
 	if s.over {
 		s.over = false
 		return nil, ErrTooLarge

@@ -112,8 +112,12 @@ type Scanner struct {
 
 	// rec is where the recorded element starts in buf, or -1. Bytes from
 	// rec on are kept until the element ends, for its raw copy.
-	rec    int
-	over   bool // the recorded element outgrew max
+	rec  int
+	over bool // the recorded element outgrew max
+	// recAt is the index in open of the record element between Next and
+	// the end of Element, else -1: SkipRecord needs its name and the
+	// depth of its parent to resynchronise after a syntax error.
+	recAt  int
 	max    int
 	tokMax int // longest markup token
 
@@ -143,19 +147,29 @@ func NewScanner(r io.Reader, maxBytes int) *Scanner {
 	// A markup token may be as long as an element, and never needs less
 	// room than a text chunk.
 	tokMax := max(maxBytes, 1<<20)
-	return &Scanner{r: r, buf: make([]byte, minBuffer), line: 1, rec: -1, max: maxBytes, tokMax: tokMax, dataAt: -1, errAt: -1}
+	return &Scanner{r: r, buf: make([]byte, minBuffer), line: 1, rec: -1, recAt: -1, max: maxBytes, tokMax: tokMax, dataAt: -1, errAt: -1}
 }
 
 // Line is the line of the scanner's position: after the last token, or
 // where a syntax error was found.
-func (s *Scanner) Line() int { return s.lineAt(s.pos) }
+func (s *Scanner) Line() int {
+	if s.errAt >= 0 {
+		return s.lineAt(s.errAt)
+	}
+	return s.lineAt(s.pos)
+}
 
 // lineAt counts lines up to buffer index at. Lines are counted only when
 // asked for, once per record rather than once per token, and before fill
-// discards the bytes.
+// discards the bytes. It counts back as well: a syntax error is counted
+// where it was found, inside a token, and SkipRecord may resume before it.
 func (s *Scanner) lineAt(at int) int {
-	if at > s.counted {
+	switch {
+	case at > s.counted:
 		s.line += bytes.Count(s.buf[s.counted:at], nl)
+		s.counted = at
+	case at < s.counted && at >= 0:
+		s.line -= bytes.Count(s.buf[at:s.counted], nl)
 		s.counted = at
 	}
 	return s.line
@@ -267,7 +281,9 @@ func (s *Scanner) fill() int {
 		}
 	}
 	if keep > 0 {
-		s.lineAt(keep)
+		if keep > s.counted {
+			s.lineAt(keep)
+		}
 		s.counted -= keep
 		copy(s.buf, s.buf[keep:s.n])
 		s.n -= keep
