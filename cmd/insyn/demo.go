@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register("demo", "[--addr 127.0.0.1:8080] private PostgreSQL, migrations, a synthetic region, server", cmdDemo)
+	register("demo", "cli.cmd.demo", cmdDemo)
 }
 
 // cmdDemo gives a newcomer a running Insyn with data in one command: the
@@ -21,11 +21,11 @@ func init() {
 // reused on the next start) and the web server.
 func cmdDemo(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("demo")
-	addr := fs.String("addr", a.getenvDefault("INSYN_ADDR", "127.0.0.1:8080"), "address to listen on")
+	addr := fs.String("addr", a.getenvDefault("INSYN_ADDR", "127.0.0.1:8080"), a.help("demo.addr"))
 	opts := seed.Options{}
-	fs.IntVar(&opts.Patients, "patients", 10_000, "patients in the synthetic region")
-	fs.IntVar(&opts.Events, "events", 300_000, "access events in the synthetic region")
-	fs.Uint64Var(&opts.Seed, "seed", 1, "random seed of the synthetic region")
+	fs.IntVar(&opts.Patients, "patients", 10_000, a.help("demo.patients"))
+	fs.IntVar(&opts.Events, "events", 300_000, a.help("demo.events"))
+	fs.Uint64Var(&opts.Seed, "seed", 1, a.help("demo.seed"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	register("extract", "--patient PERSONAL_ID [--from DATE] [--to DATE] [--provider HSAID] [--lang sv|en] [--by NAME] --out FILE(.pdf|.json)", cmdExtract)
+	register("extract", "cli.cmd.extract", cmdExtract)
 }
 
 // cmdExtract writes a patient's log extract as PDF or JSON. The command
@@ -22,13 +22,13 @@ func init() {
 // log_reads like every read of a patient's log.
 func cmdExtract(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("extract")
-	patientArg := fs.String("patient", "", "the patient's personal identity number (12 digits)")
-	fromArg := fs.String("from", "", "first day, YYYY-MM-DD (default: everything logged)")
-	toArg := fs.String("to", "", "last day, YYYY-MM-DD (default: today)")
-	providerArg := fs.String("provider", "", "only accesses by or to the records of this care provider (HSA-id)")
-	lang := fs.String("lang", "", "language of the extract: sv or en (default sv)")
-	by := fs.String("by", a.getenv("USER"), "who produces the extract (default $USER)")
-	out := fs.String("out", "", "output file, .pdf or .json")
+	patientArg := fs.String("patient", "", a.help("extract.patient"))
+	fromArg := fs.String("from", "", a.help("extract.from"))
+	toArg := fs.String("to", "", a.help("extract.to"))
+	providerArg := fs.String("provider", "", a.help("extract.provider"))
+	lang := fs.String("lang", "", a.help("extract.lang"))
+	by := fs.String("by", a.getenv("USER"), a.help("extract.by"))
+	out := fs.String("out", "", a.help("extract.out"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}

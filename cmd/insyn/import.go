@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	register("import", "providers|units|staff|assignments|population|relations|care FILE (or: all DIR)", cmdImport)
+	register("import", "cli.cmd.import", cmdImport)
 }
 
 // cmdImport imports one reference CSV file, or every one in a directory

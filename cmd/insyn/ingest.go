@@ -14,14 +14,14 @@ import (
 )
 
 func init() {
-	register("ingest", "[--format auto|riv2|riv1|fhir|atna|csv] [--source NAME] PATH... ('-' = stdin)", cmdIngest)
+	register("ingest", "cli.cmd.ingest", cmdIngest)
 }
 
 func cmdIngest(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("ingest")
-	format := fs.String("format", "auto", "log format: auto, riv2, riv1, fhir, atna or csv")
-	source := fs.String("source", "", "name of the system that produced the logs (default: as the records say)")
-	batch := fs.Int("batch", ingest.DefaultBatchSize, "records per transaction")
+	format := fs.String("format", "auto", a.help("ingest.format"))
+	source := fs.String("source", "", a.help("ingest.source"))
+	batch := fs.Int("batch", ingest.DefaultBatchSize, a.help("ingest.batch"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -32,12 +32,13 @@ type app struct {
 
 type command struct {
 	run   func(ctx context.Context, a *app, args []string) error
-	usage string // one line, shown by `insyn help`
+	usage string // message id of its one-line summary, shown by `insyn help`
 }
 
 var commands = map[string]command{}
 
-// register is called from each sub-command's file.
+// register is called from each sub-command's file; usage is the message id
+// of the command's one-line summary.
 func register(name, usage string, run func(ctx context.Context, a *app, args []string) error) {
 	commands[name] = command{run: run, usage: usage}
 }
@@ -114,7 +115,7 @@ func (a *app) printUsage() {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(a.stderr, "  insyn %-8s %s\n", n, commands[n].usage)
+		fmt.Fprintf(a.stderr, "  insyn %-10s %s\n", n, a.texts.T(commands[n].usage))
 	}
 }
 
@@ -130,12 +131,26 @@ func (a *app) getenvDefault(key, def string) string {
 	return def
 }
 
-// flags builds a FlagSet whose errors come back as usage errors.
+// flags builds a FlagSet whose errors come back as usage errors and whose
+// help is in the reader's language.
 func (a *app) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("insyn "+name, flag.ContinueOnError)
 	fs.SetOutput(a.stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(a.stderr, a.texts.T("cli.flags_usage", map[string]any{"Name": name}))
+		fs.VisitAll(func(f *flag.Flag) {
+			def := ""
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+				def = " (" + a.texts.T("cli.flag_default", map[string]any{"Value": f.DefValue}) + ")"
+			}
+			fmt.Fprintf(a.stderr, "  --%-10s %s%s\n", f.Name, f.Usage, def)
+		})
+	}
 	return fs
 }
+
+// help is a flag's description in the reader's language.
+func (a *app) help(id string) string { return a.texts.T("flag." + id) }
 
 // parse parses flags, turning a bad flag into a usage error.
 func parse(fs *flag.FlagSet, args []string) error {

@@ -80,3 +80,26 @@ func TestQuarantineListsReasonsInSwedish(t *testing.T) {
 		}
 	}
 }
+
+// Every command's summary and every flag's help exist in both languages
+// (a missing message would panic).
+func TestHelpInBothLanguages(t *testing.T) {
+	for name := range commands {
+		for _, lang := range []string{"sv", "en"} {
+			var errb bytes.Buffer
+			a := &app{stdout: io.Discard, stderr: &errb, logLevel: new(slog.LevelVar), log: slog.New(slog.DiscardHandler),
+				clock: portal.SystemClock{}, getenv: func(k string) string {
+					if k == "INSYN_LANG" {
+						return lang
+					}
+					return ""
+				}}
+			if code := a.main(context.Background(), []string{name, "--help"}); code != 0 {
+				t.Errorf("%s --help (%s): exit %d", name, lang, code)
+			}
+			if !strings.Contains(errb.String(), "insyn "+name) {
+				t.Errorf("%s --help (%s): %q", name, lang, errb.String())
+			}
+		}
+	}
+}

@@ -6,7 +6,7 @@ import (
 )
 
 func init() {
-	register("migrate", "apply database migrations", cmdMigrate)
+	register("migrate", "cli.cmd.migrate", cmdMigrate)
 }
 
 func cmdMigrate(ctx context.Context, a *app, args []string) error {

@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	register("quality", "[--from DATE] [--to DATE] [--json]   codes and names the log extracts do not recognise, with counts", cmdQuality)
+	register("quality", "cli.cmd.quality", cmdQuality)
 }
 
 // cmdQuality prints the data-quality list for administrators: activity,
@@ -19,9 +19,9 @@ func init() {
 // text, and events without a name for their user or care unit.
 func cmdQuality(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("quality")
-	fromArg := fs.String("from", "", "first day, YYYY-MM-DD (default: all time)")
-	toArg := fs.String("to", "", "last day, YYYY-MM-DD (default: all time)")
-	asJSON := fs.Bool("json", false, "print JSON lines instead of a table")
+	fromArg := fs.String("from", "", a.help("quality.from"))
+	toArg := fs.String("to", "", a.help("quality.to"))
+	asJSON := fs.Bool("json", false, a.help("quality.json"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}

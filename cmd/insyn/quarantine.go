@@ -7,13 +7,13 @@ import (
 )
 
 func init() {
-	register("quarantine", "[--json] [--limit N] list log records ingest could not understand", cmdQuarantine)
+	register("quarantine", "cli.cmd.quarantine", cmdQuarantine)
 }
 
 func cmdQuarantine(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("quarantine")
-	asJSON := fs.Bool("json", false, "print JSON lines")
-	limit := fs.Int("limit", 100, "newest entries to list")
+	asJSON := fs.Bool("json", false, a.help("quarantine.json"))
+	limit := fs.Int("limit", 100, a.help("quarantine.limit"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}

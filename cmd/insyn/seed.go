@@ -10,20 +10,20 @@ import (
 )
 
 func init() {
-	register("seed", "--out DIR [--patients N] [--staff N] [--days N] [--events N] [--seed N] [--start YYYY-MM-DD]", cmdSeed)
+	register("seed", "cli.cmd.seed", cmdSeed)
 }
 
 // cmdSeed writes a synthetic region (DESIGN.md section 7) and prints what
 // it wrote.
 func cmdSeed(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("seed")
-	out := fs.String("out", "", "directory to write the region into")
-	patients := fs.Int("patients", seed.DefaultPatients, "people in the population register")
-	staff := fs.Int("staff", seed.DefaultStaff, "staff members")
-	days := fs.Int("days", seed.DefaultDays, "days of log")
-	events := fs.Int("events", seed.DefaultEvents, "access events in the log")
-	seedN := fs.Uint64("seed", seed.DefaultSeed, "random seed; the same options give the same files")
-	start := fs.String("start", seed.DefaultStart.Format(time.DateOnly), "the day after the period")
+	out := fs.String("out", "", a.help("seed.out"))
+	patients := fs.Int("patients", seed.DefaultPatients, a.help("seed.patients"))
+	staff := fs.Int("staff", seed.DefaultStaff, a.help("seed.staff"))
+	days := fs.Int("days", seed.DefaultDays, a.help("seed.days"))
+	events := fs.Int("events", seed.DefaultEvents, a.help("seed.events"))
+	seedN := fs.Uint64("seed", seed.DefaultSeed, a.help("seed.seed"))
+	start := fs.String("start", seed.DefaultStart.Format(time.DateOnly), a.help("seed.start"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}

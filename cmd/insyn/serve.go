@@ -11,12 +11,12 @@ import (
 )
 
 func init() {
-	register("serve", "run the web server (configuration from the environment)", cmdServe)
+	register("serve", "cli.cmd.serve", cmdServe)
 }
 
 func cmdServe(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("serve")
-	addr := fs.String("addr", a.getenvDefault("INSYN_ADDR", "127.0.0.1:8080"), "address to listen on")
+	addr := fs.String("addr", a.getenvDefault("INSYN_ADDR", "127.0.0.1:8080"), a.help("serve.addr"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}
