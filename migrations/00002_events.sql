@@ -95,7 +95,7 @@ CREATE TABLE quarantine (
     format      text NOT NULL,
     reason      text NOT NULL,
     detail      text NOT NULL DEFAULT '',
-    raw         text NOT NULL,
+    raw         bytea NOT NULL,  -- as read: a broken record may not be valid text
     raw_digest  bytea NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT now(),
     -- Re-ingesting the same bad record does not add it twice.

@@ -162,6 +162,15 @@ type Event struct {
 	EmergencyClaimed bool
 }
 
+// texts lists every free-text field, for checks that apply to all of them.
+func (e *Event) texts() []string {
+	return []string{e.SourceSystem, e.SourceLogID, string(e.ActorHSAID), e.ActorName, e.ActorTitle,
+		e.ActorAssignment, string(e.ActorProvider.HSAID), e.ActorProvider.Name, string(e.ActorUnit.HSAID),
+		e.ActorUnit.Name, e.ActivityCode, e.ActivityArgs, e.PurposeCode, e.Patient.Digits(), e.Patient.Root(),
+		e.PatientName, e.ResourceType, string(e.Owner.HSAID), e.Owner.Name, string(e.OwnerProvider.HSAID),
+		e.OwnerProvider.Name}
+}
+
 // Emergency reports whether the access was made through emergency access.
 func (e *Event) Emergency() bool {
 	return e.EmergencyClaimed || e.Activity == ActivityEmergency

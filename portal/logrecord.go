@@ -3,6 +3,7 @@ package portal
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Reason says why a log record was quarantined. Reasons describe the problem
@@ -42,6 +43,28 @@ func (r *LogRecord) Quarantined() bool { return r.Reason != "" }
 // Quarantine marks the record as not understood.
 func (r *LogRecord) Quarantine(reason Reason, detail string) {
 	r.Reason, r.Detail = reason, detail
+}
+
+// CheckText quarantines a record whose text PostgreSQL could not store:
+// bytes that are not UTF-8, or NUL characters (also JSON's \u0000, which
+// jsonb refuses). Parsers of formats that declare another encoding convert
+// first; what is left is a broken export, and one such record must not
+// make the database refuse the whole batch around it.
+func (r *LogRecord) CheckText() {
+	if r.Quarantined() {
+		return
+	}
+	texts := append(r.Event.texts(), string(r.Raw))
+	for _, s := range texts {
+		if !utf8.ValidString(s) {
+			r.Quarantine(ReasonInvalidField, "text is not valid UTF-8")
+			return
+		}
+		if strings.IndexByte(s, 0) >= 0 || strings.Contains(s, `\u0000`) {
+			r.Quarantine(ReasonInvalidField, "text contains a NUL character")
+			return
+		}
+	}
 }
 
 // IsPlaceholder tells whether a value is a template placeholder such as the

@@ -23,3 +23,32 @@ func TestSplitByPatient(t *testing.T) {
 		t.Fatalf("entry reason lost: %+v", got[0])
 	}
 }
+
+func TestCheckText(t *testing.T) {
+	pat, _ := ParsePersonalID("191212121212")
+	good := Event{SourceLogID: "L1", Patient: pat, ActorName: "Åsa Öberg"}
+	cases := []struct {
+		name   string
+		mutate func(*LogRecord)
+		detail string
+	}{
+		{"clean", func(*LogRecord) {}, ""},
+		{"latin-1 name", func(r *LogRecord) { r.Event.ActorName = "J\xe5n" }, "text is not valid UTF-8"},
+		{"latin-1 raw", func(r *LogRecord) { r.Raw = []byte("<log>\xe5</log>") }, "text is not valid UTF-8"},
+		{"nul in unit", func(r *LogRecord) { r.Event.ActorUnit.Name = "Akut\x00en" }, "text contains a NUL character"},
+		{"json nul escape", func(r *LogRecord) { r.Raw = []byte(`{"a":"\u0000"}`) }, "text contains a NUL character"},
+	}
+	for _, c := range cases {
+		r := LogRecord{Event: good, Raw: []byte("<log/>")}
+		c.mutate(&r)
+		r.CheckText()
+		if r.Detail != c.detail || (c.detail != "") != r.Quarantined() {
+			t.Errorf("%s: reason %q detail %q", c.name, r.Reason, r.Detail)
+		}
+	}
+	q := LogRecord{Raw: []byte("\xff")}
+	q.Quarantine(ReasonMalformed, "x")
+	if q.CheckText(); q.Detail != "x" {
+		t.Error("CheckText replaced an earlier reason")
+	}
+}

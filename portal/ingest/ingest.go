@@ -178,16 +178,26 @@ type pipeline struct {
 
 func (p *pipeline) bytesRead() int64 { return p.read.Load() }
 
+// readAll reads every input. An input that cannot be read (a file that
+// vanished, an I/O error half way) does not stop the others: what was read
+// of it is kept, and its error is reported at the end. Only a failing
+// writer (the context is cancelled) stops everything.
 func (p *pipeline) readAll(ctx context.Context, inputs []Input) error {
+	var errs []error
 	for _, in := range inputs {
 		if err := p.readOne(ctx, in); err != nil {
-			return err
+			if ctx.Err() != nil {
+				return err
+			}
+			errs = append(errs, err)
 		}
 	}
 	if len(p.cur) > 0 {
-		return p.send(ctx)
+		if err := p.send(ctx); err != nil {
+			return err
+		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (p *pipeline) readOne(ctx context.Context, in Input) error {
@@ -217,6 +227,7 @@ func (p *pipeline) readOne(ctx context.Context, in Input) error {
 			// the format name at least keeps formats apart.
 			r.Event.SourceSystem = string(format)
 		}
+		r.CheckText()
 		p.cur = append(p.cur, store.IngestRecord{LogRecord: r, Format: string(format), File: in.Name})
 		if len(p.cur) >= p.opts.BatchSize {
 			return p.send(ctx)

@@ -146,3 +146,46 @@ func TestIngestKilledHalfWayThenRerunEqualsCleanRun(t *testing.T) {
 		t.Fatalf("rerun %+v after %d committed, clean %+v", rerun, partial, want)
 	}
 }
+
+// A Latin-1 row and a binary file among the inputs are quarantined; they
+// do not make PostgreSQL refuse the batch around them.
+func TestBrokenTextIsQuarantinedNotFatal(t *testing.T) {
+	st := storetest.Open(t, nil)
+	dir := t.TempDir()
+	rows := csvHeader +
+		"SYS1,a,2026-01-05T08:00:00+01:00,SE2321000016-A1,Anna,SE2321000016-0001,SE2321000016-U001,Medicinkliniken,Läsa,Vård och behandling,191212121212,Provsvar\n" +
+		"SYS1,b,2026-01-05T08:01:00+01:00,SE2321000016-A1,J\xe5n,SE2321000016-0001,SE2321000016-U001,Medicinkliniken,Läsa,Vård och behandling,191212121212,Provsvar\n" +
+		"SYS1,c,2026-01-05T08:02:00+01:00,SE2321000016-A1,Anna,SE2321000016-0001,SE2321000016-U001,Medicinkliniken,Läsa,Vård och behandling,191212121212,Provsvar\n"
+	os.WriteFile(filepath.Join(dir, "a.csv"), []byte(rows), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.gz"), []byte("\x1f\x8b\x08\x00\xff\xfe\x00\x00garbage"), 0o644)
+	c := run(t, st, dir)
+	if c != (store.Counts{Read: 4, Stored: 2, Quarantined: 2}) {
+		t.Fatalf("counts %+v", c)
+	}
+	var raw []byte
+	if err := st.DB().Get(&raw, `SELECT raw FROM quarantine WHERE source_file LIKE '%a.csv'`); err != nil || !strings.Contains(string(raw), "J\xe5n") {
+		t.Fatalf("quarantined raw not kept byte for byte: %q %v", raw, err)
+	}
+}
+
+// An input that cannot be read does not stop the others; its error is
+// reported after they are stored.
+func TestUnreadableInputDoesNotStopTheOthers(t *testing.T) {
+	st := storetest.Open(t, nil)
+	dir := t.TempDir()
+	good := writeCSV(t, dir, 10)
+	gone := filepath.Join(dir, "gone.csv")
+	os.WriteFile(gone, []byte(csvHeader), 0o644)
+	ins, err := ingest.Inputs([]string{gone, good}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(gone)
+	c, err := ingest.Run(context.Background(), st, ins, ingest.Options{})
+	if err == nil || !strings.Contains(err.Error(), "gone.csv") {
+		t.Fatalf("error %v", err)
+	}
+	if c.Stored != 10 {
+		t.Fatalf("stored %d of the readable input, want 10", c.Stored)
+	}
+}

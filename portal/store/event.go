@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/insyn/insyn/portal"
@@ -290,8 +291,10 @@ func rawJSON(r *IngestRecord) string {
 
 func (w *EventWriter) quarantine(ctx context.Context, tx *sqlx.Tx, r *IngestRecord) error {
 	sum := sha256.Sum256(r.Raw)
-	_, err := tx.ExecContext(ctx, qInsertQuarantine, w.batchID, r.File, r.Line, r.Index, r.Format,
-		string(r.Reason), r.Detail, string(r.Raw), sum[:])
+	// File names are bytes on Linux; the column is text.
+	file := strings.ToValidUTF8(r.File, "\uFFFD")
+	_, err := tx.ExecContext(ctx, qInsertQuarantine, w.batchID, file, r.Line, r.Index, r.Format,
+		string(r.Reason), r.Detail, r.Raw, sum[:])
 	if err != nil {
 		return fmt.Errorf("store: quarantine: %w", err)
 	}
