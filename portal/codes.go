@@ -51,6 +51,9 @@ func ParseLogTime(s string) (time.Time, error) {
 	// Millions of records a day: pick the layout first instead of letting
 	// one fail on every record.
 	if hasZone(s) {
+		if s[len(s)-1] == 'z' { // xs:dateTime allows it; time.Parse does not
+			s = s[:len(s)-1] + "Z"
+		}
 		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 			return t, nil
 		}

@@ -60,6 +60,7 @@ func TestParseLogTime(t *testing.T) {
 		{"2020-06-04T10:54:39.571Z", time.Date(2020, 6, 4, 10, 54, 39, 571e6, time.UTC)},
 		{"2024-03-14T09:12:31.123456789-05:00", time.Date(2024, 3, 14, 14, 12, 31, 123456789, time.UTC)},
 		{" 2024-03-14T09:12:31Z\n", time.Date(2024, 3, 14, 9, 12, 31, 0, time.UTC)},
+		{"2024-03-14T09:12:31z", time.Date(2024, 3, 14, 9, 12, 31, 0, time.UTC)}, // xs:dateTime allows a lower-case z
 		// xs:dateTime without a zone is Stockholm time, winter and summer.
 		{"2024-03-15T02:47:05", time.Date(2024, 3, 15, 1, 47, 5, 0, time.UTC)},
 		{"2024-07-01T14:30:00.5", time.Date(2024, 7, 1, 12, 30, 0, 5e8, time.UTC)},

@@ -35,6 +35,24 @@ func LooksLikeHSAID(s string) bool {
 	return err == nil && strings.ContainsAny(s, "0123456789")
 }
 
+// ParseOptionalHSAID reads an HSA-id a log may leave out; ok is false when
+// one is given but malformed (for instance a personal id where an HSA-id
+// belongs), which the parsers treat as an invalid field.
+func ParseOptionalHSAID(s string) (HSAID, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", true
+	}
+	id, err := ParseHSAID(s)
+	return id, err == nil
+}
+
+// ParseParty reads a care provider or unit as a log names it.
+func ParseParty(id, name string) (Party, bool) {
+	h, ok := ParseOptionalHSAID(id)
+	return Party{HSAID: h, Name: strings.TrimSpace(name)}, ok
+}
+
 func (h HSAID) String() string { return string(h) }
 
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }

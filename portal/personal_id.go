@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 )
 
 // Swedish OIDs for identifiers (DESIGN.md section 2).
@@ -43,6 +44,7 @@ func ParsePersonalID(s string) (PersonalID, error) {
 	if len(s) != 12 || !allDigits(s) {
 		return PersonalID{}, Errorf(Invalid, "error.personal_id.format", "personal id must be 12 digits")
 	}
+	year := atoi2(s[0:2])*100 + atoi2(s[2:4])
 	month := atoi2(s[4:6])
 	day := atoi2(s[6:8])
 	kind := KindPersonnummer
@@ -50,7 +52,7 @@ func ParsePersonalID(s string) (PersonalID, error) {
 		kind = KindSamordningsnummer
 		day -= 60
 	}
-	if month < 1 || month > 12 || day < 1 || day > 31 {
+	if !dateExists(year, month, day) {
 		return PersonalID{}, Errorf(Invalid, "error.personal_id.date", "personal id has an impossible date")
 	}
 	if !luhnValid(s[2:]) {
@@ -173,6 +175,15 @@ func allDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// dateExists rejects 31 April and 29 February outside leap years.
+func dateExists(year, month, day int) bool {
+	if month < 1 || month > 12 || day < 1 {
+		return false
+	}
+	t := time.Date(year, time.Month(month), day, 12, 0, 0, 0, time.UTC)
+	return t.Day() == day
 }
 
 func atoi2(s string) int { return int(s[0]-'0')*10 + int(s[1]-'0') }

@@ -81,7 +81,7 @@ func adaptLog(w *wireLog) (portal.Event, problem) {
 
 	u := &w.User
 	var ok bool
-	if ev.ActorHSAID, ok = hsaID(u.ID); !ok {
+	if ev.ActorHSAID, ok = portal.ParseOptionalHSAID(u.ID); !ok {
 		p.set(portal.ReasonInvalidField, "user id")
 	}
 	ev.ActorName = strings.TrimSpace(u.Name)
@@ -95,10 +95,10 @@ func adaptLog(w *wireLog) (portal.Event, problem) {
 	}
 	ev.ActorAssignment = strings.TrimSpace(u.Assignment)
 	ev.ActorTitle = strings.TrimSpace(u.Title)
-	if ev.ActorProvider, ok = party(u.CareProvider.ID, u.CareProvider.Name); !ok {
+	if ev.ActorProvider, ok = portal.ParseParty(u.CareProvider.ID, u.CareProvider.Name); !ok {
 		p.set(portal.ReasonInvalidField, "acting care provider")
 	}
-	if ev.ActorUnit, ok = party(u.CareUnit.ID, u.CareUnit.Name); !ok {
+	if ev.ActorUnit, ok = portal.ParseParty(u.CareUnit.ID, u.CareUnit.Name); !ok {
 		p.set(portal.ReasonInvalidField, "acting care unit")
 	}
 	return ev, p
@@ -126,12 +126,12 @@ func adaptResource(ev *portal.Event, w *wireLog, i int) problem {
 	ev.PatientName = strings.TrimSpace(r.Patient.Name)
 
 	var ok bool
-	if ev.OwnerProvider, ok = party(r.CareProvider.ID, r.CareProvider.Name); !ok {
+	if ev.OwnerProvider, ok = portal.ParseParty(r.CareProvider.ID, r.CareProvider.Name); !ok {
 		p.set(portal.ReasonInvalidField, "owning care provider")
 	}
 	switch {
 	case strings.TrimSpace(r.CareUnit.ID) != "" || strings.TrimSpace(r.CareUnit.Name) != "":
-		if ev.Owner, ok = party(r.CareUnit.ID, r.CareUnit.Name); !ok {
+		if ev.Owner, ok = portal.ParseParty(r.CareUnit.ID, r.CareUnit.Name); !ok {
 			p.set(portal.ReasonInvalidField, "owning care unit")
 		}
 	case ev.OwnerProvider.HSAID != "" && ev.OwnerProvider.HSAID == ev.ActorProvider.HSAID:
@@ -144,22 +144,6 @@ func adaptResource(ev *portal.Event, w *wireLog, i int) problem {
 }
 
 const placeholderDetail = "template message: fields contain ? placeholders"
-
-// hsaID reads an optional HSA-id; ok is false when one is given but
-// malformed (for instance a personal id where an HSA-id belongs).
-func hsaID(s string) (portal.HSAID, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", true
-	}
-	id, err := portal.ParseHSAID(s)
-	return id, err == nil
-}
-
-func party(id, name string) (portal.Party, bool) {
-	h, ok := hsaID(id)
-	return portal.Party{HSAID: h, Name: strings.TrimSpace(name)}, ok
-}
 
 func activity(code string) portal.Activity {
 	a, _ := portal.ActivityFromSwedish(code)

@@ -3,7 +3,6 @@ package riv2
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/insyn/insyn/portal"
 )
@@ -57,7 +56,7 @@ func (p *problem) set(reason portal.Reason, detail string) {
 }
 
 // adaptLog fills in the facts a log holds for all of its resources.
-func adaptLog(w *wireLog, codes *codeCache) (portal.Event, problem) {
+func adaptLog(w *wireLog) (portal.Event, problem) {
 	var ev portal.Event
 	var p problem
 	ev.SourceSystem = strings.TrimSpace(w.System.ID)
@@ -65,7 +64,8 @@ func adaptLog(w *wireLog, codes *codeCache) (portal.Event, problem) {
 
 	a := &w.Activity
 	if s := strings.TrimSpace(a.StartDate); s != "" {
-		t, ok := parseTime(s)
+		t, err := portal.ParseLogTime(s)
+		ok := err == nil
 		if !ok {
 			p.set(portal.ReasonInvalidField, "time of access")
 		}
@@ -74,19 +74,19 @@ func adaptLog(w *wireLog, codes *codeCache) (portal.Event, problem) {
 	// A missing activity stays empty so that Validate reports it rather
 	// than it becoming "other".
 	if code := strings.TrimSpace(a.Type); code != "" {
-		ev.Activity, ev.ActivityCode = codes.activity(code), code
+		ev.Activity, ev.ActivityCode = activity(code), code
 	}
 	ev.ActivityArgs = strings.TrimSpace(a.Args)
 	if code := strings.TrimSpace(a.Purpose); code != "" {
-		ev.Purpose, ev.PurposeCode = codes.purpose(code), code
+		ev.Purpose, ev.PurposeCode = purpose(code), code
 	}
 	// activityLevel has no field of its own; it only counts when it
 	// declares emergency access, as some systems log it there.
-	ev.EmergencyClaimed = saysEmergency(a.Purpose) || saysEmergency(a.Level)
+	ev.EmergencyClaimed = portal.SaysEmergency(a.Purpose) || portal.SaysEmergency(a.Level)
 
 	u := &w.User
 	var ok bool
-	if ev.ActorHSAID, ok = hsaID(u.ID); !ok {
+	if ev.ActorHSAID, ok = portal.ParseOptionalHSAID(u.ID); !ok {
 		p.set(portal.ReasonInvalidField, "user id")
 	}
 	ev.ActorName = strings.TrimSpace(u.Name)
@@ -99,10 +99,10 @@ func adaptLog(w *wireLog, codes *codeCache) (portal.Event, problem) {
 	}
 	ev.ActorAssignment = strings.TrimSpace(u.Assignment)
 	ev.ActorTitle = strings.TrimSpace(u.Title)
-	if ev.ActorProvider, ok = party(u.CareProvider.ID, u.CareProvider.Name); !ok {
+	if ev.ActorProvider, ok = portal.ParseParty(u.CareProvider.ID, u.CareProvider.Name); !ok {
 		p.set(portal.ReasonInvalidField, "acting care provider")
 	}
-	if ev.ActorUnit, ok = party(u.CareUnit.ID, u.CareUnit.Name); !ok {
+	if ev.ActorUnit, ok = portal.ParseParty(u.CareUnit.ID, u.CareUnit.Name); !ok {
 		p.set(portal.ReasonInvalidField, "acting care unit")
 	}
 	return ev, p
@@ -128,12 +128,12 @@ func adaptResource(ev *portal.Event, w *wireLog, i int) problem {
 	ev.PatientName = strings.TrimSpace(r.Patient.Name)
 
 	var ok bool
-	if ev.OwnerProvider, ok = party(r.CareProvider.ID, r.CareProvider.Name); !ok {
+	if ev.OwnerProvider, ok = portal.ParseParty(r.CareProvider.ID, r.CareProvider.Name); !ok {
 		p.set(portal.ReasonInvalidField, "owning care provider")
 	}
 	switch {
 	case strings.TrimSpace(r.CareUnit.ID) != "" || strings.TrimSpace(r.CareUnit.Name) != "":
-		if ev.Owner, ok = party(r.CareUnit.ID, r.CareUnit.Name); !ok {
+		if ev.Owner, ok = portal.ParseParty(r.CareUnit.ID, r.CareUnit.Name); !ok {
 			p.set(portal.ReasonInvalidField, "owning care unit")
 		}
 	case ev.OwnerProvider.HSAID != "" && ev.OwnerProvider.HSAID == ev.ActorProvider.HSAID:
@@ -157,89 +157,12 @@ func adaptAccessLog(a *wireAccessLog) problem {
 
 const placeholderDetail = "template message: fields contain ? placeholders"
 
-// hsaID reads an optional HSA-id; ok is false when one is given but
-// malformed (for instance a personal id where an HSA-id belongs).
-func hsaID(s string) (portal.HSAID, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", true
-	}
-	id, err := portal.ParseHSAID(s)
-	return id, err == nil
-}
-
-func party(id, name string) (portal.Party, bool) {
-	h, ok := hsaID(id)
-	return portal.Party{HSAID: h, Name: strings.TrimSpace(name)}, ok
-}
-
-// saysEmergency finds "nödöppning" in free text, in the casings and
-// ASCII spellings producers use, without allocating.
-func saysEmergency(s string) bool {
-	return strings.Contains(s, "ödöppning") || strings.Contains(s, "ÖDÖPPNING") ||
-		strings.Contains(s, "odoppning") || strings.Contains(s, "ODOPPNING")
-}
-
-// localLayout is xs:dateTime without a zone. Go's parser accepts a
-// fractional second after the seconds even when the layout has none.
-const localLayout = "2006-01-02T15:04:05"
-
-// parseTime reads xs:dateTime. Without an offset the time is Swedish local
-// time, which is what the record systems mean by it.
-func parseTime(s string) (time.Time, bool) {
-	if hasZone(s) {
-		t, err := time.Parse(time.RFC3339Nano, s)
-		return t, err == nil
-	}
-	t, err := time.ParseInLocation(localLayout, s, portal.Stockholm)
-	return t, err == nil
-}
-
-// hasZone looks for "Z" or a numeric offset after the time of day, so that
-// the common form is parsed once instead of failing one layout first.
-func hasZone(s string) bool {
-	if len(s) <= 19 {
-		return false
-	}
-	if c := s[len(s)-1]; c == 'Z' || c == 'z' {
-		return true
-	}
-	return strings.IndexByte(s[19:], '+') >= 0 || strings.IndexByte(s[19:], '-') >= 0
-}
-
-// codeCache remembers the mapping of activity and purpose texts, which
-// repeat across nearly every record; the portal functions normalise the
-// text and allocate on each call.
-type codeCache struct {
-	activities map[string]portal.Activity
-	purposes   map[string]portal.Purpose
-}
-
-func newCodeCache() *codeCache {
-	return &codeCache{activities: map[string]portal.Activity{}, purposes: map[string]portal.Purpose{}}
-}
-
-// maxCodes bounds the caches against files full of distinct garbage.
-const maxCodes = 64
-
-func (c *codeCache) activity(code string) portal.Activity {
-	if a, ok := c.activities[code]; ok {
-		return a
-	}
+func activity(code string) portal.Activity {
 	a, _ := portal.ActivityFromSwedish(code)
-	if len(c.activities) < maxCodes {
-		c.activities[code] = a
-	}
 	return a
 }
 
-func (c *codeCache) purpose(code string) portal.Purpose {
-	if p, ok := c.purposes[code]; ok {
-		return p
-	}
+func purpose(code string) portal.Purpose {
 	p, _ := portal.PurposeFromSwedish(code)
-	if len(c.purposes) < maxCodes {
-		c.purposes[code] = p
-	}
 	return p
 }

@@ -21,9 +21,8 @@ import (
 // record instead.
 func Parse(r io.Reader, emit portal.Emit) error {
 	p := parser{
-		sc:    xmlstream.NewScanner(r, portal.MaxRecordBytes),
-		emit:  emit,
-		codes: newCodeCache(),
+		sc:   xmlstream.NewScanner(r, portal.MaxRecordBytes),
+		emit: emit,
 	}
 	return p.run()
 }
@@ -31,7 +30,6 @@ func Parse(r io.Reader, emit portal.Emit) error {
 type parser struct {
 	sc    *xmlstream.Scanner
 	emit  portal.Emit
-	codes *codeCache
 	index int
 	log   wireLog // reused: filling it allocates only the strings
 	roles []role
@@ -91,7 +89,7 @@ func (p *parser) logElement(line int) error {
 		return p.quarantine(raw, line, portal.ReasonPlaceholder, placeholderDetail)
 	}
 
-	base, prob := adaptLog(w, p.codes)
+	base, prob := adaptLog(w)
 	n := 0
 	for i := range w.Resources {
 		if !w.Resources[i].Patient.Present {
