@@ -22,7 +22,7 @@ func TestParsePersonalID(t *testing.T) {
 		{" 191212121212 ", KindPersonnummer, ""},
 		{"191212121213", "", "error.personal_id.luhn"},
 		{withLuhn("19701263123"), KindSamordningsnummer, ""}, // day 3 + 60
-		{withLuhn("20000229123"), KindPersonnummer, ""},       // leap year
+		{withLuhn("20000229123"), KindPersonnummer, ""},      // leap year
 		{withLuhn("19000229123"), "", "error.personal_id.date"},
 		{withLuhn("20230229123"), "", "error.personal_id.date"},
 		{withLuhn("19800431123"), "", "error.personal_id.date"},

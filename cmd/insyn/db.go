@@ -13,7 +13,8 @@ import (
 
 // openStore connects to DATABASE_URL, or starts (or reuses) the private
 // cluster under INSYN_DATA and connects to its "insyn" database. The
-// returned close function also stops a cluster this process started.
+// returned close function also lets go of the cluster, which stops it only
+// when no other insyn process still uses it (cluster.Stop counts users).
 func (a *app) openStore(ctx context.Context, migrate bool) (*store.Store, func(), error) {
 	dsn := a.getenv("DATABASE_URL")
 	var cl *cluster.Cluster

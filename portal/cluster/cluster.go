@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -26,7 +27,9 @@ type Cluster struct {
 	Settings []string // extra "name=value" server settings
 	bin      string
 	runAs    string // system user that owns the cluster when we are root
-	started  bool   // we started it, so Stop stops it
+
+	mu    sync.Mutex
+	users *os.File // users.lock, held shared between Start and Stop
 }
 
 // New prepares a cluster under dir; nothing runs until Start.
@@ -85,43 +88,87 @@ func (c *Cluster) DSN(name string) string {
 	return fmt.Sprintf("host=%s port=5432 user=postgres dbname=%s sslmode=disable", c.socketDir(), name)
 }
 
-// Start initialises the cluster if needed and starts the server unless it
-// already runs (another insyn process may share it; then Stop leaves it).
+// Start initialises the cluster if needed, starts the server unless it
+// already runs and registers this Cluster value as one of its users until
+// Stop. Several insyn processes (and several Cluster values in one process)
+// may share one cluster directory; the server stops only when its last user
+// stops. The bookkeeping is two flock(2) files in Dir: control.lock, held
+// exclusively around starting and stopping, and users.lock, held shared by
+// every user. The kernel drops the locks of a process that dies, so a user
+// that crashed is no longer counted: the next last user to leave stops it.
 func (c *Cluster) Start(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.users != nil {
+		return nil // already started through this value
+	}
 	if err := c.prepareDirs(); err != nil {
 		return err
 	}
+	control, err := c.lock(ctx, controlLock, syscall.LOCK_EX)
+	if err != nil {
+		return err
+	}
+	defer unlock(control)
 	if !fileExists(filepath.Join(c.dataDir(), "PG_VERSION")) {
 		if err := c.initdb(ctx); err != nil {
 			return err
 		}
 	}
-	if c.running(ctx) {
-		return nil
+	if !c.running(ctx) {
+		args := []string{"start", "-w", "-t", "60", "-D", c.dataDir(), "-l", filepath.Join(c.Dir, "postgres.log"),
+			"-o", c.serverOptions()}
+		if out, err := c.run(ctx, "pg_ctl", args...); err != nil {
+			return fmt.Errorf("cluster: start PostgreSQL (see %s): %w: %s", filepath.Join(c.Dir, "postgres.log"), err, lastLine(out))
+		}
 	}
-	args := []string{"start", "-w", "-t", "60", "-D", c.dataDir(), "-l", filepath.Join(c.Dir, "postgres.log"),
-		"-o", c.serverOptions()}
-	if out, err := c.run(ctx, "pg_ctl", args...); err != nil {
-		return fmt.Errorf("cluster: start PostgreSQL (see %s): %w: %s", filepath.Join(c.Dir, "postgres.log"), err, lastLine(out))
+	// Still under control.lock, so no Stop can see "no users" between the
+	// start above and this shared lock.
+	users, err := c.lock(ctx, usersLock, syscall.LOCK_SH)
+	if err != nil {
+		return err
 	}
-	c.started = true
+	c.users = users
 	return nil
 }
 
-// Stop stops the server if this process started it.
+// Stop ends this value's use of the cluster and stops the server (fast
+// shutdown: clients are disconnected, committed work is kept) if no other
+// user is left. It does nothing on a Cluster that is not started.
 func (c *Cluster) Stop() error {
-	if !c.started {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.users == nil {
 		return nil
 	}
-	c.started = false
-	return c.StopServer()
+	users := c.users
+	c.users = nil
+	defer users.Close()
+	if err := syscall.Flock(int(users.Fd()), syscall.LOCK_UN); err != nil {
+		return fmt.Errorf("cluster: unlock %s: %w", users.Name(), err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	control, err := c.lock(ctx, controlLock, syscall.LOCK_EX)
+	if err != nil {
+		return err
+	}
+	defer unlock(control)
+	// An exclusive lock is granted only when no other user holds it shared;
+	// a user that starts now waits for control.lock and then finds the
+	// server down and starts it again.
+	if err := syscall.Flock(int(users.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil // another user remains
+		}
+		return fmt.Errorf("cluster: lock %s: %w", users.Name(), err)
+	}
+	return c.stopServer(ctx)
 }
 
-// StopServer stops the server whoever started it (fast shutdown: clients
-// are disconnected, committed work is kept).
-func (c *Cluster) StopServer() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+// stopServer stops the server whoever started it; the caller holds
+// control.lock.
+func (c *Cluster) stopServer(ctx context.Context) error {
 	if !c.running(ctx) {
 		return nil
 	}
@@ -129,6 +176,43 @@ func (c *Cluster) StopServer() error {
 		return fmt.Errorf("cluster: stop PostgreSQL: %w: %s", err, lastLine(out))
 	}
 	return nil
+}
+
+const (
+	controlLock = "control.lock"
+	usersLock   = "users.lock"
+)
+
+// lock opens (creating) the lock file name in Dir and flocks it, polling so
+// that ctx can end the wait. O_NOFOLLOW: a symlink planted in Dir is an
+// error, never a file elsewhere opened as root.
+func (c *Cluster) lock(ctx context.Context, name string, how int) (*os.File, error) {
+	path := filepath.Join(c.Dir, name)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: %w", err)
+	}
+	for {
+		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("cluster: lock %s: %w", path, err)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("cluster: waiting for %s: %w", path, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func unlock(f *os.File) {
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	f.Close()
 }
 
 func (c *Cluster) serverOptions() string {
@@ -160,17 +244,43 @@ func (c *Cluster) running(ctx context.Context) bool {
 	return err == nil
 }
 
+// prepareDirs creates Dir and its socket directory (0700) and, as root, hands
+// them to the cluster's owner. Dir may sit in a shared place such as /tmp, so
+// neither directory is trusted blindly: a symlink, a non-directory or a
+// directory owned by anyone but us or the cluster's owner is refused before
+// anything is changed, and the chown never follows a link.
 func (c *Cluster) prepareDirs() error {
+	owners := []int{os.Geteuid()}
+	uid, gid := -1, -1
+	if c.runAs != "" {
+		u, err := user.Lookup(c.runAs)
+		if err != nil {
+			return fmt.Errorf("cluster: %w", err)
+		}
+		if uid, err = strconv.Atoi(u.Uid); err != nil {
+			return fmt.Errorf("cluster: uid of %s: %w", c.runAs, err)
+		}
+		if gid, err = strconv.Atoi(u.Gid); err != nil {
+			return fmt.Errorf("cluster: gid of %s: %w", c.runAs, err)
+		}
+		owners = append(owners, uid)
+	}
 	for _, d := range []string{c.Dir, c.socketDir()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
+			return fmt.Errorf("cluster: %w", err)
+		}
+		if err := checkDir(d, owners); err != nil {
+			return err
+		}
+		if c.runAs == "" {
+			continue
+		}
+		if err := os.Lchown(d, uid, gid); err != nil {
 			return fmt.Errorf("cluster: %w", err)
 		}
 	}
 	if c.runAs == "" {
 		return nil
-	}
-	if err := c.chownToOwner(); err != nil {
-		return err
 	}
 	if _, err := c.run(context.Background(), "test", "-w", c.Dir); err != nil {
 		return fmt.Errorf("cluster: the postgres user cannot reach %s; set INSYN_DATA to a directory outside private home folders", c.Dir)
@@ -178,19 +288,29 @@ func (c *Cluster) prepareDirs() error {
 	return nil
 }
 
-func (c *Cluster) chownToOwner() error {
-	u, err := user.Lookup(c.runAs)
+// checkDir refuses d unless it is a real directory (not a symlink) owned by
+// one of owners.
+func checkDir(d string, owners []int) error {
+	fi, err := os.Lstat(d)
 	if err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	for _, d := range []string{c.Dir, c.socketDir()} {
-		if err := os.Chown(d, uid, gid); err != nil {
-			return fmt.Errorf("cluster: %w", err)
+	if fi.Mode()&os.ModeSymlink != 0 {
+		return fmt.Errorf("cluster: %s is a symbolic link; refusing to use it as a cluster directory", d)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("cluster: %s is not a directory", d)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fmt.Errorf("cluster: cannot read the owner of %s", d)
+	}
+	for _, o := range owners {
+		if int(st.Uid) == o {
+			return nil
 		}
 	}
-	return nil
+	return fmt.Errorf("cluster: %s is owned by uid %d, not by this user or the cluster's owner; refusing to use it", d, st.Uid)
 }
 
 // run executes a PostgreSQL tool, as the cluster owner when we are root.

@@ -5,16 +5,17 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 
 	_ "github.com/lib/pq"
 )
 
 // A private cluster starts from nothing, keeps its data across a stop and
-// a start, and is down after Stop.
+// a start, and is down after its only user stops.
 func TestStartStopReuse(t *testing.T) {
-	dir := filepath.Join(os.TempDir(), "insyn-cluster-test-"+filepath.Base(t.TempDir()))
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := testDir(t)
 	ctx := context.Background()
 	c, err := New(dir)
 	if err != nil {
@@ -27,11 +28,9 @@ func TestStartStopReuse(t *testing.T) {
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if c.running(ctx) {
-		t.Fatal("server still running after Stop")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "run", ".s.PGSQL.5432")); !os.IsNotExist(err) {
-		t.Fatalf("socket left behind: %v", err)
+	assertDown(t, c)
+	if err := c.Stop(); err != nil { // a second Stop is a no-op
+		t.Fatal(err)
 	}
 
 	again, _ := New(dir)
@@ -45,15 +44,153 @@ func TestStartStopReuse(t *testing.T) {
 		t.Fatalf("data after restart: %q %v", v, err)
 	}
 
-	// A second user of a running cluster does not stop it on its way out.
+	// A second user that joins a running cluster and leaves does not stop
+	// it under the first.
 	shared, _ := New(dir)
 	if err := shared.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	shared.Stop()
+	if err := shared.Stop(); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.Ping(); err != nil {
 		t.Fatalf("second user stopped the server: %v", err)
 	}
+	if err := again.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	assertDown(t, again)
+}
+
+// Two users of one cluster directory: whichever stops first leaves the
+// server to the other (even the one that started it), and the last one
+// stops it.
+func TestLastUserStops(t *testing.T) {
+	dir := testDir(t)
+	ctx := context.Background()
+	first, err := New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, _ := New(dir)
+	if err := first.Start(ctx); err != nil { // starts the server
+		t.Fatal(err)
+	}
+	defer first.Stop()
+	if err := second.Start(ctx); err != nil { // reuses it
+		t.Fatal(err)
+	}
+	defer second.Stop()
+
+	if err := first.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !first.running(ctx) {
+		t.Fatal("server stopped while a second user still had it")
+	}
+	// A fresh connection, not one opened before the stop.
+	var one int
+	if err := open(t, second).QueryRow(`SELECT 1`).Scan(&one); err != nil || one != 1 {
+		t.Fatalf("query through the second user after the first stopped: %v", err)
+	}
+
+	if err := second.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	assertDown(t, second)
+}
+
+// A cluster directory that is a symbolic link is refused before anything is
+// created in or chowned through it: as root, a planted
+// /tmp/insyn-pgtest-0 -> /etc must not hand /etc to postgres.
+func TestSymlinkDirRefused(t *testing.T) {
+	base := testDir(t)
+	target := filepath.Join(base, "target")
+	if err := os.MkdirAll(target, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	before := ownerOf(t, target)
+	link := filepath.Join(base, "link")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Start(context.Background())
+	if err == nil {
+		c.Stop()
+		t.Fatal("Start accepted a symlinked cluster directory")
+	}
+	if !strings.Contains(err.Error(), "symbolic link") {
+		t.Fatalf("unexpected error: %v", err)
+	}
+	if after := ownerOf(t, target); after != before {
+		t.Fatalf("symlink target chowned: owner %v, was %v", after, before)
+	}
+	entries, _ := os.ReadDir(target)
+	if len(entries) != 0 {
+		t.Fatalf("files created through the symlink: %v", entries)
+	}
+}
+
+// A directory someone else owns (planted in a shared /tmp) is refused too.
+func TestForeignDirRefused(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create a directory owned by another user")
+	}
+	dir := testDir(t)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, 65534, 65534); err != nil { // nobody
+		t.Fatal(err)
+	}
+	c, err := New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Start(context.Background())
+	if err == nil {
+		c.Stop()
+		t.Fatal("Start accepted a directory owned by another user")
+	}
+	if !strings.Contains(err.Error(), "owned by uid 65534") {
+		t.Fatalf("unexpected error: %v", err)
+	}
+	if owner := ownerOf(t, dir); owner != [2]uint32{65534, 65534} {
+		t.Fatalf("foreign directory chowned to %v", owner)
+	}
+}
+
+// testDir is a fresh path in the temporary directory that the postgres
+// user can reach when the tests run as root (t.TempDir's parent is 0700).
+func testDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(os.TempDir(), "insyn-cluster-test-"+filepath.Base(filepath.Dir(t.TempDir())))
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+func assertDown(t *testing.T, c *Cluster) {
+	t.Helper()
+	if c.running(context.Background()) {
+		t.Fatal("server still running after the last Stop")
+	}
+	if _, err := os.Stat(filepath.Join(c.Dir, "run", ".s.PGSQL.5432")); !os.IsNotExist(err) {
+		t.Fatalf("socket left behind: %v", err)
+	}
+}
+
+func ownerOf(t *testing.T, p string) [2]uint32 {
+	t.Helper()
+	fi, err := os.Lstat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	return [2]uint32{st.Uid, st.Gid}
 }
 
 func open(t *testing.T, c *Cluster) *sql.DB {

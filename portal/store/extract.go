@@ -69,7 +69,7 @@ LEFT JOIN LATERAL (
              c.id
     LIMIT 1
 ) cr ON true
-WHERE e.patient_id = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3
+WHERE e.patient_id = $1 AND e.patient_id_kind = $5 AND e.occurred_at >= $2 AND e.occurred_at < $3
   AND ($4 = '' OR e.actor_provider_hsa_id = $4 OR e.owner_provider_hsa_id = $4
        OR u.provider_hsa_id = $4 OR ou.provider_hsa_id = $4)
 ORDER BY e.occurred_at, e.id`
@@ -77,7 +77,10 @@ ORDER BY e.occurred_at, e.id`
 	qInsertLogRead = `
 INSERT INTO log_reads (read_at, reader_kind, reader_id, reader_name, patient_id, channel,
                        period_from, period_to, provider_hsa_id, rows)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0)
+RETURNING id`
+
+	qCountLogRead = `UPDATE log_reads SET rows = $2 WHERE id = $1`
 
 	qExtractPatient = `
 SELECT given_name, family_name, protected_identity FROM patients WHERE personal_id = $1`
@@ -86,7 +89,7 @@ SELECT given_name, family_name, protected_identity FROM patients WHERE personal_
 	// population register (reserve numbers, people who moved in).
 	qExtractPatientFromLog = `
 SELECT patient_name FROM access_events
-WHERE patient_id = $1 ORDER BY (patient_name <> '') DESC, occurred_at DESC LIMIT 1`
+WHERE patient_id = $1 AND patient_id_kind = $2 ORDER BY (patient_name <> '') DESC, occurred_at DESC LIMIT 1`
 
 	qExtractProvider = `SELECT name FROM providers WHERE hsa_id = $1`
 
@@ -189,7 +192,7 @@ func (s *Store) ExtractSubject(ctx context.Context, patient portal.PersonalID, p
 	case err == nil:
 		subj.PatientName, subj.PatientProtected = extractJoinName(p.Given, p.Family), p.Protected
 	case errors.Is(err, sql.ErrNoRows):
-		if err := s.db.GetContext(ctx, &subj.PatientName, qExtractPatientFromLog, patient); err != nil {
+		if err := s.db.GetContext(ctx, &subj.PatientName, qExtractPatientFromLog, patient, string(patient.Kind())); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return subj, &portal.Error{Code: portal.NotFound, MsgID: "extract.error.unknown_patient",
 					Detail: "no such patient", Err: portal.ErrNotFound}
@@ -212,10 +215,12 @@ func (s *Store) ExtractSubject(ctx context.Context, patient portal.PersonalID, p
 }
 
 // EventsForPatient streams a patient's events in the query's period, oldest
-// first, to fn, and records the read in log_reads in the same transaction:
-// the read is recorded exactly when the rows were delivered. The event
-// passed to fn is reused; fn must copy what it keeps. It returns the number
-// of events delivered.
+// first, to fn. The read is recorded in log_reads, and committed, before
+// the first row is read: rows may reach a reader (a file, a browser) even
+// when the stream fails half way, and the record of the read must not be
+// rolled back with it. The count of delivered rows is added at the end.
+// The event passed to fn is reused; fn must copy what it keeps. It returns
+// the number of events delivered.
 func (s *Store) EventsForPatient(ctx context.Context, reader portal.Reader, q ExtractQuery, fn func(*ExtractEvent) error) (int, error) {
 	if err := reader.Validate(); err != nil {
 		return 0, err
@@ -230,32 +235,26 @@ func (s *Store) EventsForPatient(ctx context.Context, reader portal.Reader, q Ex
 	if !q.To.After(from) {
 		return 0, portal.Errorf(portal.Invalid, "extract.error.period", "period ends before it starts")
 	}
-	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: false})
-	if err != nil {
-		return 0, fmt.Errorf("store: events for patient: %w", err)
-	}
-	defer tx.Rollback()
-	n, err := streamExtractEvents(ctx, tx, q.Patient, from, q.To, q.Provider, fn)
-	if err != nil {
-		return 0, err
-	}
 	var periodFrom any
 	if !q.From.IsZero() {
 		periodFrom = q.From
 	}
-	if _, err := tx.ExecContext(ctx, qInsertLogRead, s.clock.Now(), string(reader.Kind), reader.ID, reader.Name,
-		q.Patient, q.Channel, periodFrom, q.To, string(q.Provider), n); err != nil {
+	var readID int64
+	if err := s.db.GetContext(ctx, &readID, qInsertLogRead, s.clock.Now(), string(reader.Kind), reader.ID, reader.Name,
+		q.Patient, q.Channel, periodFrom, q.To, string(q.Provider)); err != nil {
 		return 0, fmt.Errorf("store: record log read: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("store: events for patient: %w", err)
+	n, err := streamExtractEvents(ctx, s.db, q.Patient, from, q.To, q.Provider, fn)
+	// The count is kept even when the stream failed: it says how much left.
+	if _, uerr := s.db.ExecContext(context.WithoutCancel(ctx), qCountLogRead, readID, n); uerr != nil && err == nil {
+		err = fmt.Errorf("store: record log read: %w", uerr)
 	}
-	return n, nil
+	return n, err
 }
 
 func streamExtractEvents(ctx context.Context, q sqlx.QueryerContext, patient portal.PersonalID,
 	from, to time.Time, provider portal.HSAID, fn func(*ExtractEvent) error) (int, error) {
-	rows, err := q.QueryxContext(ctx, qExtractEvents, patient, from, to, string(provider))
+	rows, err := q.QueryxContext(ctx, qExtractEvents, patient, from, to, string(provider), string(patient.Kind()))
 	if err != nil {
 		return 0, fmt.Errorf("store: events for patient: %w", err)
 	}
@@ -265,15 +264,15 @@ func streamExtractEvents(ctx context.Context, q sqlx.QueryerContext, patient por
 	for rows.Next() {
 		ev = ExtractEvent{}
 		if err := rows.StructScan(&ev); err != nil {
-			return 0, fmt.Errorf("store: scan event: %w", err)
+			return n, fmt.Errorf("store: scan event: %w", err)
 		}
-		n++
+		n++ // counted before fn: a failing sink may have taken part of it
 		if err := fn(&ev); err != nil {
-			return 0, err
+			return n, err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("store: events for patient: %w", err)
+		return n, fmt.Errorf("store: events for patient: %w", err)
 	}
 	return n, nil
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -82,6 +83,31 @@ func TestEventsForPatientExplains(t *testing.T) {
 	db.Get(&reads, `SELECT count(*) FROM log_reads WHERE patient_id = '191212121212' AND rows = 6 AND period_from IS NULL`)
 	if reads != 1 {
 		t.Errorf("%d log reads recorded, want 1", reads)
+	}
+	// A sink that fails half way (a browser that went away) still leaves
+	// the read on record, with how far it got.
+	stop := errors.New("client went away")
+	calls := 0
+	if _, err := s.EventsForPatient(ctx, reader, store.ExtractQuery{Patient: pat, To: d(12, 31), Channel: "failing"},
+		func(*store.ExtractEvent) error {
+			if calls++; calls == 3 {
+				return stop
+			}
+			return nil
+		}); !errors.Is(err, stop) {
+		t.Fatalf("failing sink: %v", err)
+	}
+	db.Get(&reads, `SELECT count(*) FROM log_reads WHERE channel = 'failing' AND rows = 3`)
+	if reads != 1 {
+		t.Errorf("a failed read was not recorded (%d rows)", reads)
+	}
+	// A reserve number that happens to share the digits is another person.
+	other, _ := portal.ReserveID("1.2.752.97.3.1.3", "191212121212")
+	if _, err := s.InsertEvents(ctx, []portal.Event{func() portal.Event { e := mk("reserve", d(3, 1), "SE2321000016-1001"); e.Patient = other; return e }()}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.EventsForPatient(ctx, reader, q, func(*store.ExtractEvent) error { return nil }); n != len(want) {
+		t.Errorf("a reserve number with the same digits joined the extract: %d events", n)
 	}
 	// A reader without identity cannot read, and nothing is recorded.
 	if _, err := s.EventsForPatient(ctx, portal.Reader{Kind: portal.ReaderStaff}, q, func(*store.ExtractEvent) error { return nil }); portal.ErrorCode(err) != portal.Invalid {

@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -35,9 +34,8 @@ var (
 )
 
 type server struct {
-	adminDSN  func(db string) string
-	cl        *cluster.Cluster
-	usersLock *os.File
+	adminDSN func(db string) string
+	cl       *cluster.Cluster // nil with DATABASE_URL
 }
 
 // Main wraps a package's TestMain: it runs the tests and then releases the
@@ -127,66 +125,33 @@ func start() (*server, error) {
 		s := &server{adminDSN: func(db string) string { return withDB(u, db) }}
 		return s, ensureTemplate(s)
 	}
+	// One stable directory per user, so every test process of a run shares
+	// the cluster. It sits in the shared temporary directory, so
+	// cluster.Start checks it (a real directory, owned by us or the cluster's
+	// owner) before using it, and stops the server when the last test
+	// process lets go of it.
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("insyn-pgtest-%d", os.Getuid()))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
 	// Test-only settings: durability is not needed, speed is.
 	cl, err := cluster.New(dir, "fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200")
 	if err != nil {
 		return nil, err
 	}
-	s := &server{adminDSN: cl.DSN, cl: cl}
-	unlock, err := lockFile(filepath.Join(dir, "control.lock"), syscall.LOCK_EX)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
 	if err := cl.Start(context.Background()); err != nil {
 		return nil, err
 	}
-	users, err := os.OpenFile(filepath.Join(dir, "users.lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(users.Fd()), syscall.LOCK_SH); err != nil {
-		return nil, err
-	}
-	s.usersLock = users
+	s := &server{adminDSN: cl.DSN, cl: cl}
 	return s, ensureTemplate(s)
 }
 
-// release stops the private cluster if this was its last user. Starting and
-// stopping both hold control.lock, so a process that starts while another
-// stops waits and then finds the server down and starts it again.
+// release lets go of the private cluster; cluster.Stop stops the server
+// only if no other test process still uses it.
 func release() {
-	if shared == nil || shared.cl == nil || shared.usersLock == nil {
+	if shared == nil || shared.cl == nil {
 		return
 	}
-	dir := shared.cl.Dir
-	unlock, err := lockFile(filepath.Join(dir, "control.lock"), syscall.LOCK_EX)
-	if err != nil {
-		return
+	if err := shared.cl.Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "storetest: %v\n", err)
 	}
-	defer unlock()
-	f := shared.usersLock
-	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
-		shared.cl.StopServer()
-	}
-	f.Close()
-}
-
-func lockFile(path string, how int) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), how); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
 
 // ensureTemplate creates and migrates the template database once; an
