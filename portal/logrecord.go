@@ -54,17 +54,30 @@ func (r *LogRecord) CheckText() {
 	if r.Quarantined() {
 		return
 	}
-	texts := append(r.Event.texts(), string(r.Raw))
-	for _, s := range texts {
-		if !utf8.ValidString(s) {
-			r.Quarantine(ReasonInvalidField, "text is not valid UTF-8")
-			return
-		}
-		if strings.IndexByte(s, 0) >= 0 || strings.Contains(s, `\u0000`) {
-			r.Quarantine(ReasonInvalidField, "text contains a NUL character")
+	for _, s := range append(r.Event.texts(), string(r.Raw)) {
+		if p := TextProblem(s); p != "" {
+			r.Quarantine(ReasonInvalidField, p)
 			return
 		}
 	}
+	// A JSON record is kept as jsonb, which refuses the escaped NUL too.
+	if len(r.Raw) > 0 && r.Raw[0] == '{' && strings.Contains(string(r.Raw), `\u0000`) {
+		r.Quarantine(ReasonInvalidField, nulDetail)
+	}
+}
+
+const nulDetail = "text contains a NUL character"
+
+// TextProblem says why PostgreSQL could not store s as text, "" when it
+// can: bytes that are not UTF-8, or a NUL character.
+func TextProblem(s string) string {
+	if !utf8.ValidString(s) {
+		return "text is not valid UTF-8"
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return nulDetail
+	}
+	return ""
 }
 
 // IsPlaceholder tells whether a value is a template placeholder such as the

@@ -3,7 +3,11 @@
 // relations) and stores them. Files are UTF-8, comma separated (RFC 4180)
 // with a header row; columns are matched by name, so their order does not
 // matter. Rows stream: each good row is kept, each bad row becomes a
-// RowError naming file and line, and reading goes on.
+// RowError naming file and line, and reading goes on. A row with text that
+// is not UTF-8 or holds a NUL character is such a bad row. A row larger
+// than portal.MaxRecordBytes (usually a quote that is never closed, which
+// swallows the rest of the file) is reported too, but ends reading of that
+// file, since no later row can be found reliably; rows before it are kept.
 package refdata
 
 import (
@@ -13,8 +17,10 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/csvsafe"
 )
 
 // Kind is one kind of reference file.
@@ -105,7 +111,8 @@ func read(k Kind, name string, r io.Reader, row func(line int, rec *record) erro
 	if !ok {
 		return fmt.Errorf("refdata: unknown kind %q", k)
 	}
-	cr := csv.NewReader(r)
+	br := csvsafe.NewReader(r)
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -115,6 +122,11 @@ func read(k Kind, name string, r io.Reader, row func(line int, rec *record) erro
 	if err != nil {
 		return portal.Errorf(portal.Invalid, "import.error.header", "%s: unreadable header row", name).With("File", name)
 	}
+	if textError(header) != nil {
+		return portal.Errorf(portal.Invalid, "import.error.file_encoding", "%s is not UTF-8 text", name).With("File", name)
+	}
+	br.Mark(cr.InputOffset())
+	next := csvsafe.RecordEnd(cr, header) + 1 // where the next row starts, blank lines aside
 	rec := &record{index: map[string]int{}}
 	known := map[string]bool{}
 	for _, c := range append(slices.Clone(spec.required), spec.optional...) {
@@ -145,6 +157,15 @@ func read(k Kind, name string, r io.Reader, row func(line int, rec *record) erro
 	width := len(header)
 	for {
 		fields, err := cr.Read()
+		if br.Tripped {
+			line := next
+			if len(fields) > 0 {
+				line, _ = cr.FieldPos(0)
+			}
+			bad(RowError{File: name, Line: line, Err: portal.Errorf(portal.Invalid, "import.error.row_too_large",
+				"row exceeds %d bytes; the rest of the file is not read", portal.MaxRecordBytes).With("Max", portal.MaxRecordBytes)})
+			return nil
+		}
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -152,12 +173,20 @@ func read(k Kind, name string, r io.Reader, row func(line int, rec *record) erro
 		if errors.As(err, &pe) {
 			bad(RowError{File: name, Line: pe.StartLine, Err: portal.Errorf(portal.Invalid, "import.error.csv",
 				"malformed CSV").With("Line", pe.Line)})
+			br.Mark(cr.InputOffset())
+			next = pe.Line + 1
 			continue
 		}
 		if err != nil {
 			return fmt.Errorf("refdata: read %s: %w", name, err)
 		}
+		br.Mark(cr.InputOffset())
+		next = csvsafe.RecordEnd(cr, fields) + 1
 		line, _ := cr.FieldPos(0)
+		if err := textError(fields); err != nil {
+			bad(RowError{File: name, Line: line, Err: err})
+			continue
+		}
 		if len(fields) != width {
 			bad(RowError{File: name, Line: line, Err: portal.Errorf(portal.Invalid, "import.error.field_count",
 				"row has %d fields, the header %d", len(fields), width).With("Got", len(fields)).With("Want", width)})
@@ -173,6 +202,21 @@ func read(k Kind, name string, r io.Reader, row func(line int, rec *record) erro
 			return err
 		}
 	}
+}
+
+// textError says why fields cannot be stored as text, nil when they can:
+// PostgreSQL refuses text that is not UTF-8 or holds a NUL, which a file
+// saved as Latin-1 (ANSI) or UTF-16 gives.
+func textError(fields []string) error {
+	for _, f := range fields {
+		if !utf8.ValidString(f) {
+			return portal.Errorf(portal.Invalid, "import.error.encoding", "row is not UTF-8 text")
+		}
+		if strings.IndexByte(f, 0) >= 0 {
+			return portal.Errorf(portal.Invalid, "import.error.nul", "row contains a NUL character")
+		}
+	}
+	return nil
 }
 
 // Parsers: one row of text to a validated domain value.

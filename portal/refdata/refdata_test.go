@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -299,5 +301,102 @@ func writeCSV(t *testing.T, path string, recs [][]string) {
 	w.WriteAll(recs)
 	if err := f.Close(); err != nil || w.Error() != nil {
 		t.Fatal(err, w.Error())
+	}
+}
+
+// countingReader counts the bytes the importer takes from it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func TestInvalidTextAndOversizedRows(t *testing.T) {
+	const bulk = 3 << 20 // well past portal.MaxRecordBytes
+	header := "personal_id,given_name,family_name\n"
+	row := func(id, given string) string { return id + "," + given + ",Testsson\n" }
+	p1, p2, p3 := pid("19121212", "121"), pid("19800101", "238"), pid("20010505", "000")
+	filler := strings.Repeat("abcdefghij,klmnopqrs\n", bulk/21)
+	tests := []struct {
+		name   string
+		in     string
+		stored []string // given names
+		errs   []int    // lines
+		msg    string   // message id of the errors
+		stops  bool     // reading stops soon after the bound
+	}{
+		{"latin-1 between good rows", header + row(p1, "Anna") + row(p2, "J\xf6rgen") + row(p3, "Cecilia"),
+			[]string{"Anna", "Cecilia"}, []int{3}, "import.error.encoding", false},
+		{"latin-1 in a quoted multi-line field", header + row(p1, "Anna") + row(p2, "\"J\xf6r\ngen\"") + row(p3, "Cecilia"),
+			[]string{"Anna", "Cecilia"}, []int{3}, "import.error.encoding", false},
+		{"nul", header + row(p1, "Anna") + row(p2, "Bo\x00") + row(p3, "Cecilia"),
+			[]string{"Anna", "Cecilia"}, []int{3}, "import.error.nul", false},
+		{"unterminated quote", header + row(p1, "Anna") + row(p2, "\"Bo") + filler,
+			[]string{"Anna"}, []int{3}, "import.error.row_too_large", true},
+		{"unterminated quote in the first field", header + row(p1, "Anna") + row(p3, "Cecilia") + "\"" + filler,
+			[]string{"Anna", "Cecilia"}, []int{4}, "import.error.row_too_large", true},
+		{"one line without an end", header + row(p1, "Anna") + strings.Repeat("x", bulk),
+			[]string{"Anna"}, []int{3}, "import.error.row_too_large", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			st := storetest.Open(t, nil)
+			in := &countingReader{r: strings.NewReader(tt.in)}
+			res, err := (&refdata.Importer{Store: st, BatchSize: 1}).Import(ctx, refdata.Population, "population.csv", in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Rows != len(tt.stored) || res.Failed != len(tt.errs) {
+				t.Fatalf("rows %d, failed %d: %v", res.Rows, res.Failed, res.Errors)
+			}
+			for i, line := range tt.errs {
+				e := res.Errors[i]
+				id, _ := portal.ErrorMsgID(e.Err)
+				if e.Line != line || id != tt.msg {
+					t.Errorf("error %d: line %d %s, want line %d %s", i, e.Line, id, line, tt.msg)
+				}
+				if want := fmt.Sprintf("population.csv:%d: ", line); !strings.HasPrefix(e.Error(), want) {
+					t.Errorf("error text %q lacks %q", e.Error(), want)
+				}
+				if strings.Contains(e.Error(), p2) {
+					t.Errorf("error text quotes a personal id: %s", e.Error())
+				}
+			}
+			var names []string
+			if err := st.DB().SelectContext(ctx, &names, `SELECT given_name FROM patients ORDER BY given_name`); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(names, tt.stored) {
+				t.Errorf("stored %q, want %q", names, tt.stored)
+			}
+			if tt.stops && in.n > portal.MaxRecordBytes+64<<10 {
+				t.Errorf("read %d bytes; it should stop soon after %d", in.n, portal.MaxRecordBytes)
+			}
+		})
+	}
+}
+
+func TestHeaderNotUTF8(t *testing.T) {
+	st := storetest.Open(t, nil)
+	for name, in := range map[string]string{
+		"utf-16":  "\xff\xfep\x00e\x00r\x00s\x00o\x00n\x00a\x00l\x00_\x00i\x00d\x00\n\x00",
+		"latin-1": "personal_id,given_name,family_name,f\xf6delsedag\n",
+	} {
+		_, err := (&refdata.Importer{Store: st}).Import(context.Background(), refdata.Population, "population.csv", strings.NewReader(in))
+		var pe *portal.Error
+		if !errors.As(err, &pe) || pe.MsgID != "import.error.file_encoding" || pe.Data["File"] != "population.csv" {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+	_, err := (&refdata.Importer{Store: st}).Import(context.Background(), refdata.Population, "population.csv",
+		strings.NewReader("\"personal_id"+strings.Repeat("x", 2<<20)))
+	if id, _ := portal.ErrorMsgID(err); id != "import.error.header" {
+		t.Errorf("oversized header: %v", err)
 	}
 }

@@ -2,6 +2,17 @@
 // Insyn's own columns (header row, UTF-8, comma, RFC 4180). Columns are
 // matched by name; activity and purpose accept Insyn's values or the RIV
 // Swedish words.
+//
+// The optional patient_id_root column names the scheme of patient_id as an
+// OID. Empty, absent, or the personnummer or samordningsnummer OID means a
+// Swedish personal id, which must pass its checks; any other OID is a
+// region's reserve number scheme, and the id is kept as given.
+//
+// A row with text that is not UTF-8, or that holds a NUL character, is
+// quarantined and reading goes on. A record larger than
+// portal.MaxRecordBytes is quarantined; when it has not ended by then (an
+// unterminated quote swallows the rest of the file) reading stops there,
+// because no later row can be found reliably.
 package csvlog
 
 import (
@@ -15,6 +26,7 @@ import (
 	"time"
 
 	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/csvsafe"
 )
 
 // Columns is the header Insyn writes and reads; the first three and
@@ -23,7 +35,7 @@ var Columns = []string{
 	"source_system", "source_log_id", "occurred_at",
 	"actor_hsa_id", "actor_name", "actor_personal_id", "actor_title", "actor_assignment",
 	"actor_provider_hsa_id", "actor_provider_name", "actor_unit_hsa_id", "actor_unit_name",
-	"activity", "purpose", "patient_id", "patient_name", "resource_type",
+	"activity", "purpose", "patient_id", "patient_id_root", "patient_name", "resource_type",
 	"owner_unit_hsa_id", "owner_unit_name", "owner_provider_hsa_id", "owner_provider_name", "emergency",
 }
 
@@ -31,16 +43,23 @@ var required = []string{"source_log_id", "occurred_at", "patient_id"}
 
 // Parse emits one record per data row.
 func Parse(r io.Reader, emit portal.Emit) error {
-	cr := csv.NewReader(r)
+	br := csvsafe.NewReader(r)
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1 // row width is checked per row, with a reason
 	cr.ReuseRecord = true
 	header, err := cr.Read()
+	if br.Tripped || (err == nil && cr.InputOffset() > portal.MaxRecordBytes) {
+		return emitTooLarge(emit, 1, 0, header)
+	}
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		return emitMalformed(emit, cr, 0, err)
 	}
+	start := cr.InputOffset() // where the next record starts
+	br.Mark(start)
+	next := csvsafe.RecordEnd(cr, header) + 1 // the line it starts on, blank lines aside
 	idx := map[string]int{}
 	for i, h := range header {
 		idx[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
@@ -54,6 +73,15 @@ func Parse(r io.Reader, emit portal.Emit) error {
 	}
 	for n := 1; ; n++ {
 		row, err := cr.Read()
+		if br.Tripped {
+			// The record has not ended within the bound: inside an
+			// unterminated quote no later row can be found reliably.
+			line := next
+			if len(row) > 0 {
+				line, _ = cr.FieldPos(0)
+			}
+			return emitTooLarge(emit, line, n, row)
+		}
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -63,13 +91,22 @@ func Parse(r io.Reader, emit portal.Emit) error {
 				if err := emitMalformed(emit, cr, n, err); err != nil {
 					return err
 				}
+				start, next = cr.InputOffset(), pe.Line+1
+				br.Mark(start)
 				continue
 			}
 			return fmt.Errorf("csvlog: read: %w", err)
 		}
+		size := cr.InputOffset() - start
+		start, next = cr.InputOffset(), csvsafe.RecordEnd(cr, row)+1
+		br.Mark(start)
 		line, _ := cr.FieldPos(0)
 		rec := portal.LogRecord{Line: line, Index: n, Raw: rawRow(row)}
-		if len(row) != len(header) {
+		if size > portal.MaxRecordBytes {
+			rec.Quarantine(portal.ReasonTooLarge, tooLarge)
+		} else if detail := csvsafe.TextProblem(row); detail != "" {
+			rec.Quarantine(portal.ReasonInvalidField, detail)
+		} else if len(row) != len(header) {
 			rec.Quarantine(portal.ReasonMalformed, fmt.Sprintf("row has %d fields, header has %d", len(row), len(header)))
 		} else {
 			adapt(&rec, func(col string) string {
@@ -83,6 +120,16 @@ func Parse(r io.Reader, emit portal.Emit) error {
 			return err
 		}
 	}
+}
+
+const tooLarge = "CSV record exceeds the size limit"
+
+// emitTooLarge quarantines a record that outgrew portal.MaxRecordBytes,
+// keeping as Raw only the bounded start of what was read of it.
+func emitTooLarge(emit portal.Emit, line, n int, row []string) error {
+	rec := portal.LogRecord{Line: line, Index: n, Raw: rawRow(row)}
+	rec.Quarantine(portal.ReasonTooLarge, tooLarge)
+	return emit(rec)
 }
 
 func emitMalformed(emit portal.Emit, cr *csv.Reader, n int, err error) error {
@@ -101,7 +148,11 @@ func rawRow(row []string) []byte {
 	w := csv.NewWriter(&b)
 	w.Write(row)
 	w.Flush()
-	return bytes.TrimRight(b.Bytes(), "\n")
+	raw := bytes.TrimRight(b.Bytes(), "\n")
+	if len(raw) > portal.MaxRecordBytes {
+		raw = raw[:portal.MaxRecordBytes]
+	}
+	return raw
 }
 
 func adapt(rec *portal.LogRecord, get func(string) string) {
@@ -143,7 +194,7 @@ func adapt(rec *portal.LogRecord, get func(string) string) {
 	e.ResourceType = get("resource_type")
 	e.PatientName = get("patient_name")
 	if s := get("patient_id"); s != "" {
-		id, err := portal.ParsePersonalID(s)
+		id, err := patientID(get("patient_id_root"), s)
 		if err != nil {
 			rec.Quarantine(portal.ReasonInvalidField, "patient id")
 			return
@@ -164,6 +215,15 @@ func adapt(rec *portal.LogRecord, get func(string) string) {
 	if reason, detail := e.Validate(); reason != "" {
 		rec.Quarantine(reason, detail)
 	}
+}
+
+// patientID reads the patient id: a Swedish personal id unless root names
+// another scheme, such as a region's reserve numbers.
+func patientID(root, id string) (portal.PersonalID, error) {
+	if root == "" {
+		return portal.ParsePersonalID(id)
+	}
+	return portal.PersonalIDFromOID(root, id)
 }
 
 func activity(s string) portal.Activity {
