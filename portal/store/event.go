@@ -281,12 +281,45 @@ func rawJSON(r *IngestRecord) string {
 	if json.Valid(r.Raw) && len(r.Raw) > 0 && r.Raw[0] == '{' {
 		return `{"format":` + strconv.Quote(r.Format) + `,"line":` + strconv.Itoa(r.Line) + `,"record":` + string(r.Raw) + `}`
 	}
-	b, _ := json.Marshal(struct {
-		Format string `json:"format"`
-		Line   int    `json:"line"`
-		Text   string `json:"text"`
-	}{r.Format, r.Line, string(r.Raw)})
-	return string(b)
+	b := make([]byte, 0, len(r.Raw)+len(r.Raw)/8+48)
+	b = append(b, `{"format":`...)
+	b = appendJSONString(b, r.Format)
+	b = append(b, `,"line":`...)
+	b = strconv.AppendInt(b, int64(r.Line), 10)
+	b = append(b, `,"text":`...)
+	b = appendJSONString(b, string(r.Raw))
+	return string(append(b, '}'))
+}
+
+// appendJSONString quotes s for JSON. Unlike encoding/json it leaves <, >
+// and & alone: escaping them (for HTML) would triple the size of every
+// stored XML record. s is valid UTF-8 (CheckText quarantines what is not).
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 func (w *EventWriter) quarantine(ctx context.Context, tx *sqlx.Tx, r *IngestRecord) error {
