@@ -3,7 +3,7 @@
 GO       ?= go
 # A count, not a duration: duration-bounded fuzzing can fail spuriously with
 # "context deadline exceeded" (golang/go#75804).
-FUZZTIME ?= 50000x
+FUZZTIME ?= 10000x
 BIN      := bin/insyn
 
 .PHONY: all build deps deps-test demo test vet unit fuzz-smoke fuzz bench bench-ingest bench-extract clean
