@@ -360,29 +360,6 @@ func cx(s string) (id, root, ns string) {
 	return id, root, ns
 }
 
-type partyKind int
-
-const (
-	kindNone partyKind = iota
-	kindUnit
-	kindProvider
-	kindOrganization // an organisation the message does not classify
-)
-
-// kindOfWords classifies an organisation by the codes and words Swedish
-// and HL7 messages use for a care unit and a care provider.
-func kindOfWords(words ...string) partyKind {
-	for _, w := range words {
-		switch strings.ToLower(strings.TrimSpace(w)) {
-		case "vårdenhet", "vardenhet", "care unit", "careunit", "sdloc", "healthcare unit", "enhet":
-			return kindUnit
-		case "vårdgivare", "vardgivare", "care provider", "careprovider", "prov", "healthcare provider":
-			return kindProvider
-		}
-	}
-	return kindNone
-}
-
 // actingParties finds the care unit and provider the user acted for,
 // explicit statements first: participants whose role names a unit or a
 // provider, participant objects that are organisations of a stated kind,
@@ -393,20 +370,20 @@ func kindOfWords(words ...string) partyKind {
 // that are not HSA-ids are kept as the message gives them.
 func actingParties(m *auditMessage, actor *activeParticipant) (unit, provider portal.Party) {
 	var orgs, loose []portal.Party
-	set := func(k partyKind, p portal.Party) {
+	set := func(k portal.PartyLevel, p portal.Party) {
 		if p == (portal.Party{}) {
 			return
 		}
 		switch k {
-		case kindUnit:
+		case portal.LevelUnit:
 			if unit == (portal.Party{}) {
 				unit = p
 			}
-		case kindProvider:
+		case portal.LevelProvider:
 			if provider == (portal.Party{}) {
 				provider = p
 			}
-		case kindOrganization:
+		case portal.LevelOrganization:
 			orgs = append(orgs, p)
 		}
 	}
@@ -425,7 +402,7 @@ func actingParties(m *auditMessage, actor *activeParticipant) (unit, provider po
 		}
 		u := ident(p)
 		party := portal.Party{HSAID: u.id, Name: userName(p)}
-		if k := kindOfWords(words...); k != kindNone {
+		if k := portal.PartyLevelOf(words...); k != portal.LevelUnknown {
 			set(k, party)
 			continue
 		}
@@ -444,15 +421,15 @@ func actingParties(m *auditMessage, actor *activeParticipant) (unit, provider po
 		} else {
 			party.HSAID = portal.HSAID(givenID(o.ParticipantObjectID))
 		}
-		k := kindOfWords(o.ParticipantObjectIDTypeCode.code(), o.ParticipantObjectIDTypeCode.text())
-		if k == kindNone {
+		k := portal.PartyLevelOf(o.ParticipantObjectIDTypeCode.code(), o.ParticipantObjectIDTypeCode.text())
+		if k == portal.LevelUnknown {
 			switch strings.TrimSpace(o.ParticipantObjectTypeCodeRole) {
 			case roleObjLocation:
-				k = kindUnit
+				k = portal.LevelUnit
 			case roleObjProvider:
-				k = kindProvider
+				k = portal.LevelProvider
 			default:
-				k = kindOrganization
+				k = portal.LevelOrganization
 			}
 		}
 		set(k, party)

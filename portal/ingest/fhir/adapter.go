@@ -390,44 +390,20 @@ func conceptText(c concept, skip map[string]bool) string {
 	return ""
 }
 
-// partyKind says whether an organisation is a care unit or a care provider.
-type partyKind int
-
-const (
-	kindNone partyKind = iota
-	kindUnit
-	kindProvider
-	kindOrganization // an organisation the log does not classify
-)
-
-// kindOfWords classifies an organisation by codes and words that Swedish
-// and HL7 logs use for the two levels.
-func kindOfWords(words ...string) partyKind {
-	for _, w := range words {
-		switch strings.ToLower(strings.TrimSpace(w)) {
-		case "vårdenhet", "vardenhet", "care unit", "careunit", "sdloc", "healthcare unit", "enhet":
-			return kindUnit
-		case "vårdgivare", "vardgivare", "care provider", "careprovider", "prov", "healthcare provider":
-			return kindProvider
-		}
-	}
-	return kindNone
-}
-
 // kindOfURL classifies an extension by its url.
-func kindOfURL(url string) partyKind {
+func kindOfURL(url string) portal.PartyLevel {
 	u := strings.ToLower(url)
 	for _, k := range []string{"careunit", "care-unit", "vardenhet", "vårdenhet", "healthcareunit"} {
 		if strings.Contains(u, k) {
-			return kindUnit
+			return portal.LevelUnit
 		}
 	}
 	for _, k := range []string{"careprovider", "care-provider", "vardgivare", "vårdgivare", "healthcareprovider"} {
 		if strings.Contains(u, k) {
-			return kindProvider
+			return portal.LevelProvider
 		}
 	}
-	return kindNone
+	return portal.LevelUnknown
 }
 
 // actingParties finds the care unit and care provider the user acted for.
@@ -436,20 +412,20 @@ func kindOfURL(url string) partyKind {
 // then the event's own extensions, then source.site.
 func (a adapter) actingParties(req *agent) (unit, provider portal.Party) {
 	var orgFallback portal.Party
-	set := func(k partyKind, p portal.Party) {
+	set := func(k portal.PartyLevel, p portal.Party) {
 		if p == (portal.Party{}) {
 			return
 		}
 		switch k {
-		case kindUnit:
+		case portal.LevelUnit:
 			if unit == (portal.Party{}) {
 				unit = p
 			}
-		case kindProvider:
+		case portal.LevelProvider:
 			if provider == (portal.Party{}) {
 				provider = p
 			}
-		case kindOrganization:
+		case portal.LevelOrganization:
 			if orgFallback == (portal.Party{}) {
 				orgFallback = p
 			}
@@ -457,7 +433,7 @@ func (a adapter) actingParties(req *agent) (unit, provider portal.Party) {
 	}
 	if req != nil {
 		if req.Location != nil {
-			set(kindUnit, a.party(req.Location))
+			set(portal.LevelUnit, a.party(req.Location))
 		}
 		a.extensionParties(req.Extension, set)
 	}
@@ -476,22 +452,22 @@ func (a adapter) actingParties(req *agent) (unit, provider portal.Party) {
 				words = append(words, c.Code, c.Display)
 			}
 		}
-		k := kindOfWords(words...)
-		if k == kindNone {
+		k := portal.PartyLevelOf(words...)
+		if k == portal.LevelUnknown {
 			switch resourceOf(ag.Who.Reference) {
 			case "Location":
-				k = kindUnit
+				k = portal.LevelUnit
 			case "Organization":
-				k = kindOrganization
+				k = portal.LevelOrganization
 			}
 		}
-		if k != kindNone {
+		if k != portal.LevelUnknown {
 			set(k, a.party(ag.Who))
 		}
 	}
 	a.extensionParties(a.ae.Extension, set)
 	if unit == (portal.Party{}) {
-		set(kindUnit, a.siteParty())
+		set(portal.LevelUnit, a.siteParty())
 	}
 	// An organisation the log names without saying its level is the best
 	// statement of where the user acted, but only when nothing says more.
@@ -549,10 +525,10 @@ func givenID(s string) string {
 	return s
 }
 
-func (a adapter) extensionParties(exts []extension, set func(partyKind, portal.Party)) {
+func (a adapter) extensionParties(exts []extension, set func(portal.PartyLevel, portal.Party)) {
 	for _, e := range exts {
 		k := kindOfURL(e.URL)
-		if k == kindNone {
+		if k == portal.LevelUnknown {
 			continue
 		}
 		var p portal.Party
