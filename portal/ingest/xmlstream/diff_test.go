@@ -312,6 +312,19 @@ func checkRecovery(t *testing.T, doc []byte) {
 				if kind == "skipped" && (!strings.HasPrefix(raw, "<") || !strings.HasSuffix(raw, ">") || len(raw) > max) {
 					t.Fatalf("max %d: skipped record %q is not a whole element\ndoc %q", max, raw, doc)
 				}
+				if kind == "skipped," && raw != `too large ""` {
+					t.Fatalf("max %d: record too large skipped with bytes: %s\ndoc %q", max, r, doc)
+				}
+				// A lost record is kept from its start tag, within the
+				// bound, or not at all.
+				if kind == "lost" {
+					if k := strings.LastIndex(raw, ": xmlstream: "); k >= 0 {
+						raw = raw[:k]
+					}
+					if raw != "" && !strings.HasPrefix(raw, "<") || len(raw) > max {
+						t.Fatalf("max %d: lost record %q is not bounded from its start\ndoc %q", max, raw, doc)
+					}
+				}
 			}
 		}
 	}

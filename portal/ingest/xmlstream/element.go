@@ -194,8 +194,17 @@ func (e *Element) addText(i int, data []byte, at int, verbatim bool) {
 
 // Raw returns a copy of the input from the start of the current record, or
 // of the current token outside one, to where reading stopped, at most
-// maxBytes: what a parser quarantines after a syntax error.
+// maxBytes: what a parser quarantines after a syntax error. Reading stops
+// after the byte where a syntax error was found. A record that is longer
+// than maxBytes up to there has no raw bytes, as a record too large has
+// none: Raw is nil.
 func (s *Scanner) Raw() []byte {
+	if s.recAt >= 0 && s.rec < 0 {
+		// The record outgrew maxBytes and its start is gone. The current
+		// token is no substitute: where a long text run is cut into
+		// tokens depends on the reads.
+		return nil
+	}
 	from := s.tok0
 	if s.rec >= 0 {
 		from = s.rec
@@ -204,7 +213,14 @@ func (s *Scanner) Raw() []byte {
 	if s.errAt >= from {
 		to = s.errAt + 1
 	}
-	to = min(to, s.n, from+s.max)
+	to = min(to, s.n)
+	if s.rec >= 0 && to-from > s.max {
+		// Over the bound only by the bytes read to find the error: the
+		// record is kept up to the token that failed (see fill), so this
+		// is decided on the same bytes whatever the reads were.
+		return nil
+	}
+	to = min(to, from+s.max)
 	if from < 0 || from > to {
 		return nil
 	}

@@ -25,8 +25,9 @@ import (
 // keeping its bytes, and reported as ErrTooLarge with raw nil; reading can
 // go on. When the input ends, or fails, before the end tag, the scanner
 // cannot find its way back: SkipRecord returns what Raw returned at the
-// syntax error (the record up to it) with the syntax error, or with the
-// read error, and that error stays.
+// syntax error (the record up to it, nil when that is longer than
+// maxBytes) with the syntax error, or with the read error, and that error
+// stays. None of this depends on how the reader splits the input.
 //
 // Plain scanning never resynchronises by itself: the scanner stays as
 // strict as encoding/xml, and recovery is the caller's choice.

@@ -120,6 +120,27 @@ func TestSkipRecord(t *testing.T) {
 			"1 skipped <log>&bad;</log>",
 			"1 ok <log>ok</log>",
 		}},
+		// Scanning for the end of the entity name runs past the bound
+		// (and past where the record ends), but the error is found at its
+		// start: the record up to the error is within the bound, whatever
+		// the reads. Found by FuzzScanVsEncodingXML.
+		{"lookahead past the bound", "<r><log>&nbjp" + strings.Repeat("\xbb", 100) + ";</Log></r>", 64, []string{
+			"1 lost <log>&n: xmlstream: invalid character entity (line 1)",
+		}},
+		// The comment's error is found past the bound, its end tag within.
+		{"comment error past the bound", "<r><log><!-- </log>" + strings.Repeat("x", 100) + "-- x --><log>ok</log></r>", 64, []string{
+			"1 skipped <log><!-- </log>",
+			"1 ok <log>ok</log>",
+		}},
+		// Records over the bound, by the token with the error or by the
+		// tokens before it, have no raw bytes when the end tag never
+		// comes either.
+		{"lost, error past the bound", "<r><log>" + strings.Repeat("x", 100) + "&bad;</Log></r>", 64, []string{
+			"1 lost : xmlstream: invalid character entity (line 1)",
+		}},
+		{"lost, over the bound before the error", "<r><log>" + strings.Repeat("<a>x</a>", 10) + "&bad;</Log></r>", 64, []string{
+			"1 lost : xmlstream: invalid character entity (line 1)",
+		}},
 		{"across the first read", "<r><log>&bad;" + pad + "</log>\n<log>ok</log></r>", 0, []string{
 			"1 skipped <log>&bad;" + pad + "</log>",
 			"2 ok <log>ok</log>",

@@ -216,14 +216,19 @@ func (s *Scanner) Token() (*Token, error) {
 			}
 			continue
 		}
-		n, err := s.scan(s.buf[s.pos:s.n], s.eof)
+		// The token is scanned through a window of at most tokMax bytes,
+		// never through all that happens to be buffered: whether a token
+		// is too large, and where that is reported, must not depend on
+		// how much the reader delivered at once.
+		end := min(s.n, s.pos+s.tokMax)
+		n, err := s.scan(s.buf[s.pos:end], s.eof && end == s.n)
 		if err == errShort {
+			if end < s.n {
+				return nil, s.syntax(msgTooLarge, end)
+			}
 			if s.rerr != nil {
 				s.err = s.rerr
 				return nil, s.err
-			}
-			if s.n-s.tok0 > s.tokMax && s.rec < 0 {
-				return nil, s.syntax(msgTooLarge, s.n)
 			}
 			if err := s.stall(&stalls); err != nil {
 				return nil, err
@@ -273,8 +278,15 @@ func (s *Scanner) stall(n *int) error {
 func (s *Scanner) fill() int {
 	keep := s.tok0
 	if s.rec >= 0 {
-		if s.n-s.rec > s.max {
-			// The element cannot fit any more: stop keeping it.
+		// The element is dropped only once the input up to the token
+		// being scanned is past the bound, never because the scan of
+		// that token looks ahead past it: how far a token is read before
+		// it can be decided depends on where reads end, and a token that
+		// turns out to be a syntax error must leave the same raw bytes
+		// (and SkipRecord the same end) whatever the reads were. The
+		// token itself is bounded by tokMax, so memory stays within
+		// maxBytes plus one token.
+		if s.tok0-s.rec > s.max {
 			s.over, s.rec = true, -1
 		} else if s.rec < keep {
 			keep = s.rec
@@ -565,8 +577,11 @@ func (s *Scanner) scanEnd(b []byte, atEOF bool) (int, error) {
 // references or carriage returns, nearly all text, is handed out in place.
 func (s *Scanner) scanText(b []byte, atEOF bool) (int, error) {
 	v, n, decoded, err := s.scanChars(b, 0, atEOF, 0)
-	if err == errShort && s.rec < 0 && n >= textChunk {
+	if err == errShort && n >= textChunk && (s.rec < 0 || s.pos+n-s.rec > s.max) {
 		// Hand out what is complete; the rest comes as more CharData.
+		// Inside a record only once the complete text alone takes it
+		// past the bound: the record is over then whatever follows, and
+		// a long run must not be held whole while the record is kept.
 		err = nil
 	}
 	if err != nil {

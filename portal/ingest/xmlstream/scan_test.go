@@ -210,3 +210,32 @@ func TestScannerTrickle(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// A token over the markup limit is an error at the same place however the
+// input is read: the scanner must not decide it on what happens to be
+// buffered.
+func TestScannerTokenLimitReads(t *testing.T) {
+	body := strings.Repeat("x\n", (1<<20)/2+500) // just over tokMax
+	for _, doc := range []string{
+		"<r><!--" + body + "--></r>",
+		"<r><log><!--" + body + "--></log></r>",
+	} {
+		var want string
+		for i, r := range []io.Reader{
+			strings.NewReader(doc),
+			iotest.HalfReader(strings.NewReader(doc)),
+			iotest.OneByteReader(strings.NewReader(doc)),
+		} {
+			_, err := scanEvents(r, 64)
+			var se *SyntaxError
+			if !errors.As(err, &se) || se.Msg != msgTooLarge {
+				t.Fatalf("reader %d: err %v, want %s", i, err, msgTooLarge)
+			}
+			if i == 0 {
+				want = err.Error()
+			} else if err.Error() != want {
+				t.Fatalf("reader %d: %v, whole input: %s", i, err, want)
+			}
+		}
+	}
+}
