@@ -99,7 +99,7 @@ func childIngest(dsn string) int {
 		return 1
 	}
 	ins, _ := ingest.Inputs([]string{os.Getenv("INSYN_TEST_CHILD_PATH")}, nil)
-	opts := ingest.Options{BatchSize: 500, Progress: func(int64, store.Counts) { time.Sleep(20 * time.Millisecond) }}
+	opts := ingest.Options{BatchSize: 500, Progress: func(int64, store.Counts) { time.Sleep(50 * time.Millisecond) }}
 	if _, err := ingest.Run(context.Background(), st, ins, opts); err != nil {
 		return 1
 	}
