@@ -7,6 +7,8 @@ package cluster
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -49,8 +51,25 @@ func New(dir string, settings ...string) (*Cluster, error) {
 			return nil, errors.New("cluster: running as root needs the system user postgres (apt-get install postgresql)")
 		}
 		c.runAs = "postgres"
+		c.Dir = c.reachableDir(abs)
 	}
 	return c, nil
+}
+
+// reachableDir is dir when the postgres user can reach it. A checkout in
+// root's home (mode 0700) is not reachable, and a newcomer's `make demo`
+// must still work there: the cluster then lives in a directory of its own
+// under /var/lib/insyn, named after dir so that the next start finds it.
+func (c *Cluster) reachableDir(dir string) string {
+	parent := filepath.Dir(dir)
+	for !fileExists(parent) && parent != "/" {
+		parent = filepath.Dir(parent)
+	}
+	if _, err := c.run(context.Background(), "test", "-x", parent); err == nil {
+		return dir
+	}
+	sum := sha256.Sum256([]byte(dir))
+	return filepath.Join("/var/lib/insyn", hex.EncodeToString(sum[:8]))
 }
 
 // BinDir finds the PostgreSQL server binaries: pg_config --bindir, then the
@@ -265,6 +284,11 @@ func (c *Cluster) prepareDirs() error {
 		}
 		owners = append(owners, uid)
 	}
+	// The parent must be enterable by the cluster's user (it is, for
+	// /var/lib/insyn made here; for INSYN_DATA, reachableDir checked).
+	if err := os.MkdirAll(filepath.Dir(c.Dir), 0o755); err != nil {
+		return fmt.Errorf("cluster: %w", err)
+	}
 	for _, d := range []string{c.Dir, c.socketDir()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return fmt.Errorf("cluster: %w", err)
@@ -325,7 +349,11 @@ func (c *Cluster) run(ctx context.Context, tool string, args ...string) ([]byte,
 	} else {
 		cmd = exec.CommandContext(ctx, path, args...)
 	}
-	cmd.Dir = c.Dir
+	// Start in a directory the tool's user can enter (not root's cwd).
+	cmd.Dir = "/"
+	if fileExists(c.Dir) {
+		cmd.Dir = c.Dir
+	}
 	// Own process group: a Ctrl-C on the terminal reaches insyn, which then
 	// stops the server cleanly, instead of reaching the server directly.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

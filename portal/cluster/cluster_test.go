@@ -209,3 +209,37 @@ func execSQL(t *testing.T, c *Cluster, q string) {
 		t.Fatal(err)
 	}
 }
+
+// As root, a data directory the postgres user cannot reach (a checkout in
+// root's 0700 home) moves the cluster to /var/lib/insyn, named after it.
+func TestUnreachableDirMovesUnderVarLib(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root runs the cluster as another user")
+	}
+	home := t.TempDir()
+	if err := os.Chmod(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(filepath.Join(home, "var"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(c.Dir, "/var/lib/insyn/") {
+		t.Fatalf("cluster dir %s, want one under /var/lib/insyn", c.Dir)
+	}
+	t.Cleanup(func() { os.RemoveAll(c.Dir) })
+	again, _ := New(filepath.Join(home, "var"))
+	if again.Dir != c.Dir {
+		t.Fatalf("second start would look in %s, first used %s", again.Dir, c.Dir)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	reachable, _ := New(filepath.Join(os.TempDir(), "insyn-reach-"+filepath.Base(home)))
+	if strings.HasPrefix(reachable.Dir, "/var/lib/insyn/") {
+		t.Fatalf("a reachable dir was moved: %s", reachable.Dir)
+	}
+}
