@@ -132,7 +132,6 @@ type group struct {
 	dayKey      string
 	first, last time.Time
 	count       int
-	verb, info  string
 	row         Row
 }
 
@@ -176,12 +175,12 @@ func (b *builder) Add(ev *store.ExtractEvent) error {
 		b.day = Day{Date: b.l.T("extract.weekday."+strconv.Itoa(int(at.Weekday()))) + " " + b.l.Date(at), Rows: b.day.Rows[:0]}
 	}
 	b.g = group{open: true, collapsible: collapsible, key: key, dayKey: dk, first: at, last: at, count: 1}
-	b.g.row, b.g.verb, b.g.info = b.row(ev, emergency)
+	b.g.row = b.row(ev, at, emergency)
 	return nil
 }
 
 // row renders one event in plain words.
-func (b *builder) row(ev *store.ExtractEvent, emergency bool) (Row, string, string) {
+func (b *builder) row(ev *store.ExtractEvent, at time.Time, emergency bool) Row {
 	l := b.l
 	var r Row
 	if ev.ActorProtected {
@@ -207,24 +206,68 @@ func (b *builder) row(ev *store.ExtractEvent, emergency bool) (Row, string, stri
 	actID, _ := activityMsg(ev.Activity)
 	infoID, _ := infoMsg(ev.ResourceType)
 	r.Activity, r.Information = l.T(actID), l.T(infoID)
+	r.What = l.T(whatMsg(ev.Activity), map[string]any{"Info": r.Information})
 	purposeID, _ := purposeMsg(ev.Purpose, ev.PurposeCode)
 	r.Purpose = l.T(purposeID)
-	if emergency {
-		r.Emergency = true
-		r.EmergencyText = l.T("extract.emergency.text")
+	r.Emergency = emergency
+	r.Explanation = b.explain(ev, at)
+	return r
+}
+
+// explain says which care relation explains the access, with its date and,
+// when the access was on another day, how many days lie between.
+func (b *builder) explain(ev *store.ExtractEvent, at time.Time) string {
+	l := b.l
+	open := !ev.RelationEndsAt.Valid
+	id, ok := relationMsg(ev.RelationKind, ev.RelationWithActor, open)
+	if !ok {
+		return ""
 	}
-	if id, ok := relationMsg(ev.RelationKind, ev.RelationWithActor); ok {
-		unit := plainName(ev.RelationUnitName)
-		if unit == "" {
-			unit = l.T("extract.explain.the_unit")
-		}
-		data := map[string]any{"Unit": unit}
-		if ev.RelationStartsAt.Valid {
-			data["Date"] = l.Date(ev.RelationStartsAt.Time)
-		}
-		r.Explanation = l.T(id, data)
+	unit := plainName(ev.RelationUnitName)
+	if unit == "" {
+		unit = l.T("extract.explain.the_unit")
 	}
-	return r, r.Activity, r.Information
+	data := map[string]any{"Unit": unit, "Apart": ""}
+	if !ev.RelationStartsAt.Valid {
+		return l.T(id, data)
+	}
+	start := ev.RelationStartsAt.Time
+	data["Date"], data["From"] = l.Date(start), l.Date(start)
+	end := start
+	if !open {
+		end = ev.RelationEndsAt.Time
+		data["To"] = l.Date(end)
+	}
+	var days int
+	switch ev.RelationKind {
+	case "team":
+		// Explains only the accesses while it holds.
+	case "admission":
+		if d := dayDiff(l, at, start); d > 0 {
+			days = d
+		} else if d := dayDiff(l, at, end); !open && d < 0 {
+			days = d
+		}
+	default:
+		days = dayDiff(l, at, start)
+	}
+	switch {
+	case days > 0:
+		data["Apart"] = l.N("extract.explain.later", days)
+	case days < 0:
+		data["Apart"] = l.N("extract.explain.earlier", -days)
+	}
+	return l.T(id, data)
+}
+
+// dayDiff is how many calendar days (in the reader's time zone) the day of
+// to lies after the day of from; negative when before.
+func dayDiff(l *i18n.Localizer, from, to time.Time) int {
+	day := func(t time.Time) time.Time {
+		t = t.In(l.Location())
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	return int(day(to).Sub(day(from)).Hours() / 24)
 }
 
 func ownerDiffers(ev *store.ExtractEvent) bool {
@@ -241,8 +284,8 @@ func (b *builder) flushGroup() error {
 	g := &b.g
 	r := g.row
 	r.Count = g.count
+	r.At = g.first.Format(time.RFC3339)
 	r.Time = b.l.Time(g.first)
-	r.What = g.verb + " " + g.info
 	if g.count > 1 {
 		if last := b.l.Time(g.last); last != r.Time {
 			r.Time += "–" + last

@@ -148,54 +148,54 @@ func TestModel(t *testing.T) {
 		t.Errorf("summary counts %d events, want 15 (the February one is outside)", x.Summary.Events)
 	}
 	first := x.Days[0]
-	if first.Date != "Torsdag 2026-03-05" || first.Accesses != "7 åtkomster" {
+	if first.Date != "Torsdag 2026-03-05" || first.Accesses != "7\u00a0åtkomster" {
 		t.Errorf("day heading %q, %q", first.Date, first.Accesses)
 	}
 	r := first.Rows[0]
-	want := extract.Row{Time: "14:02–14:40", Who: "Åsa Öberg", Title: "Distriktssköterska", Unit: "Vårdcentralen Ängsbacken",
-		Provider: "Region Exempelland", What: "läste journalanteckning 4 gånger", Activity: "läste",
-		Information: "journalanteckning", Count: 4, Purpose: "vård och behandling",
-		Explanation: "Du hade ett besök på Vårdcentralen Ängsbacken 2026-03-03."}
+	want := extract.Row{At: "2026-03-05T14:02:00+01:00", Time: "14:02–14:40", Who: "Åsa Öberg", Title: "Distriktssköterska", Unit: "Vårdcentralen Ängsbacken",
+		Provider: "Region Exempelland", What: "läste en journalanteckning 4\u00a0gånger", Activity: "läste",
+		Information: "en journalanteckning", Count: 4, Purpose: "vård och behandling",
+		Explanation: "Du hade ett besök på Vårdcentralen Ängsbacken 2026-03-03 (2\u00a0dagar tidigare)."}
 	if r != want {
 		t.Errorf("collapsed row:\n got %+v\nwant %+v", r, want)
 	}
-	if got := first.Rows[1].What; got != "läste provsvar" {
+	if got := first.Rows[1].What; got != "läste ett provsvar" {
 		t.Errorf("other information type: %q", got)
 	}
 	if got := first.Rows[2]; got.Count != 1 || got.Time != "15:30" {
 		t.Errorf("read after the session window: %+v", got)
 	}
 	em := x.Days[1].Rows[0]
-	if !em.Emergency || em.EmergencyText == "" || em.What != "gjorde en nödöppning och läste läkemedelslista" ||
+	if !em.Emergency || em.What != "gjorde en nödöppning och läste läkemedelslistan" ||
 		em.Owner != "Kirurgkliniken, Centralsjukhuset i Åby, Region Exempelland" || em.Provider != "Vårdbolaget Norrsken AB" {
 		t.Errorf("emergency row: %+v", em)
 	}
-	if claimed := x.Days[1].Rows[1]; !claimed.Emergency || claimed.Information != "röntgensvar" {
+	if claimed := x.Days[1].Rows[1]; !claimed.Emergency || claimed.Information != "ett röntgensvar" {
 		t.Errorf("claimed emergency: %+v", claimed)
 	}
 	day11 := x.Days[2].Rows
-	if day11[0].Who != extracttest.LongName || day11[0].Explanation != "Personen ingår i ditt vårdteam." {
+	if day11[0].Who != extracttest.LongName || day11[0].Explanation != "Den här personen ingick då i ditt vårdteam." {
 		t.Errorf("team explanation: %+v", day11[0])
 	}
 	if day11[2].Who != "Anställd med skyddade personuppgifter" || day11[2].Title != "" || day11[2].Purpose != "kvalitetssäkring" {
 		t.Errorf("protected staff: %+v", day11[2])
 	}
 	day12 := x.Days[3].Rows
-	if day12[0].Who != "Karin Loggdotter" || day12[0].Unit != "Hemsjukvården Åby" || day12[0].What != "skrev i anteckning" {
+	if day12[0].Who != "Karin Loggdotter" || day12[0].Unit != "Hemsjukvården Åby" || day12[0].What != "skrev in eller ändrade en anteckning" {
 		t.Errorf("names from the log: %+v", day12[0])
 	}
 	unk := day12[1]
-	if unk.Who != "okänd person" || unk.Unit != "okänd vårdenhet" || unk.Provider != "okänd vårdgivare" ||
-		unk.What != "hanterade annan typ av uppgift" || unk.Purpose != "annat syfte" {
+	if unk.Who != "Okänd person" || unk.Unit != "Okänd vårdenhet" || unk.Provider != "Okänd vårdgivare" ||
+		unk.What != "hanterade en annan typ av uppgift" || unk.Purpose != "annat syfte" {
 		t.Errorf("fallbacks: %+v", unk)
 	}
 	en := collect(t, s, request(t, "en"))
-	if got := en.Days[0]; got.Date != "Thursday 5 Mar 2026" || got.Accesses != "7 accesses" ||
-		got.Rows[0].What != "read a clinical note 4 times" ||
-		got.Rows[0].Explanation != "You had a visit at Vårdcentralen Ängsbacken on 3 Mar 2026." {
+	if got := en.Days[0]; got.Date != "Thursday 5 Mar 2026" || got.Accesses != "7\u00a0accesses" ||
+		got.Rows[0].What != "read a clinical note 4\u00a0times" ||
+		got.Rows[0].Explanation != "You had a visit at Vårdcentralen Ängsbacken on 3 Mar 2026 (2\u00a0days earlier)." {
 		t.Errorf("English day: %+v", got.Rows[0])
 	}
-	if got := en.Days[3].Accesses; got != "3 accesses" {
+	if got := en.Days[3].Accesses; got != "3\u00a0accesses" {
 		t.Errorf("plural: %q", got)
 	}
 }
@@ -206,7 +206,7 @@ func TestPlurals(t *testing.T) {
 		l    *i18n.Localizer
 		n    int
 		want string
-	}{{sv, 1, "1 åtkomst"}, {sv, 3, "3 åtkomster"}, {en, 1, "1 access"}, {en, 3, "3 accesses"}} {
+	}{{sv, 1, "1\u00a0åtkomst"}, {sv, 3, "3\u00a0åtkomster"}, {en, 1, "1\u00a0access"}, {en, 3, "3\u00a0accesses"}} {
 		if got := c.l.N("extract.accesses", c.n); got != c.want {
 			t.Errorf("%s %d: %q, want %q", c.l.Lang, c.n, got, c.want)
 		}
@@ -243,7 +243,9 @@ func checkNoCodesOf(t *testing.T, what, lang, text string, staffIDs, rawCodes []
 		t.Errorf("%s: shows an OID %q", what, m)
 	}
 	for _, pid := range staffIDs {
-		if strings.Contains(text, pid) || strings.Contains(text, pid[:8]+"-"+pid[8:]) || strings.Contains(text, pid[2:]) {
+		// 198001012387, 19800101-2387, 8001012387 and 800101-2387.
+		if strings.Contains(text, pid) || strings.Contains(text, pid[:8]+"-"+pid[8:]) || strings.Contains(text, pid[2:]) ||
+			strings.Contains(text, pid[2:8]+"-"+pid[8:]) {
 			t.Errorf("%s: shows a staff personal id", what)
 		}
 	}
@@ -312,16 +314,19 @@ func jsonValues(x extract.Extract) []string {
 func TestPDFContent(t *testing.T) {
 	s := seeded(t)
 	for _, c := range []struct {
-		lang string
-		want []string
+		lang  string
+		want  []string
+		lines []string // on one line, held together by no-break spaces
 	}{
 		{"sv", []string{"Loggutdrag", "Tolvan Tolvansson", "19121212-1212", "2026-03-01 till och med 2026-03-31",
 			"alla vårdgivare", "2026-03-31 14:05 av Anna Utdragsson", "Så läser du utdraget", "Nödöppning",
-			"läste journalanteckning 4", "Vårdcentralen Ängsbacken", "Anställd med skyddade",
-			"Integritetsskyddsmyndigheten (IMY)", "Utdraget visar 15 åtkomster till din journal.", "Torsdag 2026-03-05"}},
+			"läste en journalanteckning", "Vårdcentralen Ängsbacken", "Anställd med skyddade", "8 kap. 1 §",
+			"Integritetsskyddsmyndigheten (IMY)", "Utdraget visar 15 åtkomster till din journal.", "Torsdag 2026-03-05"},
+			[]string{"4 gånger", "7 åtkomster", "1 §"}},
 		{"en", []string{"Log extract", "Tolvan Tolvansson", "19121212-1212", "1 Mar 2026 to 31 Mar 2026",
 			"31 Mar 2026, 14:05 by Anna Utdragsson", "Emergency access", "Thursday 5 Mar 2026",
-			"Swedish Authority for Privacy Protection (IMY)", "The extract shows 15 accesses to your record."}},
+			"Swedish Authority for Privacy Protection (IMY)", "The extract shows 15 accesses to your record."},
+			[]string{"4 times", "7 accesses"}},
 	} {
 		path := buildPDF(t, s, request(t, c.lang))
 		text := pdftotext(t, path)
@@ -330,6 +335,14 @@ func TestPDFContent(t *testing.T) {
 			if !strings.Contains(flat, w) {
 				t.Errorf("%s PDF lacks %q", c.lang, w)
 			}
+		}
+		for _, w := range c.lines {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s PDF does not keep %q on one line", c.lang, w)
+			}
+		}
+		if strings.Contains(text, "\u00a0") || strings.Contains(text, "\ufffd") {
+			t.Errorf("%s PDF: a no-break space did not render as a space", c.lang)
 		}
 		// The long name is wrapped, never cut: every part of it is there.
 		for _, part := range strings.Fields(extracttest.LongName) {
@@ -364,6 +377,10 @@ func TestEmptyPeriodPDF(t *testing.T) {
 	}
 	if n := pdfPages(t, path); n != 1 {
 		t.Errorf("%d pages", n)
+	}
+	// No table without rows: no column headers above the empty summary.
+	if columnHeaders["sv"].MatchString(text) {
+		t.Errorf("empty extract shows column headers:\n%s", text)
 	}
 }
 
@@ -428,7 +445,7 @@ func TestQuality(t *testing.T) {
 	for _, q := range issues {
 		got[q.Code] = q
 	}
-	for code, want := range map[string]string{"XYZ-ÅTGÄRD-42": "hanterade", "HOPERAT-X": "annat syfte", "HOPX-UNKNOWN": "annan typ av uppgift"} {
+	for code, want := range map[string]string{"XYZ-ÅTGÄRD-42": "hanterade", "HOPERAT-X": "annat syfte", "HOPX-UNKNOWN": "en annan typ av uppgift"} {
 		if q, ok := got[code]; !ok || q.Shown != want || q.Count != 1 {
 			t.Errorf("quality entry for %s: %+v", code, q)
 		}
@@ -438,6 +455,39 @@ func TestQuality(t *testing.T) {
 			t.Errorf("%s is a known information type but listed", known)
 		}
 	}
+	// Missing names are listed by the HSA-id an administrator can look up,
+	// under a stable field key; a name the log gave is not missing.
+	for code, want := range map[string]extract.QualityIssue{
+		"SE2321000016-5998": {Field: "actor_name", Code: "SE2321000016-5998", Count: 1, Shown: "Okänd person", Label: "användarens namn saknas"},
+		"SE2321000016-1998": {Field: "unit_name", Code: "SE2321000016-1998", Count: 1, Shown: "Okänd vårdenhet", Label: "vårdenhetens namn saknas"},
+		"SE2321000016-0099": {Field: "provider_name", Code: "SE2321000016-0099", Count: 1, Shown: "Okänd vårdgivare", Label: "vårdgivarens namn saknas"},
+	} {
+		if q := got[code]; q != want {
+			t.Errorf("missing name %s:\n got %+v\nwant %+v", code, q, want)
+		}
+	}
+	for _, named := range []string{"SE2321000016-5999", "SE2321000016-1999", "SE2321000016-5001", extracttest.RegionHSA} {
+		if q, ok := got[named]; ok {
+			t.Errorf("%s has a name but is listed: %+v", named, q)
+		}
+	}
+	for _, q := range issues {
+		if q.Field != "activity" && q.Field != "purpose" && q.Field != "resource" && !portal.LooksLikeHSAID(q.Code) {
+			t.Errorf("missing name without an HSA-id: %+v", q)
+		}
+		for _, pid := range extracttest.StaffPersonalIDs {
+			if strings.Contains(q.Code, pid[2:]) {
+				t.Errorf("quality list shows a personal id: %+v", q)
+			}
+		}
+	}
+}
+
+// columnHeaders matches the table's column headers as pdftotext lays
+// them out (the footer names one column too).
+var columnHeaders = map[string]*regexp.Regexp{
+	"sv": regexp.MustCompile(`Tid +Vem +Vårdenhet och vårdgivare +Vad +Syfte +Förklaring`),
+	"en": regexp.MustCompile(`Time +Who +Care unit and provider +What +Purpose +Explanation`),
 }
 
 // checkPageNumbers checks that every page says "Page X of Y" with the real
@@ -449,15 +499,15 @@ func checkPageNumbers(t *testing.T, lang, path, text string) {
 	if len(pages) != n {
 		t.Fatalf("%s: pdftotext found %d pages, pdfinfo %d", lang, len(pages), n)
 	}
-	format, header := "Sida %d av %d", "Vårdenhet och vårdgivare"
+	format, header := "Sida %d av %d", columnHeaders["sv"]
 	if lang == "en" {
-		format, header = "Page %d of %d", "Care unit and provider"
+		format, header = "Page %d of %d", columnHeaders["en"]
 	}
 	for i, p := range pages {
 		if want := fmt.Sprintf(format, i+1, n); !strings.Contains(p, want) {
 			t.Errorf("%s page %d lacks %q", lang, i+1, want)
 		}
-		if i < n-1 && !strings.Contains(p, header) {
+		if i < n-1 && !header.MatchString(p) {
 			t.Errorf("%s page %d lacks the column headers", lang, i+1)
 		}
 	}

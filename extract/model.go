@@ -64,20 +64,20 @@ type Day struct {
 
 // Row is one access, or several reads collapsed into one, in plain words.
 type Row struct {
-	Time          string `json:"time"` // "14:02" or "14:02–14:31"
-	Who           string `json:"who"`
-	Title         string `json:"title,omitempty"`
-	Unit          string `json:"unit"`
-	Provider      string `json:"provider"`
-	Owner         string `json:"owner,omitempty"` // whose records, when not the acting unit's
-	What          string `json:"what"`            // "läste journalanteckning 4 gånger"
-	Activity      string `json:"activity"`        // "läste"
-	Information   string `json:"information"`     // "journalanteckning"
-	Count         int    `json:"count"`
-	Purpose       string `json:"purpose"`
-	Emergency     bool   `json:"emergency"`
-	EmergencyText string `json:"emergency_text,omitempty"`
-	Explanation   string `json:"explanation,omitempty"`
+	At          string `json:"at"`   // the first access, ISO 8601: "2026-03-05T14:02:00+01:00"
+	Time        string `json:"time"` // "14:02" or "14:02–14:31"
+	Who         string `json:"who"`
+	Title       string `json:"title,omitempty"`
+	Unit        string `json:"unit"`
+	Provider    string `json:"provider"`
+	Owner       string `json:"owner,omitempty"` // whose records, when not the acting unit's
+	What        string `json:"what"`            // "läste en journalanteckning 4 gånger"
+	Activity    string `json:"activity"`        // "läste"
+	Information string `json:"information"`     // "en journalanteckning"
+	Count       int    `json:"count"`
+	Purpose     string `json:"purpose"`
+	Emergency   bool   `json:"emergency"` // shown as Labels.Emergency; the legend explains it
+	Explanation string `json:"explanation,omitempty"`
 }
 
 // Summary closes the table.

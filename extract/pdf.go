@@ -112,10 +112,17 @@ func (p *PDFWriter) Begin(x *Extract) error {
 	pdf.Text(margin, y+3.5, clean(x.Header.Subtitle))
 	y += 8
 
-	// Header fields: label column and value column.
+	// Header fields: a label column as wide as its longest label, and the
+	// value column.
+	labelW := 42.0
+	p.setFont(true, 9, colorText)
 	for _, f := range x.Header.Fields {
-		h := p.paragraph(margin, y, 42, []segment{{text: f.Label, bold: true, color: colorText}}, 9, 4.2)
-		h2 := p.paragraph(margin+42, y, pageW-2*margin-42, []segment{{text: f.Value, color: colorText}}, 9, 4.2)
+		labelW = max(labelW, pdf.GetStringWidth(clean(f.Label))+2*cellMargin+4)
+	}
+	labelW = min(labelW, (pageW-2*margin)/3)
+	for _, f := range x.Header.Fields {
+		h := p.paragraph(margin, y, labelW, []segment{{text: f.Label, bold: true, color: colorText}}, 9, 4.2)
+		h2 := p.paragraph(margin+labelW, y, pageW-2*margin-labelW, []segment{{text: f.Value, color: colorText}}, 9, 4.2)
 		y += max(h, h2)
 	}
 	y += 4
@@ -137,8 +144,6 @@ func (p *PDFWriter) Begin(x *Extract) error {
 		y += h + 1
 	}
 	pdf.SetY(y + 3)
-	p.inTable = true
-	p.columnHeaders()
 	return pdf.Error()
 }
 
@@ -164,13 +169,49 @@ func (p *PDFWriter) wrap(s segment, w, size float64) []line {
 		return nil
 	}
 	p.setFont(s.bold, size, s.color)
-	parts := p.pdf.SplitText(text, w)
+	parts := p.split(text, w)
 	out := make([]line, 0, len(parts))
 	for _, t := range parts {
 		out = append(out, line{text: t, bold: s.bold, color: s.color})
 	}
 	return out
 }
+
+// split breaks text into lines of width w in the current font. fpdf's
+// SplitText breaks at any space, the no-break space too; text that has one
+// ("4 gånger", "1 §") is wrapped here at ordinary spaces only.
+func (p *PDFWriter) split(text string, w float64) []string {
+	if !strings.ContainsRune(text, nbsp) {
+		return p.pdf.SplitText(text, w)
+	}
+	avail := w - 2*cellMargin
+	var out []string
+	cur := ""
+	for _, word := range strings.Split(text, " ") {
+		try := word
+		if cur != "" {
+			try = cur + " " + word
+		}
+		if cur == "" || p.pdf.GetStringWidth(try) <= avail {
+			cur = try
+			continue
+		}
+		out = append(out, p.longWord(cur, w)...)
+		cur = word
+	}
+	return append(out, p.longWord(cur, w)...)
+}
+
+// longWord keeps a word that fits on one line whole; one wider than the
+// line breaks where fpdf would, at a no-break space if need be.
+func (p *PDFWriter) longWord(s string, w float64) []string {
+	if p.pdf.GetStringWidth(s) <= w-2*cellMargin {
+		return []string{s}
+	}
+	return p.pdf.SplitText(s, w)
+}
+
+const nbsp = '\u00a0'
 
 func (p *PDFWriter) setFont(bold bool, size float64, c [3]int) {
 	if p.font.set && p.font.bold == bold && p.font.size == size {
@@ -211,14 +252,24 @@ func (p *PDFWriter) addPage() {
 	p.ruleSet = false
 }
 
-func (p *PDFWriter) columnHeaders() {
-	pdf := p.pdf
+func (p *PDFWriter) headerCells() [][]line {
 	l := p.x.Labels
 	heads := []string{l.Time, l.Who, l.Where, l.What, l.Why, l.Explanation}
 	cells := make([][]line, len(heads))
 	for i, h := range heads {
 		cells[i] = p.wrap(segment{text: h, bold: true, color: colorText}, colWidths[i], bodySize)
 	}
+	return cells
+}
+
+// columnHeadersHeight is the height columnHeaders will take.
+func (p *PDFWriter) columnHeadersHeight() float64 {
+	return float64(maxLines(p.headerCells()))*lineH + 2*padY
+}
+
+func (p *PDFWriter) columnHeaders() {
+	pdf := p.pdf
+	cells := p.headerCells()
 	n := maxLines(cells)
 	h := float64(n)*lineH + 2*padY
 	y := pdf.GetY()
@@ -241,6 +292,11 @@ func (p *PDFWriter) newPage() {
 	}
 }
 
+// dayHeaderHeight is the height dayHeader will take for text.
+func (p *PDFWriter) dayHeaderHeight(text string) float64 {
+	return float64(len(p.wrap(segment{text: text, bold: true, color: colorText}, pageW-2*margin, 8.5)))*4 + 2*padY
+}
+
 func (p *PDFWriter) dayHeader(text string) {
 	pdf := p.pdf
 	lines := p.wrap(segment{text: text, bold: true, color: colorText}, pageW-2*margin, 8.5)
@@ -260,11 +316,22 @@ func (p *PDFWriter) Day(d *Day) error {
 	for i := range d.Rows {
 		cells := p.cells(&d.Rows[i])
 		if i == 0 {
-			// Keep the day's heading with its first row.
-			need := 4 + 2*padY + float64(min(maxLines(cells), 4))*lineH + 2*padY
+			// Keep the day's heading with its first row, by the rule row()
+			// follows: a row that does not fit moves whole to the next page
+			// unless it is taller than a fresh page holds.
+			need := p.dayHeaderHeight(label) + float64(min(maxLines(cells), p.freshAvail()))*lineH + 2*padY
+			if !p.inTable {
+				need += p.columnHeadersHeight()
+			}
 			if p.pdf.GetY()+need > footerTop {
 				p.day = ""
+				p.inTable = true
 				p.newPage()
+			} else if !p.inTable {
+				// The table starts with its first day: an empty extract
+				// has no column headers.
+				p.inTable = true
+				p.columnHeaders()
 			}
 			p.dayHeader(label)
 			p.day = label
@@ -290,9 +357,6 @@ func (p *PDFWriter) cells(r *Row) [][]line {
 		why = append(why, segment{text: p.x.Labels.Emergency, bold: true, color: colorAlert})
 	}
 	why = append(why, segment{text: r.Purpose, color: colorText})
-	if r.Emergency {
-		why = append(why, segment{text: r.EmergencyText, color: colorMuted})
-	}
 	cols := [6][]segment{
 		{{text: r.Time, color: colorText}},
 		who, where,
@@ -338,9 +402,10 @@ func (p *PDFWriter) row(cells [][]line, alert bool) {
 	}
 }
 
-// freshAvail is how many body lines fit on a new page under the headers.
+// freshAvail is how many body lines fit on a new page under the column
+// headers and the day's heading.
 func (p *PDFWriter) freshAvail() int {
-	used := margin + (lineH + 2*padY) + (4 + 2*padY) // column headers, day line
+	used := margin + p.columnHeadersHeight() + (4 + 2*padY)
 	return int((footerTop - used - 2*padY) / lineH)
 }
 

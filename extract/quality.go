@@ -1,25 +1,33 @@
 package extract
 
 import (
+	"sort"
+
 	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/store"
 )
 
-// QualityIssue is one code the extract cannot put into words, or one kind
-// of missing name, with how many events it affects and the fallback text
-// patients read instead. It is for administrators: Code is shown as is.
+// QualityIssue is one code the extract cannot put into words, or one
+// actor, unit or care provider without a name, with how many events it
+// affects and the fallback text patients read instead. It is for
+// administrators: Field is a stable key ("activity", "purpose", "resource",
+// "actor_name", "unit_name", "provider_name"), Code the raw code or, for a
+// missing name, the HSA-id to look up; never a personal id.
 type QualityIssue struct {
-	Field string `json:"field"` // localized field name
+	Field string `json:"field"`
 	Code  string `json:"code"`
 	Count int64  `json:"count"`
-	Shown string `json:"shown"`
+	Shown string `json:"shown"` // the fallback text, in the administrator's language
+	Label string `json:"-"`     // Field in the administrator's language
 }
 
 // Quality picks from the store's code counts those that words.go does not
-// know, in the administrator's language.
+// know, and the names the extract falls back on, in the administrator's
+// language.
 func Quality(l *i18n.Localizer, counts []store.CodeCount) []QualityIssue {
 	var out []QualityIssue
+	names := map[[2]string]int{} // field, HSA-id -> index in out
 	for _, c := range counts {
 		var shown string
 		switch c.Field {
@@ -35,18 +43,38 @@ func Quality(l *i18n.Localizer, counts []store.CodeCount) []QualityIssue {
 				continue
 			}
 			shown = l.T(id)
-		case "actor_name":
-			shown = l.T("extract.person.unknown")
-		case "unit_name":
-			shown = l.T("extract.unit.unknown")
+		case "actor_name", "unit_name", "provider_name":
+			if plainName(c.Name) != "" {
+				continue // the log's own name is shown
+			}
+			shown = l.T(map[string]string{"actor_name": "extract.person.unknown",
+				"unit_name": "extract.unit.unknown", "provider_name": "extract.provider.unknown"}[c.Field])
+			code := c.Code
+			if !portal.LooksLikeHSAID(code) {
+				code = "" // never anything else, a personal id least of all
+			}
+			k := [2]string{c.Field, code}
+			if i, ok := names[k]; ok {
+				out[i].Count += c.N
+				continue
+			}
+			names[k] = len(out)
+			out = append(out, QualityIssue{Field: c.Field, Code: code, Count: c.N, Shown: shown,
+				Label: l.T("extract.quality.field." + c.Field)})
+			continue
 		default:
 			continue
 		}
-		code := c.Code
-		if code == "" && (c.Field == "activity" || c.Field == "purpose" || c.Field == "resource") {
-			code = l.T("extract.quality.empty_code")
-		}
-		out = append(out, QualityIssue{Field: l.T("extract.quality.field." + c.Field), Code: code, Count: c.N, Shown: shown})
+		out = append(out, QualityIssue{Field: c.Field, Code: c.Code, Count: c.N, Shown: shown,
+			Label: l.T("extract.quality.field." + c.Field)})
 	}
+	// Names merged from several log spellings: keep the store's order, by
+	// field, most events first.
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Field != out[j].Field {
+			return out[i].Field < out[j].Field
+		}
+		return out[i].Count > out[j].Count
+	})
 	return out
 }

@@ -31,6 +31,14 @@ func activityMsg(a portal.Activity) (id string, known bool) {
 	return "extract.activity.other", false
 }
 
+// whatMsg is the message that puts an activity and an information noun
+// together ("skrev ut {{.Info}} på papper": the word order is the
+// language's).
+func whatMsg(a portal.Activity) string {
+	id, _ := activityMsg(a)
+	return "extract.what." + strings.TrimPrefix(id, "extract.activity.")
+}
+
 // purposeMsg is the purpose in plain words. An "other" purpose with no
 // code at all means the log gave none.
 func purposeMsg(p portal.Purpose, code string) (id string, known bool) {
@@ -75,7 +83,8 @@ var infoTypes = map[string]string{
 	"medicationadministration": "extract.info.medication", "medication": "extract.info.medication",
 	"medicationlist": "extract.info.medication",
 	// referrals
-	"remiss": "extract.info.referral", "remissvar": "extract.info.referral",
+	"remiss": "extract.info.referral", "remissvar": "extract.info.referral_answer",
+	"remissbesvarande": "extract.info.referral_answer", "referralresponse": "extract.info.referral_answer",
 	"servicerequest": "extract.info.referral", "referralrequest": "extract.info.referral",
 	"referral": "extract.info.referral",
 	// diagnoses
@@ -128,14 +137,19 @@ func infoMsg(resourceType string) (id string, known bool) {
 }
 
 // relationMsg is the explanation for a care relation kind; withActor picks
-// the text about the person rather than the unit.
-func relationMsg(kind string, withActor bool) (id string, ok bool) {
+// the text about the person rather than the unit, open an admission with no
+// end date.
+func relationMsg(kind string, withActor, open bool) (id string, ok bool) {
 	switch kind {
 	case "visit", "admission", "booking", "referral", "team":
+		id = "extract.explain." + kind
 		if withActor {
-			return "extract.explain." + kind + "_staff", true
+			id += "_staff"
 		}
-		return "extract.explain." + kind, true
+		if kind == "admission" && open {
+			id += "_open"
+		}
+		return id, true
 	}
 	return "", false
 }

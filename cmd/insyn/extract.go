@@ -32,14 +32,22 @@ func cmdExtract(ctx context.Context, a *app, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	// --lang is the extract's language; the command's own messages follow
+	// INSYN_LANG like every other command's.
+	extractLang := a.texts.Lang
 	if *lang != "" {
 		if *lang != "sv" && *lang != "en" {
 			return usageError{msg: a.texts.T("extract.error.lang")}
 		}
-		a.texts = i18n.MustLoad(portal.Stockholm).For(*lang)
+		extractLang = *lang
 	}
 	if strings.TrimSpace(*patientArg) == "" {
 		return usageError{msg: a.texts.T("extract.error.patient_required")}
+	}
+	// The patient first: a wrong personal id is the mistake to hear about.
+	patient, err := portal.ParsePersonalID(*patientArg)
+	if err != nil {
+		return err
 	}
 	ext := strings.ToLower(filepath.Ext(*out))
 	if ext != ".pdf" && ext != ".json" {
@@ -47,10 +55,6 @@ func cmdExtract(ctx context.Context, a *app, args []string) error {
 	}
 	if strings.TrimSpace(*by) == "" {
 		return usageError{msg: a.texts.T("extract.error.reader")}
-	}
-	patient, err := portal.ParsePersonalID(*patientArg)
-	if err != nil {
-		return err
 	}
 	var provider portal.HSAID
 	if *providerArg != "" {
@@ -77,20 +81,26 @@ func cmdExtract(ctx context.Context, a *app, args []string) error {
 		return portal.Errorf(portal.Invalid, "extract.error.period", "period ends before it starts")
 	}
 
+	// Write beside the target and rename at the end, so a failed run never
+	// leaves half an extract behind. The folder is tried before the
+	// patient's log is read: a read that cannot be saved is not recorded.
+	writeErr := func(err error) error {
+		return &portal.Error{Code: portal.Invalid, MsgID: "extract.error.write",
+			Data: map[string]any{"File": *out}, Detail: "cannot write the extract", Err: err}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(*out), ".insyn-extract-*")
+	if err != nil {
+		return writeErr(err)
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+
 	st, closeStore, err := a.openStore(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
 
-	// Write beside the target and rename at the end, so a failed run never
-	// leaves half an extract behind.
-	tmp, err := os.CreateTemp(filepath.Dir(*out), ".insyn-extract-*")
-	if err != nil {
-		return fmt.Errorf("extract: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
 	var sink extract.Sink
 	channel := "extract_json"
 	if ext == ".pdf" {
@@ -99,7 +109,7 @@ func cmdExtract(ctx context.Context, a *app, args []string) error {
 		sink = extract.NewJSONWriter(tmp)
 	}
 	req := extract.Request{
-		Patient: patient, From: from, To: to, Provider: provider, Lang: a.texts.Lang,
+		Patient: patient, From: from, To: to, Provider: provider, Lang: extractLang,
 		Reader:  portal.Reader{Kind: portal.ReaderStaff, ID: "cli:" + strings.TrimSpace(*by), Name: strings.TrimSpace(*by)},
 		Channel: channel, ProducedAt: now,
 	}
@@ -108,10 +118,10 @@ func cmdExtract(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("extract: %w", err)
+		return writeErr(err)
 	}
 	if err := os.Rename(tmp.Name(), *out); err != nil {
-		return fmt.Errorf("extract: %w", err)
+		return writeErr(err)
 	}
 	os.Chmod(*out, 0o600) // a patient's log: readable by its producer only
 	a.log.Info("extract written", "count", sum.Events)

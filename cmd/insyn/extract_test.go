@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/insyn/insyn/extract"
 	"github.com/insyn/insyn/extract/extracttest"
@@ -28,6 +31,23 @@ func seededDSN(t *testing.T) string {
 	return dsn
 }
 
+// cliIn is cli with the command line's own language set by INSYN_LANG.
+func cliIn(t *testing.T, lang, dsn string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	level := new(slog.LevelVar)
+	level.Set(slog.LevelWarn)
+	env := map[string]string{"DATABASE_URL": dsn, "INSYN_LANG": lang}
+	a := &app{
+		stdout: &out, stderr: &errb,
+		log: slog.New(slog.NewTextHandler(&errb, &slog.HandlerOptions{Level: level})), logLevel: level,
+		clock:  &portal.FixedClock{T: time.Date(2026, 11, 23, 10, 0, 0, 0, portal.Stockholm)},
+		getenv: func(k string) string { return env[k] },
+	}
+	code := a.main(context.Background(), args)
+	return result{out.String(), errb.String(), code}
+}
+
 func TestExtractCommand(t *testing.T) {
 	dsn := seededDSN(t)
 	dir := t.TempDir()
@@ -46,9 +66,11 @@ func TestExtractCommand(t *testing.T) {
 		t.Errorf("produced by/when missing:\n%s", text)
 	}
 
+	// --lang picks the extract's language only: the command still speaks
+	// INSYN_LANG (here Swedish).
 	r = cli(t, dsn, nil, "extract", "--patient", "191212121212", "--from", "2026-03-01", "--to", "2026-03-31",
 		"--lang", "en", "--by", "Anna", "--out", js)
-	if r.code != 0 || !strings.Contains(r.stderr, "The log extract with 15 accesses is saved") {
+	if r.code != 0 || !strings.Contains(r.stderr, "Loggutdraget med 15 åtkomster är sparat i") {
 		t.Fatalf("json: exit %d stderr %q", r.code, r.stderr)
 	}
 	b, _ := os.ReadFile(js)
@@ -69,6 +91,24 @@ func TestExtractCommand(t *testing.T) {
 	if strings.Join(reads, "|") != "staff Anna Utdragsson extract_pdf|staff Anna extract_json" {
 		t.Errorf("log reads: %v", reads)
 	}
+
+	// And the other way round: English messages, a Swedish extract.
+	r = cliIn(t, "en", dsn, "extract", "--patient", "191212121212", "--from", "2026-03-01", "--to", "2026-03-31",
+		"--lang", "sv", "--by", "Anna", "--out", js)
+	if r.code != 0 || !strings.Contains(r.stderr, "The log extract with 15 accesses is saved in") {
+		t.Fatalf("INSYN_LANG=en --lang sv: exit %d stderr %q", r.code, r.stderr)
+	}
+	b, _ = os.ReadFile(js)
+	if err := json.Unmarshal(b, &x); err != nil || x.Lang != "sv" || x.Title != "Loggutdrag" {
+		t.Fatalf("INSYN_LANG=en --lang sv gave a %q extract titled %q (%v)", x.Lang, x.Title, err)
+	}
+	// Without --lang the extract follows INSYN_LANG.
+	r = cliIn(t, "en", dsn, "extract", "--patient", "191212121212", "--from", "2026-03-01", "--to", "2026-03-31",
+		"--by", "Anna", "--out", js)
+	b, _ = os.ReadFile(js)
+	if err := json.Unmarshal(b, &x); r.code != 0 || err != nil || x.Lang != "en" {
+		t.Fatalf("INSYN_LANG=en: exit %d, a %q extract (%v)", r.code, x.Lang, err)
+	}
 }
 
 func TestExtractCommandErrors(t *testing.T) {
@@ -87,7 +127,15 @@ func TestExtractCommandErrors(t *testing.T) {
 		{[]string{"--patient", "191212121212", "--by", "A", "--out", filepath.Join(dir, "x.txt")}, 2, "Ange med --out en fil"},
 		{[]string{"--by", "A", "--out", out}, 2, "Ange patientens personnummer med --patient."},
 		{[]string{"--patient", "191212121212", "--out", out}, 2, "Ange med --by vem"},
-		{[]string{"--patient", "191212121213", "--lang", "en", "--by", "A", "--out", out}, 1, "The personal identity number is wrong"},
+		// The personal id is checked before --by and --out.
+		{[]string{"--patient", "191212121213", "--out", out}, 1, "Personnumret är felaktigt: kontrollsiffran stämmer inte."},
+		{[]string{"--patient", "191212121213", "--out", filepath.Join(dir, "x.txt")}, 1, "Personnumret är felaktigt"},
+		// --lang is the extract's language; messages stay in INSYN_LANG.
+		{[]string{"--patient", "191212121213", "--lang", "en", "--by", "A", "--out", out}, 1, "Personnumret är felaktigt"},
+		{[]string{"--patient", "191212121212", "--lang", "de", "--by", "A", "--out", out}, 2, "Språket ska vara sv eller en."},
+		// An output folder that does not exist: said plainly, no temporary file named.
+		{[]string{"--patient", "191212121212", "--by", "A", "--out", filepath.Join(dir, "saknas", "x.pdf")}, 1,
+			"Det går inte att skriva " + filepath.Join(dir, "saknas", "x.pdf") + ": mappen finns inte eller är skrivskyddad."},
 	} {
 		r := cli(t, dsn, nil, append([]string{"extract"}, c.args...)...)
 		if r.code != c.code || !strings.Contains(r.stderr, c.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
@@ -97,8 +145,36 @@ func TestExtractCommandErrors(t *testing.T) {
 	if _, err := os.Stat(out); err == nil {
 		t.Error("a failed run left a file behind")
 	}
+	// In English, and for a folder that cannot be written to.
+	r := cliIn(t, "en", dsn, "extract", "--patient", "191212121213", "--lang", "sv", "--by", "A", "--out", out)
+	if r.code != 1 || !strings.Contains(r.stderr, "The personal identity number is wrong") {
+		t.Errorf("INSYN_LANG=en: exit %d stderr %q", r.code, r.stderr)
+	}
+	var reads int
+	s, _ := store.Open(context.Background(), dsn, &portal.FixedClock{}, nil)
+	defer s.Close()
+	s.DB().Get(&reads, `SELECT count(*) FROM log_reads`)
+	if reads != 0 {
+		t.Errorf("%d log reads recorded by runs that wrote nothing", reads)
+	}
+	missing := filepath.Join(dir, "saknas", "x.pdf")
+	r = cliIn(t, "en", dsn, "extract", "--patient", "191212121212", "--by", "A", "--out", missing)
+	if want := "Cannot write " + missing + ": the folder does not exist or is read-only."; r.code != 1 || strings.TrimSpace(r.stderr) != want {
+		t.Errorf("missing folder: exit %d stderr %q, want %q", r.code, r.stderr, want)
+	}
+	if os.Geteuid() != 0 { // root writes anywhere
+		ro := filepath.Join(dir, "skrivskyddad")
+		if err := os.Mkdir(ro, 0o555); err != nil {
+			t.Fatal(err)
+		}
+		r = cliIn(t, "en", dsn, "extract", "--patient", "191212121212", "--by", "A", "--out", filepath.Join(ro, "x.pdf"))
+		if want := "Cannot write " + filepath.Join(ro, "x.pdf") + ": the folder does not exist or is read-only."; r.code != 1 ||
+			strings.TrimSpace(r.stderr) != want {
+			t.Errorf("read-only folder: exit %d stderr %q, want %q", r.code, r.stderr, want)
+		}
+	}
 	// An empty period still gives a valid PDF that says so.
-	r := cli(t, dsn, nil, "extract", "--patient", "191212121212", "--from", "2025-01-01", "--to", "2025-01-31", "--by", "A", "--out", out)
+	r = cli(t, dsn, nil, "extract", "--patient", "191212121212", "--from", "2025-01-01", "--to", "2025-01-31", "--by", "A", "--out", out)
 	if r.code != 0 {
 		t.Fatalf("empty period: exit %d %q", r.code, r.stderr)
 	}
@@ -121,5 +197,44 @@ func TestQualityCommand(t *testing.T) {
 	}
 	if strings.Contains(r.stdout, "Journalanteckning") {
 		t.Errorf("a known code is listed:\n%s", r.stdout)
+	}
+	// A missing name is listed by the HSA-id to look up.
+	for _, row := range [][]string{
+		{"användarens namn saknas", "SE2321000016-5998", "Okänd person"},
+		{"vårdenhetens namn saknas", "SE2321000016-1998", "Okänd vårdenhet"},
+		{"vårdgivarens namn saknas", "SE2321000016-0099", "Okänd vårdgivare"},
+	} {
+		found := false
+		for _, line := range strings.Split(r.stdout, "\n") {
+			found = found || strings.Contains(line, row[0]) && strings.Contains(line, row[1]) && strings.Contains(line, row[2])
+		}
+		if !found {
+			t.Errorf("quality list lacks the row %q:\n%s", row, r.stdout)
+		}
+	}
+	for _, pid := range extracttest.StaffPersonalIDs {
+		if strings.Contains(r.stdout, pid[2:]) {
+			t.Errorf("quality list shows a personal id:\n%s", r.stdout)
+		}
+	}
+	// --json: stable keys and raw values, whatever INSYN_LANG says.
+	r = cliIn(t, "en", dsn, "quality", "--json")
+	if r.code != 0 {
+		t.Fatalf("--json: exit %d %q", r.code, r.stderr)
+	}
+	got := map[string]string{}
+	dec := json.NewDecoder(strings.NewReader(r.stdout))
+	for dec.More() {
+		var q struct{ Field, Code string }
+		if err := dec.Decode(&q); err != nil {
+			t.Fatal(err)
+		}
+		got[q.Code] = q.Field
+	}
+	for code, field := range map[string]string{"SE2321000016-1998": "unit_name", "SE2321000016-5998": "actor_name",
+		"SE2321000016-0099": "provider_name", "XYZ-ÅTGÄRD-42": "activity", "HOPERAT-X": "purpose", "HOPX-UNKNOWN": "resource"} {
+		if got[code] != field {
+			t.Errorf("--json: code %s has field %q, want %q\n%s", code, got[code], field, r.stdout)
+		}
 	}
 }

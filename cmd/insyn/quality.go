@@ -16,7 +16,9 @@ func init() {
 
 // cmdQuality prints the data-quality list for administrators: activity,
 // purpose and information-type codes the extract shows only as a fallback
-// text, and events without a name for their user or care unit.
+// text, and the HSA-ids of users, care units and care providers without a
+// name. The table is in the administrator's language; --json gives stable
+// field keys and raw codes.
 func cmdQuality(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("quality")
 	fromArg := fs.String("from", "", a.help("quality.from"))
@@ -66,7 +68,11 @@ func cmdQuality(ctx context.Context, a *app, args []string) error {
 	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.texts.T("extract.quality.col.field"), a.texts.T("extract.quality.col.code"),
 		a.texts.T("extract.quality.col.count"), a.texts.T("extract.quality.col.shown"))
 	for _, q := range issues {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", q.Field, q.Code, q.Count, q.Shown)
+		code := q.Code
+		if code == "" {
+			code = a.texts.T("extract.quality.empty_code")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", q.Label, code, q.Count, q.Shown)
 	}
 	return tw.Flush()
 }

@@ -37,6 +37,7 @@ SELECT e.id, e.occurred_at, e.actor_hsa_id,
        e.activity, e.activity_code, e.purpose, e.purpose_code, e.resource_type,
        e.emergency, e.coherent,
        COALESCE(cr.kind, '') AS relation_kind, cr.starts_at AS relation_starts_at,
+       cr.ends_at AS relation_ends_at,
        COALESCE(cr.unit_name, '') AS relation_unit_name,
        COALESCE(cr.by_staff, false) AS relation_by_staff
 FROM access_events e
@@ -46,7 +47,7 @@ LEFT JOIN providers p ON p.hsa_id = COALESCE(NULLIF(e.actor_provider_hsa_id, '')
 LEFT JOIN units ou ON ou.hsa_id = e.owner_unit_hsa_id AND e.owner_unit_hsa_id <> ''
 LEFT JOIN providers op ON op.hsa_id = COALESCE(NULLIF(e.owner_provider_hsa_id, ''), ou.provider_hsa_id)
 LEFT JOIN LATERAL (
-    SELECT c.kind, c.starts_at, COALESCE(cu.name, '') AS unit_name,
+    SELECT c.kind, c.starts_at, c.ends_at, COALESCE(cu.name, '') AS unit_name,
            (c.staff_hsa_id <> '' AND c.staff_hsa_id = e.actor_hsa_id) AS by_staff
     FROM care_relations c
     LEFT JOIN units cu ON cu.hsa_id = c.unit_hsa_id
@@ -94,32 +95,44 @@ WHERE patient_id = $1 AND patient_id_kind = $2 ORDER BY (patient_name <> '') DES
 	qExtractProvider = `SELECT name FROM providers WHERE hsa_id = $1`
 
 	// qCodeCounts lists, with counts, the codes the extract may not know
-	// and the names the extract has to fall back on: every activity and
-	// purpose the parsers could not map, every information type, and
-	// events whose actor or unit has no name anywhere.
+	// and the names the extract may have to fall back on: every activity
+	// and purpose the parsers could not map, every information type, and,
+	// per HSA-id, the events whose actor, unit or care provider has no name
+	// in the reference data, with the name the log gave (the caller decides
+	// whether that passes for a name). Staff with protected identity are
+	// not missing a name.
 	qCodeCounts = `
-SELECT 'activity' AS field, activity_code AS code, count(*) AS n
+SELECT 'activity' AS field, activity_code AS code, '' AS name, count(*) AS n
 FROM access_events WHERE activity = 'other' AND occurred_at >= $1 AND occurred_at < $2
 GROUP BY activity_code
 UNION ALL
-SELECT 'purpose', purpose_code, count(*)
+SELECT 'purpose', purpose_code, '', count(*)
 FROM access_events WHERE purpose = 'other' AND occurred_at >= $1 AND occurred_at < $2
 GROUP BY purpose_code
 UNION ALL
-SELECT 'resource', resource_type, count(*)
+SELECT 'resource', resource_type, '', count(*)
 FROM access_events WHERE occurred_at >= $1 AND occurred_at < $2
 GROUP BY resource_type
 UNION ALL
-SELECT 'actor_name', '', count(*)
-FROM access_events e LEFT JOIN staff st ON st.hsa_id = e.actor_hsa_id
-WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND st.hsa_id IS NULL AND e.actor_name = ''
-HAVING count(*) > 0
+SELECT 'actor_name', e.actor_hsa_id, e.actor_name, count(*)
+FROM access_events e LEFT JOIN staff st ON st.hsa_id = e.actor_hsa_id AND e.actor_hsa_id <> ''
+WHERE e.occurred_at >= $1 AND e.occurred_at < $2
+  AND NOT COALESCE(st.protected_identity, false)
+  AND btrim(COALESCE(st.given_name, '') || ' ' || COALESCE(st.family_name, '')) = ''
+GROUP BY e.actor_hsa_id, e.actor_name
 UNION ALL
-SELECT 'unit_name', '', count(*)
-FROM access_events e LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id
-WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND u.hsa_id IS NULL AND e.actor_unit_name = ''
-HAVING count(*) > 0
-ORDER BY 1, 3 DESC, 2`
+SELECT 'unit_name', e.actor_unit_hsa_id, e.actor_unit_name, count(*)
+FROM access_events e LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> ''
+WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND COALESCE(u.name, '') = ''
+GROUP BY e.actor_unit_hsa_id, e.actor_unit_name
+UNION ALL
+SELECT 'provider_name', COALESCE(NULLIF(e.actor_provider_hsa_id, ''), u.provider_hsa_id, ''), e.actor_provider_name, count(*)
+FROM access_events e
+LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> ''
+LEFT JOIN providers p ON p.hsa_id = COALESCE(NULLIF(e.actor_provider_hsa_id, ''), u.provider_hsa_id)
+WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND COALESCE(p.name, '') = ''
+GROUP BY 2, e.actor_provider_name
+ORDER BY 1, 4 DESC, 2, 3`
 )
 
 // ExtractQuery selects the events of one log extract.
@@ -166,6 +179,7 @@ type ExtractEvent struct {
 	Coherent           bool            `db:"coherent"`
 	RelationKind       string          `db:"relation_kind"` // visit, admission, booking, referral, team; "" when unexplained
 	RelationStartsAt   sql.NullTime    `db:"relation_starts_at"`
+	RelationEndsAt     sql.NullTime    `db:"relation_ends_at"` // NULL: open, or a single moment (visit, booking, referral)
 	RelationUnitName   string          `db:"relation_unit_name"`
 	RelationWithActor  bool            `db:"relation_by_staff"` // the relation names the actor, not only the unit
 }
@@ -277,17 +291,21 @@ func streamExtractEvents(ctx context.Context, q sqlx.QueryerContext, patient por
 	return n, nil
 }
 
-// CodeCount is one code (or missing name) with how many events carry it.
-// Field is "activity", "purpose", "resource", "actor_name" or "unit_name".
+// CodeCount is one code with how many events carry it. Field is
+// "activity", "purpose", "resource", or, for an actor, unit or care provider
+// the reference data has no name for, "actor_name", "unit_name" or
+// "provider_name": then Code is the HSA-id and Name the name the log gave.
 type CodeCount struct {
 	Field string `db:"field"`
 	Code  string `db:"code"`
+	Name  string `db:"name"`
 	N     int64  `db:"n"`
 }
 
 // CodeCounts counts, for the data-quality list, the activity and purpose
-// codes the parsers could not map, every information type, and events
-// without a name for their actor or unit, in [from, to) (zero: all time).
+// codes the parsers could not map, every information type, and events whose
+// actor, unit or care provider the reference data has no name for, in
+// [from, to) (zero: all time).
 func (s *Store) CodeCounts(ctx context.Context, from, to time.Time) ([]CodeCount, error) {
 	if from.IsZero() {
 		from = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -61,6 +61,16 @@ func TestEventsForPatientExplains(t *testing.T) {
 			k += "+staff"
 		}
 		got = append(got, k)
+		// The relation's end comes with its start: an admission's, not a visit's.
+		switch {
+		case e.RelationKind == "admission" && (!e.RelationEndsAt.Valid ||
+			!e.RelationEndsAt.Time.Equal(time.Date(2026, 2, 20, 12, 0, 0, 0, portal.Stockholm))):
+			t.Errorf("admission ends %v", e.RelationEndsAt)
+		case e.RelationKind == "visit" && e.RelationEndsAt.Valid:
+			t.Errorf("visit ends %v", e.RelationEndsAt)
+		case e.RelationKind != "" && !e.RelationStartsAt.Valid:
+			t.Errorf("%s has no start", e.RelationKind)
+		}
 		if e.RefActorName != "Åsa Öberg" || e.RefUnitName == "" || e.RefProviderName != "Region Exempelland" {
 			t.Errorf("names: %+v", e)
 		}
