@@ -144,7 +144,12 @@ func (w *EventWriter) Close() error { return w.conn.Close() }
 // Write stores one batch atomically: its events (duplicates skipped), its
 // quarantined records and the batch counters commit together, so a run
 // killed half way leaves whole batches and a rerun completes it.
-func (w *EventWriter) Write(ctx context.Context, recs []IngestRecord) (Counts, error) {
+func (w *EventWriter) Write(stop context.Context, recs []IngestRecord) (Counts, error) {
+	// The transaction is not bound to stop: database/sql would roll it
+	// back from another goroutine in the middle of a COPY, which leaves
+	// lib/pq reading the socket in two places and hangs. stop is checked
+	// between rows instead, and the deferred Rollback runs in order.
+	ctx := context.WithoutCancel(stop)
 	c := Counts{Read: len(recs)}
 	if err := w.ensurePartitions(ctx, recs); err != nil {
 		return Counts{}, err
@@ -154,7 +159,7 @@ func (w *EventWriter) Write(ctx context.Context, recs []IngestRecord) (Counts, e
 		return Counts{}, fmt.Errorf("store: begin: %w", err)
 	}
 	defer tx.Rollback()
-	if c.Stored, c.Duplicates, err = w.storeEvents(ctx, tx, recs); err != nil {
+	if c.Stored, c.Duplicates, err = w.storeEvents(ctx, stop, tx, recs); err != nil {
 		return Counts{}, err
 	}
 	for i := range recs {
@@ -164,6 +169,9 @@ func (w *EventWriter) Write(ctx context.Context, recs []IngestRecord) (Counts, e
 			}
 			c.Quarantined++
 		}
+	}
+	if err := stop.Err(); err != nil {
+		return Counts{}, err
 	}
 	if _, err := tx.ExecContext(ctx, qAddToBatch, w.batchID, c.Read, c.Stored, c.Duplicates, c.Quarantined); err != nil {
 		return Counts{}, fmt.Errorf("store: update batch: %w", err)
@@ -181,12 +189,12 @@ func (w *EventWriter) Write(ctx context.Context, recs []IngestRecord) (Counts, e
 // staging table and ON CONFLICT DO NOTHING, which also counts duplicates.
 // After such a batch the next ones take the staging path until one comes
 // through without duplicates, so a rerun does not fail every batch twice.
-func (w *EventWriter) storeEvents(ctx context.Context, tx *sqlx.Tx, recs []IngestRecord) (stored, dups int, err error) {
+func (w *EventWriter) storeEvents(ctx, stop context.Context, tx *sqlx.Tx, recs []IngestRecord) (stored, dups int, err error) {
 	if !w.overlap {
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT direct_copy`); err != nil {
 			return 0, 0, fmt.Errorf("store: savepoint: %w", err)
 		}
-		n, err := w.copyEvents(ctx, tx, "access_events", recs)
+		n, err := w.copyEvents(ctx, stop, tx, "access_events", recs)
 		if err == nil {
 			_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT direct_copy`)
 			return n, 0, err
@@ -198,7 +206,7 @@ func (w *EventWriter) storeEvents(ctx context.Context, tx *sqlx.Tx, recs []Inges
 			return 0, 0, fmt.Errorf("store: rollback to savepoint: %w", err)
 		}
 	}
-	staged, err := w.copyEvents(ctx, tx, "ingest_staging", recs)
+	staged, err := w.copyEvents(ctx, stop, tx, "ingest_staging", recs)
 	if err != nil || staged == 0 {
 		return 0, 0, err
 	}
@@ -236,7 +244,7 @@ func (w *EventWriter) ensurePartitions(ctx context.Context, recs []IngestRecord)
 	return nil
 }
 
-func (w *EventWriter) copyEvents(ctx context.Context, tx *sqlx.Tx, table string, recs []IngestRecord) (int, error) {
+func (w *EventWriter) copyEvents(ctx, stop context.Context, tx *sqlx.Tx, table string, recs []IngestRecord) (int, error) {
 	stmt, err := tx.PrepareContext(ctx, pq.CopyIn(table, eventColumns...))
 	if err != nil {
 		return 0, fmt.Errorf("store: copy: %w", err)
@@ -245,6 +253,10 @@ func (w *EventWriter) copyEvents(ctx context.Context, tx *sqlx.Tx, table string,
 	for i := range recs {
 		if recs[i].Quarantined() {
 			continue
+		}
+		if err := stop.Err(); err != nil {
+			stmt.Close()
+			return 0, err
 		}
 		if _, err := stmt.ExecContext(ctx, eventRow(w.batchID, &recs[i])...); err != nil {
 			stmt.Close()

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -102,5 +103,46 @@ func TestWriteQuarantinesOnceAndCounts(t *testing.T) {
 	s.DB().QueryRow(`SELECT read, stored FROM import_batches WHERE id = $1`, id).Scan(&read, &stored)
 	if read != 4 || stored != 1 {
 		t.Fatalf("batch read=%d stored=%d", read, stored)
+	}
+}
+
+// Ctrl-C in the middle of a COPY returns promptly, commits nothing of the
+// batch and leaves the pool usable (database/sql must not roll back from
+// another goroutine while lib/pq is inside a COPY).
+func TestWriteCancelledMidCopyReturns(t *testing.T) {
+	s := storetest.Open(t, nil)
+	start := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	for it := 0; it < 40; it++ {
+		var recs []store.IngestRecord // new ids each time: every write is a real COPY
+		for i := 0; i < 3000; i++ {
+			e := testEvent(t, strconv.Itoa(it)+"-"+strconv.Itoa(i), start.Add(time.Duration(i)*time.Second))
+			recs = append(recs, store.IngestRecord{LogRecord: portal.LogRecord{Event: e, Raw: []byte("<log/>"), Index: i}, Format: "riv2"})
+		}
+		id, err := s.BeginBatch(context.Background(), "ingest", "cancel")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := s.NewEventWriter(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(time.Duration(it%15)*time.Millisecond, cancel)
+		done := make(chan error, 1)
+		go func() { _, err := w.Write(ctx, recs); w.Close(); done <- err }()
+		select {
+		case err := <-done:
+			var n int
+			s.DB().Get(&n, `SELECT count(*) FROM access_events WHERE batch_id = $1`, id)
+			if err != nil && n != 0 {
+				t.Fatalf("cancelled write left %d events", n)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("Write hangs after cancel (iteration %d)", it)
+		}
+		cancel()
+	}
+	if err := s.Ping(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }
