@@ -41,12 +41,17 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	return a.serve(ctx, st, *addr)
 }
 
+// loadDemoRegion seeds the region once and loads it until a load has
+// finished: the marker is written last, so a load cut short by Ctrl-C is
+// completed on the next start (import and ingest are idempotent).
 func (a *app) loadDemoRegion(ctx context.Context, st *store.Store, opts seed.Options) error {
-	n, err := st.CountEvents(ctx)
-	if err != nil || n > 0 {
-		return err // already loaded on an earlier start
-	}
 	dir := filepath.Join(a.getenvDefault("INSYN_DATA", "var"), "demo-region")
+	marker := filepath.Join(dir, ".loaded")
+	if _, err := os.Stat(marker); err == nil {
+		if n, err := st.CountEvents(ctx); err != nil || n > 0 {
+			return err // loaded on an earlier start
+		}
+	}
 	if _, err := os.Stat(filepath.Join(dir, "planted.json")); err != nil {
 		a.printf("demo.seeding", nil)
 		if _, err := seed.Generate(opts, dir); err != nil {
@@ -65,6 +70,9 @@ func (a *app) loadDemoRegion(ctx context.Context, st *store.Store, opts seed.Opt
 	if err != nil {
 		return err
 	}
-	a.printf("demo.loaded", map[string]any{"Stored": counts.Stored, "Quarantined": counts.Quarantined})
-	return st.AnalyzeEvents(ctx)
+	a.printf("demo.loaded", map[string]any{"Stored": counts.Stored + counts.Duplicates, "Quarantined": counts.Quarantined})
+	if err := st.AnalyzeEvents(ctx); err != nil {
+		return err
+	}
+	return os.WriteFile(marker, nil, 0o600)
 }

@@ -7,6 +7,7 @@ package storetest
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -54,7 +55,11 @@ func DSN(tb testing.TB) string {
 	if initErr != nil {
 		tb.Fatalf("storetest: %v", initErr)
 	}
-	name := fmt.Sprintf("insyn_t_%d_%d", os.Getpid(), nextID())
+	// A random part: a killed earlier run may have left a database behind
+	// under the same pid (pids repeat in containers).
+	var r [4]byte
+	rand.Read(r[:])
+	name := fmt.Sprintf("insyn_t_%d_%d_%x", os.Getpid(), nextID(), r)
 	admin, err := sqlx.Open("postgres", shared.adminDSN("postgres"))
 	if err != nil {
 		tb.Fatal(err)
