@@ -74,8 +74,13 @@ BEGIN
     -- Serialise concurrent ingests creating the same month.
     PERFORM pg_advisory_xact_lock(hashtext('insyn_event_partition'));
     IF to_regclass(name) IS NULL THEN
+        -- Created apart, then attached: ATTACH PARTITION locks access_events
+        -- only against other schema changes (SHARE UPDATE EXCLUSIVE), so a
+        -- new month neither waits for running extracts nor blocks them, as
+        -- CREATE TABLE ... PARTITION OF (ACCESS EXCLUSIVE) would.
+        EXECUTE format('CREATE TABLE %I (LIKE access_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', name);
         EXECUTE format(
-            'CREATE TABLE %I PARTITION OF access_events FOR VALUES FROM (%L) TO (%L)',
+            'ALTER TABLE access_events ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
             name,
             first::timestamp AT TIME ZONE 'UTC',
             (first + interval '1 month')::timestamp AT TIME ZONE 'UTC');

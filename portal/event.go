@@ -204,6 +204,11 @@ func (e *Event) Validate() (Reason, string) {
 	if len(missing) > 0 {
 		return ReasonMissingField, strings.Join(missing, ", ")
 	}
+	// Placeholder dates (.NET's 0001-01-01, Unix's 1970-01-01) are not
+	// accesses; no Swedish record system logged before 1980.
+	if e.OccurredAt.Year() < 1980 {
+		return ReasonInvalidField, "time of access is before 1980"
+	}
 	if e.Activity == "" {
 		e.Activity = ActivityOther
 	}

@@ -7,7 +7,7 @@ import (
 
 func TestSplitByPatient(t *testing.T) {
 	pat, _ := ParsePersonalID("191212121212")
-	base := Event{SourceLogID: "L1", OccurredAt: time.Unix(0, 0), ActorHSAID: "SE2321000016-A1", ActorUnit: Party{Name: "Akuten"}, ActivityCode: "Läsa"}
+	base := Event{SourceLogID: "L1", OccurredAt: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC), ActorHSAID: "SE2321000016-A1", ActorUnit: Party{Name: "Akuten"}, ActivityCode: "Läsa"}
 	recs := SplitByPatient(base, "", "", []PatientRef{{ID: pat}, {Reason: ReasonInvalidField, Detail: "patient id"}})
 	if len(recs) != 2 || recs[0].Event.SourceLogID != "L1#1" || recs[1].Event.SourceLogID != "L1#2" {
 		t.Fatalf("%+v", recs)
@@ -50,5 +50,15 @@ func TestCheckText(t *testing.T) {
 	q.Quarantine(ReasonMalformed, "x")
 	if q.CheckText(); q.Detail != "x" {
 		t.Error("CheckText replaced an earlier reason")
+	}
+}
+
+func TestValidateRefusesPlaceholderDates(t *testing.T) {
+	pat, _ := ParsePersonalID("191212121212")
+	for _, at := range []time.Time{{}, time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Unix(0, 0).UTC()} {
+		e := Event{SourceLogID: "L", OccurredAt: at, ActorHSAID: "SE2321000016-A1", ActorUnit: Party{Name: "Akuten"}, Patient: pat, ActivityCode: "Läsa"}
+		if r, _ := e.Validate(); r == "" {
+			t.Errorf("%v accepted as a time of access", at)
+		}
 	}
 }

@@ -32,3 +32,35 @@ func TestMigrateDownAndUpAgain(t *testing.T) {
 		t.Fatalf("partition name %q", part)
 	}
 }
+
+// A new month's partition is created while a reader holds access_events
+// open: the reader does not block it.
+func TestNewPartitionDoesNotWaitForReaders(t *testing.T) {
+	s := storetest.Open(t, nil)
+	ctx := context.Background()
+	reader, err := s.DB().BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Rollback()
+	var n int
+	if err := reader.Get(&n, `SELECT count(*) FROM access_events`); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := s.DB().Connx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SET lock_timeout = '2s'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT insyn_ensure_event_partition('2031-07-01')`); err != nil {
+		t.Fatalf("partition creation waited for a reader: %v", err)
+	}
+	var idx int
+	s.DB().Get(&idx, `SELECT count(*) FROM pg_indexes WHERE tablename = 'access_events_2031_07'`)
+	if idx < 4 {
+		t.Fatalf("attached partition has %d indexes, want the parent's 4", idx)
+	}
+}
