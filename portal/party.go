@@ -26,3 +26,37 @@ func PartyLevelOf(words ...string) PartyLevel {
 	}
 	return LevelUnknown
 }
+
+// Parties collects the organisations a log names, most trusted first: the
+// first care unit and the first care provider win, and organisations of no
+// stated level wait in Orgs for when nothing says more.
+type Parties struct {
+	Unit, Provider Party
+	Orgs           []Party
+}
+
+// Add offers an organisation at a level; empty parties are ignored.
+func (ps *Parties) Add(level PartyLevel, p Party) {
+	if p == (Party{}) {
+		return
+	}
+	switch level {
+	case LevelUnit:
+		if ps.Unit == (Party{}) {
+			ps.Unit = p
+		}
+	case LevelProvider:
+		if ps.Provider == (Party{}) {
+			ps.Provider = p
+		}
+	case LevelOrganization:
+		ps.Orgs = append(ps.Orgs, p)
+	}
+}
+
+// FallBack makes p the unit when no unit has been found.
+func (ps *Parties) FallBack(p Party) {
+	if ps.Unit == (Party{}) {
+		ps.Unit = p
+	}
+}

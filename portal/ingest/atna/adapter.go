@@ -368,25 +368,10 @@ func cx(s string) (id, root, ns string) {
 // identified by an HSA-id (IHE records the user's organisation that way);
 // and last the enterprise site in the source's own id (an OID, say). Ids
 // that are not HSA-ids are kept as the message gives them.
-func actingParties(m *auditMessage, actor *activeParticipant) (unit, provider portal.Party) {
-	var orgs, loose []portal.Party
-	set := func(k portal.PartyLevel, p portal.Party) {
-		if p == (portal.Party{}) {
-			return
-		}
-		switch k {
-		case portal.LevelUnit:
-			if unit == (portal.Party{}) {
-				unit = p
-			}
-		case portal.LevelProvider:
-			if provider == (portal.Party{}) {
-				provider = p
-			}
-		case portal.LevelOrganization:
-			orgs = append(orgs, p)
-		}
-	}
+func actingParties(m *auditMessage, actor *activeParticipant) (portal.Party, portal.Party) {
+	var ps portal.Parties
+	var loose []portal.Party
+	set := ps.Add
 	var actorID portal.HSAID
 	if actor != nil {
 		actorID = ident(actor).id
@@ -441,18 +426,14 @@ func actingParties(m *auditMessage, actor *activeParticipant) (unit, provider po
 			break
 		}
 	}
-	if unit == (portal.Party{}) && portal.LooksLikeHSAID(string(site.HSAID)) {
-		unit = site
+	if portal.LooksLikeHSAID(string(site.HSAID)) {
+		ps.FallBack(site)
 	}
-	for _, p := range append(orgs, loose...) {
-		if unit == (portal.Party{}) {
-			unit = p
-		}
+	for _, p := range append(ps.Orgs, loose...) {
+		ps.FallBack(p)
 	}
-	if unit == (portal.Party{}) {
-		unit = site
-	}
-	return unit, provider
+	ps.FallBack(site)
+	return ps.Unit, ps.Provider
 }
 
 // patients reads the participant objects that are patients (type person,

@@ -410,27 +410,9 @@ func kindOfURL(url string) portal.PartyLevel {
 // Explicit places come first: the requestor's location and extensions
 // that name a unit or provider, then other agents that are organisations,
 // then the event's own extensions, then source.site.
-func (a adapter) actingParties(req *agent) (unit, provider portal.Party) {
-	var orgFallback portal.Party
-	set := func(k portal.PartyLevel, p portal.Party) {
-		if p == (portal.Party{}) {
-			return
-		}
-		switch k {
-		case portal.LevelUnit:
-			if unit == (portal.Party{}) {
-				unit = p
-			}
-		case portal.LevelProvider:
-			if provider == (portal.Party{}) {
-				provider = p
-			}
-		case portal.LevelOrganization:
-			if orgFallback == (portal.Party{}) {
-				orgFallback = p
-			}
-		}
-	}
+func (a adapter) actingParties(req *agent) (portal.Party, portal.Party) {
+	var ps portal.Parties
+	set := ps.Add
 	if req != nil {
 		if req.Location != nil {
 			set(portal.LevelUnit, a.party(req.Location))
@@ -466,15 +448,13 @@ func (a adapter) actingParties(req *agent) (unit, provider portal.Party) {
 		}
 	}
 	a.extensionParties(a.ae.Extension, set)
-	if unit == (portal.Party{}) {
-		set(portal.LevelUnit, a.siteParty())
-	}
+	set(portal.LevelUnit, a.siteParty())
 	// An organisation the log names without saying its level is the best
 	// statement of where the user acted, but only when nothing says more.
-	if unit == (portal.Party{}) {
-		unit = orgFallback
+	if len(ps.Orgs) > 0 {
+		ps.FallBack(ps.Orgs[0])
 	}
-	return unit, provider
+	return ps.Unit, ps.Provider
 }
 
 // party reads an organisation or location reference: its id (an HSA-id
