@@ -79,3 +79,22 @@ func hasZone(s string) bool {
 // errLogTime is an internal error: parsers turn it into a quarantine
 // reason, so no reader ever sees it.
 var errLogTime = errors.New("portal: time is neither RFC 3339 nor an xs:dateTime")
+
+// ActivityFromAction maps the CRUDE action code that FHIR AuditEvent.action
+// and DICOM EventActionCode share (C, R, U, D, E) to an Activity, returning
+// the code as given. Execute (E) and unknown codes are "other"; an empty
+// code stays empty, so that Validate reports the activity as missing.
+func ActivityFromAction(code string) (Activity, string) {
+	code = strings.TrimSpace(code)
+	switch strings.ToUpper(code) {
+	case "":
+		return "", ""
+	case "C", "U":
+		return ActivityWrite, code
+	case "R":
+		return ActivityRead, code
+	case "D":
+		return ActivityDelete, code
+	}
+	return ActivityOther, code
+}

@@ -548,18 +548,7 @@ func activity(e *eventIdentification) (portal.Activity, string) {
 			}
 		}
 	}
-	code := strings.TrimSpace(e.EventActionCode)
-	switch strings.ToUpper(code) {
-	case "":
-		return "", ""
-	case "C", "U":
-		return portal.ActivityWrite, code
-	case "R":
-		return portal.ActivityRead, code
-	case "D":
-		return portal.ActivityDelete, code
-	}
-	return portal.ActivityOther, code
+	return portal.ActivityFromAction(e.EventActionCode)
 }
 
 // purpose maps PurposeOfUse: HL7 v3 ActReason codes (and the Swiss EPR

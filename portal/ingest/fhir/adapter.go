@@ -813,18 +813,7 @@ func (a adapter) activity() (portal.Activity, string) {
 			}
 		}
 	}
-	code := strings.TrimSpace(a.ae.Action)
-	switch strings.ToUpper(code) {
-	case "":
-		return "", ""
-	case "C", "U":
-		return portal.ActivityWrite, code
-	case "R":
-		return portal.ActivityRead, code
-	case "D":
-		return portal.ActivityDelete, code
-	}
-	return portal.ActivityOther, code
+	return portal.ActivityFromAction(a.ae.Action)
 }
 
 // purpose reads v3 PurposeOfUse / ActReason codes from the requestor and
