@@ -104,7 +104,7 @@ func (a *app) errorText(err error) string {
 	if errors.As(err, &pe) && pe.MsgID != "" && a.texts.Has(pe.MsgID) {
 		return a.texts.T(pe.MsgID, pe.Data)
 	}
-	return a.texts.T("cli.failed", map[string]any{"Error": err.Error()})
+	return a.texts.T("cli.failed", map[string]any{"Error": termSafe(err.Error())})
 }
 
 func (a *app) printUsage() {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+
+	"github.com/insyn/insyn/portal/store"
 )
 
 func init() {
@@ -29,15 +31,25 @@ func cmdQuarantine(ctx context.Context, a *app, args []string) error {
 	for _, e := range entries {
 		if *asJSON {
 			b, _ := json.Marshal(e)
-			fmt.Fprintln(a.stdout, string(b))
+			fmt.Fprintln(a.stdout, jsonTermSafe(b))
 			continue
 		}
-		reason := a.texts.T("quarantine.reason." + e.Reason)
-		fmt.Fprintf(a.stdout, "%s:%d (%s, %s) %s: %s\n", e.SourceFile, e.Line, e.Format,
-			a.texts.T("quarantine.record", map[string]any{"N": e.RecordNo}), reason, e.Detail)
+		fmt.Fprintln(a.stdout, a.quarantineLine(e))
 	}
 	if len(entries) == 0 {
 		a.printf("quarantine.empty", nil)
 	}
 	return nil
+}
+
+// quarantineLine is one entry for the terminal. The file name comes from
+// the input and is escaped; so is everything else, to be sure.
+func (a *app) quarantineLine(e store.QuarantineEntry) string {
+	size := a.texts.T("quarantine.size", map[string]any{"Length": e.RawLength})
+	if e.RawTruncated {
+		size = a.texts.T("quarantine.truncated", map[string]any{"Length": e.RawLength, "Kept": e.RawKept})
+	}
+	return fmt.Sprintf("%s:%d (%s, %s) %s: %s [%s]", termSafe(e.SourceFile), e.Line, termSafe(e.Format),
+		a.texts.T("quarantine.record", map[string]any{"N": e.RecordNo}),
+		a.texts.T("quarantine.reason."+e.Reason), termSafe(e.Detail), size)
 }

@@ -53,8 +53,9 @@ type Options struct {
 
 // Input is one thing to read: a file, or stdin as "-".
 type Input struct {
-	Name string
-	Size int64 // 0 when unknown
+	Name string // as the user spelled it, for messages
+	Size int64  // 0 when unknown
+	path string // what quarantine rows name: see canonicalPath
 	open func() (io.ReadCloser, error)
 }
 
@@ -64,7 +65,7 @@ func Inputs(paths []string, stdin io.Reader) ([]Input, error) {
 	var ins []Input
 	for _, p := range paths {
 		if p == "-" {
-			ins = append(ins, Input{Name: "-", open: func() (io.ReadCloser, error) { return io.NopCloser(stdin), nil }})
+			ins = append(ins, Input{Name: "-", path: "-", open: func() (io.ReadCloser, error) { return io.NopCloser(stdin), nil }})
 			continue
 		}
 		st, err := os.Stat(p)
@@ -105,7 +106,23 @@ func Inputs(paths []string, stdin io.Reader) ([]Input, error) {
 }
 
 func fileInput(path string, size int64) Input {
-	return Input{Name: path, Size: size, open: func() (io.ReadCloser, error) { return os.Open(path) }}
+	return Input{Name: path, Size: size, path: canonicalPath(path),
+		open: func() (io.ReadCloser, error) { return os.Open(path) }}
+}
+
+// canonicalPath names a file the same way however it was spelled
+// (relative, absolute, through a symlink), so a quarantined record keeps
+// one identity: the absolute, cleaned path with symlinks resolved, or
+// without resolving them when that fails.
+func canonicalPath(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.Clean(path)
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real
+	}
+	return abs
 }
 
 // Run ingests every input into st as one import batch and returns what
@@ -228,7 +245,8 @@ func (p *pipeline) readOne(ctx context.Context, in Input) error {
 			r.Event.SourceSystem = string(format)
 		}
 		r.CheckText()
-		p.cur = append(p.cur, store.IngestRecord{LogRecord: r, Format: string(format), File: in.Name})
+		r.CheckStorable()
+		p.cur = append(p.cur, store.IngestRecord{LogRecord: r, Format: string(format), File: in.path})
 		if len(p.cur) >= p.opts.BatchSize {
 			return p.send(ctx)
 		}
@@ -244,10 +262,13 @@ func (p *pipeline) readOne(ctx context.Context, in Input) error {
 // one quarantined record, so the operator sees it and nothing vanishes.
 func (p *pipeline) quarantineInput(ctx context.Context, in Input, br *bufio.Reader, why error) error {
 	head, _ := io.ReadAll(io.LimitReader(br, portal.MaxRecordBytes))
-	io.Copy(io.Discard, br) // count the bytes for progress
+	rest, _ := io.Copy(io.Discard, br) // also counts the bytes for progress
 	r := portal.LogRecord{Raw: head, Line: 1, Index: 1}
+	if rest > 0 {
+		r.RawLength = int64(len(head)) + rest
+	}
 	r.Quarantine(portal.ReasonUnknownFormat, why.Error())
-	p.cur = append(p.cur, store.IngestRecord{LogRecord: r, Format: "unknown", File: in.Name})
+	p.cur = append(p.cur, store.IngestRecord{LogRecord: r, Format: "unknown", File: in.path})
 	if len(p.cur) >= p.opts.BatchSize {
 		return p.send(ctx)
 	}

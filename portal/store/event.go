@@ -2,12 +2,10 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/insyn/insyn/portal"
@@ -45,21 +43,20 @@ INSERT INTO access_events (` + columnList + `)
 SELECT ` + columnList + ` FROM ingest_staging
 ON CONFLICT (source_system, source_log_id, occurred_at) DO NOTHING`
 
+	qClearStaging = `DELETE FROM ingest_staging`
+
 	qEnsurePartition = `SELECT insyn_ensure_event_partition($1)`
 
 	qInsertQuarantine = `
-INSERT INTO quarantine (batch_id, source_file, line, record_no, format, reason, detail, raw, raw_digest)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-ON CONFLICT (source_file, raw_digest, record_no) DO NOTHING`
-
-	qBeginBatch = `INSERT INTO import_batches (kind, source, started_at) VALUES ($1, $2, $3) RETURNING id`
+INSERT INTO quarantine (batch_id, source_file, line, record_no, format, reason, detail, raw, raw_digest,
+                        raw_length, raw_truncated)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (md5(source_file), raw_digest, record_no) DO NOTHING`
 
 	qAddToBatch = `
 UPDATE import_batches
 SET read = read + $2, stored = stored + $3, duplicates = duplicates + $4, quarantined = quarantined + $5
 WHERE id = $1`
-
-	qFinishBatch = `UPDATE import_batches SET status = $2, finished_at = $3 WHERE id = $1`
 
 	qCountEvents = `SELECT count(*) FROM access_events`
 )
@@ -76,7 +73,7 @@ const columnList = `batch_id, source_system, source_log_id, occurred_at,
 type IngestRecord struct {
 	portal.LogRecord
 	Format string // format package name, e.g. "riv2"
-	File   string // source file as given on the command line, "-" for stdin
+	File   string // source file as an absolute, cleaned path; "-" for stdin
 }
 
 // Counts tallies what happened to the records of one write.
@@ -95,27 +92,6 @@ func (c *Counts) Add(o Counts) {
 	c.Quarantined += o.Quarantined
 }
 
-// BeginBatch records the start of an ingest or import run.
-func (s *Store) BeginBatch(ctx context.Context, kind, source string) (int64, error) {
-	var id int64
-	if err := s.db.GetContext(ctx, &id, qBeginBatch, kind, source, s.clock.Now()); err != nil {
-		return 0, fmt.Errorf("store: begin batch: %w", err)
-	}
-	return id, nil
-}
-
-// FinishBatch marks a run done or failed.
-func (s *Store) FinishBatch(ctx context.Context, id int64, failed bool) error {
-	status := "done"
-	if failed {
-		status = "failed"
-	}
-	if _, err := s.db.ExecContext(ctx, qFinishBatch, id, status, s.clock.Now()); err != nil {
-		return fmt.Errorf("store: finish batch: %w", err)
-	}
-	return nil
-}
-
 // EventWriter writes batches of records on one dedicated connection.
 type EventWriter struct {
 	s       *Store
@@ -123,6 +99,7 @@ type EventWriter struct {
 	batchID int64
 	months  map[int]bool // year*12+month whose partition exists
 	overlap bool         // the last batch had duplicates: skip the direct COPY
+	staged  bool         // this transaction has moved rows out of ingest_staging
 }
 
 // NewEventWriter opens a connection with its staging table.
@@ -143,15 +120,33 @@ func (w *EventWriter) Close() error { return w.conn.Close() }
 
 // Write stores one batch atomically: its events (duplicates skipped), its
 // quarantined records and the batch counters commit together, so a run
-// killed half way leaves whole batches and a rerun completes it.
+// killed half way leaves whole batches and a rerun completes it. A batch
+// that loses a deadlock or serialization conflict to a concurrent ingest
+// is written again after a jittered pause; with every batch taking its
+// locks in key order (see batchOrder) such conflicts are rare.
 func (w *EventWriter) Write(stop context.Context, recs []IngestRecord) (Counts, error) {
 	// The transaction is not bound to stop: database/sql would roll it
 	// back from another goroutine in the middle of a COPY, which leaves
 	// lib/pq reading the socket in two places and hangs. stop is checked
 	// between rows instead, and the deferred Rollback runs in order.
 	ctx := context.WithoutCancel(stop)
-	c := Counts{Read: len(recs)}
-	if err := w.ensurePartitions(ctx, recs); err != nil {
+	b := newBatchOrder(recs)
+	for attempt := 1; ; attempt++ {
+		c, err := w.write(ctx, stop, b)
+		if err == nil || !isRetryable(err) || attempt == maxAttempts {
+			return c, err
+		}
+		w.s.log.Warn("ingest batch conflicted with another ingest, retrying",
+			"batch_id", w.batchID, "count", attempt, "error", err)
+		if err := backoff(stop, attempt); err != nil {
+			return Counts{}, err
+		}
+	}
+}
+
+func (w *EventWriter) write(ctx, stop context.Context, b *batchOrder) (Counts, error) {
+	c := Counts{Read: len(b.recs)}
+	if err := w.ensurePartitions(ctx, b.recs); err != nil {
 		return Counts{}, err
 	}
 	tx, err := w.conn.BeginTxx(ctx, nil)
@@ -159,16 +154,16 @@ func (w *EventWriter) Write(stop context.Context, recs []IngestRecord) (Counts, 
 		return Counts{}, fmt.Errorf("store: begin: %w", err)
 	}
 	defer tx.Rollback()
-	if c.Stored, c.Duplicates, err = w.storeEvents(ctx, stop, tx, recs); err != nil {
+	w.staged = false
+	if c.Stored, c.Duplicates, err = w.storeEvents(ctx, stop, tx, b); err != nil {
 		return Counts{}, err
 	}
-	for i := range recs {
-		if recs[i].Quarantined() {
-			if err := w.quarantine(ctx, tx, &recs[i]); err != nil {
-				return Counts{}, err
-			}
-			c.Quarantined++
+	// Events refused by the database joined the quarantined records.
+	for _, i := range b.quarantined() {
+		if err := w.quarantine(ctx, tx, &b.recs[i], b.digest(i)); err != nil {
+			return Counts{}, err
 		}
+		c.Quarantined++
 	}
 	if err := stop.Err(); err != nil {
 		return Counts{}, err
@@ -182,31 +177,71 @@ func (w *EventWriter) Write(stop context.Context, recs []IngestRecord) (Counts, 
 	return c, nil
 }
 
-// storeEvents first tries COPY straight into access_events, which is all a
+// storeEvents stores the batch's events in key order. Should PostgreSQL
+// refuse a value the pipeline's checks let through, the batch is halved
+// until the refused rows are found: each is quarantined with the database's
+// reason code and every other row is stored.
+func (w *EventWriter) storeEvents(ctx, stop context.Context, tx *sqlx.Tx, b *batchOrder) (stored, dups int, err error) {
+	return w.storePart(ctx, stop, tx, b, b.events)
+}
+
+func (w *EventWriter) storePart(ctx, stop context.Context, tx *sqlx.Tx, b *batchOrder, part []int) (stored, dups int, err error) {
+	stored, dups, err = w.storeOnce(ctx, stop, tx, b.recs, part)
+	if err == nil || !isDataError(err) {
+		return stored, dups, err
+	}
+	if len(part) == 1 {
+		refuse(&b.recs[part[0]], err)
+		w.s.log.Warn("the database refused a record; quarantined", "batch_id", w.batchID, "error", err)
+		return 0, 0, nil
+	}
+	mid := len(part) / 2
+	s1, d1, err := w.storePart(ctx, stop, tx, b, part[:mid])
+	if err != nil {
+		return 0, 0, err
+	}
+	s2, d2, err := w.storePart(ctx, stop, tx, b, part[mid:])
+	return s1 + s2, d1 + d2, err
+}
+
+// storeOnce first tries COPY straight into access_events, which is all a
 // first ingest of new logs needs and runs at PostgreSQL's own COPY rate. A
 // unique violation means the batch overlaps what is stored (a rerun, a
 // resent file): the savepoint is rolled back and the batch goes through the
 // staging table and ON CONFLICT DO NOTHING, which also counts duplicates.
 // After such a batch the next ones take the staging path until one comes
 // through without duplicates, so a rerun does not fail every batch twice.
-func (w *EventWriter) storeEvents(ctx, stop context.Context, tx *sqlx.Tx, recs []IngestRecord) (stored, dups int, err error) {
+// Any other failure rolls the savepoint back too, so the caller may try
+// parts of the batch again.
+func (w *EventWriter) storeOnce(ctx, stop context.Context, tx *sqlx.Tx, recs []IngestRecord, part []int) (stored, dups int, err error) {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT part`); err != nil {
+		return 0, 0, fmt.Errorf("store: savepoint: %w", err)
+	}
 	if !w.overlap {
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT direct_copy`); err != nil {
-			return 0, 0, fmt.Errorf("store: savepoint: %w", err)
-		}
-		n, err := w.copyEvents(ctx, stop, tx, "access_events", recs)
+		n, err := w.copyEvents(ctx, stop, tx, "access_events", recs, part)
 		if err == nil {
-			_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT direct_copy`)
+			_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT part`)
 			return n, 0, err
 		}
-		if !isUniqueViolation(err) {
+		if err := rollbackPart(ctx, tx, err); !isUniqueViolation(err) {
 			return 0, 0, err
 		}
-		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT direct_copy`); err != nil {
-			return 0, 0, fmt.Errorf("store: rollback to savepoint: %w", err)
+	}
+	stored, dups, err = w.storeStaged(ctx, stop, tx, recs, part)
+	if err != nil {
+		return 0, 0, rollbackPart(ctx, tx, err)
+	}
+	_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT part`)
+	return stored, dups, err
+}
+
+func (w *EventWriter) storeStaged(ctx, stop context.Context, tx *sqlx.Tx, recs []IngestRecord, part []int) (stored, dups int, err error) {
+	if w.staged { // an earlier part of this batch left its rows there
+		if _, err := tx.ExecContext(ctx, qClearStaging); err != nil {
+			return 0, 0, fmt.Errorf("store: clear staging: %w", err)
 		}
 	}
-	staged, err := w.copyEvents(ctx, stop, tx, "ingest_staging", recs)
+	staged, err := w.copyEvents(ctx, stop, tx, "ingest_staging", recs, part)
 	if err != nil || staged == 0 {
 		return 0, 0, err
 	}
@@ -214,10 +249,25 @@ func (w *EventWriter) storeEvents(ctx, stop context.Context, tx *sqlx.Tx, recs [
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: move staged events: %w", err)
 	}
+	w.staged = true
 	n, _ := res.RowsAffected()
 	stored, dups = int(n), staged-int(n)
 	w.overlap = dups > 0
 	return stored, dups, nil
+}
+
+// rollbackPart undoes a failed part back to its savepoint and returns the
+// failure; a failure that is not the database's (a cancelled run) leaves
+// the transaction to the caller's Rollback.
+func rollbackPart(ctx context.Context, tx *sqlx.Tx, cause error) error {
+	var pqErr *pq.Error
+	if !errors.As(cause, &pqErr) {
+		return cause
+	}
+	if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT part`); err != nil {
+		return fmt.Errorf("store: rollback to savepoint: %w (after %w)", err, cause)
+	}
+	return cause
 }
 
 func isUniqueViolation(err error) bool {
@@ -225,34 +275,49 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &pqErr) && pqErr.Code == "23505"
 }
 
+// ensurePartitions creates the month partitions the batch's events need.
+// PostgreSQL rounds a time to microseconds, which can carry the last
+// instant of a month into the next: both months are ensured.
 func (w *EventWriter) ensurePartitions(ctx context.Context, recs []IngestRecord) error {
 	for i := range recs {
 		if recs[i].Quarantined() {
 			continue
 		}
 		t := recs[i].Event.OccurredAt.UTC()
-		key := t.Year()*12 + int(t.Month())
-		if w.months[key] {
-			continue
+		if err := w.ensureMonth(ctx, t); err != nil {
+			return err
 		}
-		month := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
-		if _, err := w.conn.ExecContext(ctx, qEnsurePartition, month); err != nil {
-			return fmt.Errorf("store: create partition: %w", err)
+		if r := t.Round(time.Microsecond); r.Month() != t.Month() {
+			if err := w.ensureMonth(ctx, r); err != nil {
+				return err
+			}
 		}
-		w.months[key] = true
 	}
 	return nil
 }
 
-func (w *EventWriter) copyEvents(ctx, stop context.Context, tx *sqlx.Tx, table string, recs []IngestRecord) (int, error) {
+func (w *EventWriter) ensureMonth(ctx context.Context, t time.Time) error {
+	key := t.Year()*12 + int(t.Month())
+	if w.months[key] {
+		return nil
+	}
+	month := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if _, err := w.conn.ExecContext(ctx, qEnsurePartition, month); err != nil {
+		return fmt.Errorf("store: create partition: %w", err)
+	}
+	w.months[key] = true
+	return nil
+}
+
+func (w *EventWriter) copyEvents(ctx, stop context.Context, tx *sqlx.Tx, table string, recs []IngestRecord, part []int) (int, error) {
 	stmt, err := tx.PrepareContext(ctx, pq.CopyIn(table, eventColumns...))
 	if err != nil {
 		return 0, fmt.Errorf("store: copy: %w", err)
 	}
 	n := 0
-	for i := range recs {
+	for _, i := range part {
 		if recs[i].Quarantined() {
-			continue
+			continue // refused in an earlier attempt
 		}
 		if err := stop.Err(); err != nil {
 			stmt.Close()
@@ -334,12 +399,10 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-func (w *EventWriter) quarantine(ctx context.Context, tx *sqlx.Tx, r *IngestRecord) error {
-	sum := sha256.Sum256(r.Raw)
-	// File names are bytes on Linux; the column is text.
-	file := strings.ToValidUTF8(r.File, "\uFFFD")
-	_, err := tx.ExecContext(ctx, qInsertQuarantine, w.batchID, file, r.Line, r.Index, r.Format,
-		string(r.Reason), r.Detail, r.Raw, sum[:])
+func (w *EventWriter) quarantine(ctx context.Context, tx *sqlx.Tx, r *IngestRecord, digest []byte) error {
+	raw, length, truncated := keptRaw(&r.LogRecord)
+	_, err := tx.ExecContext(ctx, qInsertQuarantine, w.batchID, quarantineText(r.File), r.Line, r.Index, r.Format,
+		string(r.Reason), quarantineText(r.Detail), raw, digest, length, truncated)
 	if err != nil {
 		return fmt.Errorf("store: quarantine: %w", err)
 	}
@@ -355,7 +418,7 @@ func (s *Store) InsertEvents(ctx context.Context, events []portal.Event) (int, e
 	}
 	w, err := s.NewEventWriter(ctx, id)
 	if err != nil {
-		return 0, err
+		return 0, errors.Join(err, s.FinishBatch(ctx, id, true))
 	}
 	defer w.Close()
 	recs := make([]IngestRecord, len(events))
@@ -364,7 +427,7 @@ func (s *Store) InsertEvents(ctx context.Context, events []portal.Event) (int, e
 	}
 	c, err := w.Write(ctx, recs)
 	if err != nil {
-		return 0, err
+		return 0, errors.Join(err, s.FinishBatch(ctx, id, true))
 	}
 	return c.Stored, s.FinishBatch(ctx, id, false)
 }

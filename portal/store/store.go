@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"sync"
 
 	"github.com/insyn/insyn/migrations"
 	"github.com/insyn/insyn/portal"
@@ -22,6 +23,9 @@ type Store struct {
 	db    *sqlx.DB
 	clock portal.Clock
 	log   *slog.Logger
+
+	mu         sync.Mutex
+	batchConns map[int64]*sqlx.Conn // running batches' connections, holding their locks
 }
 
 // Open connects and checks the connection.
@@ -37,11 +41,15 @@ func Open(ctx context.Context, dsn string, clock portal.Clock, log *slog.Logger)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{db: db, clock: clock, log: log}, nil
+	return &Store{db: db, clock: clock, log: log, batchConns: map[int64]*sqlx.Conn{}}, nil
 }
 
-// Close closes the connection pool.
-func (s *Store) Close() error { return s.db.Close() }
+// Close lets go of unfinished batches (the next run marks them
+// interrupted) and closes the connection pool.
+func (s *Store) Close() error {
+	s.closeBatches()
+	return s.db.Close()
+}
 
 // DB exposes the pool to sibling packages' tests and benchmarks.
 func (s *Store) DB() *sqlx.DB { return s.db }
