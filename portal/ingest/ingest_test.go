@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -92,17 +93,30 @@ func TestIngestTwiceStoresNothingNew(t *testing.T) {
 	}
 }
 
-// childIngest is the process the crash test kills half way.
+// childIngest is the process the crash and concurrency tests start: it
+// ingests INSYN_TEST_CHILD_PATH (a list) and prints its counts. Unless
+// INSYN_TEST_CHILD_FAST is set it pauses after each batch, so that a
+// loaded machine still kills it half way.
 func childIngest(dsn string) int {
 	st, err := store.Open(context.Background(), dsn, portal.SystemClock{}, nil)
 	if err != nil {
 		return 1
 	}
-	ins, _ := ingest.Inputs([]string{os.Getenv("INSYN_TEST_CHILD_PATH")}, nil)
-	opts := ingest.Options{BatchSize: 500, Progress: func(int64, store.Counts) { time.Sleep(50 * time.Millisecond) }}
-	if _, err := ingest.Run(context.Background(), st, ins, opts); err != nil {
+	defer st.Close()
+	ins, err := ingest.Inputs(filepath.SplitList(os.Getenv("INSYN_TEST_CHILD_PATH")), nil)
+	if err != nil {
 		return 1
 	}
+	opts := ingest.Options{BatchSize: 500, Progress: func(int64, store.Counts) { time.Sleep(50 * time.Millisecond) }}
+	if os.Getenv("INSYN_TEST_CHILD_FAST") != "" {
+		opts = ingest.Options{BatchSize: 200}
+	}
+	c, err := ingest.Run(context.Background(), st, ins, opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	json.NewEncoder(os.Stdout).Encode(c)
 	return 0
 }
 
@@ -135,8 +149,14 @@ func TestIngestKilledHalfWayThenRerunEqualsCleanRun(t *testing.T) {
 		t.Fatalf("the child finished (%d events) before it was killed; the test proves nothing", partial)
 	}
 
+	waitForBatchLocks(t, killed)
 	rerun := run(t, killed, path)
 	want := run(t, clean, path)
+	var statuses []string
+	killed.DB().Select(&statuses, `SELECT status FROM import_batches ORDER BY id`)
+	if strings.Join(statuses, " ") != "interrupted done" {
+		t.Fatalf("batch statuses after kill and rerun: %q, want the killed one interrupted", statuses)
+	}
 	nKilled, _ := killed.CountEvents(context.Background())
 	nClean, _ := clean.CountEvents(context.Background())
 	if nKilled != nClean || nClean != int64(want.Stored) {
@@ -187,5 +207,26 @@ func TestUnreadableInputDoesNotStopTheOthers(t *testing.T) {
 	}
 	if c.Stored != 10 {
 		t.Fatalf("stored %d of the readable input, want 10", c.Stored)
+	}
+}
+
+// waitForBatchLocks waits until no session holds a batch lock: a killed
+// process's backend notices the closed socket within moments.
+func waitForBatchLocks(t *testing.T, st *store.Store) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var n int
+		if err := st.DB().Get(&n, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1768845177
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d batch locks still held", n)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
