@@ -138,7 +138,7 @@ func Run(ctx context.Context, st *store.Store, inputs []Input, opts Options) (st
 	}
 	w, err := st.NewEventWriter(ctx, batchID)
 	if err != nil {
-		return store.Counts{}, err
+		return store.Counts{}, errors.Join(err, st.FinishBatch(context.WithoutCancel(ctx), batchID, true))
 	}
 	defer w.Close()
 

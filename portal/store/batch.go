@@ -60,7 +60,8 @@ func (s *Store) insertLockedBatch(ctx context.Context, conn *sqlx.Conn, kind, so
 	}
 	defer tx.Rollback()
 	var id int64
-	if err := tx.GetContext(ctx, &id, qBeginBatch, kind, source, s.clock.Now()); err != nil {
+	// source may be a file name: bytes on Linux, not always UTF-8.
+	if err := tx.GetContext(ctx, &id, qBeginBatch, kind, quarantineText(source), s.clock.Now()); err != nil {
 		return 0, err
 	}
 	if _, err := tx.ExecContext(ctx, qLockBatch, batchLockSpace, id); err != nil {

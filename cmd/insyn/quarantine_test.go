@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/store/storetest"
+)
+
+func TestTermSafe(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain/path.csv":        "plain/path.csv",
+		"Åsa Öberg/loggar.csv":  "Åsa Öberg/loggar.csv",
+		"evil\x1b[31mred\a.csv": `evil\x1b[31mred\x07.csv`,
+		"bad\xff\xfe.csv":       `bad\xff\xfe.csv`,
+		"csi\u009b31m.csv":      `csi\u009b31m.csv`,
+		"rtl\u202eexe.csv":      `rtl\u202eexe.csv`,
+		"back\\slash\n.csv":     `back\\slash\x0a.csv`,
+		"del\x7f":               `del\x7f`,
+	} {
+		if got := termSafe(in); got != want {
+			t.Errorf("termSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// hostile reports terminal-active bytes in CLI output.
+func hostile(s string) bool {
+	for _, r := range s {
+		if (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u202e' {
+			return true
+		}
+	}
+	return false
+}
+
+// A file name with escape sequences, C1 controls, a bidi override and
+// bytes that are not UTF-8 is printed escaped by `insyn quarantine`, and
+// its --json output stays valid JSON holding the name as stored. So is an
+// error naming such a file.
+func TestQuarantinePrintsFileNamesEscaped(t *testing.T) {
+	dsn := storetest.DSN(t)
+	dir := t.TempDir()
+	name := "evil\x1b]0;pwned\a\x1b[2J\u009b31m\u202e\xff.csv"
+	csv, err := os.ReadFile(filepath.Join("..", "..", "portal", "ingest", "csvlog", "testdata", "events.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), csv, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := cli(t, dsn, nil, "ingest", dir); r.code != 0 {
+		t.Fatalf("ingest: %d %s", r.code, r.stderr)
+	}
+	r := cli(t, dsn, nil, "quarantine")
+	if r.code != 0 || hostile(r.stdout+r.stderr) {
+		t.Fatalf("quarantine printed raw control characters: %q", r.stdout)
+	}
+	if !strings.Contains(r.stdout, `evil\x1b]0;pwned\x07\x1b[2J\u009b31m\u202e`) {
+		t.Errorf("escaped name missing:\n%s", r.stdout)
+	}
+	r = cli(t, dsn, nil, "quarantine", "--json")
+	if hostile(r.stdout) {
+		t.Fatalf("--json printed raw control characters: %q", r.stdout)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var e struct {
+			SourceFile string `json:"source_file"`
+		}
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("--json line is not JSON: %v: %q", err, line)
+		}
+		if want := filepath.Join(dir, strings.ToValidUTF8(name, "\uFFFD")); e.SourceFile != want {
+			t.Fatalf("--json source_file %q, want %q", e.SourceFile, want)
+		}
+	}
+	r = cli(t, dsn, nil, "ingest", filepath.Join(dir, "gone\x1b[31m.csv"))
+	if r.code != 1 || hostile(r.stderr) || !strings.Contains(r.stderr, `gone\x1b[31m.csv`) {
+		t.Fatalf("error for a missing file: exit %d %q", r.code, r.stderr)
+	}
+}
+
+// A record kept only in part says so, with its whole length.
+func TestQuarantineShowsLengthAndTruncation(t *testing.T) {
+	dsn := storetest.DSN(t)
+	blob := bytes.Repeat([]byte{0xfe, 0x01}, portal.MaxRecordBytes)
+	r := cli(t, dsn, bytes.NewReader(blob), "ingest", "-")
+	if r.code != 0 {
+		t.Fatalf("ingest: %d %s", r.code, r.stderr)
+	}
+	r = cli(t, dsn, nil, "quarantine")
+	if !strings.Contains(r.stdout, "-:1 (unknown, post 1) Okänt filformat") ||
+		!strings.Contains(r.stdout, "[2097152 byte, bara de första 1048576 sparade]") {
+		t.Fatalf("quarantine line:\n%s", r.stdout)
+	}
+}
