@@ -191,8 +191,9 @@ func (w *EventWriter) storePart(ctx, stop context.Context, tx *sqlx.Tx, b *batch
 		return stored, dups, err
 	}
 	if len(part) == 1 {
-		refuse(&b.recs[part[0]], err)
-		w.s.log.Warn("the database refused a record; quarantined", "batch_id", w.batchID, "error", err)
+		// The database's message may quote the value: only its code is logged.
+		code := refuse(&b.recs[part[0]], err)
+		w.s.log.Warn("the database refused a record; quarantined", "batch_id", w.batchID, "error", code)
 		return 0, 0, nil
 	}
 	mid := len(part) / 2
@@ -226,6 +227,9 @@ func (w *EventWriter) storeOnce(ctx, stop context.Context, tx *sqlx.Tx, recs []I
 		if err := rollbackPart(ctx, tx, err); !isUniqueViolation(err) {
 			return 0, 0, err
 		}
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT part`); err != nil {
+			return 0, 0, fmt.Errorf("store: savepoint: %w", err)
+		}
 	}
 	stored, dups, err = w.storeStaged(ctx, stop, tx, recs, part)
 	if err != nil {
@@ -256,7 +260,8 @@ func (w *EventWriter) storeStaged(ctx, stop context.Context, tx *sqlx.Tx, recs [
 	return stored, dups, nil
 }
 
-// rollbackPart undoes a failed part back to its savepoint and returns the
+// rollbackPart undoes a failed part back to its savepoint, drops the
+// savepoint (halving a batch must not pile them up) and returns the
 // failure; a failure that is not the database's (a cancelled run) leaves
 // the transaction to the caller's Rollback.
 func rollbackPart(ctx context.Context, tx *sqlx.Tx, cause error) error {
@@ -264,7 +269,7 @@ func rollbackPart(ctx context.Context, tx *sqlx.Tx, cause error) error {
 	if !errors.As(cause, &pqErr) {
 		return cause
 	}
-	if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT part`); err != nil {
+	if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT part; RELEASE SAVEPOINT part`); err != nil {
 		return fmt.Errorf("store: rollback to savepoint: %w (after %w)", err, cause)
 	}
 	return cause

@@ -159,8 +159,9 @@ func backoff(stop context.Context, attempt int) error {
 var copyColumn = regexp.MustCompile(`, column ([a-z_]+)`)
 
 // refuse quarantines an event the database would not store, with its reason
-// code and, when PostgreSQL names it, the column; never the value.
-func refuse(r *IngestRecord, err error) {
+// code and, when PostgreSQL names it, the column; never the value. It
+// returns the code.
+func refuse(r *IngestRecord, err error) string {
 	var pqErr *pq.Error
 	errors.As(err, &pqErr)
 	col := pqErr.Column
@@ -172,4 +173,5 @@ func refuse(r *IngestRecord, err error) {
 		what = "column " + col
 	}
 	r.Quarantine(portal.ReasonInvalidField, "the database refused "+what+" (SQLSTATE "+string(pqErr.Code)+")")
+	return string(pqErr.Code)
 }
