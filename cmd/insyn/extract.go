@@ -125,7 +125,7 @@ func cmdExtract(ctx context.Context, a *app, args []string) error {
 	}
 	os.Chmod(*out, 0o600) // a patient's log: readable by its producer only
 	a.log.Info("extract written", "count", sum.Events)
-	fmt.Fprintln(a.stderr, a.texts.N("extract.cli.done", sum.Events, map[string]any{"File": *out}))
+	fmt.Fprintln(a.stderr, a.texts.N("extract.cli.done", sum.Events, map[string]any{"File": termSafe(*out)}))
 	return nil
 }
 

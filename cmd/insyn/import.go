@@ -38,7 +38,7 @@ func cmdImport(ctx context.Context, a *app, args []string) error {
 	}
 	defer closeStore()
 	im := &refdata.Importer{Store: st, OnError: func(e refdata.RowError) {
-		fmt.Fprintf(a.stderr, "%s:%d: %s\n", e.File, e.Line, a.errorText(e.Err))
+		fmt.Fprintf(a.stderr, "%s:%d: %s\n", termSafe(e.File), e.Line, a.errorText(e.Err))
 	}}
 	var results []refdata.Result
 	if what == "all" {

@@ -77,7 +77,7 @@ func (a *app) main(ctx context.Context, args []string) int {
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintln(a.stderr, a.texts.T("cli.unknown_command", map[string]any{"Name": args[0]}))
+		fmt.Fprintln(a.stderr, a.texts.T("cli.unknown_command", map[string]any{"Name": termSafe(args[0])}))
 		return 2
 	}
 	err := cmd.run(ctx, a, args[1:])
@@ -89,7 +89,7 @@ func (a *app) main(ctx context.Context, args []string) int {
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintln(a.stderr, ue.msg)
+		fmt.Fprintln(a.stderr, termSafe(ue.msg))
 		return 2
 	}
 	fmt.Fprintln(a.stderr, a.errorText(err))

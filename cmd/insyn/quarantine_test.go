@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/store/storetest"
@@ -98,4 +100,33 @@ func TestQuarantineShowsLengthAndTruncation(t *testing.T) {
 		!strings.Contains(r.stdout, "[2097152 byte, bara de första 1048576 sparade]") {
 		t.Fatalf("quarantine line:\n%s", r.stdout)
 	}
+}
+
+// FuzzTermSafe: whatever a file name holds, its printed form has no
+// control or format character, is valid UTF-8, and differs only when the
+// name needed escaping.
+func FuzzTermSafe(f *testing.F) {
+	for _, s := range []string{"a.csv", "evil\x1b[31m", "\xff\xfe", "\u202e", "Åsa\\", "\U0001F600\u0085"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := termSafe(s)
+		if !utf8.ValidString(out) || hostile(out) {
+			t.Fatalf("termSafe(%q) = %q", s, out)
+		}
+		for _, r := range out {
+			if !unicode.IsGraphic(r) {
+				t.Fatalf("termSafe(%q) = %q keeps %U", s, out, r)
+			}
+		}
+		js, _ := json.Marshal(map[string]string{"f": s})
+		safe := jsonTermSafe(js)
+		var back map[string]string
+		if err := json.Unmarshal([]byte(safe), &back); err != nil || back["f"] != string([]rune(s)) {
+			t.Fatalf("jsonTermSafe(%s) = %s: %v %q", js, safe, err, back["f"])
+		}
+		if hostile(safe) {
+			t.Fatalf("jsonTermSafe(%s) = %s", js, safe)
+		}
+	})
 }

@@ -56,7 +56,7 @@ func writeRuneEscape(b *strings.Builder, r rune) {
 }
 
 // jsonTermSafe escapes, in encoding/json output, the characters
-// encoding/json leaves raw but a terminal may act on (C1 controls,
+// encoding/json leaves raw but a terminal may act on (DEL, C1 controls,
 // bidirectional overrides and other format characters). They can only
 // occur inside JSON strings, where \uXXXX is the same character, so the
 // line stays valid JSON with the same values.
@@ -67,7 +67,7 @@ func jsonTermSafe(js []byte) string {
 	}
 	var b strings.Builder
 	for _, r := range s {
-		if r < 0x80 || unicode.IsGraphic(r) {
+		if (r < 0x80 && r != 0x7f) || (r >= 0x80 && unicode.IsGraphic(r)) {
 			b.WriteRune(r)
 			continue
 		}
