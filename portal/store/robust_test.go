@@ -245,3 +245,23 @@ func TestDeadBatchesAreMarkedInterrupted(t *testing.T) {
 		t.Fatalf("finish: %v, %s", err, status(live))
 	}
 }
+
+// PostgreSQL rounds times to microseconds, which can carry the last
+// instant of a month (or of the year 9999) into the next month: its
+// partition must exist too.
+func TestTimesRoundedIntoTheNextMonth(t *testing.T) {
+	s := storetest.Open(t, nil)
+	evs := []portal.Event{
+		testEvent(t, "edge", time.Date(2026, 1, 31, 23, 59, 59, 999_999_600, time.UTC)),
+		testEvent(t, "last", time.Date(9999, 12, 31, 23, 59, 59, 999_999_900, time.UTC)),
+	}
+	n, err := s.InsertEvents(context.Background(), evs)
+	if err != nil || n != 2 {
+		t.Fatalf("stored %d: %v", n, err)
+	}
+	var feb int
+	s.DB().Get(&feb, `SELECT count(*) FROM access_events_2026_02`)
+	if feb != 1 {
+		t.Fatalf("%d events in February's partition, want the rounded one", feb)
+	}
+}
