@@ -237,19 +237,44 @@ func (p *parser) value(raw []byte, line, nested int) error {
 		if nested >= maxBundleNesting {
 			return p.quarantine(raw, line, portal.ReasonNotAccessLog, "Bundle nests Bundles deeper than the limit")
 		}
-		var b bundle
-		_ = json.Unmarshal(raw, &b) // a wrong-typed field only loses that field
-		for _, e := range b.Entry {
-			if len(e.Resource) == 0 {
-				continue
-			}
-			if err := p.value(e.Resource, line, nested+1); err != nil {
-				return err
-			}
-		}
-		return nil
+		return p.bundle(raw, line, nested)
 	}
 	return p.resource(raw, line)
+}
+
+// bundle reads a Bundle held in memory: each entry's resource is a record,
+// an entry that cannot hold one is quarantined.
+func (p *parser) bundle(raw []byte, line, nested int) error {
+	var b struct {
+		Entry json.RawMessage `json:"entry"`
+	}
+	_ = json.Unmarshal(raw, &b) // a wrong-typed field only loses that field
+	if len(b.Entry) == 0 || string(b.Entry) == "null" {
+		return nil
+	}
+	var entries []json.RawMessage
+	if json.Unmarshal(b.Entry, &entries) != nil {
+		return p.quarantine(b.Entry, line, portal.ReasonNotAccessLog, "Bundle entry is not a list")
+	}
+	for _, e := range entries {
+		var entry struct {
+			Resource json.RawMessage `json:"resource"`
+		}
+		if e[0] != '{' {
+			if err := p.quarantine(e, line, portal.ReasonNotAccessLog, "Bundle entry is not an object"); err != nil {
+				return err
+			}
+			continue
+		}
+		_ = json.Unmarshal(e, &entry)
+		if len(entry.Resource) == 0 {
+			continue // an entry without a resource (a deletion) is no record
+		}
+		if err := p.value(entry.Resource, line, nested+1); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // resource emits one resource as an event or a quarantined record.
@@ -454,7 +479,7 @@ func (p *parser) entry(s *scanner) error {
 		}
 		resLine, from, size = s.line, len(s.buf), s.n
 		if resDepth, ok = s.value(); !ok {
-			return p.truncated(s, line)
+			return p.cut(s.buf[min(from, len(s.buf)):], resLine)
 		}
 		to, size = len(s.buf), s.n-size
 	}
@@ -549,13 +574,19 @@ func (p *parser) broken(s *scanner, line int, detail string) error {
 // truncated quarantines what was kept of the record the input ended in,
 // and stops the parse.
 func (p *parser) truncated(s *scanner, line int) error {
+	if !s.keep {
+		return p.cut(nil, line)
+	}
+	return p.cut(s.buf, line)
+}
+
+// cut quarantines kept, what the input held of a record it ended in, and
+// stops the parse.
+func (p *parser) cut(kept []byte, line int) error {
 	if err := p.ioErr(); err != nil {
 		return err
 	}
-	var raw []byte
-	if s.keep {
-		raw = bytes.Clone(s.buf[:min(len(s.buf), portal.MaxRecordBytes)])
-	}
+	raw := bytes.Clone(kept[:min(len(kept), portal.MaxRecordBytes)])
 	if err := p.quarantine(raw, line, portal.ReasonMalformed, "document is truncated JSON"); err != nil {
 		return err
 	}
