@@ -68,3 +68,27 @@ func FuzzJSONBSafe(f *testing.F) {
 		}
 	})
 }
+
+// jsonbSafe replaces json.Valid in rawJSON; it must cost no more.
+func BenchmarkJSONBSafe(b *testing.B) {
+	rec := []byte(`{"resourceType":"AuditEvent","id":"sos-journal-4711","action":"R","recorded":"2024-03-14T09:12:31.000+01:00",` +
+		`"agent":[{"who":{"identifier":{"system":"urn:oid:1.2.752.129.2.1.4.1","value":"SE2321000016-A1B2"},"display":"Karin Lindqvist"},` +
+		`"requestor":true,"location":{"display":"Akutmottagningen S\u00f6dersjukhuset"}}],"n":[1,2.5,-3e2,true,null],` +
+		`"entity":[{"what":{"identifier":{"system":"urn:oid:1.2.752.129.2.1.3.1","value":"191212121212"}},"role":{"code":"1"}}]}`)
+	b.Run("jsonbSafe", func(b *testing.B) {
+		b.SetBytes(int64(len(rec)))
+		for b.Loop() {
+			if !jsonbSafe(rec) {
+				b.Fatal("refused")
+			}
+		}
+	})
+	b.Run("json.Valid", func(b *testing.B) {
+		b.SetBytes(int64(len(rec)))
+		for b.Loop() {
+			if !json.Valid(rec) {
+				b.Fatal("refused")
+			}
+		}
+	})
+}
