@@ -40,8 +40,7 @@ type ErrUnknownFormat struct{ Saw string }
 
 func (e *ErrUnknownFormat) Error() string { return "unknown log format: " + e.Saw }
 
-// Detect names the format of a log from its first bytes: JSON (an object
-// or an array) is FHIR; in
+// Detect names the format of a log from its first bytes: JSON is FHIR; in
 // XML the first element decides (looking inside a SOAP Envelope/Body); a
 // CSV header with our columns is csv.
 func Detect(head []byte) (Format, error) {
@@ -50,7 +49,7 @@ func Detect(head []byte) (Format, error) {
 	switch {
 	case len(trimmed) == 0:
 		return "", &ErrUnknownFormat{Saw: "empty input"}
-	case trimmed[0] == '{' || trimmed[0] == '[': // a resource, Bundle or NDJSON; an array of resources
+	case trimmed[0] == '{':
 		return FormatFHIR, nil
 	case trimmed[0] == '<':
 		return detectXML(trimmed)

@@ -21,7 +21,6 @@ func TestDetect(t *testing.T) {
 		{"atna", `<?xml version="1.0" encoding="UTF-8"?><AuditMessage><EventIdentification`, FormatATNA},
 		{"atna wrapped", `<messages><AuditMessage>`, FormatATNA},
 		{"fhir json", "\ufeff  {\"resourceType\":\"AuditEvent\"", FormatFHIR},
-		{"fhir json array", "\n[ {\"resourceType\":\"AuditEvent\"", FormatFHIR},
 		{"fhir xml", `<AuditEvent xmlns="http://hl7.org/fhir"><id value="x"/>`, FormatFHIR},
 		{"csv", "source_system,source_log_id,occurred_at,patient_id\n", FormatCSV},
 	}
