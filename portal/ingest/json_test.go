@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/ingest"
 	"github.com/insyn/insyn/portal/store"
 	"github.com/insyn/insyn/portal/store/storetest"
 )
@@ -77,7 +78,15 @@ func TestHostileFHIRJSONEndsInTheDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c := run(t, st, dir)
+	// The format is given: detecting an array as FHIR is Detect's test.
+	ins, err := ingest.Inputs([]string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ingest.Run(ctx, st, ins, ingest.Options{Format: ingest.FormatFHIR, BatchSize: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
 	nq := 0
 	for _, r := range recs {
 		if r.reason != "" {
