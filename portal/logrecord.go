@@ -29,13 +29,16 @@ const MaxRecordBytes = 1 << 20
 // either a valid Event, or a quarantine Reason with Detail (an English
 // phrase naming the field, never its value). Raw is the record's original
 // bytes; Line is its 1-based line in the source and Index its ordinal.
+// RawLength is the record's whole length when Raw holds only its first
+// bytes (a record past MaxRecordBytes); 0 means Raw is the whole record.
 type LogRecord struct {
-	Event  Event
-	Reason Reason
-	Detail string
-	Raw    []byte
-	Line   int
-	Index  int
+	Event     Event
+	Reason    Reason
+	Detail    string
+	Raw       []byte
+	Line      int
+	Index     int
+	RawLength int64
 }
 
 // Quarantined reports whether the record could not become an event.

@@ -109,7 +109,12 @@ func TestHostileRecordsInEveryShape(t *testing.T) {
 					raw = []byte(bd.record)
 				}
 				if !bd.whole {
+					if q.RawLength != int64(len(raw)) {
+						t.Errorf("raw length %d, want the record's %d", q.RawLength, len(raw))
+					}
 					raw = raw[:portal.MaxRecordBytes]
+				} else if q.RawLength != 0 {
+					t.Errorf("raw length %d for a whole record", q.RawLength)
 				}
 				if !bytes.Equal(q.Raw, raw) {
 					t.Errorf("raw is %d bytes %.40q, want %d bytes", len(q.Raw), q.Raw, len(raw))

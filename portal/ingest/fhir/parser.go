@@ -198,8 +198,13 @@ const tooDeep = "record nests deeper than the limit"
 // tooLarge quarantines a record past MaxRecordBytes with its first bytes.
 // size is its whole length.
 func (p *parser) tooLarge(first []byte, size int64, line int) error {
-	_ = size // the store's record of a cut raw keeps its length (RawLength)
-	return p.quarantine(first[:min(len(first), portal.MaxRecordBytes)], line, portal.ReasonTooLarge, "record exceeds the size limit")
+	p.index++
+	rec := portal.LogRecord{Raw: first[:min(len(first), portal.MaxRecordBytes)], Line: line, Index: p.index, RawLength: size}
+	if rec.Raw == nil {
+		rec.Raw = []byte{}
+	}
+	rec.Quarantine(portal.ReasonTooLarge, "record exceeds the size limit")
+	return p.emit(rec)
 }
 
 // maxBundleNesting bounds Bundles inside Bundles read in memory: each level
