@@ -385,3 +385,13 @@ func FuzzNDJSONLine(f *testing.F) {
 		checkMutated(t, b.Bytes(), fuzzRecords, k, lines, mutated)
 	})
 }
+
+// A long NDJSON line of line-end bytes is cut at the bound like any other.
+func TestLongLineOfCarriageReturns(t *testing.T) {
+	long := strings.Repeat("\r", portal.MaxRecordBytes+3)
+	recs := parse(t, strings.NewReader(swedishEvent("a")+"\n"+long+"\r\n"+swedishEvent("c")+"\n"))
+	if len(recs) != 3 || recs[1].Reason != portal.ReasonTooLarge || len(recs[1].Raw) != portal.MaxRecordBytes ||
+		recs[1].RawLength != int64(len(long)) || recs[2].Quarantined() {
+		t.Fatalf("%v raw %d length %d", reasons(recs), len(recs[1].Raw), recs[1].RawLength)
+	}
+}

@@ -12,14 +12,14 @@ import (
 // the next record is read after it. Whether a record is well-formed is
 // decided later, on the bytes kept, by the decoder that reads it.
 type scanner struct {
-	br    *bufio.Reader
-	line  int   // line of the next byte
-	n     int64 // bytes consumed
-	buf   []byte
-	keep  bool // consumed bytes go to buf, up to limit
-	limit int
-	short []byte // the last string read by str, up to shortMax bytes
-	inStr bool   // str is reading: bytes go to short
+	br      *bufio.Reader
+	line    int   // line of the next byte
+	n       int64 // bytes consumed
+	buf     []byte
+	keep    bool // consumed bytes go to buf, up to limit
+	limit   int
+	short   []byte // the last value read by str, up to shortMax bytes
+	shortOn bool   // str is reading: bytes go to short
 }
 
 const shortMax = 64
@@ -49,7 +49,7 @@ func (s *scanner) consume(w []byte, n int) {
 	if s.keep && len(s.buf) < s.limit {
 		s.buf = append(s.buf, c[:min(n, s.limit-len(s.buf))]...)
 	}
-	if s.inStr && len(s.short) < shortMax {
+	if s.shortOn && len(s.short) < shortMax {
 		s.short = append(s.short, c[:min(n, shortMax-len(s.short))]...)
 	}
 	s.n += int64(n)
@@ -107,9 +107,9 @@ func (s *scanner) rest() bool {
 // str consumes the next value and returns it decoded when it is a short
 // string (an object key, a resourceType), else "".
 func (s *scanner) str() (string, bool) {
-	s.short, s.inStr = s.short[:0], true
+	s.short, s.shortOn = s.short[:0], true
 	_, ok := s.value()
-	s.inStr = false
+	s.shortOn = false
 	b := s.short
 	if !ok || len(b) < 2 || len(b) >= shortMax || b[0] != '"' || b[len(b)-1] != '"' {
 		return "", ok

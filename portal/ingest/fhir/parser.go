@@ -185,11 +185,10 @@ func readLine(br *bufio.Reader, max int) (line []byte, size int64, err error) {
 				size--
 			}
 		}
-		line = bytes.TrimRight(line, "\r\n")
 		if size > int64(max) {
-			line = line[:max]
+			return line[:max], size, err
 		}
-		return line, size, err
+		return bytes.TrimRight(line, "\r\n"), size, err
 	}
 }
 
