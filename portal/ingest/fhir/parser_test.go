@@ -477,6 +477,8 @@ func FuzzParse(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(swedishEvent("a") + "\n{\n" + swedishEvent("b")))
+	f.Add([]byte("[\n" + swedishEvent("a") + ",\n" + deep("b", 30) + ",42]"))
+	f.Add([]byte("{\"resourceType\": \"Bundle\",\n\"entry\": [{\"resource\": " + deep("a", 20) + "}, 7, {\"resource\": \"x\"}]}"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		next := 1
 		err := Parse(bytes.NewReader(b), func(rec portal.LogRecord) error {
@@ -488,6 +490,9 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("line %d", rec.Line)
 			}
 			if rec.Quarantined() {
+				if rec.Raw == nil {
+					t.Fatalf("quarantined without raw bytes")
+				}
 				if rec.Detail == "" || strings.ContainsAny(rec.Detail, "0123456789") {
 					t.Fatalf("detail %q must name a field, not quote a value", rec.Detail)
 				}
