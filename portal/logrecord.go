@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -49,24 +50,98 @@ func (r *LogRecord) Quarantine(reason Reason, detail string) {
 }
 
 // CheckText quarantines a record whose text PostgreSQL could not store:
-// bytes that are not UTF-8, or NUL characters (also JSON's \u0000, which
-// jsonb refuses). Parsers of formats that declare another encoding convert
-// first; what is left is a broken export, and one such record must not
-// make the database refuse the whole batch around it.
+// bytes that are not UTF-8, or NUL characters. Parsers of formats that
+// declare another encoding convert first; what is left is a broken export,
+// and one such record must not make the database refuse the whole batch
+// around it. JSON escapes that jsonb refuses (\u0000, an unpaired
+// surrogate) are no reason: the store keeps such a raw record as text. But
+// a decoder turns an unpaired surrogate escape into U+FFFD, so an event
+// field holding U+FFFD beside such an escape no longer says what the log
+// said, and that record is quarantined.
 func (r *LogRecord) CheckText() {
 	if r.Quarantined() {
 		return
 	}
-	for _, s := range append(r.Event.texts(), string(r.Raw)) {
+	texts := r.Event.texts()
+	for _, s := range texts {
 		if p := TextProblem(s); p != "" {
 			r.Quarantine(ReasonInvalidField, p)
 			return
 		}
 	}
-	// A JSON record is kept as jsonb, which refuses the escaped NUL too.
-	if len(r.Raw) > 0 && r.Raw[0] == '{' && strings.Contains(string(r.Raw), `\u0000`) {
-		r.Quarantine(ReasonInvalidField, nulDetail)
+	if !utf8.Valid(r.Raw) {
+		r.Quarantine(ReasonInvalidField, "text is not valid UTF-8")
+		return
 	}
+	if bytes.IndexByte(r.Raw, 0) >= 0 {
+		r.Quarantine(ReasonInvalidField, nulDetail)
+		return
+	}
+	if len(r.Raw) > 0 && r.Raw[0] == '{' && holdsReplacement(texts) && hasLoneSurrogateEscape(r.Raw) {
+		r.Quarantine(ReasonInvalidField, "text holds an unpaired surrogate escape")
+	}
+}
+
+func holdsReplacement(texts []string) bool {
+	for _, s := range texts {
+		if strings.ContainsRune(s, utf8.RuneError) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasLoneSurrogateEscape reports whether JSON text holds a \uD800-\uDFFF
+// escape that is not half of a pair. It reads escapes as JSON does, so the
+// escaped backslash in "\\ud800" (a backslash, then the letters) is not one.
+func hasLoneSurrogateEscape(b []byte) bool {
+	for i := 0; i < len(b); {
+		k := bytes.IndexByte(b[i:], '\\')
+		if k < 0 || i+k+1 >= len(b) {
+			return false
+		}
+		i += k
+		n := 2 // an escaped character, the backslash itself among them
+		if b[i+1] == 'u' {
+			n = 6
+			switch r := hex4(b, i+2); {
+			case r >= 0xdc00 && r <= 0xdfff:
+				return true
+			case r >= 0xd800 && r <= 0xdbff:
+				if i+7 >= len(b) || b[i+6] != '\\' || b[i+7] != 'u' {
+					return true
+				}
+				if lo := hex4(b, i+8); lo < 0xdc00 || lo > 0xdfff {
+					return true
+				}
+				n = 12
+			}
+		}
+		i += n
+	}
+	return false
+}
+
+// hex4 decodes the four hex digits at b[i:], -1 when they are not.
+func hex4(b []byte, i int) int {
+	if i+4 > len(b) {
+		return -1
+	}
+	v := 0
+	for _, c := range b[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return -1
+		}
+		v = v<<4 | int(c)
+	}
+	return v
 }
 
 const nulDetail = "text contains a NUL character"

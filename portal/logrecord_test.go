@@ -36,7 +36,23 @@ func TestCheckText(t *testing.T) {
 		{"latin-1 name", func(r *LogRecord) { r.Event.ActorName = "J\xe5n" }, "text is not valid UTF-8"},
 		{"latin-1 raw", func(r *LogRecord) { r.Raw = []byte("<log>\xe5</log>") }, "text is not valid UTF-8"},
 		{"nul in unit", func(r *LogRecord) { r.Event.ActorUnit.Name = "Akut\x00en" }, "text contains a NUL character"},
-		{"json nul escape", func(r *LogRecord) { r.Raw = []byte(`{"a":"\u0000"}`) }, "text contains a NUL character"},
+		{"nul byte in raw", func(r *LogRecord) { r.Raw = []byte("<log>\x00</log>") }, "text contains a NUL character"},
+		// jsonb refuses these escapes, but the store keeps such a raw as
+		// text: the record is good.
+		{"json nul escape", func(r *LogRecord) { r.Raw = []byte(`{"a":"\u0000"}`) }, ""},
+		{"json escaped backslash before u0000", func(r *LogRecord) { r.Raw = []byte(`{"a":"\\u0000"}`) }, ""},
+		{"lone surrogate outside the event", func(r *LogRecord) { r.Raw = []byte(`{"text":"\ud800"}`) }, ""},
+		// A decoder made U+FFFD of an unpaired surrogate in an event field.
+		{"lone surrogate in a field", func(r *LogRecord) {
+			r.Raw, r.Event.ActorName = []byte(`{"name":"Anna\ud800"}`), "Anna\uFFFD"
+		}, "text holds an unpaired surrogate escape"},
+		{"lone low surrogate in a field", func(r *LogRecord) {
+			r.Raw, r.Event.ActorName = []byte(`{"name":"\ud83d\ude00\udc00\\"}`), "\U0001F600\uFFFD\\"
+		}, "text holds an unpaired surrogate escape"},
+		{"high surrogate at the end", func(r *LogRecord) { r.Raw, r.Event.ActorName = []byte(`{"a":"\ud800`), "\uFFFD" }, "text holds an unpaired surrogate escape"},
+		{"replacement character as written", func(r *LogRecord) {
+			r.Raw, r.Event.ActorName = []byte(`{"name":"Anna\\ud800 \ufffd \ud83d\ude00"}`), "Anna\\ud800 \uFFFD \U0001F600"
+		}, ""},
 	}
 	for _, c := range cases {
 		r := LogRecord{Event: good, Raw: []byte("<log/>")}

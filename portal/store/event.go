@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -358,9 +357,10 @@ func eventRow(batchID int64, r *IngestRecord) []any {
 }
 
 // rawJSON keeps the original record as jsonb: a JSON record as itself, any
-// other (XML, CSV) as a string, with the format and position beside it.
+// other (XML, CSV), and JSON that jsonb cannot hold as it came (see
+// jsonbSafe), as a string, with the format and position beside it.
 func rawJSON(r *IngestRecord) string {
-	if json.Valid(r.Raw) && len(r.Raw) > 0 && r.Raw[0] == '{' {
+	if jsonbSafe(r.Raw) {
 		return `{"format":` + strconv.Quote(r.Format) + `,"line":` + strconv.Itoa(r.Line) + `,"record":` + string(r.Raw) + `}`
 	}
 	b := make([]byte, 0, len(r.Raw)+len(r.Raw)/8+48)

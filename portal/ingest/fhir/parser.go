@@ -15,15 +15,17 @@ import (
 
 const fhirNS = "http://hl7.org/fhir"
 
-// hugeLimit bounds what the streaming JSON reader holds for one value. A
-// record between MaxRecordBytes and this is read, quarantined as too large
-// and skipped; past it the decoder cannot resynchronise, so parsing stops.
-const hugeLimit = 4 * portal.MaxRecordBytes
+// maxDepth bounds how deeply one record nests: encoding/json refuses
+// deeper values. The streaming scanner counts depth without a stack, so a
+// deeper record is consumed whole and quarantined, and the next one read.
+const maxDepth = 10000
 
-var errHuge = errors.New("fhir: record too large to skip")
+// keepLimit bounds the bytes kept of one Bundle entry or streamed record:
+// a record's bound, plus room for an entry's other keys (fullUrl, request).
+const keepLimit = portal.MaxRecordBytes + 64<<10
 
-// errStop unwinds the streaming walk after the rest of the input has been
-// quarantined; Parse turns it into a nil return.
+// errStop unwinds the streaming walk once the input ended inside a record
+// that has been quarantined.
 var errStop = errors.New("fhir: stop")
 
 // Parse reads FHIR AuditEvents from r: one JSON resource, a JSON Bundle
@@ -52,10 +54,7 @@ func Parse(r io.Reader, emit portal.Emit) error {
 	case isNDJSON(head):
 		return p.lines(br)
 	}
-	if err := p.stream(br); err != errStop {
-		return err
-	}
-	return nil
+	return p.stream(br)
 }
 
 type parser struct {
@@ -89,6 +88,9 @@ func (p *parser) ioErr() error {
 // quarantine emits a record that could not become an event.
 func (p *parser) quarantine(raw []byte, line int, reason portal.Reason, detail string) error {
 	p.index++
+	if raw == nil {
+		raw = []byte{} // the quarantine keeps raw bytes, even none
+	}
 	rec := portal.LogRecord{Raw: raw, Line: line, Index: p.index}
 	rec.Quarantine(reason, detail)
 	return p.emit(rec)
@@ -116,8 +118,8 @@ func isNDJSON(head []byte) bool {
 			lines = append(lines, l)
 		}
 	}
-	if len(lines) == 0 {
-		return false
+	if len(lines) == 0 || lines[0][0] == '[' {
+		return false // an array, even on one line, is streamed element by element
 	}
 	if json.Valid(lines[0]) {
 		return true
@@ -134,24 +136,25 @@ func isNDJSON(head []byte) bool {
 // lines reads NDJSON: a broken line is quarantined and the next one read.
 func (p *parser) lines(br *bufio.Reader) error {
 	for n := 1; ; n++ {
-		line, tooLong, err := readLine(br, portal.MaxRecordBytes)
+		line, size, err := readLine(br, portal.MaxRecordBytes)
 		if err != nil && err != io.EOF {
 			return fmt.Errorf("fhir: read: %w", err)
 		}
-		if tooLong {
-			if qerr := p.quarantine(nil, n, portal.ReasonTooLarge, "record exceeds the size limit"); qerr != nil {
-				return qerr
-			}
+		var herr error
+		if size > portal.MaxRecordBytes {
+			herr = p.tooLarge(line, size, n)
 		} else if t := bytes.TrimSpace(line); len(t) > 0 {
-			var herr error
-			if json.Valid(t) {
-				herr = p.value(t, n)
-			} else {
+			switch {
+			case json.Valid(t):
+				herr = p.value(t, n, 0)
+			case nesting(t) > maxDepth:
+				herr = p.quarantine(t, n, portal.ReasonTooLarge, tooDeep)
+			default:
 				herr = p.quarantine(t, n, portal.ReasonMalformed, "line is not well-formed JSON")
 			}
-			if herr != nil {
-				return herr
-			}
+		}
+		if herr != nil {
+			return herr
 		}
 		if err == io.EOF {
 			return nil
@@ -159,43 +162,66 @@ func (p *parser) lines(br *bufio.Reader) error {
 	}
 }
 
-// readLine reads one line without its end, holding at most max bytes; a
-// longer line is consumed and reported as tooLong.
-func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
+// readLine reads one line without its end, keeping at most max bytes of
+// it; size is the line's whole length.
+func readLine(br *bufio.Reader, max int) (line []byte, size int64, err error) {
+	var last byte // the byte before the chunk
 	for {
 		chunk, err := br.ReadSlice('\n')
-		if !tooLong {
-			if len(line)+len(chunk) > max+2 { // +2: the line end is not part of the record
-				tooLong, line = true, nil
-			} else {
-				line = append(line, chunk...)
-			}
+		size += int64(len(chunk))
+		if room := max + 2 - len(line); room > 0 { // +2: the line end
+			line = append(line, chunk[:min(len(chunk), room)]...)
 		}
 		if err == bufio.ErrBufferFull {
+			last = chunk[len(chunk)-1]
 			continue
 		}
-		if err == io.EOF && len(line) == 0 && len(chunk) == 0 && !tooLong {
-			return nil, false, io.EOF
+		if err == io.EOF && size == 0 {
+			return nil, 0, io.EOF
 		}
-		line = bytes.TrimRight(line, "\r\n")
-		if !tooLong && len(line) > max {
-			tooLong, line = true, nil
+		if n := len(chunk); n > 0 && chunk[n-1] == '\n' {
+			size--
+			if n > 1 && chunk[n-2] == '\r' || n == 1 && last == '\r' {
+				size--
+			}
 		}
-		return line, tooLong, err
+		if size > int64(max) {
+			return line[:max], size, err
+		}
+		return bytes.TrimRight(line, "\r\n"), size, err
 	}
 }
 
-// value handles one complete JSON value read into memory: a resource or a
-// Bundle, whose entries are then records of their own.
-func (p *parser) value(raw []byte, line int) error {
-	if len(raw) > portal.MaxRecordBytes {
-		return p.quarantine(nil, line, portal.ReasonTooLarge, "record exceeds the size limit")
+const tooDeep = "record nests deeper than the limit"
+
+// tooLarge quarantines a record past MaxRecordBytes with its first bytes.
+// size is its whole length.
+func (p *parser) tooLarge(first []byte, size int64, line int) error {
+	p.index++
+	rec := portal.LogRecord{Raw: first[:min(len(first), portal.MaxRecordBytes)], Line: line, Index: p.index, RawLength: size}
+	if rec.Raw == nil {
+		rec.Raw = []byte{}
 	}
-	if raw[0] == '[' {
+	rec.Quarantine(portal.ReasonTooLarge, "record exceeds the size limit")
+	return p.emit(rec)
+}
+
+// maxBundleNesting bounds Bundles inside Bundles read in memory: each level
+// is decoded again, so deep nesting would cost time quadratic in its size.
+const maxBundleNesting = 3
+
+// value handles one complete JSON value read into memory: a resource, a
+// Bundle, whose entries are then records of their own, or (at the top,
+// nested 0) an array of resources.
+func (p *parser) value(raw []byte, line, nested int) error {
+	if len(raw) > portal.MaxRecordBytes {
+		return p.tooLarge(raw, int64(len(raw)), line)
+	}
+	if raw[0] == '[' && nested == 0 {
 		var items []json.RawMessage
 		if json.Unmarshal(raw, &items) == nil {
 			for _, it := range items {
-				if err := p.value(it, line); err != nil {
+				if err := p.value(it, line, 1); err != nil {
 					return err
 				}
 			}
@@ -212,26 +238,51 @@ func (p *parser) value(raw []byte, line int) error {
 		}
 	}
 	if head.ResourceType == "Bundle" {
-		var b bundle
-		_ = json.Unmarshal(raw, &b) // a wrong-typed field only loses that field
-		for _, e := range b.Entry {
-			if len(e.Resource) == 0 {
-				continue
-			}
-			if err := p.value(e.Resource, line); err != nil {
-				return err
-			}
+		if nested >= maxBundleNesting {
+			return p.quarantine(raw, line, portal.ReasonNotAccessLog, "Bundle nests Bundles deeper than the limit")
 		}
-		return nil
+		return p.bundle(raw, line, nested)
 	}
 	return p.resource(raw, line)
 }
 
+// bundle reads a Bundle held in memory: each entry's resource is a record,
+// an entry that cannot hold one is quarantined.
+func (p *parser) bundle(raw []byte, line, nested int) error {
+	var b struct {
+		Entry json.RawMessage `json:"entry"`
+	}
+	_ = json.Unmarshal(raw, &b) // a wrong-typed field only loses that field
+	if len(b.Entry) == 0 || string(b.Entry) == "null" {
+		return nil
+	}
+	var entries []json.RawMessage
+	if json.Unmarshal(b.Entry, &entries) != nil {
+		return p.quarantine(b.Entry, line, portal.ReasonNotAccessLog, "Bundle entry is not a list")
+	}
+	for _, e := range entries {
+		var entry struct {
+			Resource json.RawMessage `json:"resource"`
+		}
+		if e[0] != '{' {
+			if err := p.quarantine(e, line, portal.ReasonNotAccessLog, "Bundle entry is not an object"); err != nil {
+				return err
+			}
+			continue
+		}
+		_ = json.Unmarshal(e, &entry)
+		if len(entry.Resource) == 0 {
+			continue // an entry without a resource (a deletion) is no record
+		}
+		if err := p.value(entry.Resource, line, nested+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // resource emits one resource as an event or a quarantined record.
 func (p *parser) resource(raw []byte, line int) error {
-	if len(raw) > portal.MaxRecordBytes {
-		return p.quarantine(nil, line, portal.ReasonTooLarge, "record exceeds the size limit")
-	}
 	var ae auditEvent
 	if err := json.Unmarshal(raw, &ae); err != nil {
 		var te *json.UnmarshalTypeError
@@ -259,267 +310,288 @@ func (p *parser) event(ae *auditEvent, raw []byte, line int) error {
 	return nil
 }
 
-// recorder sits under the streaming JSON decoder. It keeps the bytes read
-// since base, so that a single resource's raw bytes and every record's line
-// can be recovered, and it refuses to hold more than hugeLimit of them.
-type recorder struct {
-	r     io.Reader
-	buf   []byte // input from offset base on
-	base  int64
-	line  int // line number at base
-	read  int64
-	limit int64
-}
-
-func (c *recorder) Read(b []byte) (int, error) {
-	if c.read-c.base > c.limit {
-		return 0, errHuge
-	}
-	n, err := c.r.Read(b)
-	c.buf = append(c.buf, b[:n]...)
-	c.read += int64(n)
-	return n, err
-}
-
-// advance forgets the bytes before off and returns the line at off.
-func (c *recorder) advance(off int64) int {
-	n := off - c.base
-	if n <= 0 {
-		return c.line
-	}
-	if n > int64(len(c.buf)) {
-		n = int64(len(c.buf))
-	}
-	c.line += bytes.Count(c.buf[:n], []byte{'\n'})
-	c.buf = c.buf[:copy(c.buf, c.buf[n:])]
-	c.base += n
-	return c.line
-}
-
-func (c *recorder) bytes(from, to int64) []byte {
-	a, b := from-c.base, to-c.base
-	if a < 0 || b > int64(len(c.buf)) || a > b {
-		return nil
-	}
-	return append([]byte(nil), c.buf[a:b]...)
-}
-
-// stream walks JSON values with decoder tokens, so that a Bundle's entries
-// are read one at a time and the Bundle is never held whole.
-func (p *parser) stream(r io.Reader) error {
-	rec := &recorder{r: r, line: 1, limit: hugeLimit}
-	dec := json.NewDecoder(rec)
+// stream reads JSON values one after another: a Bundle, whose entries are
+// streamed one at a time so that the Bundle is never held whole, an array
+// of resources, streamed element by element, or a resource. A record is
+// found by its brackets and quotes (see scanner), so one that is too large,
+// too deep or not well-formed inside is quarantined whole and the next one
+// read; only brackets or quotes out of balance move the end of a record,
+// since then nothing in JSON says where the writer meant it to end.
+func (p *parser) stream(br *bufio.Reader) error {
+	s := &scanner{br: br, line: 1, limit: keepLimit}
 	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
+		c, ok := s.peek()
+		if !ok {
+			return p.ioErr()
+		}
+		var err error
+		switch c {
+		case '{':
+			err = p.object(s)
+		case '[':
+			err = p.array(s)
+		default:
+			err = p.stray(s)
+		}
+		if err == errStop {
 			return p.ioErr()
 		}
 		if err != nil {
-			return p.malformed(rec, err)
-		}
-		switch tok {
-		case json.Delim('{'):
-			if err := p.object(dec, rec); err != nil {
-				return err
-			}
-		case json.Delim('['):
-			// Some exporters write a JSON array of resources.
-			for dec.More() {
-				t, err := dec.Token()
-				if err != nil {
-					return p.malformed(rec, err)
-				}
-				if t == json.Delim('{') {
-					if err := p.object(dec, rec); err != nil {
-						return err
-					}
-				} else if err := p.notResource(dec, rec, t); err != nil {
-					return err
-				}
-			}
-			if _, err := dec.Token(); err != nil {
-				return p.malformed(rec, err)
-			}
-		default:
-			if err := p.notResource(dec, rec, tok); err != nil {
-				return err
-			}
+			return err
 		}
 	}
 }
 
-// notResource quarantines a value that is not an object, skipping it.
-func (p *parser) notResource(dec *json.Decoder, rec *recorder, tok json.Token) error {
-	line := rec.advance(dec.InputOffset())
-	if d, ok := tok.(json.Delim); ok {
-		if err := skipRest(dec, d); err != nil {
-			return p.malformed(rec, err)
+// object reads the object at the top of the input: a Bundle, whose entries
+// are streamed, or one resource, kept whole as it is read.
+func (p *parser) object(s *scanner) error {
+	line, start := s.line, s.n
+	s.startKeep()
+	defer s.stopKeep()
+	s.skip1()
+	depth, rt, isBundle := 1, "", false
+	for {
+		c, ok := s.peek()
+		switch {
+		case !ok:
+			return p.truncated(s, line)
+		case c == '}':
+			s.skip1()
+			if isBundle {
+				return nil
+			}
+			return p.record(s.buf, s.n-start, depth, line, 0)
+		case c == ',':
+			s.skip1()
+			continue
+		case c != '"':
+			return p.broken(s, line, "document is not well-formed JSON")
 		}
-	}
-	rec.advance(dec.InputOffset())
-	return p.quarantine(nil, line, portal.ReasonNotAccessLog, "record is not a FHIR resource")
-}
-
-// object reads the object whose '{' was just returned: either a Bundle,
-// whose entries are streamed, or one resource.
-func (p *parser) object(dec *json.Decoder, rec *recorder) error {
-	start := dec.InputOffset() - 1
-	line := rec.advance(start)
-	var rt string
-	isBundle := false
-	for dec.More() {
-		kt, err := dec.Token()
-		if err != nil {
-			return p.malformed(rec, err)
+		key, ok := s.str()
+		if !ok {
+			return p.truncated(s, line)
 		}
-		key, _ := kt.(string)
+		if c, ok := s.peek(); !ok {
+			return p.truncated(s, line)
+		} else if c != ':' {
+			return p.broken(s, line, "document is not well-formed JSON")
+		}
+		s.skip1()
 		switch {
 		case key == "resourceType":
-			var s string
-			if err := decodeLenient(dec, &s); err != nil {
-				return p.malformed(rec, err)
+			if rt, ok = s.str(); !ok {
+				return p.truncated(s, line)
 			}
-			rt = s
-			isBundle = isBundle || rt == "Bundle"
+			if rt == "Bundle" {
+				isBundle = true
+				s.stopKeep()
+			}
 		case key == "entry" && (rt == "" || rt == "Bundle"):
 			// Only a Bundle has entry with resources, whichever key
 			// comes first.
 			isBundle = true
-			if err := p.entries(dec, rec); err != nil {
+			s.stopKeep()
+			if err := p.entries(s); err != nil {
 				return err
 			}
 		default:
-			if isBundle {
-				rec.advance(dec.InputOffset())
+			d, ok := s.value()
+			if !ok {
+				return p.truncated(s, line)
 			}
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return p.malformed(rec, err)
-			}
+			depth = max(depth, d+1)
 		}
 	}
-	if _, err := dec.Token(); err != nil {
-		return p.malformed(rec, err)
-	}
-	end := dec.InputOffset()
-	if isBundle {
-		rec.advance(end)
-		return nil
-	}
-	raw := rec.bytes(start, end)
-	rec.advance(end)
-	return p.value(raw, line)
 }
 
-// entries streams Bundle.entry[].resource.
-func (p *parser) entries(dec *json.Decoder, rec *recorder) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return p.malformed(rec, err)
+// entries streams Bundle.entry, each entry read whole and its resource
+// handed on as a record.
+func (p *parser) entries(s *scanner) error {
+	c, ok := s.peek()
+	if !ok {
+		return p.truncated(s, s.line)
 	}
-	if tok != json.Delim('[') {
-		if d, ok := tok.(json.Delim); ok {
-			if err := skipRest(dec, d); err != nil {
-				return p.malformed(rec, err)
-			}
-		}
-		return nil
+	if c != '[' {
+		return p.notRecord(s, "Bundle entry is not a list")
 	}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return p.malformed(rec, err)
-		}
-		if t != json.Delim('{') {
-			if d, ok := t.(json.Delim); ok {
-				if err := skipRest(dec, d); err != nil {
-					return p.malformed(rec, err)
-				}
+	s.skip1()
+	for {
+		c, ok := s.peek()
+		switch {
+		case !ok:
+			return p.truncated(s, s.line)
+		case c == ']':
+			s.skip1()
+			return nil
+		case c == ',':
+			s.skip1()
+			continue
+		case c != '{':
+			if err := p.notRecord(s, "Bundle entry is not an object"); err != nil {
+				return err
 			}
 			continue
 		}
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return p.malformed(rec, err)
-			}
-			rec.advance(dec.InputOffset())
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return p.malformed(rec, err)
-			}
-			if key, _ := kt.(string); key != "resource" {
-				continue
-			}
-			end := dec.InputOffset()
-			line := rec.advance(end - int64(len(raw)))
-			rec.advance(end)
-			if err := p.value(raw, line); err != nil {
-				return err
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			return p.malformed(rec, err)
+		if err := p.entry(s); err != nil {
+			return err
 		}
 	}
-	if _, err := dec.Token(); err != nil {
-		return p.malformed(rec, err)
-	}
-	return nil
 }
 
-// skipRest consumes tokens up to the delimiter closing open.
-func skipRest(dec *json.Decoder, open json.Delim) error {
-	if open != '{' && open != '[' {
-		return nil
+// entry reads one Bundle entry, whose '{' is next.
+func (p *parser) entry(s *scanner) error {
+	line := s.line
+	s.startKeep()
+	defer s.stopKeep()
+	s.skip1()
+	from, to, resLine, resDepth, size := -1, -1, 0, 0, int64(0)
+	for {
+		c, ok := s.peek()
+		switch {
+		case !ok:
+			return p.truncated(s, line)
+		case c == '}':
+			s.skip1()
+			if from < 0 {
+				return nil // an entry without a resource (a deletion) is no record
+			}
+			return p.record(s.buf[from:to], size, resDepth, resLine, 1)
+		case c == ',':
+			s.skip1()
+			continue
+		case c != '"':
+			return p.broken(s, line, "Bundle entry is not well-formed JSON")
+		}
+		key, ok := s.str()
+		if !ok {
+			return p.truncated(s, line)
+		}
+		if c, ok := s.peek(); !ok {
+			return p.truncated(s, line)
+		} else if c != ':' {
+			return p.broken(s, line, "Bundle entry is not well-formed JSON")
+		}
+		s.skip1()
+		if key != "resource" {
+			if _, ok := s.value(); !ok {
+				return p.truncated(s, line)
+			}
+			continue
+		}
+		if _, ok := s.peek(); !ok {
+			return p.truncated(s, line)
+		}
+		resLine, from, size = s.line, len(s.buf), s.n
+		if resDepth, ok = s.value(); !ok {
+			return p.cut(s.buf[min(from, len(s.buf)):], resLine)
+		}
+		to, size = len(s.buf), s.n-size
 	}
-	for depth := 1; depth > 0; {
-		t, err := dec.Token()
+}
+
+// array reads a top-level array of resources, element by element.
+func (p *parser) array(s *scanner) error {
+	line := s.line
+	s.skip1()
+	for {
+		c, ok := s.peek()
+		switch {
+		case !ok:
+			return p.truncated(s, line)
+		case c == ']':
+			s.skip1()
+			return nil
+		case c == ',':
+			s.skip1()
+			continue
+		}
+		line = s.line
+		start := s.n
+		s.startKeep()
+		depth, ok := s.value()
+		if !ok {
+			return p.truncated(s, line)
+		}
+		err := p.record(s.buf, s.n-start, depth, line, 1)
+		s.stopKeep()
 		if err != nil {
 			return err
 		}
-		switch t {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
 	}
-	return nil
 }
 
-// decodeLenient decodes the next value, ignoring a wrong type (the value
-// is still consumed).
-func decodeLenient(dec *json.Decoder, v any) error {
-	err := dec.Decode(v)
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return nil
+// record hands on one record read by the scanner: kept is what was kept of
+// it, size its whole length.
+func (p *parser) record(kept []byte, size int64, depth, line, nested int) error {
+	switch {
+	case size > portal.MaxRecordBytes || int64(len(kept)) < size:
+		return p.tooLarge(bytes.Clone(kept[:min(len(kept), portal.MaxRecordBytes)]), size, line)
+	case depth > maxDepth:
+		return p.quarantine(bytes.Clone(kept), line, portal.ReasonTooLarge, tooDeep)
 	}
-	return err
+	return p.value(bytes.Clone(kept), line, nested)
 }
 
-// malformed quarantines what could not be read and ends the parse: after a
-// syntax error the decoder cannot find the next record.
-func (p *parser) malformed(rec *recorder, err error) error {
-	if ioErr := p.ioErr(); ioErr != nil {
-		return ioErr
+// notRecord quarantines the next value, which cannot be a resource.
+func (p *parser) notRecord(s *scanner, detail string) error {
+	line := s.line
+	s.startKeep()
+	defer s.stopKeep()
+	if _, ok := s.value(); !ok {
+		return p.truncated(s, line)
 	}
-	if errors.Is(err, errHuge) {
-		if err := p.quarantine(nil, rec.line, portal.ReasonTooLarge, "record exceeds the size limit"); err != nil {
-			return err
-		}
-		return errStop
+	return p.quarantine(bytes.Clone(s.buf), line, portal.ReasonNotAccessLog, detail)
+}
+
+// stray quarantines what stands between values at the top: a value that
+// is not an object or array (a number, say), or bytes that are no JSON.
+func (p *parser) stray(s *scanner) error {
+	line := s.line
+	s.startKeep()
+	defer s.stopKeep()
+	s.value()
+	s.until()
+	raw := bytes.Clone(bytes.TrimSpace(s.buf))
+	if json.Valid(raw) {
+		return p.quarantine(raw, line, portal.ReasonNotAccessLog, "record is not a FHIR resource")
 	}
-	detail := "document is not well-formed JSON"
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		detail = "document is truncated JSON"
+	if err := p.ioErr(); err != nil {
+		return err
 	}
-	raw := rec.bytes(rec.base, rec.read)
-	if len(raw) > portal.MaxRecordBytes {
-		raw = raw[:portal.MaxRecordBytes]
+	return p.quarantine(raw, line, portal.ReasonMalformed, "document is not well-formed JSON")
+}
+
+// broken quarantines the object being read, whose brackets the scanner
+// follows to its end, when it breaks JSON's grammar between its members.
+// In a Bundle, where nothing is kept, the bytes from the break on are.
+func (p *parser) broken(s *scanner, line int, detail string) error {
+	if !s.keep {
+		line = s.line
+		s.startKeep()
 	}
-	if err := p.quarantine(raw, rec.line, portal.ReasonMalformed, detail); err != nil {
+	if !s.rest() {
+		return p.truncated(s, line)
+	}
+	return p.quarantine(bytes.Clone(s.buf[:min(len(s.buf), portal.MaxRecordBytes)]), line, portal.ReasonMalformed, detail)
+}
+
+// truncated quarantines what was kept of the record the input ended in,
+// and stops the parse.
+func (p *parser) truncated(s *scanner, line int) error {
+	if !s.keep {
+		return p.cut(nil, line)
+	}
+	return p.cut(s.buf, line)
+}
+
+// cut quarantines kept, what the input held of a record it ended in, and
+// stops the parse.
+func (p *parser) cut(kept []byte, line int) error {
+	if err := p.ioErr(); err != nil {
+		return err
+	}
+	raw := bytes.Clone(kept[:min(len(kept), portal.MaxRecordBytes)])
+	if err := p.quarantine(raw, line, portal.ReasonMalformed, "document is truncated JSON"); err != nil {
 		return err
 	}
 	return errStop
