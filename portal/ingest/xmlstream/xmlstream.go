@@ -142,3 +142,11 @@ func (d *Decoder) charsetReader(label string, input io.Reader) (io.Reader, error
 	d.rec.latin1 = true
 	return d.rec, nil
 }
+
+func isLatin1(label string) bool {
+	switch label {
+	case "ISO-8859-1", "iso-8859-1", "latin1", "Latin-1", "latin-1":
+		return true
+	}
+	return false
+}
