@@ -51,6 +51,9 @@ func utf16Of(b []byte) encoding.Encoding {
 	return nil
 }
 
+// IsUTF16 tells whether a document starts as UTF-16 does.
+func IsUTF16(head []byte) bool { return utf16Of(head) != nil }
+
 // DecodeHead turns the first bytes of a document into UTF-8 when they are
 // UTF-16, for format detection; other input is returned as it is. A unit
 // cut off at the end becomes U+FFFD.
