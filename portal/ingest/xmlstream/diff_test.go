@@ -232,6 +232,18 @@ var edgeCases = []string{
 	`<!DOCTYPE a <b> <!x> ><a/>`,
 	`<!>><a/>`,
 	`<!"x"><a/>`,
+	// Encodings: declared, by byte-order mark, by "<?" in 16 bits, a
+	// label the declaration's own bytes contradict, an unknown one.
+	"<?xml version='1.0' encoding='windows-1252'?><a x='\xe5'>\x80\xc5</a>",
+	"<?xml version='1.0' encoding='ISO-8859-1'?><a>\xe5</a><?xml version='1.0' encoding='koi8-r'?><b>\xe5</b>",
+	"<?xml version='1.0' encoding='shift_jis'?><a>\x82\xa0</a>",
+	"\xff\xfe<\x00a\x00>\x00\xe5\x00<\x00/\x00a\x00>\x00",
+	"\xfe\xff\x00<\x00a\x00/\x00>",
+	"<\x00?\x00x\x00m\x00l\x00 \x00?\x00>\x00<\x00a\x00/\x00>\x00",
+	"\xff\xfe<\x00a\x00>\x00\x00\xd8<\x00/\x00a\x00>",
+	"<?xml version='1.0' encoding='UTF-16'?><a/>",
+	"<?xml version='1.0' encoding='utf8'?><a>\xff</a>",
+	"<?xml version='1.0' encoding='x-unknown'?><a/>",
 	`<a>` + "\x01" + `</a>`,
 	`<a>` + "\xff" + `</a>`,
 	`<a>` + "\xef\xbf\xbe" + `</a>`,
