@@ -239,8 +239,11 @@ func (s *Scanner) Skip() error {
 	if s.recAt < 0 || len(s.open) != s.recAt+1 {
 		return errors.New("xmlstream: Skip without Next")
 	}
-	s.rec = -1
-	for len(s.open) > s.recAt {
+	// Nothing is recorded: an error in here is an error outside any
+	// record, which Raw reports from the token that failed.
+	depth := s.recAt
+	s.rec, s.recAt, s.over, s.head = -1, -1, false, nil
+	for len(s.open) > depth {
 		if _, err := s.Token(); err != nil {
 			if err == io.EOF {
 				err = s.syntax(msgEOF, s.n)
@@ -248,7 +251,6 @@ func (s *Scanner) Skip() error {
 			return err
 		}
 	}
-	s.recAt, s.over, s.head = -1, false, nil
 	return nil
 }
 

@@ -282,6 +282,15 @@ func TestScannerSkipSOAPHeader(t *testing.T) {
 	if len(got) != 1 || got[0] != "<log>yes</log>" {
 		t.Fatalf("got %q", got)
 	}
+	// A broken header ends the reading, with raw bytes to quarantine.
+	s = NewScanner(strings.NewReader(`<Envelope><Header><a>&bad;</a></Header><Body/></Envelope>`), 1<<20)
+	if _, _, err := s.Next(s.IsSOAPHeader); err != nil {
+		t.Fatal(err)
+	}
+	var se *SyntaxError
+	if err := s.Skip(); !errors.As(err, &se) || string(s.Raw()) != "&b" {
+		t.Fatalf("Skip: %v, raw %q", err, s.Raw())
+	}
 }
 
 // BenchmarkScan measures the tokenizer alone on RIV-like input.
