@@ -97,10 +97,9 @@ const (
 // an error, so is nesting deeper than maxDepth, a long text run may come as
 // several CharData tokens, and documents in other encodings (a UTF-16
 // byte-order mark, or a declared encoding golang.org/x/text knows) are
-// transcoded to UTF-8. It is stricter than the
-// Decoder, which runs encoding/xml in non-strict mode: an unknown entity such
-// as &nbsp;, an unquoted attribute value or a mismatched end tag is an error
-// here, not a guess.
+// transcoded to UTF-8. It is strict: an unknown entity such as &nbsp;, an
+// unquoted attribute value or a mismatched end tag is an error, not a
+// guess, and a parser quarantines that record and goes on (SkipRecord).
 //
 // The scanner owns one growing buffer rather than a bufio.Reader: tokens are
 // parsed from it in place, and a record's bytes stay in it until the record
