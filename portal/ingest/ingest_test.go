@@ -15,6 +15,9 @@ import (
 	"github.com/insyn/insyn/portal/ingest"
 	"github.com/insyn/insyn/portal/store"
 	"github.com/insyn/insyn/portal/store/storetest"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
 )
 
 func TestMain(m *testing.M) {
@@ -180,7 +183,9 @@ func TestBrokenTextIsQuarantinedNotFatal(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "b.gz"), []byte("\x1f\x8b\x08\x00\xff\xfe\x00\x00garbage"), 0o644)
 	c := run(t, st, dir)
 	if c != (store.Counts{Read: 4, Stored: 2, Quarantined: 2}) {
-		t.Fatalf("counts %+v", c)
+		var why []string
+		st.DB().Select(&why, `SELECT reason || ' ' || detail || ' ' || source_file FROM quarantine`)
+		t.Fatalf("counts %+v: %q", c, why)
 	}
 	var raw []byte
 	if err := st.DB().Get(&raw, `SELECT raw FROM quarantine WHERE source_file LIKE '%a.csv'`); err != nil || !strings.Contains(string(raw), "J\xe5n") {
@@ -228,5 +233,70 @@ func waitForBatchLocks(t *testing.T, st *store.Store) {
 			t.Fatalf("%d batch locks still held", n)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Real messages that used to be refused or to abort the ingest: a SOAP
+// header with WS-Security, windows-1252 and UTF-16 XML, an empty FHIR
+// Bundle and a record past the size bound. Each is detected, and ends as
+// events or as quarantine rows with raw bytes.
+func TestIngestRealXMLMessages(t *testing.T) {
+	st := storetest.Open(t, nil)
+	dir := t.TempDir()
+	read := func(p string) string {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	encode := func(e encoding.Encoding, s string) string {
+		b, err := e.NewEncoder().String(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	const wsse = `<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">` +
+		`<wsse:UsernameToken><wsse:Username>takecare</wsse:Username></wsse:UsernameToken></wsse:Security>`
+	riv1Bare := read("riv1/testdata/bare_request.xml")
+	riv2Bare := read("riv2/testdata/bare_request.xml")
+	files := map[string]string{
+		"wsse.xml":   strings.Replace(read("riv1/testdata/soap_request.xml"), "<soapenv:Header>", "<soapenv:Header>"+wsse, 1),
+		"cp1252.xml": encode(charmap.Windows1252, strings.Replace(riv1Bare, `encoding="UTF-8"`, `encoding="windows-1252"`, 1)),
+		"utf16.xml":  encode(unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), strings.Replace(riv2Bare, `encoding="UTF-8"`, `encoding="UTF-16"`, 1)),
+		"empty.xml":  `<Bundle xmlns="http://hl7.org/fhir"><type value="searchset"/><total value="0"/></Bundle>`,
+		"big.xml": strings.Replace(read("atna/testdata/se-several.xml"), `<EventIdentification `,
+			"<Padding>"+strings.Repeat("x", portal.MaxRecordBytes)+"</Padding><EventIdentification ", 1),
+	}
+	for name, doc := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := run(t, st, dir)
+	// 3 + 1 + 1 events, and two of se-several.xml's messages: the large
+	// one before them is quarantined, as are the empty Bundle and the
+	// file's own message without a unit.
+	if c.Stored != 5+2 || c.Quarantined != 3 {
+		var why []string
+		st.DB().Select(&why, `SELECT reason || ' ' || detail || ' ' || source_file FROM quarantine`)
+		t.Fatalf("counts %+v: %q", c, why)
+	}
+	var rows []struct {
+		Reason string `db:"reason"`
+		Raw    []byte `db:"raw"`
+	}
+	if err := st.DB().Select(&rows, `SELECT reason, raw FROM quarantine WHERE reason <> 'missing_field' ORDER BY reason`); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[0].Reason != "not_access_log" || string(rows[0].Raw) != files["empty.xml"] ||
+		rows[1].Reason != "too_large" || len(rows[1].Raw) != portal.MaxRecordBytes {
+		t.Fatalf("quarantine rows: %d", len(rows))
+	}
+	// The transcoded records are stored as UTF-8 text.
+	var n int
+	if err := st.DB().Get(&n, `SELECT count(*) FROM access_events WHERE source_log_id = '7b2e1d4f-0001-4a5b-8c9d-112233445566' AND raw::text LIKE '%sekreterare på Barnmottagningen%'`); err != nil || n != 1 {
+		t.Fatalf("windows-1252 record as UTF-8: %d %v", n, err)
 	}
 }

@@ -2,7 +2,6 @@ package atna
 
 import (
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -15,83 +14,132 @@ import (
 // message, several under a wrapper root, or inside a SOAP or syslog
 // envelope), and emits one record for each patient a message names.
 // Parse returns an error only when reading r fails or emit returns one;
-// unreadable input is quarantined instead.
+// unreadable input is quarantined instead: a broken message whole, and the
+// parse goes on after its end tag.
 func Parse(r io.Reader, emit portal.Emit) error {
-	src := &errReader{r: r}
-	d := xmlstream.New(src, portal.MaxRecordBytes)
-	index := 0
-	quarantine := func(raw []byte, line int, reason portal.Reason, detail string) error {
-		index++
-		rec := portal.LogRecord{Raw: raw, Line: line, Index: index}
-		rec.Quarantine(reason, detail)
-		return emit(rec)
-	}
-	sawElement := false
-	want := func(se xml.StartElement) bool {
-		sawElement = true
-		return se.Name.Local == "AuditMessage"
-	}
+	head := &xmlstream.Head{R: r, Max: portal.MaxRecordBytes}
+	p := &parser{sc: xmlstream.NewScanner(head, portal.MaxRecordBytes), emit: emit}
 	for {
-		se, line, err := d.Next(want)
-		if err == io.EOF {
+		err := p.step()
+		if err == errStop {
 			break
 		}
 		if err != nil {
-			if src.err != nil {
-				return fmt.Errorf("atna: read: %w", src.err)
-			}
-			return quarantine(d.Raw(), line, portal.ReasonMalformed, "document is not well-formed XML")
-		}
-		var m auditMessage
-		raw, err := d.DecodeElement(&m, &se)
-		if src.err != nil {
-			return fmt.Errorf("atna: read: %w", src.err)
-		}
-		if errors.Is(err, xmlstream.ErrTooLarge) {
-			if err := quarantine(nil, line, portal.ReasonTooLarge, "record exceeds the size limit"); err != nil {
-				return err
-			}
-			continue
-		}
-		if err != nil {
-			// The decoder cannot go on after a syntax error.
-			return quarantine(raw, line, portal.ReasonMalformed, "audit message is not well-formed XML")
-		}
-		for _, r := range adapt(&m, raw) {
-			index++
-			rec := r
-			rec.Raw, rec.Line, rec.Index = raw, line, index
-			if err := emit(rec); err != nil {
-				return err
-			}
+			return err
 		}
 	}
-	if src.err != nil {
-		return fmt.Errorf("atna: read: %w", src.err)
-	}
-	if index == 0 && (sawElement || src.content) {
-		return quarantine(nil, 1, portal.ReasonNotAccessLog, "document holds no AuditMessage")
+	if p.index == 0 && (p.sawElement || len(bytes.TrimSpace(head.Bytes)) > 0) {
+		// Nothing else of the document is a record: it is kept, as far
+		// as the bound, in the one quarantined record saying so.
+		return p.quarantine(head.Bytes, 1, portal.ReasonNotAccessLog, "document holds no AuditMessage")
 	}
 	return nil
 }
 
-// errReader remembers a failure of the underlying reader, so that a read
-// error is returned as such and not mistaken for malformed input. It also
-// notes whether the input held anything but white space: text without any
-// element is not an empty file.
-type errReader struct {
-	r       io.Reader
-	err     error
-	content bool
+type parser struct {
+	sc         *xmlstream.Scanner
+	emit       portal.Emit
+	index      int
+	sawElement bool
 }
 
-func (e *errReader) Read(p []byte) (int, error) {
-	n, err := e.r.Read(p)
-	if err != nil && err != io.EOF {
-		e.err = err
-	}
-	if !e.content && len(bytes.TrimSpace(p[:n])) > 0 {
-		e.content = true
-	}
-	return n, err
+// errStop ends the parse without an error: at the end of the input, or
+// after a syntax error outside any message has been emitted.
+var errStop = errors.New("atna: stop")
+
+// want picks AuditMessage elements and a SOAP Header, which is skipped
+// whatever it holds.
+func (p *parser) want(local []byte) bool {
+	p.sawElement = true
+	return string(local) == "AuditMessage" || p.sc.IsSOAPHeader(local)
 }
+
+func (p *parser) step() error {
+	tok, line, err := p.sc.Next(p.want)
+	switch {
+	case err == io.EOF:
+		return errStop
+	case err != nil:
+		return p.broken(err, p.sc.Line())
+	}
+	if string(tok.Local) == "Header" {
+		if err := p.sc.Skip(); err != nil {
+			return p.broken(err, p.sc.Line())
+		}
+		return nil
+	}
+	e, err := p.sc.Element()
+	switch {
+	case errors.Is(err, xmlstream.ErrTooLarge):
+		return p.quarantine(e.Raw, line, portal.ReasonTooLarge, tooLargeDetail)
+	case err != nil:
+		return p.brokenRecord(err, line)
+	}
+	raw := e.Raw
+	var m auditMessage
+	if err := xmlstream.Decode(raw, &m); err != nil {
+		return p.quarantine(raw, line, portal.ReasonMalformed, "audit message cannot be decoded")
+	}
+	for _, r := range adapt(&m, raw) {
+		p.index++
+		rec := r
+		rec.Raw, rec.Line, rec.Index = raw, line, p.index
+		if err := p.emit(rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *parser) quarantine(raw []byte, line int, reason portal.Reason, detail string) error {
+	p.index++
+	rec := portal.LogRecord{Raw: raw, Line: line, Index: p.index}
+	rec.Quarantine(reason, detail)
+	return p.emit(rec)
+}
+
+// broken handles a scanner error outside any message: a failed read is the
+// caller's problem; a syntax error quarantines what was read of the current
+// element and ends the parse, since nothing after it can be located
+// reliably.
+func (p *parser) broken(err error, line int) error {
+	var se *xmlstream.SyntaxError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("atna: read: %w", err)
+	}
+	if err := p.quarantine(p.sc.Raw(), line, portal.ReasonMalformed, "document is not well-formed XML: "+se.Msg); err != nil {
+		return err
+	}
+	return errStop
+}
+
+// brokenRecord handles a syntax error inside the message that began on
+// line: the scanner skips to the message's end tag, the message is
+// quarantined whole and the parse goes on. When the end tag never comes
+// the message is quarantined as far as it was read and the parse ends.
+func (p *parser) brokenRecord(err error, line int) error {
+	var se *xmlstream.SyntaxError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("atna: read: %w", err)
+	}
+	raw, err := p.sc.SkipRecord()
+	reason, detail := portal.ReasonMalformed, "audit message is not well-formed XML: "+se.Msg
+	if errors.Is(err, xmlstream.ErrTooLarge) {
+		reason, detail = portal.ReasonTooLarge, tooLargeDetail
+	}
+	if qerr := p.quarantine(raw, line, reason, detail); qerr != nil {
+		return qerr
+	}
+	switch {
+	case err == nil, errors.Is(err, xmlstream.ErrTooLarge):
+		return nil
+	case errors.As(err, new(*xmlstream.SyntaxError)):
+		return errStop
+	default:
+		return fmt.Errorf("atna: read: %w", err)
+	}
+}
+
+// tooLargeDetail goes with the first portal.MaxRecordBytes of a message
+// that is longer.
+const tooLargeDetail = "record exceeds the size limit; raw holds its first bytes"

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -49,12 +48,22 @@ func Parse(r io.Reader, emit portal.Emit) error {
 	switch {
 	case len(trimmed) == 0:
 		return nil
-	case trimmed[0] == '<':
+	case trimmed[0] == '<', isXML16(head):
 		return p.xml(br)
 	case isNDJSON(head):
 		return p.lines(br)
 	}
 	return p.stream(br)
+}
+
+// isXML16 tells XML in UTF-16 (by its byte-order mark or its first
+// characters) from JSON; the XML scanner decodes it.
+func isXML16(head []byte) bool {
+	if !xmlstream.IsUTF16(head) {
+		return false
+	}
+	d := bytes.TrimLeft(xmlstream.DecodeHead(head), " \t\r\n")
+	return len(d) > 0 && d[0] == '<'
 }
 
 type parser struct {
@@ -599,76 +608,146 @@ func (p *parser) cut(kept []byte, line int) error {
 
 // xml reads FHIR XML: AuditEvent elements at any depth, and other
 // resources inside a Bundle's <resource> (quarantined as not access logs).
+// A broken resource is quarantined whole and the parse goes on after it.
 func (p *parser) xml(r io.Reader) error {
-	d := xmlstream.New(r, portal.MaxRecordBytes)
-	first, inResource, sawRoot := true, false, false
-	want := func(se xml.StartElement) bool {
-		isRoot := first
-		first, sawRoot = false, true
-		wasResource := inResource
-		inResource = se.Name.Local == "resource" && (se.Name.Space == fhirNS || se.Name.Space == "")
-		switch {
-		case se.Name.Local == "AuditEvent":
-			return true
-		case wasResource && se.Name.Local != "" && se.Name.Local[0] >= 'A' && se.Name.Local[0] <= 'Z':
-			return true
-		case isRoot && se.Name.Space == fhirNS && se.Name.Local != "Bundle":
-			return true
-		}
-		return false
-	}
+	head := &xmlstream.Head{R: r, Max: portal.MaxRecordBytes}
+	x := &xmlParser{parser: p, sc: xmlstream.NewScanner(head, portal.MaxRecordBytes), first: true}
 	start := p.index
 	for {
-		se, line, err := d.Next(want)
-		if err == io.EOF {
+		err := x.step()
+		if err == errStop {
 			break
 		}
 		if err != nil {
-			return p.xmlMalformed(d.Raw(), line)
-		}
-		if se.Name.Local != "AuditEvent" {
-			var skip struct{}
-			raw, err := d.DecodeElement(&skip, &se)
-			switch {
-			case errors.Is(err, xmlstream.ErrTooLarge):
-				err = p.quarantine(nil, line, portal.ReasonTooLarge, "record exceeds the size limit")
-			case err != nil:
-				return p.xmlMalformed(raw, line)
-			default:
-				err = p.quarantine(raw, line, portal.ReasonNotAccessLog, "resource is not an AuditEvent")
-			}
-			if err != nil {
-				return err
-			}
-			continue
-		}
-		var x xAuditEvent
-		raw, err := d.DecodeElement(&x, &se)
-		if errors.Is(err, xmlstream.ErrTooLarge) {
-			if err := p.quarantine(nil, line, portal.ReasonTooLarge, "record exceeds the size limit"); err != nil {
-				return err
-			}
-			continue
-		}
-		if err != nil {
-			return p.xmlMalformed(raw, line)
-		}
-		if err := p.event(x.toModel(), raw, line); err != nil {
 			return err
 		}
 	}
-	if err := p.ioErr(); err != nil {
-		return err
-	}
-	if p.index == start && sawRoot {
-		return p.quarantine(nil, 1, portal.ReasonNotAccessLog, "document holds no AuditEvent")
+	if p.index == start && x.sawRoot {
+		// An empty Bundle, or a document of another kind: it is kept, as
+		// far as the bound, in the one quarantined record saying so.
+		return p.quarantine(head.Bytes, 1, portal.ReasonNotAccessLog, "document holds no AuditEvent")
 	}
 	return nil
 }
 
-func (p *parser) xmlMalformed(raw []byte, line int) error {
-	if err := p.ioErr(); err != nil {
+// xmlParser walks FHIR XML with the streaming scanner.
+type xmlParser struct {
+	*parser
+	sc                                  *xmlstream.Scanner
+	first, inResource, sawRoot, rootNow bool
+}
+
+// want picks the root element (its namespace decides what it is), every
+// AuditEvent, and the resource inside a Bundle entry's <resource>: the
+// first element in it, named with a capital. The namespace of <resource>
+// is not checked: the scanner does not resolve prefixes, and no element of
+// another namespace that FHIR XML embeds (XHTML narrative) has that name.
+func (x *xmlParser) want(local []byte) bool {
+	isRoot := x.first
+	x.first, x.sawRoot = false, true
+	wasResource := x.inResource
+	x.inResource = string(local) == "resource"
+	switch {
+	case isRoot:
+		x.rootNow = true
+		return true
+	case string(local) == "AuditEvent":
+		return true
+	case wasResource && len(local) > 0 && local[0] >= 'A' && local[0] <= 'Z':
+		return true
+	}
+	return false
+}
+
+func (x *xmlParser) step() error {
+	tok, line, err := x.sc.Next(x.want)
+	switch {
+	case err == io.EOF:
+		return errStop
+	case err != nil:
+		return x.broken(err, x.sc.Line())
+	}
+	local := string(tok.Local)
+	if x.rootNow {
+		x.rootNow = false
+		if local != "AuditEvent" && (local == "Bundle" || !inFHIR(tok)) {
+			// A Bundle, or a wrapper outside FHIR: look inside it.
+			return nil
+		}
+	}
+	e, err := x.sc.Element()
+	switch {
+	case errors.Is(err, xmlstream.ErrTooLarge):
+		return x.quarantine(e.Raw, line, portal.ReasonTooLarge, xmlTooLargeDetail)
+	case err != nil:
+		return x.brokenRecord(err, line)
+	}
+	raw := e.Raw
+	if local != "AuditEvent" {
+		return x.quarantine(raw, line, portal.ReasonNotAccessLog, "resource is not an AuditEvent")
+	}
+	var ae xAuditEvent
+	if err := xmlstream.Decode(raw, &ae); err != nil {
+		return x.quarantine(raw, line, portal.ReasonMalformed, "AuditEvent cannot be decoded")
+	}
+	return x.event(ae.toModel(), raw, line)
+}
+
+// inFHIR tells whether the root element tok is in the FHIR namespace, by
+// the declarations on itself: a root has no ancestors to inherit from.
+func inFHIR(tok *xmlstream.Token) bool {
+	for _, a := range tok.Attr {
+		own := tok.Prefix == nil && a.Prefix == nil && string(a.Local) == "xmlns" ||
+			tok.Prefix != nil && string(a.Prefix) == "xmlns" && string(a.Local) == string(tok.Prefix)
+		if own {
+			return string(a.Value) == fhirNS
+		}
+	}
+	return false
+}
+
+// broken handles a scanner error outside any resource: a failed read is
+// the caller's problem; a syntax error quarantines what was read of the
+// current element and ends the parse, since nothing after it can be
+// located reliably.
+func (x *xmlParser) broken(err error, line int) error {
+	var se *xmlstream.SyntaxError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("fhir: read: %w", err)
+	}
+	if err := x.quarantine(x.sc.Raw(), line, portal.ReasonMalformed, "document is not well-formed XML: "+se.Msg); err != nil {
 		return err
 	}
-	return p.quarantine(raw, line, portal.ReasonMalformed, "document is not well-formed XML")
+	return errStop
 }
+
+// brokenRecord handles a syntax error inside the resource that began on
+// line: the scanner skips to its end tag, the resource is quarantined
+// whole and the parse goes on. When the end tag never comes the resource
+// is quarantined as far as it was read and the parse ends.
+func (x *xmlParser) brokenRecord(err error, line int) error {
+	var se *xmlstream.SyntaxError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("fhir: read: %w", err)
+	}
+	raw, err := x.sc.SkipRecord()
+	reason, detail := portal.ReasonMalformed, "resource is not well-formed XML: "+se.Msg
+	if errors.Is(err, xmlstream.ErrTooLarge) {
+		reason, detail = portal.ReasonTooLarge, xmlTooLargeDetail
+	}
+	if qerr := x.quarantine(raw, line, reason, detail); qerr != nil {
+		return qerr
+	}
+	switch {
+	case err == nil, errors.Is(err, xmlstream.ErrTooLarge):
+		return nil
+	case errors.As(err, new(*xmlstream.SyntaxError)):
+		return errStop
+	default:
+		return fmt.Errorf("fhir: read: %w", err)
+	}
+}
+
+// xmlTooLargeDetail goes with the first portal.MaxRecordBytes of a
+// resource that is longer.
+const xmlTooLargeDetail = "record exceeds the size limit; raw holds its first bytes"

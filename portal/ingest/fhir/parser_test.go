@@ -404,6 +404,22 @@ func TestNotAuditEvent(t *testing.T) {
 	}
 }
 
+// An XML document without any AuditEvent (an empty search result, a
+// Bundle of other resources' entries only) is quarantined with its bytes:
+// the store refuses a quarantine row without them.
+func TestXMLWithoutAuditEvent(t *testing.T) {
+	for _, doc := range []string{
+		`<Bundle xmlns="http://hl7.org/fhir"><type value="searchset"/><total value="0"/></Bundle>`,
+		"<?xml version=\"1.0\"?>\n<Bundle xmlns=\"http://hl7.org/fhir\">\n  <type value=\"collection\"/>\n</Bundle>\n",
+		`<Envelope><Body/></Envelope>`,
+	} {
+		recs := parse(t, strings.NewReader(doc))
+		if len(recs) != 1 || recs[0].Reason != portal.ReasonNotAccessLog || string(recs[0].Raw) != doc {
+			t.Errorf("%q: %v, raw %q", doc, reasons(recs), recs[0].Raw)
+		}
+	}
+}
+
 func TestLongPatientReference(t *testing.T) {
 	ref := "https://fhir.sodersjukhuset.example.se/api/fhir/r4/Patient/0b3e8f5c-6a1d-4c2e-9f7a-2d4b6c8e0a1f"
 	doc := strings.Replace(swedishEvent("a"), `{"identifier":{"system":"urn:oid:1.2.752.129.2.1.3.1","value":"191212121212"}}`, `{"reference":"`+ref+`"}`, 1)

@@ -3,11 +3,9 @@
 package riv1
 
 import (
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/ingest/xmlstream"
@@ -15,29 +13,31 @@ import (
 
 // Parse streams r and emits one record per (Log, Resource with a Patient),
 // and one quarantined record for each Log that cannot become an event. It
-// returns an error only when reading r fails or emit fails; a syntax error
-// ends the parse with a quarantined record instead.
+// returns an error only when reading r fails or emit fails. A syntax error
+// inside a Log quarantines that Log, whole, and the parse goes on after its
+// end tag; a syntax error outside any Log, or one after which the Log's end
+// tag never comes, ends the parse with a quarantined record instead.
 func Parse(r io.Reader, emit portal.Emit) error {
-	src := &source{r: r}
 	p := parser{
-		dec:  xmlstream.New(src, portal.MaxRecordBytes),
-		src:  src,
+		sc:   xmlstream.NewScanner(r, portal.MaxRecordBytes),
 		emit: emit,
 	}
 	return p.run()
 }
 
 type parser struct {
-	dec   *xmlstream.Decoder
-	src   *source
+	sc    *xmlstream.Scanner
 	emit  portal.Emit
 	index int
-	log   wireLog // reused: DecodeElement allocates only the strings
+	log   wireLog // reused: decoding allocates only the strings
 }
 
-// isRecord picks the Log elements at any depth, so that the bare request
-// and the SOAP envelope need no separate paths.
-func isRecord(se xml.StartElement) bool { return se.Name.Local == "Log" }
+// want picks the Log elements at any depth, so that the bare request and
+// the SOAP envelope need no separate paths, and a SOAP Header, to be
+// skipped whatever it holds (WS-Security, addressing).
+func (p *parser) want(local []byte) bool {
+	return string(local) == "Log" || p.sc.IsSOAPHeader(local)
+}
 
 func (p *parser) run() error {
 	for {
@@ -52,31 +52,42 @@ func (p *parser) run() error {
 
 // step handles the next record element.
 func (p *parser) step() error {
-	se, line, err := p.dec.Next(isRecord)
+	tok, line, err := p.sc.Next(p.want)
 	switch {
 	case err == io.EOF:
 		return errStop
 	case err != nil:
-		return p.broken(err, p.dec.Line())
+		return p.broken(err, p.sc.Line())
 	}
-	return p.logElement(&se, line)
+	if string(tok.Local) == "Header" {
+		if err := p.sc.Skip(); err != nil {
+			return p.broken(err, p.sc.Line())
+		}
+		return nil
+	}
+	return p.logElement(line)
 }
 
 // errStop ends the parse without an error: at the end of the input, or
 // after a syntax error has been emitted.
 var errStop = errors.New("riv1: stop")
 
-func (p *parser) logElement(se *xml.StartElement, line int) error {
+func (p *parser) logElement(line int) error {
+	e, err := p.sc.Element()
+	switch {
+	case errors.Is(err, xmlstream.ErrTooLarge):
+		return p.quarantine(e.Raw, line, portal.ReasonTooLarge, tooLargeDetail)
+	case err != nil:
+		return p.brokenRecord(err, line)
+	}
+	raw := e.Raw
 	w := &p.log
 	clear(w.Resources[:cap(w.Resources)])
 	*w = wireLog{Resources: w.Resources[:0]}
-	raw, err := p.dec.DecodeElement(w, se)
-	switch {
-	case errors.Is(err, xmlstream.ErrTooLarge):
-		return p.quarantine(nil, line, portal.ReasonTooLarge, "Log element exceeds the record size limit")
-	case err != nil:
-		return p.broken(err, line)
-	case w.hasPlaceholder():
+	if err := xmlstream.Decode(raw, w); err != nil {
+		return p.quarantine(raw, line, portal.ReasonMalformed, "Log element cannot be decoded")
+	}
+	if w.hasPlaceholder() {
 		return p.quarantine(raw, line, portal.ReasonPlaceholder, placeholderDetail)
 	}
 
@@ -124,62 +135,54 @@ func (p *parser) send(rec portal.LogRecord) error {
 	return p.emit(rec)
 }
 
-// broken handles a decoder error: a failed read is the caller's problem; a
-// syntax error quarantines what was read of the current element and ends
-// the parse, since nothing after it can be located reliably.
+// broken handles a scanner error outside any record: a failed read is the
+// caller's problem; a syntax error quarantines what was read of the current
+// element and ends the parse, since nothing after it can be located
+// reliably.
 func (p *parser) broken(err error, line int) error {
-	if p.src.err != nil {
-		return fmt.Errorf("riv1: read: %w", p.src.err)
+	var se *xmlstream.SyntaxError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("riv1: read: %w", err)
 	}
-	if err := p.quarantine(p.dec.Raw(), line, portal.ReasonMalformed, syntaxDetail(err)); err != nil {
+	if err := p.quarantine(p.sc.Raw(), line, portal.ReasonMalformed, malformedDetail(se)); err != nil {
 		return err
 	}
 	return errStop
 }
 
-// syntaxDetail describes a syntax error in fixed words: encoding/xml's own
-// messages can quote names and text from the document.
-func syntaxDetail(err error) string {
-	var se *xml.SyntaxError
+// brokenRecord handles a scanner error inside the Log that began on line:
+// the scanner skips to the Log's end tag, the Log is quarantined whole and
+// the parse goes on. When the end tag never comes the Log is quarantined
+// as far as it was read and the parse ends.
+func (p *parser) brokenRecord(err error, line int) error {
+	var se *xmlstream.SyntaxError
 	if !errors.As(err, &se) {
-		return "not well-formed XML"
+		return fmt.Errorf("riv1: read: %w", err)
 	}
-	m := se.Msg
-	var what string
+	raw, err := p.sc.SkipRecord()
+	reason, detail := portal.ReasonMalformed, malformedDetail(se)
+	if errors.Is(err, xmlstream.ErrTooLarge) {
+		reason, detail = portal.ReasonTooLarge, tooLargeDetail
+	}
+	if qerr := p.quarantine(raw, line, reason, detail); qerr != nil {
+		return qerr
+	}
 	switch {
-	case m == "unexpected EOF":
-		what = "unexpected end of file"
-	case strings.Contains(m, "element name"), strings.Contains(m, "invalid XML name"):
-		what = "invalid element name"
-	case strings.Contains(m, "end element"), strings.Contains(m, "closed by"):
-		what = "mismatched end tag"
-	case strings.Contains(m, "attribute"):
-		what = "malformed attribute"
-	case strings.Contains(m, "UTF-8"), strings.Contains(m, "illegal character"):
-		what = "invalid character"
-	case strings.Contains(m, "entity"):
-		what = "invalid character entity"
-	case strings.Contains(m, "comment"):
-		what = "malformed comment"
-	case strings.Contains(m, "CDATA"):
-		what = "malformed CDATA section"
+	case err == nil, errors.Is(err, xmlstream.ErrTooLarge):
+		return nil
+	case errors.As(err, new(*xmlstream.SyntaxError)):
+		return errStop
 	default:
-		what = "syntax error"
+		return fmt.Errorf("riv1: read: %w", err)
 	}
-	return fmt.Sprintf("not well-formed XML: %s (line %d)", what, se.Line)
 }
 
-// source remembers a failed read, which the XML decoder would otherwise
-// report like any syntax error.
-type source struct {
-	r   io.Reader
-	err error
-}
+// tooLargeDetail goes with the first portal.MaxRecordBytes of a record
+// that is longer.
+const tooLargeDetail = "record exceeds the size limit; raw holds its first bytes"
 
-func (s *source) Read(b []byte) (int, error) {
-	n, err := s.r.Read(b)
-	if err != nil && err != io.EOF {
-		s.err = err
-	}
-	return n, err
+// malformedDetail is the quarantine detail for a syntax error: the
+// scanner's messages are fixed phrases that never quote the document.
+func malformedDetail(se *xmlstream.SyntaxError) string {
+	return fmt.Sprintf("not well-formed XML: %s (line %d)", se.Msg, se.Line)
 }

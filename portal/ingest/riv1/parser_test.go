@@ -108,8 +108,10 @@ func TestParseFiles(t *testing.T) {
 				owner: kungsh, ownerProvider: sthlm, patient: "191212121212", activity: portal.ActivityRead, purpose: portal.PurposeCare},
 			{line: 46, logID: "e29f8eb0-0000-4000-8000-000000000032", actor: "SE2321000016-A1B2", unit: kungsh, provider: sthlm,
 				owner: kungsh, ownerProvider: sthlm, patient: "195608022389", activity: portal.ActivityRead, purpose: portal.PurposeCare},
-			// Nothing after the syntax error is read.
+			// The broken Log is quarantined whole and the next one read.
 			{line: 89, reason: portal.ReasonMalformed, detail: "not well-formed XML: invalid element name (line 116)"},
+			{line: 132, logID: "e29f8eb0-0000-4000-8000-000000000034", actor: "SE2321000016-A1B2", unit: kungsh, provider: sthlm,
+				owner: kungsh, ownerProvider: sthlm, patient: "191212121212", activity: portal.ActivityRead, purpose: portal.PurposeCare},
 		}},
 	}
 	for _, tt := range tests {

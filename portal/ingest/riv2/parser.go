@@ -42,6 +42,12 @@ func isRecord(local []byte) bool {
 	return string(local) == "log" || string(local) == "accessLog"
 }
 
+// want picks the records, and a SOAP Header so that it can be skipped: a
+// header (WS-Security, addressing) is no record, whatever it holds.
+func (p *parser) want(local []byte) bool {
+	return isRecord(local) || p.sc.IsSOAPHeader(local)
+}
+
 func (p *parser) run() error {
 	for {
 		if err := p.step(); err != nil {
@@ -55,14 +61,20 @@ func (p *parser) run() error {
 
 // step handles the next record element.
 func (p *parser) step() error {
-	tok, line, err := p.sc.Next(isRecord)
+	tok, line, err := p.sc.Next(p.want)
 	switch {
 	case err == io.EOF:
 		return errStop
 	case err != nil:
 		return p.broken(err, p.sc.Line())
 	}
-	if string(tok.Local) == "accessLog" {
+	switch string(tok.Local) {
+	case "Header":
+		if err := p.sc.Skip(); err != nil {
+			return p.broken(err, p.sc.Line())
+		}
+		return nil
+	case "accessLog":
 		return p.accessLog(line)
 	}
 	return p.logElement(line)
@@ -76,7 +88,7 @@ func (p *parser) logElement(line int) error {
 	e, err := p.sc.Element()
 	switch {
 	case errors.Is(err, xmlstream.ErrTooLarge):
-		return p.quarantine(nil, line, portal.ReasonTooLarge, "log element exceeds the record size limit")
+		return p.quarantine(e.Raw, line, portal.ReasonTooLarge, tooLargeDetail)
 	case err != nil:
 		return p.brokenRecord(err, line)
 	}
@@ -125,7 +137,7 @@ func (p *parser) accessLog(line int) error {
 	e, err := p.sc.Element()
 	switch {
 	case errors.Is(err, xmlstream.ErrTooLarge):
-		return p.quarantine(nil, line, portal.ReasonTooLarge, "accessLog element exceeds the record size limit")
+		return p.quarantine(e.Raw, line, portal.ReasonTooLarge, tooLargeDetail)
 	case err != nil:
 		return p.brokenRecord(err, line)
 	}
@@ -174,10 +186,14 @@ func (p *parser) brokenRecord(err error, line int) error {
 	if !errors.As(err, &se) {
 		return fmt.Errorf("riv2: read: %w", err)
 	}
-	// Raw is nil when the record outgrew the size limit: like a record
-	// that is too large, it is quarantined without its bytes.
+	// A record that outgrew the size limit as well is quarantined as
+	// too large, with its first bytes, like any record too large.
 	raw, err := p.sc.SkipRecord()
-	if qerr := p.quarantine(raw, line, portal.ReasonMalformed, malformedDetail(se)); qerr != nil {
+	reason, detail := portal.ReasonMalformed, malformedDetail(se)
+	if errors.Is(err, xmlstream.ErrTooLarge) {
+		reason, detail = portal.ReasonTooLarge, tooLargeDetail
+	}
+	if qerr := p.quarantine(raw, line, reason, detail); qerr != nil {
 		return qerr
 	}
 	switch {
@@ -189,6 +205,10 @@ func (p *parser) brokenRecord(err error, line int) error {
 		return fmt.Errorf("riv2: read: %w", err)
 	}
 }
+
+// tooLargeDetail goes with the first portal.MaxRecordBytes of a record
+// that is longer.
+const tooLargeDetail = "record exceeds the size limit; raw holds its first bytes"
 
 // malformedDetail is the quarantine detail for a syntax error. The
 // scanner's messages are fixed phrases that never quote the document, so

@@ -88,15 +88,16 @@ func (e *Element) String(i int) string {
 	return string(e.Text(i))
 }
 
-// ErrTooLarge is returned by Element (and DecodeElement) when an element
-// exceeds maxBytes; the element has been consumed and reading can go on.
+// ErrTooLarge is returned by Element and SkipRecord when an element exceeds
+// maxBytes; the element has been consumed and reading can go on. The raw
+// bytes returned with it are the element's first maxBytes.
 var ErrTooLarge = errors.New("xmlstream: element too large")
 
 // Next advances to the next start tag, at any depth, whose local name want
 // accepts, and returns it with the line it begins on. It returns io.EOF at
 // the end of the input. The token is valid until the next call.
 func (s *Scanner) Next(want func(local []byte) bool) (*Token, int, error) {
-	s.rec, s.over, s.recAt = -1, false, -1
+	s.rec, s.over, s.recAt, s.head = -1, false, -1, nil
 	for {
 		t, err := s.Token()
 		if err != nil {
@@ -116,8 +117,9 @@ func (s *Scanner) Next(want func(local []byte) bool) (*Token, int, error) {
 }
 
 // Element reads the rest of the element whose start tag Next returned. An
-// element larger than maxBytes is read to its end, without keeping it, and
-// reported as ErrTooLarge.
+// element larger than maxBytes is read to its end, keeping only its first
+// maxBytes, and reported as ErrTooLarge with an Element whose Raw holds
+// them (and no Nodes).
 func (s *Scanner) Element() (*Element, error) {
 	e := &s.elem
 	if s.rec < 0 || len(e.Nodes) != 1 {
@@ -159,7 +161,9 @@ func (s *Scanner) Element() (*Element, error) {
 	s.recAt = -1
 	if s.over {
 		s.over = false
-		return nil, ErrTooLarge
+		e.reset()
+		e.Raw, s.head = s.head, nil
+		return e, ErrTooLarge
 	}
 	e.Raw = bytes.Clone(s.buf[s.rec:s.pos])
 	s.rec = -1
@@ -195,15 +199,16 @@ func (e *Element) addText(i int, data []byte, at int, verbatim bool) {
 // Raw returns a copy of the input from the start of the current record, or
 // of the current token outside one, to where reading stopped, at most
 // maxBytes: what a parser quarantines after a syntax error. Reading stops
-// after the byte where a syntax error was found. A record that is longer
-// than maxBytes up to there has no raw bytes, as a record too large has
-// none: Raw is nil.
+// after the byte where a syntax error was found. Of a record that is longer
+// than maxBytes up to there, Raw is its first maxBytes, as of a record too
+// large.
 func (s *Scanner) Raw() []byte {
 	if s.recAt >= 0 && s.rec < 0 {
-		// The record outgrew maxBytes and its start is gone. The current
-		// token is no substitute: where a long text run is cut into
-		// tokens depends on the reads.
-		return nil
+		// The record outgrew maxBytes and its start is gone from the
+		// buffer; its head was kept. The current token is no
+		// substitute: where a long text run is cut into tokens depends
+		// on the reads.
+		return bytes.Clone(s.head)
 	}
 	from := s.tok0
 	if s.rec >= 0 {
@@ -218,11 +223,46 @@ func (s *Scanner) Raw() []byte {
 		// Over the bound only by the bytes read to find the error: the
 		// record is kept up to the token that failed (see fill), so this
 		// is decided on the same bytes whatever the reads were.
-		return nil
+		return bytes.Clone(s.buf[from : from+s.max])
 	}
 	to = min(to, from+s.max)
 	if from < 0 || from > to {
 		return nil
 	}
 	return bytes.Clone(s.buf[from:to])
+}
+
+// Skip reads past the rest of the element whose start tag Next returned,
+// keeping none of it: a part of the document that holds no records, such as
+// a SOAP header.
+func (s *Scanner) Skip() error {
+	if s.recAt < 0 || len(s.open) != s.recAt+1 {
+		return errors.New("xmlstream: Skip without Next")
+	}
+	// Nothing is recorded: an error in here is an error outside any
+	// record, which Raw reports from the token that failed.
+	depth := s.recAt
+	s.rec, s.recAt, s.over, s.head = -1, -1, false, nil
+	for len(s.open) > depth {
+		if _, err := s.Token(); err != nil {
+			if err == io.EOF {
+				err = s.syntax(msgEOF, s.n)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// IsSOAPHeader tells, inside the want function of Next, whether the start
+// tag with local name local is a SOAP envelope's Header. Its children
+// (addressing, WS-Security, an RIV logical address) are none of a log
+// parser's business, and a parser skips them whatever they hold.
+func (s *Scanner) IsSOAPHeader(local []byte) bool {
+	if string(local) != "Header" || len(s.open) < 2 {
+		return false
+	}
+	p := s.open[len(s.open)-2]
+	_, plocal, _ := splitName(s.names[p.from:p.to])
+	return string(plocal) == "Envelope"
 }

@@ -21,13 +21,12 @@ import (
 // outside the record then ends the reading, as any other.
 //
 // On success raw is a copy of the record from its start tag to its end
-// tag. A record longer than maxBytes is skipped all the same, without
-// keeping its bytes, and reported as ErrTooLarge with raw nil; reading can
-// go on. When the input ends, or fails, before the end tag, the scanner
-// cannot find its way back: SkipRecord returns what Raw returned at the
-// syntax error (the record up to it, nil when that is longer than
-// maxBytes) with the syntax error, or with the read error, and that error
-// stays. None of this depends on how the reader splits the input.
+// tag. A record longer than maxBytes is skipped all the same, keeping only
+// its first maxBytes, and reported as ErrTooLarge with those as raw;
+// reading can go on. When the input ends, or fails, before the end tag, the
+// scanner cannot find its way back: SkipRecord returns what Raw returned at
+// the syntax error (the record up to it, at most maxBytes of it) with the
+// syntax error, or with the read error, and that error stays. None of this depends on how the reader splits the input.
 //
 // Plain scanning never resynchronises by itself: the scanner stays as
 // strict as encoding/xml, and recovery is the caller's choice.
@@ -115,14 +114,17 @@ func (s *Scanner) findEnd(end []byte, m *int) int {
 func (s *Scanner) resume(at int, top span) ([]byte, error) {
 	var raw []byte
 	var err error
-	if s.rec >= 0 && !s.over && at-s.rec <= s.max {
+	switch {
+	case s.rec >= 0 && !s.over && at-s.rec <= s.max:
 		raw = bytes.Clone(s.buf[s.rec:at])
-	} else {
-		err = ErrTooLarge
+	case s.rec >= 0:
+		raw, err = bytes.Clone(s.buf[s.rec:s.rec+s.max]), ErrTooLarge
+	default:
+		raw, err = s.head, ErrTooLarge
 	}
 	s.pos, s.tok0 = at, at
 	s.open = s.open[:s.recAt]
 	s.names = s.names[:top.from]
-	s.rec, s.over, s.recAt, s.closeSelf, s.err = -1, false, -1, false, nil
+	s.rec, s.over, s.recAt, s.closeSelf, s.err, s.head = -1, false, -1, false, nil, nil
 	return raw, err
 }

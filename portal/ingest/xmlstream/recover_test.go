@@ -31,7 +31,10 @@ func readAll(r io.Reader, maxBytes int, want func([]byte) bool) (got []string, e
 			got = append(got, fmt.Sprintf("%d ok %s", line, e.Raw))
 			continue
 		case errors.Is(err, ErrTooLarge):
-			got = append(got, fmt.Sprintf("%d too large", line))
+			if len(e.Raw) != maxBytes || e.Raw[0] != '<' {
+				return got, fmt.Errorf("record too large with raw %q, want its first %d bytes", e.Raw, maxBytes)
+			}
+			got = append(got, fmt.Sprintf("%d too large %q", line, e.Raw))
 			continue
 		case !errors.As(err, &se):
 			return got, err
@@ -109,11 +112,11 @@ func TestSkipRecord(t *testing.T) {
 			"2 lost <log><a>x: xmlstream: unexpected end of file (line 2)",
 		}},
 		{"larger than the bound", "<r>\n<log>&bad;" + strings.Repeat("x", 300) + "</log>\n<log>ok</log></r>", 64, []string{
-			`2 skipped, too large ""`,
+			`2 skipped, too large "<log>&bad;` + strings.Repeat("x", 54) + `"`,
 			"3 ok <log>ok</log>",
 		}},
 		{"over the bound before the error", "<r>\n<log>" + strings.Repeat("x", 300) + "&bad;</log>\n<log>ok</log></r>", 64, []string{
-			`2 skipped, too large ""`,
+			`2 skipped, too large "<log>` + strings.Repeat("x", 59) + `"`,
 			"3 ok <log>ok</log>",
 		}},
 		{"at the bound", "<r><log>&bad;</log><log>ok</log></r>", len("<log>&bad;</log>"), []string{
@@ -133,13 +136,13 @@ func TestSkipRecord(t *testing.T) {
 			"1 ok <log>ok</log>",
 		}},
 		// Records over the bound, by the token with the error or by the
-		// tokens before it, have no raw bytes when the end tag never
-		// comes either.
+		// tokens before it, keep their first maxBytes when the end tag
+		// never comes either.
 		{"lost, error past the bound", "<r><log>" + strings.Repeat("x", 100) + "&bad;</Log></r>", 64, []string{
-			"1 lost : xmlstream: invalid character entity (line 1)",
+			"1 lost <log>" + strings.Repeat("x", 59) + ": xmlstream: invalid character entity (line 1)",
 		}},
 		{"lost, over the bound before the error", "<r><log>" + strings.Repeat("<a>x</a>", 10) + "&bad;</Log></r>", 64, []string{
-			"1 lost : xmlstream: invalid character entity (line 1)",
+			"1 lost <log>" + strings.Repeat("<a>x</a>", 7) + "<a>: xmlstream: invalid character entity (line 1)",
 		}},
 		{"across the first read", "<r><log>&bad;" + pad + "</log>\n<log>ok</log></r>", 0, []string{
 			"1 skipped <log>&bad;" + pad + "</log>",
@@ -188,7 +191,7 @@ func TestSkipRecordMemory(t *testing.T) {
 	if _, err := s.Element(); err == nil {
 		t.Fatal("no syntax error")
 	}
-	if raw, err := s.SkipRecord(); raw != nil || err != ErrTooLarge {
+	if raw, err := s.SkipRecord(); string(raw) != "<log>&bad;"+strings.Repeat("y", 40) || err != ErrTooLarge {
 		t.Fatalf("SkipRecord: %q %v", raw, err)
 	}
 	if _, _, err := s.Next(isLog); err != nil {

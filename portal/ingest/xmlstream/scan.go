@@ -7,6 +7,9 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/transform"
 )
 
 // Kind is the kind of a Token.
@@ -68,7 +71,13 @@ const (
 	msgVersion  = "unsupported XML version"
 	msgEncoding = "unsupported encoding"
 	msgTooLarge = "markup too large"
+	msgDepth    = "elements nested too deeply"
 )
+
+// maxDepth bounds how deeply elements may nest, as encoding/xml bounds
+// Unmarshal. No log format nests a tenth as deep; the bound keeps the stack
+// of open elements small when a record past maxBytes is only counted.
+const maxDepth = 10000
 
 // errShort means the token continues past the buffered input.
 var errShort = errors.New("xmlstream: short buffer")
@@ -85,11 +94,12 @@ const (
 // encoding/xml does in Strict mode (FuzzScanVsEncodingXML holds it to that)
 // and differs only where noted: a single tag, comment, processing
 // instruction, CDATA section or directive longer than the scanner's limit is
-// an error, a long text run may come as several CharData tokens, and
-// ISO-8859-1 documents are transcoded to UTF-8. It is stricter than the
-// Decoder, which runs encoding/xml in non-strict mode: an unknown entity such
-// as &nbsp;, an unquoted attribute value or a mismatched end tag is an error
-// here, not a guess.
+// an error, so is nesting deeper than maxDepth, a long text run may come as
+// several CharData tokens, and documents in other encodings (a UTF-16
+// byte-order mark, or a declared encoding golang.org/x/text knows) are
+// transcoded to UTF-8. It is strict: an unknown entity such as &nbsp;, an
+// unquoted attribute value or a mismatched end tag is an error, not a
+// guess, and a parser quarantines that record and goes on (SkipRecord).
 //
 // The scanner owns one growing buffer rather than a bufio.Reader: tokens are
 // parsed from it in place, and a record's bytes stay in it until the record
@@ -114,6 +124,10 @@ type Scanner struct {
 	// rec on are kept until the element ends, for its raw copy.
 	rec  int
 	over bool // the recorded element outgrew max
+	// head is the first max bytes of a record that outgrew max, kept
+	// when its start leaves the buffer: a record too large is
+	// quarantined with its beginning, never with nothing.
+	head []byte
 	// recAt is the index in open of the record element between Next and
 	// the end of Element, else -1: SkipRecord needs its name and the
 	// depth of its parent to resynchronise after a syntax error.
@@ -134,6 +148,9 @@ type Scanner struct {
 	nameAt, dataAt int
 
 	elem Element
+
+	sniffed    bool // the start of the input was checked for UTF-16
+	transcoded bool // the input after some point is decoded to UTF-8
 }
 
 type span struct{ from, to int }
@@ -207,6 +224,19 @@ func (s *Scanner) Token() (*Token, error) {
 	stalls := 0
 	for {
 		s.tok0 = s.pos
+		if !s.sniffed {
+			if s.n < 4 && !s.eof && s.rerr == nil {
+				if err := s.stall(&stalls); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			s.sniffed = true
+			if enc := utf16Of(s.buf[:s.n]); enc != nil {
+				s.transcode(0, enc)
+				continue
+			}
+		}
 		if s.pos == s.n {
 			if s.eof || s.rerr != nil {
 				break
@@ -245,7 +275,7 @@ func (s *Scanner) Token() (*Token, error) {
 		}
 		s.pos += n
 		if s.rec >= 0 && s.pos-s.rec > s.max {
-			s.over, s.rec = true, -1
+			s.outgrow()
 		}
 		return t, nil
 	}
@@ -273,6 +303,13 @@ func (s *Scanner) stall(n *int) error {
 	return nil
 }
 
+// outgrow marks the recorded element as over the bound, keeping its first
+// max bytes.
+func (s *Scanner) outgrow() {
+	s.head = bytes.Clone(s.buf[s.rec : s.rec+s.max])
+	s.over, s.rec = true, -1
+}
+
 // fill compacts the buffer, grows it when the kept bytes fill it, and reads
 // once; it returns the number of bytes read.
 func (s *Scanner) fill() int {
@@ -287,7 +324,7 @@ func (s *Scanner) fill() int {
 		// token itself is bounded by tokMax, so memory stays within
 		// maxBytes plus one token.
 		if s.tok0-s.rec > s.max {
-			s.over, s.rec = true, -1
+			s.outgrow()
 		} else if s.rec < keep {
 			keep = s.rec
 		}
@@ -527,6 +564,9 @@ func (s *Scanner) scanStart(b []byte, atEOF bool) (int, error) {
 		}
 		attrs = append(attrs, Attr{Prefix: ap, Local: al, Value: v})
 		i += 1 + n + 1
+	}
+	if len(s.open) >= maxDepth {
+		return 0, s.syntax(msgDepth, s.pos)
 	}
 	s.attr = attrs
 	t.Prefix, t.Local, t.Attr = prefix, local, attrs
@@ -909,11 +949,14 @@ func (s *Scanner) scanProcInst(b []byte, atEOF bool) (int, error) {
 		if v := procInst("version", content); v != "" && v != "1.0" {
 			return 0, s.syntax(msgVersion, s.pos+2)
 		}
-		if enc := procInst("encoding", content); enc != "" && !strings.EqualFold(enc, "utf-8") {
-			if !isLatin1(enc) {
+		if enc := procInst("encoding", content); enc != "" && !strings.EqualFold(enc, "utf-8") && !s.transcoded {
+			e, err := Charset(enc)
+			if err != nil {
 				return 0, s.syntax(msgEncoding, s.pos+2)
 			}
-			s.toLatin1(s.pos + n)
+			if e != nil {
+				s.transcode(s.pos+n, e)
+			}
 		}
 	}
 	return n, nil
@@ -998,69 +1041,25 @@ func (s *Scanner) scanDirective(b []byte, atEOF bool) (int, error) {
 
 var commentEnd = []byte("-->")
 
-func isLatin1(label string) bool {
-	switch label {
-	case "ISO-8859-1", "iso-8859-1", "latin1", "Latin-1", "latin-1":
-		return true
-	}
-	return false
-}
-
-// toLatin1 decodes the input after buffer index at as ISO-8859-1. Older
-// systems declare it; everything after the declaration, records' raw bytes
-// included, is then UTF-8.
-func (s *Scanner) toLatin1(at int) {
+// transcode decodes the input after buffer index at with enc. Everything
+// after that point, records' raw bytes included, is then UTF-8, and line
+// numbers count the decoded lines, which are the document's.
+func (s *Scanner) transcode(at int, enc encoding.Encoding) {
+	s.transcoded = true
 	rest := bytes.Clone(s.buf[at:s.n])
 	var src io.Reader = bytes.NewReader(rest)
-	if !s.eof {
+	switch {
+	case s.rerr != nil:
+		// Deliver the bytes read before the failure, then the failure.
+		src = io.MultiReader(src, errReader{s.rerr})
+		s.rerr = nil
+	case !s.eof:
 		src = io.MultiReader(src, s.r)
 	}
-	s.r = &latin1Reader{r: src}
+	s.r = transform.NewReader(src, enc.NewDecoder())
 	s.n, s.eof = at, false
-	if s.rerr != nil {
-		// Deliver the bytes read before the failure, then the failure.
-		s.r = &latin1Reader{r: io.MultiReader(bytes.NewReader(rest), errReader{s.rerr})}
-		s.rerr = nil
-	}
 }
 
 type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
-
-// latin1Reader turns ISO-8859-1 into UTF-8.
-type latin1Reader struct {
-	r   io.Reader
-	in  []byte
-	dec []byte
-	out []byte // decoded, not yet delivered
-	err error
-}
-
-func (l *latin1Reader) Read(p []byte) (int, error) {
-	for len(l.out) == 0 {
-		if l.err != nil {
-			return 0, l.err
-		}
-		if l.in == nil {
-			l.in = make([]byte, 16<<10)
-		}
-		n, err := l.r.Read(l.in)
-		l.err = err
-		l.dec = l.dec[:0]
-		for _, c := range l.in[:n] {
-			if c < 0x80 {
-				l.dec = append(l.dec, c)
-			} else {
-				l.dec = append(l.dec, 0xC0|c>>6, 0x80|c&0x3F)
-			}
-		}
-		l.out = l.dec
-		if n == 0 && err == nil {
-			return 0, nil
-		}
-	}
-	n := copy(p, l.out)
-	l.out = l.out[n:]
-	return n, nil
-}

@@ -2,11 +2,13 @@ package xmlstream
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unicode/utf16"
 )
 
 func isLog(local []byte) bool { return string(local) == "log" }
@@ -57,8 +59,8 @@ func TestScannerTooLarge(t *testing.T) {
 	if _, _, err := s.Next(isLog); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Element(); err != ErrTooLarge {
-		t.Fatalf("err = %v, want ErrTooLarge", err)
+	if e, err := s.Element(); err != ErrTooLarge || string(e.Raw) != doc[3:53] {
+		t.Fatalf("err = %v, raw %q; want ErrTooLarge and the first 50 bytes", err, e.Raw)
 	}
 	if _, _, err := s.Next(isLog); err != nil {
 		t.Fatal(err)
@@ -163,6 +165,131 @@ func TestScannerLatin1(t *testing.T) {
 	e, err := s.Element()
 	if err != nil || e.String(0) != "Vård" || string(e.Raw) != "<log a='ä'>Vård</log>" {
 		t.Fatalf("%q %v", e.Raw, err)
+	}
+}
+
+// Every encoding x/text decodes is read, as declared or by its byte-order
+// mark, and raw bytes and lines are those of the UTF-8 text.
+func TestScannerEncodings(t *testing.T) {
+	text := "<r>\n<log a='Vård'>Åsa Öst €</log>\n</r>"
+	enc16 := func(order binary.AppendByteOrder, bom bool) []byte {
+		var out []byte
+		if bom {
+			out = order.AppendUint16(out, 0xFEFF)
+		}
+		for _, u := range utf16.Encode([]rune("<?xml version='1.0' encoding='UTF-16'?>" + text)) {
+			out = order.AppendUint16(out, u)
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		doc  []byte
+	}{
+		{"utf-8", []byte("<?xml version='1.0' encoding='UTF-8'?>" + text)},
+		{"windows-1252", []byte("<?xml version='1.0' encoding='windows-1252'?><r>\n<log a='V\xe5rd'>\xc5sa \xd6st \x80</log>\n</r>")},
+		{"iso-8859-1 (as browsers read it)", []byte("<?xml version='1.0' encoding='ISO-8859-1'?><r>\n<log a='V\xe5rd'>\xc5sa \xd6st \x80</log>\n</r>")},
+		{"utf-16le with bom", enc16(binary.LittleEndian, true)},
+		{"utf-16be with bom", enc16(binary.BigEndian, true)},
+		{"utf-16le without bom", enc16(binary.LittleEndian, false)},
+		// A UTF-16 label on a declaration read as ASCII is wrong.
+		{"utf-16 label on utf-8", []byte("<?xml version='1.0' encoding='UTF-16'?>" + text)},
+	}
+	for _, tt := range tests {
+		for _, rd := range []func([]byte) io.Reader{
+			func(b []byte) io.Reader { return bytes.NewReader(b) },
+			func(b []byte) io.Reader { return iotest.OneByteReader(bytes.NewReader(b)) },
+		} {
+			s := NewScanner(rd(tt.doc), 1<<20)
+			_, line, err := s.Next(isLog)
+			if err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+			e, err := s.Element()
+			if err != nil || line != 2 || e.String(0) != "Åsa Öst €" || string(e.Raw) != "<log a='Vård'>Åsa Öst €</log>" {
+				t.Fatalf("%s: line %d raw %q %v", tt.name, line, e.Raw, err)
+			}
+		}
+	}
+	s := NewScanner(strings.NewReader("<?xml version='1.0' encoding='x-no-such'?><r/>"), 1<<20)
+	if _, err := s.Token(); err == nil {
+		t.Error("an unknown encoding is accepted")
+	}
+}
+
+// Nesting past maxDepth is a syntax error inside the record, which
+// SkipRecord recovers from: the record after it is read.
+func TestScannerDepth(t *testing.T) {
+	deep := strings.Repeat("<a>", 100_000) + strings.Repeat("</a>", 100_000)
+	doc := "<r><log>1</log><log>" + deep + "</log><log>3</log></r>"
+	s := NewScanner(strings.NewReader(doc), 1<<20)
+	var got []string
+	for {
+		_, _, err := s.Next(isLog)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := s.Element()
+		var se *SyntaxError
+		switch {
+		case err == nil:
+			got = append(got, string(e.Raw))
+		case errors.As(err, &se) && se.Msg == msgDepth:
+			raw, err := s.SkipRecord()
+			if err != nil || string(raw) != "<log>"+deep+"</log>" {
+				t.Fatalf("SkipRecord: %d bytes, %v", len(raw), err)
+			}
+			got = append(got, "deep")
+		default:
+			t.Fatal(err)
+		}
+	}
+	if strings.Join(got, " ") != "<log>1</log> deep <log>3</log>" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+// A SOAP header is skipped whatever it holds, even an element with a
+// record's name.
+func TestScannerSkipSOAPHeader(t *testing.T) {
+	doc := `<s:Envelope xmlns:s="urn:soap"><s:Header><wsse:Security xmlns:wsse="urn:wsse"><log>no</log></wsse:Security></s:Header>` +
+		`<s:Body><log>yes</log></s:Body></s:Envelope>`
+	s := NewScanner(strings.NewReader(doc), 1<<20)
+	var got []string
+	for {
+		tok, _, err := s.Next(func(l []byte) bool { return isLog(l) || s.IsSOAPHeader(l) })
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(tok.Local) == "Header" {
+			if err := s.Skip(); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		e, err := s.Element()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(e.Raw))
+	}
+	if len(got) != 1 || got[0] != "<log>yes</log>" {
+		t.Fatalf("got %q", got)
+	}
+	// A broken header ends the reading, with raw bytes to quarantine.
+	s = NewScanner(strings.NewReader(`<Envelope><Header><a>&bad;</a></Header><Body/></Envelope>`), 1<<20)
+	if _, _, err := s.Next(s.IsSOAPHeader); err != nil {
+		t.Fatal(err)
+	}
+	var se *SyntaxError
+	if err := s.Skip(); !errors.As(err, &se) || string(s.Raw()) != "&b" {
+		t.Fatalf("Skip: %v, raw %q", err, s.Raw())
 	}
 }
 
