@@ -132,7 +132,7 @@ func adapt(rec *portal.LogRecord, get func(string) string) {
 	e := &rec.Event
 	e.SourceSystem = get("source_system")
 	e.SourceLogID = get("source_log_id")
-	at, err := parseTime(get("occurred_at"))
+	at, err := parseTime(get("occurred_at"), &e.LocalTime)
 	if err != nil {
 		rec.Quarantine(portal.ReasonInvalidField, "time of access")
 		return
@@ -216,12 +216,16 @@ func purpose(s string) portal.Purpose {
 // parseTime accepts what portal.ParseLogTime does (RFC 3339, or an
 // xs:dateTime without a zone meaning Stockholm) and, because spreadsheets
 // write them, a Stockholm time with a space for the T, seconds optional.
-func parseTime(s string) (time.Time, error) {
-	if t, err := portal.ParseLogTime(s); err == nil {
+// Local times around the daylight-saving changes follow
+// portal.StockholmTime, noted in local.
+func parseTime(s string, local *portal.LocalTime) (time.Time, error) {
+	if t, err := portal.ParseLogTime(s, local); err == nil {
 		return t, nil
 	}
 	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04"} {
-		if t, err := time.ParseInLocation(layout, s, portal.Stockholm); err == nil {
+		if wall, err := time.Parse(layout, s); err == nil {
+			t, note := portal.StockholmTime(wall)
+			*local = note
 			return t, nil
 		}
 	}
