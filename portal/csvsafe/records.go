@@ -23,12 +23,13 @@ type Records struct {
 	line int // line on which the next record starts
 
 	buf  []byte // the current record's first bytes, line end included
+	rec  Record // the current record, reused: no allocation per record
 	feed feeder
 	cr   *csv.Reader
 }
 
-// Record is one CSV record. Raw and Fields are valid until the next call
-// of Next.
+// Record is one CSV record. It, its Raw and its Fields are valid until
+// the next call of Next.
 type Record struct {
 	Line   int      // 1-based line on which it starts
 	Lines  int      // lines it spans
@@ -82,7 +83,8 @@ func (rs *Records) Next() (*Record, error) {
 // frame reads one record's bytes, keeping at most the bound plus its line
 // end in buf.
 func (rs *Records) frame() (*Record, error) {
-	rec := &Record{Line: rs.line}
+	rs.rec = Record{Line: rs.line}
+	rec := &rs.rec
 	rs.buf = rs.buf[:0]
 	state := fieldStart
 	var size int64
