@@ -8,12 +8,15 @@ import (
 	"github.com/insyn/insyn/portal/store"
 )
 
-// QualityIssue is one code the extract cannot put into words, or one
-// actor, unit or care provider without a name, with how many events it
-// affects and the fallback text patients read instead. It is for
+// QualityIssue is one code the extract cannot put into words, one actor,
+// unit or care provider without a name, or one source system that logged
+// local times the daylight-saving changes make doubtful, with how many
+// events it affects and what patients read instead. It is for
 // administrators: Field is a stable key ("activity", "purpose", "resource",
-// "actor_name", "unit_name", "provider_name"), Code the raw code or, for a
-// missing name, the HSA-id to look up; never a personal id.
+// "actor_name", "unit_name", "provider_name", "local_time_ambiguous",
+// "local_time_nonexistent"), Code the raw code or, for a missing name, the
+// HSA-id to look up, or, for a local time, the source system; never a
+// personal id.
 type QualityIssue struct {
 	Field string `json:"field"`
 	Code  string `json:"code"`
@@ -43,6 +46,10 @@ func Quality(l *i18n.Localizer, counts []store.CodeCount) []QualityIssue {
 				continue
 			}
 			shown = l.T(id)
+		case "local_time_ambiguous", "local_time_nonexistent":
+			// How the time is read (portal.StockholmTime), for the
+			// administrator to check with the source system.
+			shown = l.T("extract.quality.shown." + c.Field)
 		case "actor_name", "unit_name", "provider_name":
 			if plainName(c.Name) != "" {
 				continue // the log's own name is shown

@@ -72,7 +72,7 @@ func TestParseLogTime(t *testing.T) {
 		{"2024-13-01T00:00:00Z", time.Time{}},
 	}
 	for _, tt := range tests {
-		got, err := ParseLogTime(tt.in)
+		got, err := ParseLogTime(tt.in, nil)
 		if tt.want.IsZero() {
 			if err == nil {
 				t.Errorf("ParseLogTime(%q) = %v, want an error", tt.in, got)
@@ -84,7 +84,42 @@ func TestParseLogTime(t *testing.T) {
 		}
 	}
 	// A local time keeps Stockholm as its location, for display.
-	if got, _ := ParseLogTime("2024-03-15T02:47:05"); got.Location() != Stockholm {
+	if got, _ := ParseLogTime("2024-03-15T02:47:05", nil); got.Location() != Stockholm {
 		t.Errorf("location %v, want Stockholm", got.Location())
+	}
+}
+
+// Local times around the daylight-saving changes: a time that never
+// occurred (spring, the clocks go forward at 02:00) is read with winter
+// time's offset, a time that occurred twice (autumn, the clocks go back
+// at 03:00) as its first occurrence, in summer time; both are noted.
+// Times beside the changes, and times with an offset, are ordinary.
+func TestParseLogTimeDaylightSaving(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Time
+		note LocalTime
+	}{
+		{"2026-03-29T01:59:59", time.Date(2026, 3, 29, 0, 59, 59, 0, time.UTC), ""},
+		{"2026-03-29T02:00:00", time.Date(2026, 3, 29, 1, 0, 0, 0, time.UTC), LocalTimeNonexistent},
+		{"2026-03-29T02:30:00.5", time.Date(2026, 3, 29, 1, 30, 0, 5e8, time.UTC), LocalTimeNonexistent},
+		{"2026-03-29T02:59:59", time.Date(2026, 3, 29, 1, 59, 59, 0, time.UTC), LocalTimeNonexistent},
+		{"2026-03-29T03:00:00", time.Date(2026, 3, 29, 1, 0, 0, 0, time.UTC), ""},
+		{"2026-10-25T01:59:59", time.Date(2026, 10, 24, 23, 59, 59, 0, time.UTC), ""},
+		{"2026-10-25T02:00:00", time.Date(2026, 10, 25, 0, 0, 0, 0, time.UTC), LocalTimeAmbiguous},
+		{"2026-10-25T02:30:00", time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC), LocalTimeAmbiguous},
+		{"2026-10-25T02:59:59.999", time.Date(2026, 10, 25, 0, 59, 59, 999e6, time.UTC), LocalTimeAmbiguous},
+		{"2026-10-25T03:00:00", time.Date(2026, 10, 25, 2, 0, 0, 0, time.UTC), ""},
+		{"1996-10-27T02:30:00", time.Date(1996, 10, 27, 0, 30, 0, 0, time.UTC), LocalTimeAmbiguous},
+		{"1985-09-29T02:30:00", time.Date(1985, 9, 29, 0, 30, 0, 0, time.UTC), LocalTimeAmbiguous}, // autumn in September until 1995
+		{"2026-10-25T02:30:00+01:00", time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC), ""},
+		{"2026-03-29T02:30:00Z", time.Date(2026, 3, 29, 2, 30, 0, 0, time.UTC), ""},
+	}
+	for _, tt := range tests {
+		note := LocalTime("stale")
+		got, err := ParseLogTime(tt.in, &note)
+		if err != nil || !got.Equal(tt.want) || note != tt.note {
+			t.Errorf("ParseLogTime(%q) = %v %q, %v; want %v %q", tt.in, got.UTC(), note, err, tt.want, tt.note)
+		}
 	}
 }

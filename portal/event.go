@@ -134,6 +134,9 @@ type Event struct {
 	SourceSystem string
 	SourceLogID  string
 	OccurredAt   time.Time
+	// LocalTime notes a time the log wrote without an offset that Swedish
+	// time reads two ways or not at all (StockholmTime says how it is read).
+	LocalTime LocalTime
 
 	// ActorHSAID is the user's id: an HSA-id in Swedish logs; logs from
 	// other schemes (a GLN, an ATNA UserID) keep their own id as given.

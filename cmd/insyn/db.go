@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 
 	"github.com/insyn/insyn/portal/cluster"
 	"github.com/insyn/insyn/portal/store"
-	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq"
 )
 
@@ -28,7 +26,7 @@ func (a *app) openStore(ctx context.Context, migrate bool) (*store.Store, func()
 			return nil, nil, err
 		}
 		a.log.Info("private PostgreSQL running", "source", filepath.Join(cl.Dir, "pg"))
-		if err := ensureDatabase(ctx, cl.DSN("postgres"), "insyn"); err != nil {
+		if err := cl.EnsureDatabase(ctx, "insyn"); err != nil {
 			cl.Stop()
 			return nil, nil, err
 		}
@@ -56,23 +54,4 @@ func (a *app) openStore(ctx context.Context, migrate bool) (*store.Store, func()
 		}
 	}
 	return s, closer, nil
-}
-
-func ensureDatabase(ctx context.Context, adminDSN, name string) error {
-	db, err := sqlx.Open("postgres", adminDSN)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	var exists bool
-	if err := db.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name); err != nil {
-		return fmt.Errorf("store: connect: %w", err)
-	}
-	if !exists {
-		// name is a constant, never input: CREATE DATABASE takes no parameters.
-		if _, err := db.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
-			return fmt.Errorf("store: create database: %w", err)
-		}
-	}
-	return nil
 }

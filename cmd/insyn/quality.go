@@ -16,8 +16,9 @@ func init() {
 
 // cmdQuality prints the data-quality list for administrators: activity,
 // purpose and information-type codes the extract shows only as a fallback
-// text, and the HSA-ids of users, care units and care providers without a
-// name. The table is in the administrator's language; --json gives stable
+// text, the HSA-ids of users, care units and care providers without a
+// name, and per source system the events whose local time did not exist
+// or existed twice (the daylight-saving changes). The table is in the administrator's language; --json gives stable
 // field keys and raw codes.
 func cmdQuality(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("quality")
@@ -49,6 +50,11 @@ func cmdQuality(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	local, err := st.LocalTimeCounts(ctx, from, to)
+	if err != nil {
+		return err
+	}
+	counts = append(counts, local...)
 	issues := extract.Quality(a.texts, counts)
 	if *asJSON {
 		enc := json.NewEncoder(a.stdout)

@@ -258,6 +258,10 @@ func (c *Cluster) initdb(ctx context.Context) error {
 	return nil
 }
 
+// Running reports whether the server of this cluster directory runs,
+// started by any process.
+func (c *Cluster) Running(ctx context.Context) bool { return c.running(ctx) }
+
 func (c *Cluster) running(ctx context.Context) bool {
 	_, err := c.run(ctx, "pg_ctl", "status", "-D", c.dataDir())
 	return err == nil

@@ -11,7 +11,6 @@
 package refdata
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -111,22 +110,21 @@ func read(k Kind, name string, r io.Reader, row func(line int, rec *record) erro
 	if !ok {
 		return fmt.Errorf("refdata: unknown kind %q", k)
 	}
-	br := csvsafe.NewReader(r)
-	cr := csv.NewReader(br)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	header, err := cr.Read()
+	rs := csvsafe.NewRecords(r)
+	first, err := rs.Next()
 	if errors.Is(err, io.EOF) {
 		return portal.Errorf(portal.Invalid, "import.error.empty", "%s has no header row", name).With("File", name)
 	}
 	if err != nil {
+		return fmt.Errorf("refdata: read %s: %w", name, err)
+	}
+	if first.Fields == nil {
 		return portal.Errorf(portal.Invalid, "import.error.header", "%s: unreadable header row", name).With("File", name)
 	}
+	header := slices.Clone(first.Fields) // Fields are reused by the next row
 	if textError(header) != nil {
 		return portal.Errorf(portal.Invalid, "import.error.file_encoding", "%s is not UTF-8 text", name).With("File", name)
 	}
-	br.Mark(cr.InputOffset())
-	next := csvsafe.RecordEnd(cr, header) + 1 // where the next row starts, blank lines aside
 	rec := &record{index: map[string]int{}}
 	known := map[string]bool{}
 	for _, c := range append(slices.Clone(spec.required), spec.optional...) {
@@ -156,33 +154,28 @@ func read(k Kind, name string, r io.Reader, row func(line int, rec *record) erro
 	}
 	width := len(header)
 	for {
-		fields, err := cr.Read()
-		if br.Tripped {
-			line := next
-			if len(fields) > 0 {
-				line, _ = cr.FieldPos(0)
-			}
-			bad(RowError{File: name, Line: line, Err: portal.Errorf(portal.Invalid, "import.error.row_too_large",
-				"row exceeds %d bytes; the rest of the file is not read", portal.MaxRecordBytes).With("Max", portal.MaxRecordBytes)})
-			return nil
-		}
+		r, err := rs.Next()
 		if errors.Is(err, io.EOF) {
 			return nil
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			bad(RowError{File: name, Line: pe.StartLine, Err: portal.Errorf(portal.Invalid, "import.error.csv",
-				"malformed CSV").With("Line", pe.Line)})
-			br.Mark(cr.InputOffset())
-			next = pe.Line + 1
-			continue
 		}
 		if err != nil {
 			return fmt.Errorf("refdata: read %s: %w", name, err)
 		}
-		br.Mark(cr.InputOffset())
-		next = csvsafe.RecordEnd(cr, fields) + 1
-		line, _ := cr.FieldPos(0)
+		line, fields := r.Line, r.Fields
+		switch {
+		case r.Unclosed:
+			bad(RowError{File: name, Line: line, Err: portal.Errorf(portal.Invalid, "import.error.unclosed_quote",
+				"a quote is never closed; the rest of the file is one row")})
+			continue
+		case r.TooLarge:
+			bad(RowError{File: name, Line: line, Err: portal.Errorf(portal.Invalid, "import.error.row_too_large",
+				"row exceeds %d bytes", portal.MaxRecordBytes).With("Max", portal.MaxRecordBytes)})
+			continue
+		case r.Err != nil:
+			bad(RowError{File: name, Line: line, Err: portal.Errorf(portal.Invalid, "import.error.csv",
+				"malformed CSV").With("Line", line)})
+			continue
+		}
 		if err := textError(fields); err != nil {
 			bad(RowError{File: name, Line: line, Err: err})
 			continue

@@ -20,7 +20,7 @@ var eventColumns = []string{
 	"activity", "activity_code", "activity_args", "purpose", "purpose_code",
 	"patient_id", "patient_id_kind", "patient_id_root", "patient_name",
 	"resource_type", "owner_unit_hsa_id", "owner_unit_name", "owner_provider_hsa_id", "owner_provider_name",
-	"emergency", "coherent", "raw",
+	"emergency", "coherent", "raw", "local_time",
 }
 
 const (
@@ -34,7 +34,7 @@ CREATE TEMP TABLE IF NOT EXISTS ingest_staging (
     activity text, activity_code text, activity_args text, purpose text, purpose_code text,
     patient_id text, patient_id_kind text, patient_id_root text, patient_name text,
     resource_type text, owner_unit_hsa_id text, owner_unit_name text, owner_provider_hsa_id text, owner_provider_name text,
-    emergency boolean, coherent boolean, raw jsonb
+    emergency boolean, coherent boolean, raw jsonb, local_time local_time_note
 ) ON COMMIT DELETE ROWS`
 
 	qMoveStaged = `
@@ -66,7 +66,7 @@ const columnList = `batch_id, source_system, source_log_id, occurred_at,
     activity, activity_code, activity_args, purpose, purpose_code,
     patient_id, patient_id_kind, patient_id_root, patient_name,
     resource_type, owner_unit_hsa_id, owner_unit_name, owner_provider_hsa_id, owner_provider_name,
-    emergency, coherent, raw`
+    emergency, coherent, raw, local_time`
 
 // IngestRecord is a parsed record with where it came from.
 type IngestRecord struct {
@@ -352,7 +352,7 @@ func eventRow(batchID int64, r *IngestRecord) []any {
 		string(e.Activity), e.ActivityCode, e.ActivityArgs, string(e.Purpose), e.PurposeCode,
 		e.Patient.Digits(), string(e.Patient.Kind()), e.Patient.Root(), e.PatientName,
 		e.ResourceType, string(e.Owner.HSAID), e.Owner.Name, string(e.OwnerProvider.HSAID), e.OwnerProvider.Name,
-		e.Emergency(), e.CoherentRecordKeeping(), rawJSON(r),
+		e.Emergency(), e.CoherentRecordKeeping(), rawJSON(r), localTime(e.LocalTime),
 	}
 }
 

@@ -64,3 +64,30 @@ func TestNewPartitionDoesNotWaitForReaders(t *testing.T) {
 		t.Fatalf("attached partition has %d indexes, want the parent's 4", idx)
 	}
 }
+
+// Two runners migrating one empty database at once take turns: both
+// succeed and each migration is applied and recorded once.
+func TestConcurrentMigrateRunsOnce(t *testing.T) {
+	s := storetest.Open(t, nil)
+	ctx := context.Background()
+	if err := store.MigrateDown(ctx, s.DB()); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() { errs <- store.Migrate(ctx, s.DB()) }()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent migrate: %v", err)
+		}
+	}
+	var dup int
+	if err := s.DB().Get(&dup, `SELECT count(*) FROM (SELECT version_id FROM goose_db_version
+		WHERE version_id > 0 AND is_applied GROUP BY version_id HAVING count(*) > 1) d`); err != nil {
+		t.Fatal(err)
+	}
+	if dup != 0 {
+		t.Fatalf("%d migrations recorded more than once", dup)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 // Store wraps the database; it is safe for concurrent use.
@@ -81,12 +82,22 @@ func MigrateDown(ctx context.Context, db *sqlx.DB) error {
 	return nil
 }
 
+// newGoose makes the migration runner. Its session advisory lock makes
+// concurrent runs (two insyn commands started together on a fresh
+// database) take turns: the second finds the first's work recorded and
+// applies nothing. Held by the session, so a runner that dies releases
+// it; checked every second, waited for up to ten minutes (a migration
+// that rewrites a large table).
 func newGoose(db *sqlx.DB) (*goose.Provider, error) {
 	sub, err := fs.Sub(migrations.FS, ".")
 	if err != nil {
 		return nil, err
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db.DB, sub)
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 600))
+	if err != nil {
+		return nil, fmt.Errorf("store: migration lock: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db.DB, sub, goose.WithSessionLocker(locker))
 	if err != nil {
 		return nil, fmt.Errorf("store: migrations: %w", err)
 	}

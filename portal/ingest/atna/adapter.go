@@ -57,7 +57,7 @@ func adapt(m *auditMessage, raw []byte) []portal.LogRecord {
 		}
 	}
 	if s := strings.TrimSpace(m.EventIdentification.EventDateTime); s != "" {
-		if t, err := portal.ParseLogTime(s); err == nil {
+		if t, err := portal.ParseLogTime(s, &base.LocalTime); err == nil {
 			base.OccurredAt = t
 		} else {
 			fail(portal.ReasonInvalidField, "time of access")

@@ -10,14 +10,14 @@
 //
 // A row with text that is not UTF-8, or that holds a NUL character, is
 // quarantined and reading goes on. A record larger than
-// portal.MaxRecordBytes is quarantined; when it has not ended by then (an
-// unterminated quote swallows the rest of the file) reading stops there,
-// because no later row can be found reliably.
+// portal.MaxRecordBytes is quarantined with its first bytes and reading
+// goes on after it, also when it is a quoted field over many lines; only a
+// quote that is never closed makes the rest of the input one quarantined
+// record (csvsafe.Records says why).
 package csvlog
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -43,116 +43,83 @@ var required = []string{"source_log_id", "occurred_at", "patient_id"}
 
 // Parse emits one record per data row.
 func Parse(r io.Reader, emit portal.Emit) error {
-	br := csvsafe.NewReader(r)
-	cr := csv.NewReader(br)
-	cr.FieldsPerRecord = -1 // row width is checked per row, with a reason
-	cr.ReuseRecord = true
-	header, err := cr.Read()
-	if br.Tripped || (err == nil && cr.InputOffset() > portal.MaxRecordBytes) {
-		return emitTooLarge(emit, 1, 0, header)
+	rs := csvsafe.NewRecords(r)
+	header, err := rs.Next()
+	if errors.Is(err, io.EOF) {
+		return nil
 	}
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		return emitMalformed(emit, cr, 0, err)
+		return fmt.Errorf("csvlog: read: %w", err)
 	}
-	start := cr.InputOffset() // where the next record starts
-	br.Mark(start)
-	next := csvsafe.RecordEnd(cr, header) + 1 // the line it starts on, blank lines aside
+	if bad := unreadable(header, 0); bad != nil {
+		return emit(*bad) // no later row can be read without the header
+	}
 	idx := map[string]int{}
-	for i, h := range header {
+	for i, h := range header.Fields {
 		idx[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
 	}
 	for _, c := range required {
 		if _, ok := idx[c]; !ok {
-			rec := portal.LogRecord{Line: 1, Raw: rawRow(header)}
+			rec := portal.LogRecord{Line: 1, Raw: bytes.Clone(header.Raw)}
 			rec.Quarantine(portal.ReasonMissingField, "CSV column "+c)
 			return emit(rec)
 		}
 	}
+	width := len(header.Fields)
 	for n := 1; ; n++ {
-		row, err := cr.Read()
-		if br.Tripped {
-			// The record has not ended within the bound: inside an
-			// unterminated quote no later row can be found reliably.
-			line := next
-			if len(row) > 0 {
-				line, _ = cr.FieldPos(0)
-			}
-			return emitTooLarge(emit, line, n, row)
-		}
+		row, err := rs.Next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				if err := emitMalformed(emit, cr, n, err); err != nil {
-					return err
-				}
-				start, next = cr.InputOffset(), pe.Line+1
-				br.Mark(start)
-				continue
-			}
 			return fmt.Errorf("csvlog: read: %w", err)
 		}
-		size := cr.InputOffset() - start
-		start, next = cr.InputOffset(), csvsafe.RecordEnd(cr, row)+1
-		br.Mark(start)
-		line, _ := cr.FieldPos(0)
-		rec := portal.LogRecord{Line: line, Index: n, Raw: rawRow(row)}
-		if size > portal.MaxRecordBytes {
-			rec.Quarantine(portal.ReasonTooLarge, tooLarge)
-		} else if detail := csvsafe.TextProblem(row); detail != "" {
-			rec.Quarantine(portal.ReasonInvalidField, detail)
-		} else if len(row) != len(header) {
-			rec.Quarantine(portal.ReasonMalformed, fmt.Sprintf("row has %d fields, header has %d", len(row), len(header)))
-		} else {
-			adapt(&rec, func(col string) string {
-				if i, ok := idx[col]; ok {
-					return strings.TrimSpace(row[i])
-				}
-				return ""
-			})
+		rec := unreadable(row, n)
+		if rec == nil {
+			rec = &portal.LogRecord{Line: row.Line, Index: n, Raw: bytes.Clone(row.Raw)}
+			if len(row.Fields) != width {
+				rec.Quarantine(portal.ReasonMalformed, fmt.Sprintf("row has %d fields, header has %d", len(row.Fields), width))
+			} else {
+				adapt(rec, func(col string) string {
+					if i, ok := idx[col]; ok {
+						return strings.TrimSpace(row.Fields[i])
+					}
+					return ""
+				})
+			}
 		}
-		if err := emit(rec); err != nil {
+		if err := emit(*rec); err != nil {
 			return err
 		}
 	}
 }
 
-const tooLarge = "CSV record exceeds the size limit"
+const (
+	tooLarge = "CSV record exceeds the size limit"
+	unclosed = "CSV quoted field is never closed"
+	syntax   = "CSV syntax error"
+)
 
-// emitTooLarge quarantines a record that outgrew portal.MaxRecordBytes,
-// keeping as Raw only the bounded start of what was read of it.
-func emitTooLarge(emit portal.Emit, line, n int, row []string) error {
-	rec := portal.LogRecord{Line: line, Index: n, Raw: rawRow(row)}
-	rec.Quarantine(portal.ReasonTooLarge, tooLarge)
-	return emit(rec)
-}
-
-func emitMalformed(emit portal.Emit, cr *csv.Reader, n int, err error) error {
-	line := 0
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		line = pe.StartLine
+// unreadable quarantines a record whose fields cannot be read: too large
+// (Raw keeps its first portal.MaxRecordBytes), a quote never closed, CSV
+// syntax, or text PostgreSQL cannot store. nil when the fields are usable.
+func unreadable(row *csvsafe.Record, n int) *portal.LogRecord {
+	rec := &portal.LogRecord{Line: row.Line, Index: n, Raw: bytes.Clone(row.Raw)}
+	switch {
+	case row.TooLarge:
+		rec.Quarantine(portal.ReasonTooLarge, tooLarge)
+	case row.Unclosed:
+		rec.Quarantine(portal.ReasonMalformed, unclosed)
+	case row.Err != nil:
+		rec.Quarantine(portal.ReasonMalformed, syntax)
+	default:
+		if detail := csvsafe.TextProblem(row.Fields); detail != "" {
+			rec.Quarantine(portal.ReasonInvalidField, detail)
+			return rec
+		}
+		return nil
 	}
-	rec := portal.LogRecord{Line: line, Index: n, Raw: []byte{}}
-	rec.Quarantine(portal.ReasonMalformed, "CSV syntax error")
-	return emit(rec)
-}
-
-func rawRow(row []string) []byte {
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.Write(row)
-	w.Flush()
-	raw := bytes.TrimRight(b.Bytes(), "\n")
-	if len(raw) > portal.MaxRecordBytes {
-		raw = raw[:portal.MaxRecordBytes]
-	}
-	return raw
+	return rec
 }
 
 func adapt(rec *portal.LogRecord, get func(string) string) {
@@ -165,7 +132,7 @@ func adapt(rec *portal.LogRecord, get func(string) string) {
 	e := &rec.Event
 	e.SourceSystem = get("source_system")
 	e.SourceLogID = get("source_log_id")
-	at, err := parseTime(get("occurred_at"))
+	at, err := parseTime(get("occurred_at"), &e.LocalTime)
 	if err != nil {
 		rec.Quarantine(portal.ReasonInvalidField, "time of access")
 		return
@@ -249,12 +216,16 @@ func purpose(s string) portal.Purpose {
 // parseTime accepts what portal.ParseLogTime does (RFC 3339, or an
 // xs:dateTime without a zone meaning Stockholm) and, because spreadsheets
 // write them, a Stockholm time with a space for the T, seconds optional.
-func parseTime(s string) (time.Time, error) {
-	if t, err := portal.ParseLogTime(s); err == nil {
+// Local times around the daylight-saving changes follow
+// portal.StockholmTime, noted in local.
+func parseTime(s string, local *portal.LocalTime) (time.Time, error) {
+	if t, err := portal.ParseLogTime(s, local); err == nil {
 		return t, nil
 	}
 	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04"} {
-		if t, err := time.ParseInLocation(layout, s, portal.Stockholm); err == nil {
+		if wall, err := time.Parse(layout, s); err == nil {
+			t, note := portal.StockholmTime(wall)
+			*local = note
 			return t, nil
 		}
 	}

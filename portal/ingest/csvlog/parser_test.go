@@ -2,6 +2,7 @@ package csvlog
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -96,7 +97,7 @@ func FuzzParse(f *testing.F) {
 }
 
 // collect parses in and returns what was emitted.
-func collect(t *testing.T, in io.Reader) []portal.LogRecord {
+func collect(t testing.TB, in io.Reader) []portal.LogRecord {
 	t.Helper()
 	var recs []portal.LogRecord
 	if err := Parse(in, func(r portal.LogRecord) error { recs = append(recs, r); return nil }); err != nil {
@@ -171,46 +172,133 @@ func (filler) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func TestOversizedRecordStopsParsing(t *testing.T) {
-	const bulk = 3 << 20 // well past portal.MaxRecordBytes
-	const slack = 64 << 10
-	long := strings.Repeat("x", portal.MaxRecordBytes+10)
+// rowWithName is a valid row whose patient name pads it to exactly size
+// bytes, line end excluded.
+func rowWithName(id string, size int) string {
+	row := "SYS1," + id + ",2026-03-05T14:03:00+01:00,SE2321000016-A1B2,Medicinkliniken,Läsa,191212121212,"
+	return row + strings.Repeat("n", size-len(row))
+}
+
+// goodRows are n valid rows with ids tag-1 ... tag-n.
+func goodRows(tag string, n int) string {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "SYS1,%s-%d,2026-03-05T14:%02d:00+01:00,SE2321000016-A1B2,Medicinkliniken,Läsa,191212121212,Tolvan\n", tag, i, i%60)
+	}
+	return b.String()
+}
+
+// A record past the bound is quarantined with its first bytes, and every
+// row after it is read: after a long row, a long quoted field over many
+// lines, and a long last row without a line end.
+func TestOversizedRecordIsQuarantinedAndParsingGoesOn(t *testing.T) {
+	const max = portal.MaxRecordBytes
+	multiline := "SYS1,csv-big,2026-03-05T14:03:00+01:00,SE2321000016-A1B2,\"" +
+		strings.Repeat("rad i en lång anteckning, med \"\"citat\"\"\n", 3*max/40) + "\",Läsa,191212121212,Tolvan"
 	tests := []struct {
-		name    string
-		in      io.Reader
-		records int // good records before the oversized one
-		line    int
-		stops   bool // reading stops soon after the bound
-		after   int  // records after the oversized one
+		name     string
+		long     string // the long record, without its line end
+		lineEnd  string
+		tooLarge bool
+		valid    bool // a long but valid row is stored
 	}{
-		{"unterminated quote in a later field", io.MultiReader(strings.NewReader(testHeader+goodRow+"SYS1,csv-2,\"never closed\n"), io.LimitReader(filler{}, bulk)), 1, 3, true, 0},
-		{"unterminated quote in the first field", io.MultiReader(strings.NewReader(testHeader+goodRow+goodRow3+"\"never closed\n"), io.LimitReader(filler{}, bulk)), 2, 4, true, 0},
-		{"a long stream", io.MultiReader(strings.NewReader(testHeader+goodRow+"SYS1,\""), io.LimitReader(filler{}, 16*bulk)), 1, 3, true, 0},
-		{"one line without an end", io.MultiReader(strings.NewReader(testHeader+goodRow+"SYS1,"), io.LimitReader(strings.NewReader(strings.Repeat("y", bulk)), bulk)), 1, 3, true, 0},
-		{"a complete row just over the limit", strings.NewReader(testHeader + goodRow + "SYS1,csv-2,\"" + long + "\"\n" + goodRow3), 1, 3, false, 1},
-		{"oversized header", io.MultiReader(strings.NewReader("\""), io.LimitReader(filler{}, bulk)), 0, 1, true, 0},
+		{"exactly at the bound", rowWithName("csv-big", max), "\n", false, true},
+		{"one byte past the bound", rowWithName("csv-big", max+1), "\n", true, false},
+		{"one byte past the bound, CRLF", rowWithName("csv-big", max+1), "\r\n", true, false},
+		{"5 MiB", rowWithName("csv-big", 5<<20), "\n", true, false},
+		{"a long quoted field over many lines", multiline, "\n", true, false},
+		{"a long last row without a line end", rowWithName("csv-big", 3<<20), "", true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			after := goodRows("after", 5)
+			if tt.lineEnd == "" {
+				after = ""
+			}
+			in := testHeader + goodRows("before", 3) + tt.long + tt.lineEnd + after
+			recs := collect(t, strings.NewReader(in))
+			wantN := 3 + 1 + strings.Count(after, "\n")
+			if len(recs) != wantN {
+				t.Fatalf("%d records, want %d", len(recs), wantN)
+			}
+			line := 2
+			for i, r := range recs {
+				if r.Line != line || r.Index != i+1 {
+					t.Errorf("record %d: line %d index %d, want line %d", i+1, r.Line, r.Index, line)
+				}
+				line += 1 + strings.Count(string(r.Raw), "\n")
+				if i == 3 {
+					checkLong(t, r, tt.long, tt.tooLarge, tt.valid)
+					if tt.tooLarge {
+						line = 2 + 3 + 1 + strings.Count(tt.long, "\n")
+					}
+					continue
+				}
+				if r.Quarantined() {
+					t.Errorf("record %d (line %d): %s %s", i+1, r.Line, r.Reason, r.Detail)
+				}
+			}
+			if last := recs[len(recs)-1]; after != "" && last.Event.SourceLogID != "after-5" {
+				t.Errorf("last record is %q, want after-5", last.Event.SourceLogID)
+			}
+		})
+	}
+}
+
+func checkLong(t *testing.T, r portal.LogRecord, long string, tooLarge, valid bool) {
+	t.Helper()
+	switch {
+	case tooLarge:
+		if r.Reason != portal.ReasonTooLarge || r.Detail != "CSV record exceeds the size limit" {
+			t.Errorf("long record: %q %q", r.Reason, r.Detail)
+		}
+		if len(r.Raw) != portal.MaxRecordBytes || string(r.Raw) != long[:portal.MaxRecordBytes] {
+			t.Errorf("long record keeps %d bytes, want its first %d", len(r.Raw), portal.MaxRecordBytes)
+		}
+	case valid:
+		if r.Quarantined() || r.Event.SourceLogID != "csv-big" || string(r.Raw) != long {
+			t.Errorf("row at the bound: %s %s id %q, raw %d bytes", r.Reason, r.Detail, r.Event.SourceLogID, len(r.Raw))
+		}
+	}
+}
+
+// A quote that never closes makes, by RFC 4180, the rest of the input one
+// field: that record is quarantined (with its first bytes when long), the
+// rows before it are stored, and reading ends at the end of input, however
+// long, in bounded memory.
+func TestUnclosedQuote(t *testing.T) {
+	const bulk = 3 << 20
+	tests := []struct {
+		name   string
+		in     io.Reader
+		before int
+		line   int
+		reason portal.Reason
+		detail string
+	}{
+		{"short, in a later field", strings.NewReader(testHeader + goodRow + "SYS1,csv-2,\"never closed\n" + goodRow3), 1, 3, portal.ReasonMalformed, "CSV quoted field is never closed"},
+		{"long, in the first field", io.MultiReader(strings.NewReader(testHeader+goodRow+goodRow3+"\"never closed\n"), io.LimitReader(filler{}, bulk)), 2, 4, portal.ReasonTooLarge, "CSV record exceeds the size limit"},
+		{"a long stream", io.MultiReader(strings.NewReader(testHeader+goodRow+"SYS1,\""), io.LimitReader(filler{}, 16*bulk)), 1, 3, portal.ReasonTooLarge, "CSV record exceeds the size limit"},
+		{"oversized header", io.MultiReader(strings.NewReader("\""), io.LimitReader(filler{}, bulk)), 0, 1, portal.ReasonTooLarge, "CSV record exceeds the size limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cr := &countingReader{r: tt.in}
 			recs := collect(t, cr)
-			if len(recs) != tt.records+1+tt.after {
-				t.Fatalf("%d records, want %d", len(recs), tt.records+1+tt.after)
+			if len(recs) != tt.before+1 {
+				t.Fatalf("%d records, want %d", len(recs), tt.before+1)
 			}
-			for i, r := range recs {
-				if i != tt.records && r.Quarantined() {
-					t.Errorf("record %d: %s %s", i, r.Reason, r.Detail)
+			for _, r := range recs[:tt.before] {
+				if r.Quarantined() {
+					t.Errorf("line %d: %s %s", r.Line, r.Reason, r.Detail)
 				}
 			}
-			r := recs[tt.records]
-			if r.Reason != portal.ReasonTooLarge || r.Detail != "CSV record exceeds the size limit" || r.Line != tt.line {
-				t.Errorf("oversized record: line %d %q %q, want line %d", r.Line, r.Reason, r.Detail, tt.line)
+			r := recs[tt.before]
+			if r.Reason != tt.reason || r.Detail != tt.detail || r.Line != tt.line || len(r.Raw) == 0 || len(r.Raw) > portal.MaxRecordBytes {
+				t.Errorf("unclosed record: line %d %q %q raw %d bytes, want line %d %q", r.Line, r.Reason, r.Detail, len(r.Raw), tt.line, tt.reason)
 			}
-			if len(r.Raw) > portal.MaxRecordBytes {
-				t.Errorf("raw is %d bytes", len(r.Raw))
-			}
-			if tt.stops && cr.n > portal.MaxRecordBytes+slack+int64(len(testHeader)+2*len(goodRow)) {
-				t.Errorf("read %d bytes; it should stop soon after %d", cr.n, portal.MaxRecordBytes)
+			if _, err := cr.r.Read(make([]byte, 1)); err != io.EOF {
+				t.Errorf("input not read to its end")
 			}
 		})
 	}
@@ -263,4 +351,78 @@ func TestPatientIDRoot(t *testing.T) {
 	if Columns[slices.Index(Columns, "patient_id")+1] != "patient_id_root" {
 		t.Errorf("patient_id_root does not follow patient_id in Columns")
 	}
+}
+
+// FuzzRowMutation changes one data row of a real file (the fuzzer's bytes,
+// repeated up to past the record bound, replace a span of it) and checks
+// that the change costs only that row: every row is emitted once, valid or
+// quarantined, and every other row comes out exactly as it does from the
+// unchanged file, a valid one valid with its source log id.
+//
+// Mutations that add a line break or add or remove a quote are skipped: a
+// line break makes two rows of one, and an unbalanced quote opens a quoted
+// field that, by RFC 4180, runs on over the following rows. Either changes which rows exist rather
+// than what one row holds, so "the other rows are untouched" would no
+// longer be true of the input.
+func FuzzRowMutation(f *testing.F) {
+	base, err := os.ReadFile("testdata/events.csv")
+	if err != nil {
+		f.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(base), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	want := collect(f, bytes.NewReader(base))
+	rows := len(lines) - 1
+	if len(want) != rows {
+		f.Fatalf("base file: %d records for %d rows", len(want), rows)
+	}
+	f.Add(uint8(0), uint32(10), uint32(0), []byte("x"), uint32(1))
+	f.Add(uint8(1), uint32(0), uint32(400), []byte("\xff\x00"), uint32(1))
+	f.Add(uint8(2), uint32(30), uint32(5), []byte(",,,"), uint32(3))
+	f.Add(uint8(3), uint32(5), uint32(0), []byte("y"), uint32(portal.MaxRecordBytes+1))
+	f.Add(uint8(4), uint32(1000), uint32(1000), []byte("2026-10-25T02:30:00"), uint32(1))
+	f.Fuzz(func(t *testing.T, row uint8, at, cut uint32, data []byte, repeat uint32) {
+		if bytes.ContainsAny(data, "\n\"") || repeat == 0 {
+			t.Skip("would add or join rows")
+		}
+		r := int(row)%rows + 1 // never the header
+		old := strings.TrimSuffix(lines[r], "\n")
+		from := int(at) % (len(old) + 1)
+		to := min(len(old), from+int(cut)%(len(old)+1))
+		if strings.Contains(old[from:to], `"`) {
+			t.Skip("removing a quote may leave one open")
+		}
+		n := min(int(repeat), (portal.MaxRecordBytes+4096)/max(len(data), 1)+1)
+		mutated := old[:from] + strings.Repeat(string(data), n) + old[to:]
+		if strings.Trim(mutated, "\r") == "" {
+			t.Skip("a blank line is no row")
+		}
+		in := strings.Join(lines[:r], "") + mutated + "\n" + strings.Join(lines[r+1:], "")
+		got := collect(t, strings.NewReader(in))
+		if len(got) != rows {
+			t.Fatalf("%d records emitted for %d rows", len(got), rows)
+		}
+		for i, g := range got {
+			w := want[i]
+			if g.Line != w.Line || g.Index != w.Index {
+				t.Fatalf("record %d: line %d index %d, want line %d index %d", i+1, g.Line, g.Index, w.Line, w.Index)
+			}
+			if !g.Quarantined() {
+				if reason, detail := g.Event.Validate(); reason != "" {
+					t.Fatalf("record %d emitted as valid: %s %s", i+1, reason, detail)
+				}
+			}
+			if g.Reason == portal.ReasonTooLarge && (len(g.Raw) == 0 || len(g.Raw) > portal.MaxRecordBytes) {
+				t.Fatalf("too large record keeps %d bytes", len(g.Raw))
+			}
+			if i == r-1 {
+				continue // the mutated row: valid or quarantined, either is right
+			}
+			if g.Reason != w.Reason || g.Event.SourceLogID != w.Event.SourceLogID || !bytes.Equal(g.Raw, w.Raw) {
+				t.Fatalf("untouched row %d: %q %q id %q, want %q id %q", i+1, g.Reason, g.Detail, g.Event.SourceLogID, w.Reason, w.Event.SourceLogID)
+			}
+		}
+	})
 }

@@ -54,7 +54,7 @@ func adapt(ae *auditEvent, raw []byte) []portal.LogRecord {
 	}
 	base.SourceSystem = a.sourceSystem()
 	if s := a.timeText(); s != "" {
-		if t, err := portal.ParseLogTime(s); err == nil {
+		if t, err := portal.ParseLogTime(s, &base.LocalTime); err == nil {
 			base.OccurredAt = t
 		} else {
 			fail(portal.ReasonInvalidField, "time of access")

@@ -59,7 +59,7 @@ func adaptLog(w *wireLog) (portal.Event, problem) {
 
 	a := &w.Activity
 	if s := strings.TrimSpace(a.StartDate); s != "" {
-		t, err := portal.ParseLogTime(s)
+		t, err := portal.ParseLogTime(s, &ev.LocalTime)
 		ok := err == nil
 		if !ok {
 			p.set(portal.ReasonInvalidField, "time of access")
