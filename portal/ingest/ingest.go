@@ -77,11 +77,17 @@ func Inputs(paths []string, stdin io.Reader) ([]Input, error) {
 			continue
 		}
 		var found []Input
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		// WalkDir does not follow a symlink even as its root, which would
+		// find nothing in a linked directory, silently.
+		root := p
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			root = real
+		}
+		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
-			if strings.HasPrefix(d.Name(), ".") && path != p {
+			if strings.HasPrefix(d.Name(), ".") && path != root {
 				if d.IsDir() {
 					return filepath.SkipDir
 				}

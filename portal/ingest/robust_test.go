@@ -263,8 +263,9 @@ func TestQuarantineIdentityIgnoresHowThePathIsSpelled(t *testing.T) {
 	writeRows(t, filepath.Join(dir, "x.csv"), span(90, 100)) // one bad row: 96
 	os.Symlink(filepath.Join(dir, "x.csv"), filepath.Join(dir, "link.csv"))
 	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	os.Symlink(dir, filepath.Join(dir, "sub", "linkdir"))
 	t.Chdir(dir)
-	for _, p := range []string{"x.csv", filepath.Join(dir, "x.csv"), "link.csv", "sub/../x.csv", "./x.csv"} {
+	for _, p := range []string{"x.csv", filepath.Join(dir, "x.csv"), "link.csv", "sub/../x.csv", "./x.csv", "sub/linkdir"} {
 		if c := run(t, st, p); c.Quarantined != 1 {
 			t.Fatalf("%s: %+v", p, c)
 		}

@@ -124,7 +124,8 @@ func isRetryable(err error) bool {
 
 // isDataError tells a value PostgreSQL refused: data exceptions (class 22),
 // integrity violations other than a duplicate (class 23; duplicates have
-// their own path), and a value too large for an index row (54000).
+// their own path), a value too large for an index row (54000) and one
+// nested too deeply to parse (54001, jsonb).
 func isDataError(err error) bool {
 	var pqErr *pq.Error
 	if !errors.As(err, &pqErr) {
@@ -136,7 +137,7 @@ func isDataError(err error) bool {
 	case "23":
 		return pqErr.Code != "23505"
 	}
-	return pqErr.Code == "54000"
+	return pqErr.Code == "54000" || pqErr.Code == "54001"
 }
 
 // backoff waits before attempt+1: exponential from 20 ms up to 2 s, with
