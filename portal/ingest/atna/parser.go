@@ -94,6 +94,9 @@ func (p *parser) step() error {
 func (p *parser) quarantine(raw []byte, line int, reason portal.Reason, detail string) error {
 	p.index++
 	rec := portal.LogRecord{Raw: raw, Line: line, Index: p.index}
+	if reason == portal.ReasonTooLarge {
+		rec.RawLength = p.sc.RecordLength()
+	}
 	rec.Quarantine(reason, detail)
 	return p.emit(rec)
 }

@@ -96,11 +96,17 @@ func (p *parser) ioErr() error {
 
 // quarantine emits a record that could not become an event.
 func (p *parser) quarantine(raw []byte, line int, reason portal.Reason, detail string) error {
+	return p.quarantineSized(raw, 0, line, reason, detail)
+}
+
+// quarantineSized quarantines a record of which raw holds only the first
+// bytes, length being its whole size.
+func (p *parser) quarantineSized(raw []byte, length int64, line int, reason portal.Reason, detail string) error {
 	p.index++
 	if raw == nil {
 		raw = []byte{} // the quarantine keeps raw bytes, even none
 	}
-	rec := portal.LogRecord{Raw: raw, Line: line, Index: p.index}
+	rec := portal.LogRecord{Raw: raw, Line: line, Index: p.index, RawLength: length}
 	rec.Quarantine(reason, detail)
 	return p.emit(rec)
 }
@@ -691,6 +697,15 @@ func (x *xmlParser) step() error {
 		return x.quarantine(raw, line, portal.ReasonMalformed, "AuditEvent cannot be decoded")
 	}
 	return x.event(ae.toModel(), raw, line)
+}
+
+// quarantine also gives a record too large to keep its whole length.
+func (x *xmlParser) quarantine(raw []byte, line int, reason portal.Reason, detail string) error {
+	var length int64
+	if reason == portal.ReasonTooLarge {
+		length = x.sc.RecordLength()
+	}
+	return x.quarantineSized(raw, length, line, reason, detail)
 }
 
 // inFHIR tells whether the root element tok is in the FHIR namespace, by

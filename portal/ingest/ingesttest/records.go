@@ -112,6 +112,11 @@ func (d *Doc) Check(tb testing.TB, doc []byte, b Built, bad int) []portal.LogRec
 			for _, r := range recs {
 				want := b.Records[k]
 				if r.Reason == portal.ReasonTooLarge {
+					// The quarantine keeps the first bytes and says how
+					// long the whole record was.
+					if r.RawLength != int64(len(want)) {
+						tb.Fatalf("bad record %d: length %d, the record has %d bytes", k, r.RawLength, len(want))
+					}
 					want = want[:min(len(want), portal.MaxRecordBytes)]
 				}
 				if string(r.Raw) != want {

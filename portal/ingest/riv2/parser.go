@@ -149,6 +149,9 @@ func (p *parser) accessLog(line int) error {
 
 func (p *parser) quarantine(raw []byte, line int, reason portal.Reason, detail string) error {
 	rec := portal.LogRecord{Raw: raw, Line: line}
+	if reason == portal.ReasonTooLarge {
+		rec.RawLength = p.sc.RecordLength()
+	}
 	rec.Quarantine(reason, detail)
 	return p.send(rec)
 }

@@ -105,6 +105,7 @@ func (s *Scanner) Next(want func(local []byte) bool) (*Token, int, error) {
 		}
 		if t.Kind == StartElement && want(t.Local) {
 			s.rec = s.tok0
+			s.recOff = s.consumed + int64(s.tok0)
 			s.recAt = len(s.open) - 1
 			line := s.lineAt(s.tok0)
 			s.elem.reset()
@@ -159,6 +160,7 @@ func (s *Scanner) Element() (*Element, error) {
 		}
 	}
 	s.recAt = -1
+	s.recLen = s.consumed + int64(s.pos) - s.recOff
 	if s.over {
 		s.over = false
 		e.reset()
@@ -173,6 +175,11 @@ func (s *Scanner) Element() (*Element, error) {
 	}
 	return e, nil
 }
+
+// RecordLength is the whole length in bytes (as UTF-8) of the record that
+// Element or SkipRecord last finished, also when only its first maxBytes
+// were kept; for a record the input cut off, as far as it went.
+func (s *Scanner) RecordLength() int64 { return s.recLen }
 
 // addText adds text to node i: as an offset in the raw bytes when it stands
 // there verbatim (at), else as a copy.

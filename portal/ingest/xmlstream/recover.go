@@ -51,6 +51,7 @@ func (s *Scanner) SkipRecord() (raw []byte, err error) {
 			return s.resume(at, top)
 		}
 		if s.eof || s.rerr != nil {
+			s.recLen = s.consumed + int64(s.n) - s.recOff
 			s.rec, s.recAt = -1, -1
 			if s.rerr != nil {
 				s.err = s.rerr
@@ -122,6 +123,7 @@ func (s *Scanner) resume(at int, top span) ([]byte, error) {
 	default:
 		raw, err = s.head, ErrTooLarge
 	}
+	s.recLen = s.consumed + int64(at) - s.recOff
 	s.pos, s.tok0 = at, at
 	s.open = s.open[:s.recAt]
 	s.names = s.names[:top.from]

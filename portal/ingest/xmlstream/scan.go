@@ -131,9 +131,14 @@ type Scanner struct {
 	// recAt is the index in open of the record element between Next and
 	// the end of Element, else -1: SkipRecord needs its name and the
 	// depth of its parent to resynchronise after a syntax error.
-	recAt  int
-	max    int
-	tokMax int // longest markup token
+	recAt int
+	// consumed counts the bytes compacted off the front of buf, so that
+	// recOff (where the record began) and recLen (how long the last
+	// record was) are offsets in the whole input, not in the buffer: a
+	// record too large to keep is still reported with its full length.
+	consumed, recOff, recLen int64
+	max                      int
+	tokMax                   int // longest markup token
 
 	open      []span // open elements, as spans of names
 	names     []byte
@@ -334,6 +339,7 @@ func (s *Scanner) fill() int {
 			s.lineAt(keep)
 		}
 		s.counted -= keep
+		s.consumed += int64(keep)
 		copy(s.buf, s.buf[keep:s.n])
 		s.n -= keep
 		s.pos -= keep
