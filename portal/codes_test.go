@@ -123,3 +123,46 @@ func TestParseLogTimeDaylightSaving(t *testing.T) {
 		}
 	}
 }
+
+// Every Swedish wall clock time is read by the rule: an ordinary or
+// repeated time shows its own wall clock in Stockholm (a repeated one the
+// first time round, so an hour later shows it again), and a skipped one
+// is read with the offset before the gap, an hour later on the clock.
+func FuzzStockholmTime(f *testing.F) {
+	f.Add(int64(0))
+	f.Add(int64(1774751400)) // 2026-03-29T02:30:00 as a wall clock
+	f.Add(int64(1792895400)) // 2026-10-25T02:30:00
+	f.Add(int64(496809000))  // 1985-09-29T02:30:00, autumn in September until 1995
+	f.Fuzz(func(t *testing.T, secs int64) {
+		lo := time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+		hi := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+		if span := hi - lo; secs < lo || secs >= hi {
+			secs = lo + ((secs-lo)%span+span)%span
+		}
+		wall := time.Unix(secs, 0).UTC()
+		got, note := StockholmTime(wall)
+		local := got.In(Stockholm)
+		shown := wallOf(got)
+		switch note {
+		case "":
+			if !shown.Equal(wall) || wallOf(got.Add(time.Hour)).Equal(wall) || wallOf(got.Add(-time.Hour)).Equal(wall) {
+				t.Fatalf("%v read as %v", wall, local)
+			}
+		case LocalTimeAmbiguous:
+			if !shown.Equal(wall) || !wallOf(got.Add(time.Hour)).Equal(wall) {
+				t.Fatalf("%v (twice) read as %v, not the first time round", wall, local)
+			}
+		case LocalTimeNonexistent:
+			_, off := got.Add(-time.Hour).Zone()
+			if !shown.Equal(wall.Add(time.Hour)) || off != 3600 {
+				t.Fatalf("%v (never) read as %v", wall, local)
+			}
+		}
+	})
+}
+
+// wallOf is t's Stockholm wall clock, as a UTC time.
+func wallOf(t time.Time) time.Time {
+	l := t.In(Stockholm)
+	return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -284,7 +285,15 @@ func TestUnclosedQuote(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cr := &countingReader{r: tt.in}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
 			recs := collect(t, cr)
+			runtime.ReadMemStats(&after)
+			// The first MiB is kept (twice: buffer and raw), the rest
+			// streams past.
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 {
+				t.Errorf("allocated %d MiB reading %d MiB", alloc>>20, cr.n>>20)
+			}
 			if len(recs) != tt.before+1 {
 				t.Fatalf("%d records, want %d", len(recs), tt.before+1)
 			}
