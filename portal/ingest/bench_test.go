@@ -74,7 +74,7 @@ const copyColumns = `batch_id, source_system, source_log_id, occurred_at, actor_
  actor_title, actor_assignment, actor_provider_hsa_id, actor_provider_name, actor_unit_hsa_id, actor_unit_name,
  activity, activity_code, activity_args, purpose, purpose_code, patient_id, patient_id_kind, patient_id_root,
  patient_name, resource_type, owner_unit_hsa_id, owner_unit_name, owner_provider_hsa_id, owner_provider_name,
- emergency, coherent, raw`
+ emergency, coherent, local_time, raw`
 
 func buildInsyn(b *testing.B, dir string) string {
 	bin := filepath.Join(dir, "insyn")

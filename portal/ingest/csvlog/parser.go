@@ -107,6 +107,7 @@ func unreadable(row *csvsafe.Record, n int) *portal.LogRecord {
 	rec := &portal.LogRecord{Line: row.Line, Index: n, Raw: bytes.Clone(row.Raw)}
 	switch {
 	case row.TooLarge:
+		rec.RawLength = row.Size
 		rec.Quarantine(portal.ReasonTooLarge, tooLarge)
 	case row.Unclosed:
 		rec.Quarantine(portal.ReasonMalformed, unclosed)

@@ -256,6 +256,9 @@ func checkLong(t *testing.T, r portal.LogRecord, long string, tooLarge, valid bo
 		if len(r.Raw) != portal.MaxRecordBytes || string(r.Raw) != long[:portal.MaxRecordBytes] {
 			t.Errorf("long record keeps %d bytes, want its first %d", len(r.Raw), portal.MaxRecordBytes)
 		}
+		if want := int64(len(strings.TrimRight(long, "\r\n"))); r.RawLength != want {
+			t.Errorf("long record's length %d, want %d", r.RawLength, want)
+		}
 	case valid:
 		if r.Quarantined() || r.Event.SourceLogID != "csv-big" || string(r.Raw) != long {
 			t.Errorf("row at the bound: %s %s id %q, raw %d bytes", r.Reason, r.Detail, r.Event.SourceLogID, len(r.Raw))
