@@ -27,6 +27,11 @@ func TestLoginAndLogoutInBrowser(t *testing.T) {
 	if n := e.sessions(t); n != 1 {
 		t.Fatalf("%d sessions after login", n)
 	}
+	// The stylesheet loads under the CSP (no inline styles are left).
+	bg, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("header")).backgroundColor`))
+	if err != nil || bg != "rgb(31, 78, 95)" {
+		t.Errorf("header background %q (%v): the stylesheet did not apply", bg, err)
+	}
 	// English keeps the reader signed in, on the same page.
 	webtest.Do(t, ctx, chromedp.Click(chromedp.CSS(`a[hreflang="en"]`)), chromedp.WaitVisible(chromedp.CSS(`a[hreflang="sv"]`)))
 	if h := webtest.Text(t, ctx, "h1"); h != "Signed in" {
