@@ -302,6 +302,9 @@ func TestLoginIsRateLimited(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Fatalf("login %d: status %d, want %d", i+1, resp.StatusCode, want)
 		}
+		if want == http.StatusTooManyRequests && resp.Header.Get("Retry-After") != "60" {
+			t.Errorf("no Retry-After on 429")
+		}
 	}
 }
 

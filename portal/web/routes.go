@@ -45,6 +45,7 @@ func (s *Server) loginLimiter() fiber.Handler {
 		Max:        max,
 		Expiration: time.Minute,
 		LimitReached: func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderRetryAfter, "60")
 			return &portal.Error{Code: codeRateLimited, MsgID: "web.error.rate_limited", Detail: "login rate limit"}
 		},
 	})
