@@ -38,6 +38,9 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	if err := a.loadDemoRegion(ctx, st, opts); err != nil {
 		return err
 	}
+	if err := a.startDemoProvider(ctx, *addr); err != nil {
+		return err
+	}
 	return a.serve(ctx, st, *addr)
 }
 

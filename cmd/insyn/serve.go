@@ -6,6 +6,7 @@ import (
 
 	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/auth"
 	"github.com/insyn/insyn/portal/store"
 	"github.com/insyn/insyn/portal/web"
 )
@@ -29,12 +30,24 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	return a.serve(ctx, st, *addr)
 }
 
+// serve runs the web server until ctx ends (SIGINT or SIGTERM), then
+// shuts down gracefully. Login is configured from the environment (OIDC_*,
+// INSYN_SESSION_KEY, INSYN_BASE_URL); `demo` sets the same variables.
 func (a *app) serve(ctx context.Context, st *store.Store, addr string) error {
-	srv, err := web.New(web.Config{Store: st, Texts: i18n.MustLoad(portal.Stockholm), Log: a.log, Clock: a.clock})
+	cfg, err := auth.ConfigFromEnv(a.getenv, "http://"+addr)
+	if err != nil {
+		return err
+	}
+	client, err := auth.NewClient(cfg, a.clock)
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Config{Store: st, Texts: i18n.MustLoad(portal.Stockholm), Log: a.log, Clock: a.clock,
+		Auth: client, Sessions: auth.NewSessions(st, a.clock, cfg.SessionKey)})
 	if err != nil {
 		return err
 	}
 	a.log.Info("listening", "addr", addr)
-	a.printf("cli.listening", map[string]any{"URL": "http://" + addr + "/"})
+	a.printf("cli.listening", map[string]any{"URL": cfg.BaseURL + "/"})
 	return srv.Listen(ctx, addr)
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // pageNames are the pages; each is parsed with the layout and partials.
-var pageNames = []string{"index", "error"}
+var pageNames = []string{"index", "error", "me"}
 
 type pages struct{ byName map[string]*template.Template }
 
@@ -36,9 +36,12 @@ func loadPages() (*pages, error) {
 
 // view is what every page template receives.
 type view struct {
-	Lang  string
-	Title string
-	Data  any
+	Lang     string
+	Title    string
+	Data     any
+	CanLogin bool   // a login is configured
+	SignedIn bool   // the request has a session
+	CSRF     string // the session's form token, for the csrf partial
 }
 
 // render executes a page into a buffer first, so a failing template never
@@ -51,7 +54,11 @@ func (s *Server) render(c *fiber.Ctx, status int, page, titleID string, data any
 	}
 	t.Funcs(template.FuncMap{"t": translate(loc), "num": loc.Number})
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", view{Lang: loc.Lang, Title: loc.T(titleID), Data: data}); err != nil {
+	v := view{Lang: loc.Lang, Title: loc.T(titleID), Data: data, CanLogin: s.cfg.Auth != nil}
+	if sess, ok := session(c); ok {
+		v.SignedIn, v.CSRF = true, sess.CSRFToken
+	}
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("web: render %s: %w", page, err)
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)

@@ -12,11 +12,11 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/auth"
 	"github.com/insyn/insyn/portal/store"
 )
 
@@ -26,6 +26,13 @@ type Config struct {
 	Texts *i18n.Catalog
 	Log   *slog.Logger
 	Clock portal.Clock
+	// Auth and Sessions sign people in; without them the server has no
+	// login (the public pages only).
+	Auth     *auth.Client
+	Sessions *auth.Sessions
+	// LoginLimit is how many login starts and callbacks one address may
+	// make per minute (default 20).
+	LoginLimit int
 }
 
 // Server is the web application.
@@ -51,18 +58,12 @@ func New(cfg Config) (*Server, error) {
 	})
 	s.app.Use(recover.New())
 	s.app.Use(requestid.New())
-	s.app.Use(helmet.New(helmet.Config{
-		ContentSecurityPolicy: "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
-		ReferrerPolicy:        "no-referrer",
-	}))
+	s.app.Use(s.securityHeaders())
 	s.app.Use(s.accessLog)
+	s.app.Use(s.loadSession)
+	s.app.Use(s.csrf)
 	s.routes()
 	return s, nil
-}
-
-func (s *Server) routes() {
-	s.app.Get("/", s.handleIndex)
-	s.app.Get("/healthz", s.handleHealth)
 }
 
 // Handler exposes the app for tests (fiber's app.Test).
@@ -81,11 +82,33 @@ func (s *Server) Listen(ctx context.Context, addr string) error {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.app.Listener(ln) }()
+	if s.cfg.Sessions != nil {
+		go s.sweepSessions(ctx)
+	}
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 		return s.app.ShutdownWithTimeout(10 * time.Second)
+	}
+}
+
+// sweepSessions deletes expired sessions now and then; Load refuses them
+// anyway, this only keeps the table small.
+func (s *Server) sweepSessions(ctx context.Context) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := s.cfg.Sessions.Sweep(ctx); err != nil {
+				s.cfg.Log.Error("sweep sessions", "error", err.Error())
+			} else if n > 0 {
+				s.cfg.Log.Info("swept sessions", "count", n)
+			}
+		}
 	}
 }
 
@@ -111,13 +134,6 @@ func lang(c *fiber.Ctx) string {
 		return l
 	}
 	return i18n.Lang(c.Get(fiber.HeaderAcceptLanguage))
-}
-
-func (s *Server) handleHealth(c *fiber.Ctx) error {
-	if err := s.cfg.Store.Ping(c.UserContext()); err != nil {
-		return c.Status(fiber.StatusServiceUnavailable).SendString("unavailable")
-	}
-	return c.SendString("ok")
 }
 
 func (s *Server) handleIndex(c *fiber.Ctx) error {
@@ -165,6 +181,8 @@ func statusOf(code portal.Code) int {
 		return fiber.StatusForbidden
 	case portal.Conflict:
 		return fiber.StatusConflict
+	case codeRateLimited:
+		return fiber.StatusTooManyRequests
 	}
 	return fiber.StatusInternalServerError
 }
