@@ -16,31 +16,21 @@ import (
 // the same row.
 const CollapseWindow = 30 * time.Minute
 
-// Request asks for one extract.
-type Request struct {
-	Patient    portal.PersonalID
-	From, To   time.Time    // [From, To); a zero From means everything logged before To
-	Provider   portal.HSAID // optional
-	Lang       string       // "sv" (default) or "en"
-	Reader     portal.Reader
-	Channel    string // recorded in log_reads, e.g. "extract_pdf"
-	ProducedAt time.Time
-}
-
 // Source is what the extract reads: *store.Store.
 type Source interface {
-	ExtractSubject(ctx context.Context, patient portal.PersonalID, provider portal.HSAID) (store.ExtractSubject, error)
-	EventsForPatient(ctx context.Context, reader portal.Reader, q store.ExtractQuery, fn func(*store.ExtractEvent) error) (int, error)
+	ExtractSubject(ctx context.Context, actor portal.Actor, patient portal.PersonalID, provider portal.HSAID) (store.ExtractSubject, error)
+	EventsForPatient(ctx context.Context, actor portal.Actor, q store.ExtractQuery, fn func(*store.ExtractEvent) error) (int, error)
 }
 
-// Build reads the patient's events and hands the extract to sink as it
-// goes. The read is recorded in log_reads by the store.
+// Build reads the patient's events that req.Actor may read and hands the
+// extract to sink as it goes. The read is recorded in log_reads by the
+// store; a patient the actor may not read is NotFound.
 func Build(ctx context.Context, src Source, cat *i18n.Catalog, req Request, sink Sink) (Summary, error) {
-	l := cat.For(req.Lang)
-	if !req.From.IsZero() && !req.To.After(req.From) {
-		return Summary{}, portal.Errorf(portal.Invalid, "extract.error.period", "period ends before it starts")
+	if err := req.Validate(); err != nil {
+		return Summary{}, err
 	}
-	subj, err := src.ExtractSubject(ctx, req.Patient, req.Provider)
+	l := cat.For(req.Lang)
+	subj, err := src.ExtractSubject(ctx, req.Actor, req.Patient, req.Provider)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -50,7 +40,7 @@ func Build(ctx context.Context, src Source, cat *i18n.Catalog, req Request, sink
 	}
 	b := newBuilder(l, sink)
 	q := store.ExtractQuery{Patient: req.Patient, From: req.From, To: req.To, Provider: req.Provider, Channel: req.Channel}
-	if _, err := src.EventsForPatient(ctx, req.Reader, q, b.Add); err != nil {
+	if _, err := src.EventsForPatient(ctx, req.Actor, q, b.Add); err != nil {
 		return Summary{}, err
 	}
 	return b.Finish()
@@ -72,7 +62,7 @@ func Frame(l *i18n.Localizer, req Request, subj store.ExtractSubject) Extract {
 	if provider == "" {
 		provider = l.T("extract.provider.all")
 	}
-	by := strings.TrimSpace(req.Reader.Name)
+	by := strings.TrimSpace(req.Actor.Name)
 	if by == "" {
 		by = l.T("extract.person.unknown")
 	}

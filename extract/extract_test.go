@@ -29,7 +29,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 var (
 	catalog  = i18n.MustLoad(portal.Stockholm)
 	produced = time.Date(2026, 3, 31, 14, 5, 0, 0, portal.Stockholm)
-	clerk    = portal.Reader{Kind: portal.ReaderStaff, ID: "cli:anna", Name: "Anna Utdragsson"}
+	clerk    = portal.SystemActor("Anna Utdragsson")
 )
 
 func seeded(t testing.TB) *store.Store {
@@ -46,7 +46,7 @@ func request(t testing.TB, lang string) extract.Request {
 		t.Fatal(err)
 	}
 	return extract.Request{Patient: pat, From: extracttest.From, To: extracttest.To, Lang: lang,
-		Reader: clerk, Channel: "test", ProducedAt: produced}
+		Actor: clerk, Channel: "test", ProducedAt: produced}
 }
 
 func buildJSON(t *testing.T, s *store.Store, req extract.Request) []byte {
@@ -428,7 +428,7 @@ func TestReadIsRecorded(t *testing.T) {
 	if err := s.DB().Get(&r, `SELECT reader_kind, reader_id, reader_name, patient_id, rows, channel FROM log_reads`); err != nil {
 		t.Fatal(err)
 	}
-	if r.Kind != "staff" || r.ID != "cli:anna" || r.Name != "Anna Utdragsson" || r.Patient != extracttest.PatientID ||
+	if r.Kind != "system" || r.ID != "system:Anna Utdragsson" || r.Name != "Anna Utdragsson" || r.Patient != extracttest.PatientID ||
 		r.Rows != 15 || r.Channel != "test" {
 		t.Errorf("log read: %+v", r)
 	}
