@@ -18,6 +18,7 @@ type Request struct {
 	Actor      portal.Actor // who reads the log: scopes the events and is recorded in log_reads
 	Channel    string       // recorded in log_reads, e.g. "extract_pdf"
 	ProducedAt time.Time
+	WebURL     string // where the patient reads the same extract as an accessible web page; "" names it in words only
 }
 
 // Validate checks what Build needs before it reads anything.

@@ -102,6 +102,14 @@ ORDER BY (patient_name <> '') DESC, occurred_at DESC LIMIT 1`
 
 	qExtractProvider = `SELECT name FROM providers WHERE hsa_id = $1`
 
+	// qLogsBegin is the first month Insyn holds logs for, from the name of
+	// the oldest monthly partition (access_events_YYYY_MM): the catalogue
+	// answers at once, where min(occurred_at) would scan a month of events.
+	qLogsBegin = `
+SELECT to_date(min(substring(c.relname FROM '^access_events_([0-9]{4}_[0-9]{2})$')), 'YYYY_MM')
+FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+WHERE i.inhparent = 'access_events'::regclass`
+
 	// qCodeCounts lists, with counts, the codes the extract may not know
 	// and the names the extract may have to fall back on: every activity
 	// and purpose the parsers could not map, every information type, and,
@@ -196,7 +204,8 @@ type ExtractEvent struct {
 type ExtractSubject struct {
 	PatientName      string
 	PatientProtected bool
-	ProviderName     string // "" when no provider was asked for
+	ProviderName     string    // "" when no provider was asked for
+	LogsBegin        time.Time // the first month Insyn holds logs for (its first day, UTC); zero when it holds none
 }
 
 // readScope is the part of a read's WHERE clause that comes from who reads
@@ -293,6 +302,11 @@ func (s *Store) ExtractSubject(ctx context.Context, actor portal.Actor, patient 
 	default:
 		return subj, fmt.Errorf("store: extract patient: %w", err)
 	}
+	var begin sql.NullTime
+	if err := s.db.GetContext(ctx, &begin, qLogsBegin); err != nil {
+		return subj, fmt.Errorf("store: logs begin: %w", err)
+	}
+	subj.LogsBegin = begin.Time
 	if provider != "" {
 		if err := s.db.GetContext(ctx, &subj.ProviderName, qExtractProvider, string(provider)); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
