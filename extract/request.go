@@ -24,7 +24,7 @@ type Request struct {
 // Validate checks what Build needs before it reads anything.
 func (r Request) Validate() error {
 	if r.Patient.IsZero() {
-		return fieldErr("patient", "extract.error.patient_required", "patient is required")
+		return fieldErr("patient", "extract.error.patient_missing", "patient is required")
 	}
 	if r.Lang != "" && !supported(r.Lang) {
 		return fieldErr("lang", "extract.error.lang", "unsupported language")
@@ -33,7 +33,7 @@ func (r Request) Validate() error {
 		return fieldErr("to", "extract.error.period", "period ends before it starts")
 	}
 	if err := r.Actor.Validate(); err != nil {
-		return fieldErr("by", "extract.error.reader", "no reader")
+		return fieldErr("by", "error.actor", "no reader")
 	}
 	return nil
 }
@@ -78,7 +78,7 @@ func (f Form) Request(by portal.Actor, lang string, now time.Time) (Request, err
 	}
 	var err error
 	if strings.TrimSpace(f.Patient) == "" {
-		return req, fieldErr("patient", "extract.error.patient_required", "patient is required")
+		return req, fieldErr("patient", "extract.error.patient_missing", "patient is required")
 	}
 	if req.Patient, err = portal.ParsePersonalID(f.Patient); err != nil {
 		return req, asField("patient", err)
@@ -105,7 +105,7 @@ func (f Form) Request(by portal.Actor, lang string, now time.Time) (Request, err
 		return req, fieldErr("to", "extract.error.period", "period ends before it starts")
 	}
 	if err := by.Validate(); err != nil {
-		return req, fieldErr("by", "extract.error.reader", "no reader")
+		return req, fieldErr("by", "error.actor", "no reader")
 	}
 	return req, nil
 }

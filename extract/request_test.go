@@ -39,7 +39,7 @@ func TestFormRequest(t *testing.T) {
 	}{
 		{extract.Form{Patient: "191212121212", Lang: "de"}, by, "lang", "extract.error.lang",
 			"Språket ska vara sv eller en.", "The language must be sv or en."},
-		{extract.Form{Patient: " "}, by, "patient", "extract.error.patient_required", "", ""},
+		{extract.Form{Patient: " "}, by, "patient", "extract.error.patient_missing", "Ange patientens personnummer.", ""},
 		{extract.Form{Patient: "191212121213"}, by, "patient", "error.personal_id.luhn",
 			"Personnumret är felaktigt: kontrollsiffran stämmer inte.", ""},
 		{extract.Form{Patient: "191212121212", Provider: "1234"}, by, "provider", "error.hsa_id.format", "", ""},
@@ -50,8 +50,8 @@ func TestFormRequest(t *testing.T) {
 			"Perioden slutar innan den börjar.", "The period ends before it begins."},
 		// The patient is checked before who asks.
 		{extract.Form{Patient: "191212121213"}, portal.SystemActor(""), "patient", "error.personal_id.luhn", "", ""},
-		{extract.Form{Patient: "191212121212"}, portal.SystemActor(" "), "by", "extract.error.reader", "", ""},
-		{extract.Form{Patient: "191212121212"}, portal.Actor{Kind: portal.ActorStaff}, "by", "extract.error.reader", "", ""},
+		{extract.Form{Patient: "191212121212"}, portal.SystemActor(" "), "by", "error.actor", "", ""},
+		{extract.Form{Patient: "191212121212"}, portal.Actor{Kind: portal.ActorStaff}, "by", "error.actor", "", ""},
 	} {
 		_, err := c.form.Request(c.by, "sv", now)
 		var fe *extract.FieldError

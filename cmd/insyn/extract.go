@@ -41,8 +41,10 @@ func cmdExtract(ctx context.Context, a *app, args []string) error {
 	var fe *extract.FieldError
 	byMissing := errors.As(err, &fe) && fe.Field == "by"
 	switch {
-	case errors.As(err, &fe) && (fe.Field == "lang" || fe.Err.MsgID == "extract.error.patient_required"):
+	case errors.As(err, &fe) && fe.Field == "lang":
 		return usageError{msg: a.texts.T(fe.Err.MsgID)}
+	case errors.As(err, &fe) && fe.Err.MsgID == "extract.error.patient_missing":
+		return usageError{msg: a.texts.T("extract.error.patient_required")} // the flag to use
 	case err != nil && !byMissing: // the patient first: a wrong personal id is the mistake to hear about
 		return err
 	}
@@ -50,7 +52,7 @@ func cmdExtract(ctx context.Context, a *app, args []string) error {
 		return usageError{msg: a.texts.T("extract.error.out")}
 	}
 	if byMissing {
-		return usageError{msg: a.texts.T(fe.Err.MsgID)}
+		return usageError{msg: a.texts.T("extract.error.reader")} // "--by"
 	}
 
 	// Write beside the target and rename at the end, so a failed run never
