@@ -130,6 +130,22 @@ func TestReadsAreScopedToTheActor(t *testing.T) {
 	if err != nil || subj.PatientName != "Tolvan Tolvansson" {
 		t.Errorf("own subject: %+v %v", subj, err)
 	}
+	// A reserve number with Tolvan's digits is someone else: not his name,
+	// and only the name its own logs gave, within the reader's providers.
+	subj, err = s.ExtractSubject(ctx, portal.SystemActor("Kim"), reserve, "")
+	if err != nil || subj.PatientName != "" {
+		t.Errorf("reserve number's subject: %+v %v", subj, err)
+	}
+	if _, err := s.DB().Exec(`UPDATE access_events SET patient_name = 'Reserv Reservsson' WHERE source_log_id = 'reserve'`); err != nil {
+		t.Fatal(err)
+	}
+	if subj, err := s.ExtractSubject(ctx, clerk(portal.Grant{Provider: region, Role: portal.RoleClerk}), reserve, ""); err != nil ||
+		subj.PatientName != "Reserv Reservsson" {
+		t.Errorf("reserve number's name from the region's log: %+v %v", subj, err)
+	}
+	if _, err := s.ExtractSubject(ctx, clerk(portal.Grant{Provider: company, Role: portal.RoleClerk}), reserve, ""); portal.ErrorCode(err) != portal.NotFound {
+		t.Errorf("the company's clerk learns of a patient only the region's logs name: %v", err)
+	}
 	// A patient unknown to Insyn reads their own empty log, not an error.
 	nobody, _ := portal.ParsePersonalID("198001012387")
 	if subj, err := s.ExtractSubject(ctx, portal.PatientActor(nobody, ""), nobody, ""); err != nil || subj.PatientName != "" {

@@ -88,8 +88,10 @@ RETURNING id`
 
 	qCountLogRead = `UPDATE log_reads SET rows = $2 WHERE id = $1`
 
+	// The kind too: a reserve number may share its digits with someone's
+	// personnummer.
 	qExtractPatient = `
-SELECT given_name, family_name, protected_identity FROM patients WHERE personal_id = $1`
+SELECT given_name, family_name, protected_identity FROM patients WHERE personal_id = $1 AND id_kind = $2`
 
 	// The newest name a log gave the patient, for patients missing from the
 	// population register (reserve numbers, people who moved in).
@@ -285,7 +287,7 @@ func (s *Store) ExtractSubject(ctx context.Context, actor portal.Actor, patient 
 		Family    string `db:"family_name"`
 		Protected bool   `db:"protected_identity"`
 	}
-	err := s.db.GetContext(ctx, &p, qExtractPatient, patient)
+	err := s.db.GetContext(ctx, &p, qExtractPatient, patient, string(patient.Kind()))
 	switch {
 	case err == nil:
 		subj.PatientName, subj.PatientProtected = extractJoinName(p.Given, p.Family), p.Protected
