@@ -260,10 +260,14 @@ func (b *builder) whoWhere(ev *store.ExtractEvent) Row {
 		// A stable pseudonym per person in this extract, and nothing that
 		// could point at them.
 		alias, ok := b.aliases[ev.ActorHSAID]
-		if !ok {
+		switch {
+		case ok:
+		case ev.ProtectedOrder > 0: // the same in every extract of the patient
+			alias = pseudonym(ev.ProtectedOrder - 1)
+		default: // by order in this extract
 			alias = pseudonym(len(b.aliases))
-			b.aliases[ev.ActorHSAID] = alias
 		}
+		b.aliases[ev.ActorHSAID] = alias
 		r.Who = l.T("extract.person.protected", map[string]any{"Alias": alias})
 	} else {
 		r.Who = firstName(plainName(ev.RefActorName), plainName(ev.LogActorName), l.T("extract.person.unknown"))

@@ -328,6 +328,13 @@ func TestProtectedStaffPseudonyms(t *testing.T) {
 	if !reflect.DeepEqual(who, want) {
 		t.Errorf("pseudonyms:\n got %v\nwant %v", who, want)
 	}
+	// The same letters in an extract of a later period alone, where Dold
+	// comes first: they follow the first access ever, not the period.
+	req := request(t, "sv")
+	req.From = time.Date(2026, 3, 20, 0, 0, 0, 0, portal.Stockholm)
+	if got := collect(t, s, req).Days[0].Rows[0].Who; got != "Anställd med skyddade personuppgifter (B)" {
+		t.Errorf("pseudonym in a later period: %q", got)
+	}
 	for _, r := range x.Days[len(x.Days)-3].Rows {
 		if r.Explanation != "Du hade ett besök på Akutmottagningen, Centralsjukhuset i Åby 2026-03-20." {
 			t.Errorf("explanation by the unit: %q", r.Explanation)

@@ -80,6 +80,24 @@ WHERE e.patient_id = $1 AND e.patient_id_kind = $5 AND e.occurred_at >= $2 AND e
        OR u.provider_hsa_id = ANY($8) OR ou.provider_hsa_id = ANY($8))
 ORDER BY e.occurred_at, e.id`
 
+	// qProtectedActors lists the staff with protected identity who ever
+	// accessed the patient, within the reader's scope, in order of their
+	// first access: the extract names them by this order, so the same
+	// person keeps the same pseudonym in every extract of the patient,
+	// whatever its period.
+	qProtectedActors = `
+SELECT e.actor_hsa_id
+FROM access_events e
+JOIN staff st ON st.hsa_id = e.actor_hsa_id AND st.protected_identity
+LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> ''
+LEFT JOIN units ou ON ou.hsa_id = e.owner_unit_hsa_id AND e.owner_unit_hsa_id <> ''
+WHERE e.patient_id = $1 AND e.patient_id_kind = $2 AND e.actor_hsa_id <> ''
+  AND ($3 = '' OR (e.patient_id = $3 AND e.patient_id_kind = $4))
+  AND (NOT $5 OR e.actor_provider_hsa_id = ANY($6) OR e.owner_provider_hsa_id = ANY($6)
+       OR u.provider_hsa_id = ANY($6) OR ou.provider_hsa_id = ANY($6))
+GROUP BY e.actor_hsa_id
+ORDER BY min(e.occurred_at), e.actor_hsa_id`
+
 	qInsertLogRead = `
 INSERT INTO log_reads (read_at, reader_kind, reader_id, reader_name, patient_id, channel,
                        period_from, period_to, provider_hsa_id, rows)
@@ -200,6 +218,10 @@ type ExtractEvent struct {
 	RelationEndsAt     sql.NullTime    `db:"relation_ends_at"` // NULL: open, or a single moment (visit, booking, referral)
 	RelationUnitName   string          `db:"relation_unit_name"`
 	RelationWithActor  bool            `db:"relation_by_staff"` // the relation names the actor, not only the unit
+	// ProtectedOrder numbers a staff member with protected identity among
+	// those who accessed the patient, by first access (1, 2, ...): the
+	// same in every extract of the patient. 0 for everyone else.
+	ProtectedOrder int `db:"-"`
 }
 
 // ExtractSubject is what an extract's header says about whom it is for.
@@ -362,7 +384,21 @@ func (s *Store) EventsForPatient(ctx context.Context, actor portal.Actor, q Extr
 		strings.TrimSpace(actor.Name), q.Patient, q.Channel, periodFrom, q.To, scope); err != nil {
 		return 0, fmt.Errorf("store: record log read: %w", err)
 	}
-	n, err := streamExtractEvents(ctx, s.db, q.Patient, from, q.To, sc, fn)
+	var protected []string
+	if err := s.db.SelectContext(ctx, &protected, qProtectedActors, q.Patient, string(q.Patient.Kind()),
+		sc.patient, sc.patientKind, sc.limited, pq.Array(sc.providers)); err != nil {
+		return 0, fmt.Errorf("store: protected actors: %w", err)
+	}
+	order := make(map[string]int, len(protected))
+	for i, id := range protected {
+		order[id] = i + 1
+	}
+	n, err := streamExtractEvents(ctx, s.db, q.Patient, from, q.To, sc, func(ev *ExtractEvent) error {
+		if ev.ActorProtected {
+			ev.ProtectedOrder = order[ev.ActorHSAID]
+		}
+		return fn(ev)
+	})
 	// The count is kept even when the stream failed: it says how much left.
 	if _, uerr := s.db.ExecContext(context.WithoutCancel(ctx), qCountLogRead, readID, n); uerr != nil && err == nil {
 		err = fmt.Errorf("store: record log read: %w", uerr)
