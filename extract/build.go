@@ -73,6 +73,10 @@ func Frame(l *i18n.Localizer, req Request, subj store.ExtractSubject) Extract {
 	case by == "":
 		by = l.T("extract.person.unknown")
 	}
+	if req.Actor.Kind == portal.ActorStaff && len(subj.IssuerProviders) > 0 {
+		// Staff issue an extract for their care provider: name it.
+		by = l.T("extract.header.produced_for", map[string]any{"By": by, "Provider": joinList(l, subj.IssuerProviders)})
+	}
 	id := req.Patient.Formatted()
 	logs := l.T("extract.header.logs_none")
 	if b := subj.LogsBegin; !b.IsZero() {
@@ -417,14 +421,16 @@ func (b *builder) flushSitting() error {
 }
 
 // list joins texts the reader's way: "a, b och c".
-func (b *builder) list(items []string) string {
+func (b *builder) list(items []string) string { return joinList(b.l, items) }
+
+func joinList(l *i18n.Localizer, items []string) string {
 	switch len(items) {
 	case 0:
 		return ""
 	case 1:
 		return items[0]
 	}
-	return b.l.T("extract.list", map[string]any{"Init": strings.Join(items[:len(items)-1], ", "), "Last": items[len(items)-1]})
+	return l.T("extract.list", map[string]any{"Init": strings.Join(items[:len(items)-1], ", "), "Last": items[len(items)-1]})
 }
 
 func addOnce(list []string, s string) []string {

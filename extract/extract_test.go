@@ -277,6 +277,19 @@ func TestHeaderWords(t *testing.T) {
 	if got := collect(t, s, req).Header.Fields[2].Value; got != "5 Mar 2026 (one day)" {
 		t.Errorf("one-day period in English: %q", got)
 	}
+	// A clerk issues the extract for their care provider, and it holds
+	// only that provider's events.
+	req.Lang = "sv"
+	req.Actor = portal.StaffActor("SE5565594230-6099", "Klara Kontorist",
+		portal.Grant{Provider: extracttest.CompanyHSA, Role: portal.RoleClerk})
+	x = collect(t, s, req)
+	if got := x.Header.Fields[4].Value; got != "2026-03-31 14:05 av Klara Kontorist för Vårdbolaget Norrsken AB" {
+		t.Errorf("produced by a clerk: %q", got)
+	}
+	req.From, req.To = extracttest.From, extracttest.To
+	if x = collect(t, s, req); x.Summary.Events != 2 {
+		t.Errorf("the company's clerk sees %d events, want its 2", x.Summary.Events)
+	}
 }
 
 // Staff with protected identity keep one pseudonym each through the

@@ -122,6 +122,8 @@ ORDER BY (patient_name <> '') DESC, occurred_at DESC LIMIT 1`
 
 	qExtractProvider = `SELECT name FROM providers WHERE hsa_id = $1`
 
+	qProviderNames = `SELECT name FROM providers WHERE hsa_id = ANY($1) ORDER BY name`
+
 	// qLogsBegin is the first month Insyn holds logs for, from the name of
 	// the oldest monthly partition (access_events_YYYY_MM): the catalogue
 	// answers at once, where min(occurred_at) would scan a month of events.
@@ -230,6 +232,7 @@ type ExtractSubject struct {
 	PatientProtected bool
 	ProviderName     string    // "" when no provider was asked for
 	LogsBegin        time.Time // the first month Insyn holds logs for (its first day, UTC); zero when it holds none
+	IssuerProviders  []string  // staff: the care providers they produce the extract for
 }
 
 // readScope is the part of a read's WHERE clause that comes from who reads
@@ -331,6 +334,11 @@ func (s *Store) ExtractSubject(ctx context.Context, actor portal.Actor, patient 
 		return subj, fmt.Errorf("store: logs begin: %w", err)
 	}
 	subj.LogsBegin = begin.Time
+	if actor.Kind == portal.ActorStaff {
+		if err := s.db.SelectContext(ctx, &subj.IssuerProviders, qProviderNames, pq.Array(sc.providers)); err != nil {
+			return subj, fmt.Errorf("store: issuer providers: %w", err)
+		}
+	}
 	if provider != "" {
 		if err := s.db.GetContext(ctx, &subj.ProviderName, qExtractProvider, string(provider)); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
