@@ -11,36 +11,27 @@ import (
 	"github.com/insyn/insyn/portal/store"
 )
 
-// CollapseWindow is how close in time a read must follow the previous one
-// by the same person, on the same kind of information, to be counted on
-// the same row.
-const CollapseWindow = 30 * time.Minute
-
-// Request asks for one extract.
-type Request struct {
-	Patient    portal.PersonalID
-	From, To   time.Time    // [From, To); a zero From means everything logged before To
-	Provider   portal.HSAID // optional
-	Lang       string       // "sv" (default) or "en"
-	Reader     portal.Reader
-	Channel    string // recorded in log_reads, e.g. "extract_pdf"
-	ProducedAt time.Time
-}
+// SittingWindow is how close in time an access must follow the previous
+// one by the same person at the same unit to belong to the same sitting,
+// shown as one row (DESIGN.md section 4). A sitting ends at midnight: the
+// extract is laid out by day.
+const SittingWindow = 30 * time.Minute
 
 // Source is what the extract reads: *store.Store.
 type Source interface {
-	ExtractSubject(ctx context.Context, patient portal.PersonalID, provider portal.HSAID) (store.ExtractSubject, error)
-	EventsForPatient(ctx context.Context, reader portal.Reader, q store.ExtractQuery, fn func(*store.ExtractEvent) error) (int, error)
+	ExtractSubject(ctx context.Context, actor portal.Actor, patient portal.PersonalID, provider portal.HSAID) (store.ExtractSubject, error)
+	EventsForPatient(ctx context.Context, actor portal.Actor, q store.ExtractQuery, fn func(*store.ExtractEvent) error) (int, error)
 }
 
-// Build reads the patient's events and hands the extract to sink as it
-// goes. The read is recorded in log_reads by the store.
+// Build reads the patient's events that req.Actor may read and hands the
+// extract to sink as it goes. The read is recorded in log_reads by the
+// store; a patient the actor may not read is NotFound.
 func Build(ctx context.Context, src Source, cat *i18n.Catalog, req Request, sink Sink) (Summary, error) {
-	l := cat.For(req.Lang)
-	if !req.From.IsZero() && !req.To.After(req.From) {
-		return Summary{}, portal.Errorf(portal.Invalid, "extract.error.period", "period ends before it starts")
+	if err := req.Validate(); err != nil {
+		return Summary{}, err
 	}
-	subj, err := src.ExtractSubject(ctx, req.Patient, req.Provider)
+	l := cat.For(req.Lang)
+	subj, err := src.ExtractSubject(ctx, req.Actor, req.Patient, req.Provider)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -50,7 +41,7 @@ func Build(ctx context.Context, src Source, cat *i18n.Catalog, req Request, sink
 	}
 	b := newBuilder(l, sink)
 	q := store.ExtractQuery{Patient: req.Patient, From: req.From, To: req.To, Provider: req.Provider, Channel: req.Channel}
-	if _, err := src.EventsForPatient(ctx, req.Reader, q, b.Add); err != nil {
+	if _, err := src.EventsForPatient(ctx, req.Actor, q, b.Add); err != nil {
 		return Summary{}, err
 	}
 	return b.Finish()
@@ -65,18 +56,33 @@ func Frame(l *i18n.Localizer, req Request, subj store.ExtractSubject) Extract {
 	}
 	last := req.To.Add(-time.Nanosecond)
 	period := l.T("extract.period.until", map[string]any{"To": l.Date(last)})
-	if !req.From.IsZero() {
+	switch {
+	case !req.From.IsZero() && l.Date(req.From) == l.Date(last):
+		period = l.T("extract.period.day", map[string]any{"Day": l.Date(req.From)})
+	case !req.From.IsZero():
 		period = l.T("extract.period.range", map[string]any{"From": l.Date(req.From), "To": l.Date(last)})
 	}
 	provider := plainName(subj.ProviderName)
 	if provider == "" {
 		provider = l.T("extract.provider.all")
 	}
-	by := strings.TrimSpace(req.Reader.Name)
-	if by == "" {
+	by := strings.TrimSpace(req.Actor.Name)
+	switch {
+	case req.Actor.Kind == portal.ActorPatient:
+		by = l.T("extract.header.produced_self")
+	case by == "":
 		by = l.T("extract.person.unknown")
 	}
+	if req.Actor.Kind == portal.ActorStaff && len(subj.IssuerProviders) > 0 {
+		// Staff issue an extract for their care provider: name it.
+		by = l.T("extract.header.produced_for", map[string]any{"By": by, "Provider": joinList(l, subj.IssuerProviders)})
+	}
 	id := req.Patient.Formatted()
+	logs := l.T("extract.header.logs_none")
+	if b := subj.LogsBegin; !b.IsZero() {
+		logs = l.T("extract.header.logs_value", map[string]any{
+			"Date": l.Date(time.Date(b.Year(), b.Month(), 1, 12, 0, 0, 0, portal.Stockholm))})
+	}
 	x := Extract{
 		Lang:  l.Lang,
 		Title: l.T("extract.title"),
@@ -89,6 +95,7 @@ func Frame(l *i18n.Localizer, req Request, subj store.ExtractSubject) Extract {
 				{l.T("extract.header.provider"), provider},
 				{l.T("extract.header.produced"), l.T("extract.header.produced_value",
 					map[string]any{"When": l.DateTime(req.ProducedAt), "By": by})},
+				{l.T("extract.header.logs"), logs},
 			},
 			PatientRef: name + ", " + id,
 		},
@@ -97,51 +104,73 @@ func Frame(l *i18n.Localizer, req Request, subj store.ExtractSubject) Extract {
 			Time: l.T("extract.col.time"), Who: l.T("extract.col.who"), Where: l.T("extract.col.where"),
 			What: l.T("extract.col.what"), Why: l.T("extract.col.why"), Explanation: l.T("extract.col.explanation"),
 			Owner: l.T("extract.label.owner"), Emergency: l.T("extract.emergency.label"),
-			Continued: l.T("extract.label.continued"),
-			Page:      l.T("extract.page", map[string]any{"Page": "{page}", "Pages": "{pages}"}),
+			Unexplained: l.T("extract.unexplained.label"),
+			Continued:   l.T("extract.label.continued"),
+			Page:        l.T("extract.page", map[string]any{"Page": "{page}", "Pages": "{pages}"}),
 		},
 		Footer: Footer{
 			AboutTitle: l.T("extract.footer.about_title"), About: l.T("extract.footer.contains"),
 			ComplaintTitle: l.T("extract.footer.complaint_title"), Complaint: l.T("extract.footer.complaint"),
-			Short: l.T("extract.footer.short"),
+			Short: l.T("extract.footer.short"), ContactsTitle: l.T("extract.footer.contacts_title"),
+			Accessible: l.T("extract.footer.accessible"),
 		},
 	}
-	for _, k := range []string{"what", "why", "emergency", "owner", "explanation", "count"} {
+	if req.WebURL != "" {
+		x.Footer.Accessible = l.T("extract.footer.accessible_url", map[string]any{"URL": req.WebURL})
+	}
+	for _, k := range []string{"sitting", "unexplained", "explanation", "emergency", "what", "why", "owner", "protected"} {
 		x.Legend.Items = append(x.Legend.Items, Field{
 			Label: l.T("extract.legend." + k + ".term"), Value: l.T("extract.legend." + k + ".text")})
 	}
 	return x
 }
 
-// builder turns events into rows, collapsing repeated reads, and hands
-// each finished day to the sink.
+// builder turns events into rows, one per sitting, and hands each
+// finished day to the sink.
 type builder struct {
-	l      *i18n.Localizer
-	sink   Sink
-	day    Day
-	dayKey string
-	g      group
-	events int
-	rows   int
+	l       *i18n.Localizer
+	sink    Sink
+	day     Day
+	dayKey  string
+	s       sitting
+	events  int
+	rows    int
+	unexpl  int               // accesses nothing explains
+	unexplR int               // ... and the rows they are on
+	aliases map[string]string // staff with protected identity → their pseudonym in this extract
+	provs   []string          // care providers that acted, in order of appearance
 }
 
-type group struct {
+// sitting is one person's accesses at one unit, each within
+// SittingWindow of the one before (DESIGN.md section 4): one row.
+type sitting struct {
 	open        bool
-	collapsible bool
-	key         groupKey
+	actor, unit string
+	emergency   bool
 	dayKey      string
 	first, last time.Time
 	count       int
-	row         Row
+	row         Row // who and where, from the first access
+	acts        []actKinds
+	owners      []string
+	purposes    []string
+	explanation string
 }
 
-// groupKey is what must match for reads to collapse into one row.
-type groupKey struct {
-	actor, unit, info, owner string
-	purpose                  portal.Purpose
+// actKinds is what one activity touched in a sitting, in order.
+type actKinds struct {
+	what  string // message id: "extract.what.read"
+	kinds []kindCount
 }
 
-func newBuilder(l *i18n.Localizer, sink Sink) *builder { return &builder{l: l, sink: sink} }
+type kindCount struct {
+	text string
+	n    int
+}
+
+func newBuilder(l *i18n.Localizer, sink Sink) *builder {
+	return &builder{l: l, sink: sink, aliases: map[string]string{}}
+}
 
 // Add takes the next event (in time order).
 func (b *builder) Add(ev *store.ExtractEvent) error {
@@ -149,22 +178,22 @@ func (b *builder) Add(ev *store.ExtractEvent) error {
 	at := ev.OccurredAt.In(b.l.Location())
 	dk := at.Format("2006-01-02")
 	emergency := ev.Emergency || ev.Activity == portal.ActivityEmergency
-	collapsible := ev.Activity == portal.ActivityRead && !emergency
-	key := groupKey{actor: ev.ActorHSAID, unit: ev.UnitHSAID, info: foldCode(ev.ResourceType),
-		owner: ev.OwnerUnitHSAID, purpose: ev.Purpose}
-	if key.actor == "" {
-		key.actor = "name:" + ev.LogActorName
+	actor, unit := ev.ActorHSAID, ev.UnitHSAID
+	if actor == "" {
+		actor = "name:" + ev.LogActorName
 	}
-	if key.unit == "" {
-		key.unit = "name:" + ev.LogUnitName
+	if unit == "" {
+		unit = "name:" + ev.LogUnitName
 	}
-	if b.g.open && collapsible && b.g.collapsible && b.g.key == key && b.g.dayKey == dk &&
-		!at.Before(b.g.last) && at.Sub(b.g.last) <= CollapseWindow {
-		b.g.count++
-		b.g.last = at
+	// Reads right after an emergency access belong to it, wherever the
+	// person then acts.
+	s := &b.s
+	if s.open && s.dayKey == dk && s.actor == actor && (s.unit == unit || s.emergency) &&
+		!at.Before(s.last) && at.Sub(s.last) <= SittingWindow {
+		b.take(ev, at, emergency)
 		return nil
 	}
-	if err := b.flushGroup(); err != nil {
+	if err := b.flushSitting(); err != nil {
 		return err
 	}
 	if dk != b.dayKey {
@@ -174,52 +203,121 @@ func (b *builder) Add(ev *store.ExtractEvent) error {
 		b.dayKey = dk
 		b.day = Day{Date: b.l.T("extract.weekday."+strconv.Itoa(int(at.Weekday()))) + " " + b.l.Date(at), Rows: b.day.Rows[:0]}
 	}
-	b.g = group{open: true, collapsible: collapsible, key: key, dayKey: dk, first: at, last: at, count: 1}
-	b.g.row = b.row(ev, at, emergency)
+	b.s = sitting{open: true, actor: actor, unit: unit, dayKey: dk, first: at, acts: s.acts[:0],
+		owners: s.owners[:0], purposes: s.purposes[:0]}
+	b.s.row = b.whoWhere(ev)
+	b.take(ev, at, emergency)
 	return nil
 }
 
-// row renders one event in plain words.
-func (b *builder) row(ev *store.ExtractEvent, at time.Time, emergency bool) Row {
-	l := b.l
-	var r Row
-	if ev.ActorProtected {
-		r.Who = l.T("extract.person.protected")
-	} else {
-		r.Who = firstName(plainName(ev.RefActorName), plainName(ev.LogActorName), l.T("extract.person.unknown"))
-		r.Title = firstName(plainName(ev.RefActorTitle), plainName(ev.LogActorTitle))
+// take adds one access to the open sitting.
+func (b *builder) take(ev *store.ExtractEvent, at time.Time, emergency bool) {
+	l, s := b.l, &b.s
+	s.count++
+	s.last = at
+	s.emergency = s.emergency || emergency
+	what := whatMsg(ev.Activity)
+	infoID, _ := infoMsg(ev.ResourceType)
+	kind := l.T(infoID)
+	i := 0
+	for i < len(s.acts) && s.acts[i].what != what {
+		i++
 	}
-	r.Unit = firstName(plainName(ev.RefUnitName), plainName(ev.LogUnitName), l.T("extract.unit.unknown"))
-	r.Provider = firstName(plainName(ev.RefProviderName), plainName(ev.LogProviderName), l.T("extract.provider.unknown"))
-	if ownerDiffers(ev) {
-		unit := firstName(plainName(ev.RefOwnerUnitName), plainName(ev.LogOwnerUnitName))
-		prov := firstName(plainName(ev.RefOwnerProvName), plainName(ev.LogOwnerProvName))
-		switch {
-		case unit != "" && prov != "":
-			r.Owner = unit + ", " + prov
-		case unit != "" || prov != "":
-			r.Owner = unit + prov
-		default:
-			r.Owner = l.T("extract.unit.unknown")
+	if i == len(s.acts) {
+		s.acts = append(s.acts, actKinds{what: what})
+	}
+	a := &s.acts[i]
+	j := 0
+	for j < len(a.kinds) && a.kinds[j].text != kind {
+		j++
+	}
+	if j == len(a.kinds) {
+		a.kinds = append(a.kinds, kindCount{text: kind})
+	}
+	a.kinds[j].n++
+	if owner := b.owner(ev); owner != "" {
+		s.owners = addOnce(s.owners, owner)
+		// Whose records were read is a provider to contact too.
+		if prov := firstName(plainName(ev.RefOwnerProvName), plainName(ev.LogOwnerProvName)); prov != "" {
+			b.provs = addOnce(b.provs, prov)
 		}
 	}
-	actID, _ := activityMsg(ev.Activity)
-	infoID, _ := infoMsg(ev.ResourceType)
-	r.Activity, r.Information = l.T(actID), l.T(infoID)
-	r.What = l.T(whatMsg(ev.Activity), map[string]any{"Info": r.Information})
 	purposeID, _ := purposeMsg(ev.Purpose, ev.PurposeCode)
-	r.Purpose = l.T(purposeID)
-	r.Emergency = emergency
-	r.Explanation = b.explain(ev, at)
+	s.purposes = addOnce(s.purposes, l.T(purposeID))
+	if s.explanation == "" {
+		s.explanation = b.explain(ev, at)
+	}
+}
+
+// whoWhere renders who acted and where.
+func (b *builder) whoWhere(ev *store.ExtractEvent) Row {
+	l := b.l
+	var r Row
+	title := firstName(plainName(ev.RefActorTitle), plainName(ev.LogActorTitle))
+	if title != "" {
+		if id, ok := titleMsg(title); ok {
+			title = l.T(id)
+		}
+	}
+	r.Title = title
+	if ev.ActorProtected {
+		// A stable pseudonym per person in this extract, and nothing that
+		// could point at them.
+		alias, ok := b.aliases[ev.ActorHSAID]
+		switch {
+		case ok:
+		case ev.ProtectedOrder > 0: // the same in every extract of the patient
+			alias = pseudonym(ev.ProtectedOrder - 1)
+		default: // by order in this extract
+			alias = pseudonym(len(b.aliases))
+		}
+		b.aliases[ev.ActorHSAID] = alias
+		r.Who = l.T("extract.person.protected", map[string]any{"Alias": alias})
+	} else {
+		r.Who = firstName(plainName(ev.RefActorName), plainName(ev.LogActorName), l.T("extract.person.unknown"))
+	}
+	r.Unit = firstName(plainName(ev.RefUnitName), plainName(ev.LogUnitName), l.T("extract.unit.unknown"))
+	prov := firstName(plainName(ev.RefProviderName), plainName(ev.LogProviderName))
+	r.Provider = firstName(prov, l.T("extract.provider.unknown"))
+	if prov != "" {
+		b.provs = addOnce(b.provs, prov)
+	}
 	return r
 }
 
+// pseudonym is the n-th letter name: A, B, ..., Z, AA, AB, ...
+func pseudonym(n int) string {
+	s := ""
+	for n++; n > 0; n = (n - 1) / 26 {
+		s = string(rune('A'+(n-1)%26)) + s
+	}
+	return s
+}
+
+// owner names whose records were read, when not the acting unit's.
+func (b *builder) owner(ev *store.ExtractEvent) string {
+	if !ownerDiffers(ev) {
+		return ""
+	}
+	unit := firstName(plainName(ev.RefOwnerUnitName), plainName(ev.LogOwnerUnitName))
+	prov := firstName(plainName(ev.RefOwnerProvName), plainName(ev.LogOwnerProvName))
+	switch {
+	case unit != "" && prov != "":
+		return unit + ", " + prov
+	case unit != "" || prov != "":
+		return unit + prov
+	}
+	return b.l.T("extract.unit.unknown")
+}
+
 // explain says which care relation explains the access, with its date and,
-// when the access was on another day, how many days lie between.
+// when the access was on another day, how many days lie between. A
+// relation with a person whose identity is protected is told by its unit:
+// "a visit with this person" would point at them.
 func (b *builder) explain(ev *store.ExtractEvent, at time.Time) string {
 	l := b.l
 	open := !ev.RelationEndsAt.Valid
-	id, ok := relationMsg(ev.RelationKind, ev.RelationWithActor, open)
+	id, ok := relationMsg(ev.RelationKind, ev.RelationWithActor && !ev.ActorProtected, open)
 	if !ok {
 		return ""
 	}
@@ -277,26 +375,71 @@ func ownerDiffers(ev *store.ExtractEvent) bool {
 	return ev.OwnerProviderHSAID != "" && ev.OwnerProviderHSAID != ev.ProviderHSAID
 }
 
-func (b *builder) flushGroup() error {
-	if !b.g.open {
+// flushSitting puts the open sitting on the day as one row: what was done
+// to which kinds of information, how often, and one explanation.
+func (b *builder) flushSitting() error {
+	s := &b.s
+	if !s.open {
 		return nil
 	}
-	g := &b.g
-	r := g.row
-	r.Count = g.count
-	r.At = g.first.Format(time.RFC3339)
-	r.Time = b.l.Time(g.first)
-	if g.count > 1 {
-		if last := b.l.Time(g.last); last != r.Time {
-			r.Time += "–" + last
+	l := b.l
+	r := s.row
+	r.Count = s.count
+	r.At = s.first.Format(time.RFC3339)
+	r.Time = l.Time(s.first)
+	if last := l.Time(s.last); last != r.Time {
+		r.Time += "–" + last
+	}
+	phrases := make([]string, 0, len(s.acts))
+	r.Kinds = make([]string, 0, 2)
+	for _, a := range s.acts {
+		kinds := make([]string, 0, len(a.kinds))
+		for _, k := range a.kinds {
+			r.Kinds = addOnce(r.Kinds, k.text)
+			if k.n > 1 {
+				kinds = append(kinds, k.text+" "+l.N("extract.times", k.n))
+			} else {
+				kinds = append(kinds, k.text)
+			}
 		}
-		r.What += " " + b.l.N("extract.times", g.count)
+		phrases = append(phrases, l.T(a.what, map[string]any{"Info": b.list(kinds)}))
+	}
+	r.What = strings.Join(phrases, "; ")
+	r.Purpose = b.list(s.purposes)
+	r.Owner = strings.Join(s.owners, "; ")
+	r.Emergency = s.emergency
+	r.Explanation = s.explanation
+	if r.Unexplained = s.explanation == ""; r.Unexplained {
+		b.unexpl += s.count
+		b.unexplR++
 	}
 	b.day.Rows = append(b.day.Rows, r)
-	b.day.Count += g.count
+	b.day.Count += s.count
 	b.rows++
-	g.open = false
+	s.open = false
 	return nil
+}
+
+// list joins texts the reader's way: "a, b och c".
+func (b *builder) list(items []string) string { return joinList(b.l, items) }
+
+func joinList(l *i18n.Localizer, items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return l.T("extract.list", map[string]any{"Init": strings.Join(items[:len(items)-1], ", "), "Last": items[len(items)-1]})
+}
+
+func addOnce(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
 }
 
 func (b *builder) flushDay() error {
@@ -307,17 +450,29 @@ func (b *builder) flushDay() error {
 	return b.sink.Day(&b.day)
 }
 
-// Finish flushes the last row and day and ends the extract.
+// Finish flushes the last row and day and ends the extract with its
+// summary: how many accesses, how many nothing explains, and whom to
+// contact at each care provider in it.
 func (b *builder) Finish() (Summary, error) {
-	if err := b.flushGroup(); err != nil {
+	if err := b.flushSitting(); err != nil {
 		return Summary{}, err
 	}
 	if err := b.flushDay(); err != nil {
 		return Summary{}, err
 	}
-	s := Summary{Events: b.events, Rows: b.rows, Text: b.l.T("extract.summary.empty")}
+	l := b.l
+	s := Summary{Events: b.events, Rows: b.rows, Unexplained: b.unexpl, UnexplainedRows: b.unexplR,
+		Text: l.T("extract.summary.empty")}
 	if b.events > 0 {
-		s.Text = b.l.N("extract.summary.total", b.events)
+		s.Text = l.N("extract.summary.total", b.events, map[string]any{"Rows": l.N("extract.summary.sittings", b.rows)})
+		s.UnexplainedText = l.T("extract.summary.all_explained")
+		if b.unexpl > 0 {
+			s.UnexplainedText = l.N("extract.summary.unexplained", b.unexpl,
+				map[string]any{"Rows": l.N("extract.summary.unexplained_rows", b.unexplR), "Label": l.T("extract.unexplained.label")})
+		}
+	}
+	for _, p := range b.provs {
+		s.Contacts = append(s.Contacts, Field{Label: p, Value: l.T("extract.contact.provider", map[string]any{"Provider": p})})
 	}
 	return s, b.sink.End(&s)
 }

@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,7 +31,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 var (
 	catalog  = i18n.MustLoad(portal.Stockholm)
 	produced = time.Date(2026, 3, 31, 14, 5, 0, 0, portal.Stockholm)
-	clerk    = portal.Reader{Kind: portal.ReaderStaff, ID: "cli:anna", Name: "Anna Utdragsson"}
+	clerk    = portal.SystemActor("Anna Utdragsson")
 )
 
 func seeded(t testing.TB) *store.Store {
@@ -46,7 +48,7 @@ func request(t testing.TB, lang string) extract.Request {
 		t.Fatal(err)
 	}
 	return extract.Request{Patient: pat, From: extracttest.From, To: extracttest.To, Lang: lang,
-		Reader: clerk, Channel: "test", ProducedAt: produced}
+		Actor: clerk, Channel: "test", ProducedAt: produced}
 }
 
 func buildJSON(t *testing.T, s *store.Store, req extract.Request) []byte {
@@ -144,41 +146,44 @@ func TestModel(t *testing.T) {
 	if len(x.Days) != 4 {
 		t.Fatalf("%d days, want 4 (5, 6, 11 and 12 March)", len(x.Days))
 	}
-	if x.Summary.Events != 15 {
-		t.Errorf("summary counts %d events, want 15 (the February one is outside)", x.Summary.Events)
+	if x.Summary.Events != 15 || x.Summary.Rows != 8 {
+		t.Errorf("summary counts %d events on %d rows, want 15 (the February one is outside) on 8", x.Summary.Events, x.Summary.Rows)
 	}
 	first := x.Days[0]
-	if first.Date != "Torsdag 2026-03-05" || first.Accesses != "7\u00a0åtkomster" {
-		t.Errorf("day heading %q, %q", first.Date, first.Accesses)
+	if first.Date != "Torsdag 2026-03-05" || first.Accesses != "7\u00a0åtkomster" || len(first.Rows) != 2 {
+		t.Errorf("day heading %q, %q, %d rows", first.Date, first.Accesses, len(first.Rows))
 	}
+	// One sitting: four notes and a test result read within 30 minutes of
+	// each other, the explanation once.
 	r := first.Rows[0]
-	want := extract.Row{At: "2026-03-05T14:02:00+01:00", Time: "14:02–14:40", Who: "Åsa Öberg", Title: "Distriktssköterska", Unit: "Vårdcentralen Ängsbacken",
-		Provider: "Region Exempelland", What: "läste en journalanteckning 4\u00a0gånger", Activity: "läste",
-		Information: "en journalanteckning", Count: 4, Purpose: "vård och behandling",
+	want := extract.Row{At: "2026-03-05T14:02:00+01:00", Time: "14:02–14:45", Who: "Åsa Öberg", Title: "Distriktssköterska", Unit: "Vårdcentralen Ängsbacken",
+		Provider: "Region Exempelland", What: "läste en journalanteckning 4\u00a0gånger och ett provsvar",
+		Kinds: []string{"en journalanteckning", "ett provsvar"}, Count: 5, Purpose: "vård och behandling",
 		Explanation: "Du hade ett besök på Vårdcentralen Ängsbacken 2026-03-03 (2\u00a0dagar tidigare)."}
-	if r != want {
-		t.Errorf("collapsed row:\n got %+v\nwant %+v", r, want)
+	if !reflect.DeepEqual(r, want) {
+		t.Errorf("sitting:\n got %+v\nwant %+v", r, want)
 	}
-	if got := first.Rows[1].What; got != "läste ett provsvar" {
-		t.Errorf("other information type: %q", got)
+	// 45 minutes later a new sitting, with a print 30 minutes after the read.
+	if got := first.Rows[1]; got.Count != 2 || got.Time != "15:30–16:00" ||
+		got.What != "läste en journalanteckning; skrev ut läkemedelslistan på papper" {
+		t.Errorf("second sitting: %+v", got)
 	}
-	if got := first.Rows[2]; got.Count != 1 || got.Time != "15:30" {
-		t.Errorf("read after the session window: %+v", got)
-	}
-	em := x.Days[1].Rows[0]
-	if !em.Emergency || em.What != "gjorde en nödöppning och läste läkemedelslistan" ||
-		em.Owner != "Kirurgkliniken, Centralsjukhuset i Åby, Region Exempelland" || em.Provider != "Vårdbolaget Norrsken AB" {
-		t.Errorf("emergency row: %+v", em)
-	}
-	if claimed := x.Days[1].Rows[1]; !claimed.Emergency || claimed.Information != "ett röntgensvar" {
-		t.Errorf("claimed emergency: %+v", claimed)
+	// The read right after an emergency access belongs to it.
+	em := x.Days[1].Rows
+	if len(em) != 1 || !em[0].Emergency || em[0].Count != 2 ||
+		em[0].What != "gjorde en nödöppning och läste läkemedelslistan; läste ett röntgensvar" ||
+		em[0].Owner != "Kirurgkliniken, Centralsjukhuset i Åby, Region Exempelland" || em[0].Provider != "Vårdbolaget Norrsken AB" {
+		t.Errorf("emergency sitting: %+v", em)
 	}
 	day11 := x.Days[2].Rows
-	if day11[0].Who != extracttest.LongName || day11[0].Explanation != "Den här personen ingick då i ditt vårdteam." {
+	if day11[0].Who != extracttest.LongName || day11[0].Explanation != "Den här personen ingick då i ditt vårdteam." ||
+		day11[0].Unexplained {
 		t.Errorf("team explanation: %+v", day11[0])
 	}
-	if day11[2].Who != "Anställd med skyddade personuppgifter" || day11[2].Title != "" || day11[2].Purpose != "kvalitetssäkring" {
-		t.Errorf("protected staff: %+v", day11[2])
+	// Protected identity: a pseudonym with the title, never a name.
+	if p := day11[1]; p.Who != "Anställd med skyddade personuppgifter (A)" || p.Title != "Kurator" || p.Purpose != "kvalitetssäkring" ||
+		!p.Unexplained || p.Explanation != "" {
+		t.Errorf("protected staff: %+v", p)
 	}
 	day12 := x.Days[3].Rows
 	if day12[0].Who != "Karin Loggdotter" || day12[0].Unit != "Hemsjukvården Åby" || day12[0].What != "skrev in eller ändrade en anteckning" {
@@ -189,14 +194,164 @@ func TestModel(t *testing.T) {
 		unk.What != "hanterade en annan typ av uppgift" || unk.Purpose != "annat syfte" {
 		t.Errorf("fallbacks: %+v", unk)
 	}
+	// Unexplained rows are marked and counted; every other row explains.
+	unexplained, rows := 0, 0
+	for _, d := range x.Days {
+		for _, r := range d.Rows {
+			if r.Unexplained != (r.Explanation == "") {
+				t.Errorf("row marked unexplained=%v with explanation %q", r.Unexplained, r.Explanation)
+			}
+			if r.Unexplained {
+				unexplained += r.Count
+				rows++
+			}
+		}
+	}
+	if x.Summary.Unexplained != 5 || unexplained != 5 || x.Summary.UnexplainedRows != 4 || rows != 4 ||
+		!strings.Contains(x.Summary.UnexplainedText, "5\u00a0åtkomster (4\u00a0rader)") ||
+		!strings.Contains(x.Summary.UnexplainedText, "Det betyder inte att de var fel") {
+		t.Errorf("unexplained summary %d/%d rows (counted %d/%d): %q", x.Summary.Unexplained, x.Summary.UnexplainedRows,
+			unexplained, rows, x.Summary.UnexplainedText)
+	}
+	if x.Summary.Text != "Utdraget visar 15\u00a0åtkomster till din journal, vid 8\u00a0tillfällen." {
+		t.Errorf("summary %q", x.Summary.Text)
+	}
+	// Whom to contact: each named care provider in the extract, acting or
+	// keeping the records, once.
+	var contacts []string
+	for _, c := range x.Summary.Contacts {
+		contacts = append(contacts, c.Label)
+		if !strings.HasPrefix(c.Value, c.Label+": kontakta vårdgivaren") {
+			t.Errorf("contact %q", c.Value)
+		}
+	}
+	if !slices.Equal(contacts, []string{"Region Exempelland", "Vårdbolaget Norrsken AB"}) {
+		t.Errorf("contacts %v", contacts)
+	}
+	if got := x.Header.Fields[5]; got.Label != "Loggarna börjar" ||
+		got.Value != "Insyn har loggar från och med 2026-02-01. Åtkomster före dess finns inte i utdraget." {
+		t.Errorf("logs begin: %+v", got)
+	}
+	legend := map[string]string{}
+	for _, it := range x.Legend.Items {
+		legend[it.Label] = it.Value
+	}
+	if !strings.Contains(legend["Förklaring"], "inom 30\u00a0dagar före eller efter åtkomsten") ||
+		!strings.Contains(legend["Ingen förklaring hittades"], "inte ett bevis på att något var fel") ||
+		!strings.Contains(legend["En rad, ett tillfälle"], "30\u00a0minuter") {
+		t.Errorf("legend: %v", legend)
+	}
+
 	en := collect(t, s, request(t, "en"))
 	if got := en.Days[0]; got.Date != "Thursday 5 Mar 2026" || got.Accesses != "7\u00a0accesses" ||
-		got.Rows[0].What != "read a clinical note 4\u00a0times" ||
+		got.Rows[0].What != "read a clinical note 4\u00a0times and a test result" || got.Rows[0].Title != "District nurse" ||
 		got.Rows[0].Explanation != "You had a visit at Vårdcentralen Ängsbacken on 3 Mar 2026 (2\u00a0days earlier)." {
 		t.Errorf("English day: %+v", got.Rows[0])
 	}
+	if p := en.Days[2].Rows[1]; p.Who != "Staff member with protected identity (A)" || p.Title != "Social worker" {
+		t.Errorf("English protected staff: %+v", p)
+	}
 	if got := en.Days[3].Accesses; got != "3\u00a0accesses" {
 		t.Errorf("plural: %q", got)
+	}
+	if !strings.Contains(en.Summary.UnexplainedText, "This does not mean they were wrong") {
+		t.Errorf("English summary: %q", en.Summary.UnexplainedText)
+	}
+}
+
+// A one-day period reads as that day; a patient's own extract says they
+// produced it themselves.
+func TestHeaderWords(t *testing.T) {
+	s := seeded(t)
+	req := request(t, "sv")
+	req.From, req.To = time.Date(2026, 3, 5, 0, 0, 0, 0, portal.Stockholm), time.Date(2026, 3, 6, 0, 0, 0, 0, portal.Stockholm)
+	req.Actor = portal.PatientActor(req.Patient, "Tolvan Tolvansson")
+	x := collect(t, s, req)
+	if got := x.Header.Fields[2].Value; got != "2026-03-05 (en dag)" {
+		t.Errorf("one-day period: %q", got)
+	}
+	if got := x.Header.Fields[4].Value; got != "2026-03-31 14:05 av dig själv i Insyn" {
+		t.Errorf("produced by the patient: %q", got)
+	}
+	req.Lang = "en"
+	if got := collect(t, s, req).Header.Fields[2].Value; got != "5 Mar 2026 (one day)" {
+		t.Errorf("one-day period in English: %q", got)
+	}
+	// A clerk issues the extract for their care provider, and it holds
+	// only that provider's events.
+	req.Lang = "sv"
+	req.Actor = portal.StaffActor("SE5565594230-6099", "Klara Kontorist",
+		portal.Grant{Provider: extracttest.CompanyHSA, Role: portal.RoleClerk})
+	x = collect(t, s, req)
+	if got := x.Header.Fields[4].Value; got != "2026-03-31 14:05 av Klara Kontorist för Vårdbolaget Norrsken AB" {
+		t.Errorf("produced by a clerk: %q", got)
+	}
+	req.From, req.To = extracttest.From, extracttest.To
+	if x = collect(t, s, req); x.Summary.Events != 2 {
+		t.Errorf("the company's clerk sees %d events, want its 2", x.Summary.Events)
+	}
+}
+
+// Staff with protected identity keep one pseudonym each through the
+// extract, and no explanation points at them, even when their care
+// relation names them.
+func TestProtectedStaffPseudonyms(t *testing.T) {
+	s := seeded(t)
+	db := s.DB()
+	for _, q := range []string{
+		`INSERT INTO staff (hsa_id, given_name, family_name, title, protected_identity) VALUES
+		 ('SE2321000016-5004', 'Dold', 'Doldsson', 'Läkare', true)`,
+		`INSERT INTO care_relations (personal_id, unit_hsa_id, staff_hsa_id, kind, starts_at) VALUES
+		 ('191212121212', 'SE2321000016-1002', 'SE2321000016-5004', 'visit', '2026-03-20 10:00+01')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pat, _ := portal.ParsePersonalID(extracttest.PatientID)
+	ev := func(id string, actor portal.HSAID, at time.Time) portal.Event {
+		return portal.Event{SourceSystem: "S", SourceLogID: id, OccurredAt: at, ActorHSAID: actor,
+			ActorUnit: portal.Party{HSAID: "SE2321000016-1002"}, Activity: portal.ActivityRead, Purpose: portal.PurposeCare,
+			Patient: pat, ResourceType: "Journalanteckning"}
+	}
+	d := func(day, h int) time.Time { return time.Date(2026, 3, day, h, 0, 0, 0, portal.Stockholm) }
+	if _, err := s.InsertEvents(context.Background(), []portal.Event{
+		ev("p1", "SE2321000016-5004", d(20, 11)), ev("p2", "SE2321000016-5003", d(21, 9)), ev("p3", "SE2321000016-5004", d(22, 9)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	x := collect(t, s, request(t, "sv"))
+	who := map[string]string{}
+	for _, d := range x.Days {
+		for _, r := range d.Rows {
+			if strings.HasPrefix(r.Who, "Anställd med skyddade") {
+				who[d.Date+" "+r.Time] = r.Who + ", " + r.Title
+				if strings.Contains(r.Explanation, "den här personen") || strings.Contains(r.Explanation, "Dold") {
+					t.Errorf("an explanation points at protected staff: %q", r.Explanation)
+				}
+			}
+		}
+	}
+	want := map[string]string{
+		"Onsdag 2026-03-11 10:00": "Anställd med skyddade personuppgifter (A), Kurator",
+		"Fredag 2026-03-20 11:00": "Anställd med skyddade personuppgifter (B), Läkare",
+		"Lördag 2026-03-21 09:00": "Anställd med skyddade personuppgifter (A), Kurator",
+		"Söndag 2026-03-22 09:00": "Anställd med skyddade personuppgifter (B), Läkare",
+	}
+	if !reflect.DeepEqual(who, want) {
+		t.Errorf("pseudonyms:\n got %v\nwant %v", who, want)
+	}
+	// The same letters in an extract of a later period alone, where Dold
+	// comes first: they follow the first access ever, not the period.
+	req := request(t, "sv")
+	req.From = time.Date(2026, 3, 20, 0, 0, 0, 0, portal.Stockholm)
+	if got := collect(t, s, req).Days[0].Rows[0].Who; got != "Anställd med skyddade personuppgifter (B)" {
+		t.Errorf("pseudonym in a later period: %q", got)
+	}
+	for _, r := range x.Days[len(x.Days)-3].Rows {
+		if r.Explanation != "Du hade ett besök på Akutmottagningen, Centralsjukhuset i Åby 2026-03-20." {
+			t.Errorf("explanation by the unit: %q", r.Explanation)
+		}
 	}
 }
 
@@ -321,11 +476,21 @@ func TestPDFContent(t *testing.T) {
 		{"sv", []string{"Loggutdrag", "Tolvan Tolvansson", "19121212-1212", "2026-03-01 till och med 2026-03-31",
 			"alla vårdgivare", "2026-03-31 14:05 av Anna Utdragsson", "Så läser du utdraget", "Nödöppning",
 			"läste en journalanteckning", "Vårdcentralen Ängsbacken", "Anställd med skyddade", "8 kap. 1 §",
-			"Integritetsskyddsmyndigheten (IMY)", "Utdraget visar 15 åtkomster till din journal.", "Torsdag 2026-03-05"},
+			"Integritetsskyddsmyndigheten (IMY)", "Utdraget visar 15 åtkomster till din journal, vid 8 tillfällen.",
+			"För 5 åtkomster (4 rader) hittade Insyn ingen förklaring.", "Det betyder inte att de var fel",
+			"Ingen förklaring hittades", "Det är inte ett bevis på att", "inom 30 dagar före eller efter åtkomsten",
+			"Insyn har loggar från och med 2026-02-01", "Vem du kontaktar",
+			"Region Exempelland: kontakta vårdgivaren", "Vårdbolaget Norrsken AB: kontakta vårdgivaren",
+			"tillgänglig webbsida i Insyn", "personuppgifter (A)", "Kurator",
+			"4 gånger och ett provsvar", "Torsdag 2026-03-05"},
 			[]string{"4 gånger", "7 åtkomster", "1 §"}},
 		{"en", []string{"Log extract", "Tolvan Tolvansson", "19121212-1212", "1 Mar 2026 to 31 Mar 2026",
 			"31 Mar 2026, 14:05 by Anna Utdragsson", "Emergency access", "Thursday 5 Mar 2026",
-			"Swedish Authority for Privacy Protection (IMY)", "The extract shows 15 accesses to your record."},
+			"Swedish Authority for Privacy Protection (IMY)", "The extract shows 15 accesses to your records, in 8 sittings.",
+			"For 5 accesses (4 rows) Insyn found no explanation.", "This is not proof that anything was wrong",
+			"No explanation found", "within 30 days before", "Insyn holds logs from 1 Feb 2026",
+			"Whom to contact", "accessible web page in Insyn", "District nurse", "Consultant physician",
+			"protected identity (A)", "Social worker"},
 			[]string{"4 times", "7 accesses"}},
 	} {
 		path := buildPDF(t, s, request(t, c.lang))
@@ -351,6 +516,23 @@ func TestPDFContent(t *testing.T) {
 			}
 		}
 		checkPageNumbers(t, c.lang, path, text)
+		// Language and title for assistive technology and document lists.
+		info, err := exec.Command("pdfinfo", path).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		title := map[string]string{"sv": "Loggutdrag", "en": "Log extract"}[c.lang]
+		if !regexp.MustCompile(`(?m)^Title:\s+`+title+` · Tolvan Tolvansson, 19121212-1212$`).Match(info) ||
+			!regexp.MustCompile(`(?m)^Subject:\s+\S`).Match(info) {
+			t.Errorf("%s PDF metadata:\n%s", c.lang, info)
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(raw, []byte("/Lang ("+c.lang+")")) {
+			t.Errorf("%s PDF does not declare its language", c.lang)
+		}
 		if t.Failed() {
 			t.Logf("%s PDF text:\n%s", c.lang, text)
 		}
@@ -428,7 +610,7 @@ func TestReadIsRecorded(t *testing.T) {
 	if err := s.DB().Get(&r, `SELECT reader_kind, reader_id, reader_name, patient_id, rows, channel FROM log_reads`); err != nil {
 		t.Fatal(err)
 	}
-	if r.Kind != "staff" || r.ID != "cli:anna" || r.Name != "Anna Utdragsson" || r.Patient != extracttest.PatientID ||
+	if r.Kind != "system" || r.ID != "system:Anna Utdragsson" || r.Name != "Anna Utdragsson" || r.Patient != extracttest.PatientID ||
 		r.Rows != 15 || r.Channel != "test" {
 		t.Errorf("log read: %+v", r)
 	}

@@ -49,6 +49,7 @@ type Labels struct {
 	Explanation string `json:"explanation"`
 	Owner       string `json:"owner"`
 	Emergency   string `json:"emergency"`
+	Unexplained string `json:"unexplained"` // the mark of a row nothing explains
 	Continued   string `json:"continued"`
 	// Page has the placeholders {page} and {pages}.
 	Page string `json:"-"`
@@ -62,29 +63,35 @@ type Day struct {
 	Rows     []Row  `json:"rows"`
 }
 
-// Row is one access, or several reads collapsed into one, in plain words.
+// Row is one sitting: one person's accesses at one unit, each within
+// SittingWindow of the one before, in plain words.
 type Row struct {
-	At          string `json:"at"`   // the first access, ISO 8601: "2026-03-05T14:02:00+01:00"
-	Time        string `json:"time"` // "14:02" or "14:02–14:31"
-	Who         string `json:"who"`
-	Title       string `json:"title,omitempty"`
-	Unit        string `json:"unit"`
-	Provider    string `json:"provider"`
-	Owner       string `json:"owner,omitempty"` // whose records, when not the acting unit's
-	What        string `json:"what"`            // "läste en journalanteckning 4 gånger"
-	Activity    string `json:"activity"`        // "läste"
-	Information string `json:"information"`     // "en journalanteckning"
-	Count       int    `json:"count"`
-	Purpose     string `json:"purpose"`
-	Emergency   bool   `json:"emergency"` // shown as Labels.Emergency; the legend explains it
-	Explanation string `json:"explanation,omitempty"`
+	At          string   `json:"at"`   // the first access, ISO 8601: "2026-03-05T14:02:00+01:00"
+	Time        string   `json:"time"` // "14:02" or "14:02–14:31"
+	Who         string   `json:"who"`
+	Title       string   `json:"title,omitempty"`
+	Unit        string   `json:"unit"`
+	Provider    string   `json:"provider"`
+	Owner       string   `json:"owner,omitempty"` // whose records, when not the acting unit's
+	What        string   `json:"what"`            // "läste en journalanteckning 4 gånger och ett provsvar"
+	Kinds       []string `json:"kinds"`           // the kinds of information, each once: "en journalanteckning"
+	Count       int      `json:"count"`           // accesses in the sitting
+	Purpose     string   `json:"purpose"`
+	Emergency   bool     `json:"emergency"`   // shown as Labels.Emergency; the legend explains it
+	Unexplained bool     `json:"unexplained"` // nothing Insyn knows explains it: shown as Labels.Unexplained
+	Explanation string   `json:"explanation,omitempty"`
 }
 
-// Summary closes the table.
+// Summary counts the extract: it is known only when the last row is built,
+// and the layouts show it at the top (the PDF goes back to its first page).
 type Summary struct {
-	Events int    `json:"events"`
-	Rows   int    `json:"rows"`
-	Text   string `json:"text"`
+	Events          int     `json:"events"`
+	Rows            int     `json:"rows"`
+	Unexplained     int     `json:"unexplained"`      // accesses nothing explains
+	UnexplainedRows int     `json:"unexplained_rows"` // rows they are on
+	Text            string  `json:"text"`             // "Utdraget visar 1 839 åtkomster vid 212 tillfällen."
+	UnexplainedText string  `json:"unexplained_text,omitempty"`
+	Contacts        []Field `json:"contacts,omitempty"` // per care provider in the extract: whom to contact
 }
 
 // Footer says what the extract contains and how to complain.
@@ -94,6 +101,8 @@ type Footer struct {
 	ComplaintTitle string `json:"complaint_title"`
 	Complaint      string `json:"complaint"`
 	Short          string `json:"short"`
+	ContactsTitle  string `json:"contacts_title"`
+	Accessible     string `json:"accessible"` // where the accessible (web) version is: the PDF is not tagged
 }
 
 // Sink receives an extract as it is built: the frame first, then each day

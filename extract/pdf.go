@@ -57,8 +57,13 @@ type PDFWriter struct {
 	inTable bool   // column headers belong at the top of new pages
 	day     string // the day being drawn, repeated after a page break
 	font    fontState
-	ruleSet bool // draw colour and width set on this page
+	ruleSet bool    // draw colour and width set on this page
+	sumY    float64 // where on the first page the summary goes, once it is known
 }
+
+// summaryH is the room kept on the first page for the summary: its counts
+// are known only at the end, when fpdf can still draw on page 1.
+const summaryH = 3 * 4.2
 
 // fontState is the font and colour last selected. fpdf writes a font
 // operator on every SetFont, even an unchanged one; skipping those halves
@@ -94,7 +99,11 @@ func (p *PDFWriter) Begin(x *Extract) error {
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.SetCellMargin(cellMargin)
 	pdf.AliasNbPages("{nb}")
-	pdf.SetTitle(clean(x.Title), true)
+	// Title, subject and language for readers and assistive technology;
+	// fpdf cannot tag the structure, so the PDF names its accessible web
+	// version (Footer.Accessible) on its first and last page.
+	pdf.SetTitle(clean(x.Title+" · "+x.Header.PatientRef), true)
+	pdf.SetSubject(clean(x.Header.Subtitle), true)
 	pdf.SetCreator("Insyn", true)
 	pdf.SetLang(x.Lang)
 	pdf.SetCreationDate(p.created)
@@ -125,7 +134,10 @@ func (p *PDFWriter) Begin(x *Extract) error {
 		h2 := p.paragraph(margin+labelW, y, pageW-2*margin-labelW, []segment{{text: f.Value, color: colorText}}, 9, 4.2)
 		y += max(h, h2)
 	}
-	y += 4
+	y += 3
+	p.sumY = y
+	y += summaryH + 2
+	y += p.paragraph(margin, y, pageW-2*margin, []segment{{text: x.Footer.Accessible, color: colorMuted}}, 8, 3.6) + 3
 
 	// Legend in two columns.
 	p.setFont(true, 9.5, colorText)
@@ -357,12 +369,16 @@ func (p *PDFWriter) cells(r *Row) [][]line {
 		why = append(why, segment{text: p.x.Labels.Emergency, bold: true, color: colorAlert})
 	}
 	why = append(why, segment{text: r.Purpose, color: colorText})
+	explanation := []segment{{text: r.Explanation, color: colorMuted}}
+	if r.Unexplained {
+		explanation = []segment{{text: p.x.Labels.Unexplained, bold: true, color: colorAlert}}
+	}
 	cols := [6][]segment{
 		{{text: r.Time, color: colorText}},
 		who, where,
 		{{text: r.What, color: colorText}},
 		why,
-		{{text: r.Explanation, color: colorMuted}},
+		explanation,
 	}
 	out := make([][]line, 6)
 	for i, segs := range cols {
@@ -481,11 +497,20 @@ func (p *PDFWriter) End(s *Summary) error {
 	p.day = ""
 	p.inTable = false
 	w := pageW - 2*margin
-	blocks := [][]segment{
-		{{text: s.Text, bold: true, color: colorText}},
-		{{text: p.x.Footer.AboutTitle, bold: true, color: colorText}, {text: p.x.Footer.About, color: colorText}},
-		{{text: p.x.Footer.ComplaintTitle, bold: true, color: colorText}, {text: p.x.Footer.Complaint, color: colorText}},
+	contacts := []segment{{text: p.x.Footer.ContactsTitle, bold: true, color: colorText}}
+	for _, c := range s.Contacts {
+		contacts = append(contacts, segment{text: c.Value, color: colorText})
 	}
+	// The counts stand at the top (summaryOnFirstPage); the end says what
+	// the extract is, whom to contact and how to complain.
+	blocks := [][]segment{
+		{{text: p.x.Footer.AboutTitle, bold: true, color: colorText}, {text: p.x.Footer.About, color: colorText}},
+	}
+	if len(s.Contacts) > 0 {
+		blocks = append(blocks, contacts)
+	}
+	blocks = append(blocks,
+		[]segment{{text: p.x.Footer.ComplaintTitle, bold: true, color: colorText}, {text: p.x.Footer.Complaint, color: colorText}})
 	y := pdf.GetY() + 4
 	for _, b := range blocks {
 		var n int
@@ -498,10 +523,28 @@ func (p *PDFWriter) End(s *Summary) error {
 		}
 		y += p.paragraph(margin, y, w, b, 9, 4.2) + 3
 	}
+	p.summaryOnFirstPage(s)
 	if err := pdf.Output(p.w); err != nil {
 		return fmt.Errorf("extract: pdf: %w", err)
 	}
 	return nil
+}
+
+// summaryOnFirstPage writes the counts, now known, into the room Begin kept
+// under the header, and returns to the last page.
+func (p *PDFWriter) summaryOnFirstPage(s *Summary) {
+	last := p.pdf.PageNo()
+	p.pdf.SetPage(1)
+	p.font.set = false
+	segs := []segment{{text: s.Text, bold: true, color: colorText}}
+	color := colorText
+	if s.Unexplained > 0 {
+		color = colorAlert
+	}
+	segs = append(segs, segment{text: s.UnexplainedText, color: color})
+	p.paragraph(margin, p.sumY, pageW-2*margin, segs, 9, 4.2)
+	p.pdf.SetPage(last)
+	p.font.set = false
 }
 
 // clean makes text safe for the font tables: fpdf indexes glyph widths by

@@ -40,7 +40,7 @@ func TestDayHeadingKeptWithFirstRow(t *testing.T) {
 		lines := 1 + (i*5)%13
 		r := extract.Row{Time: "02:13", Who: "Nils Nordin", Title: "Läkare", Unit: "Norrskenskliniken Öst",
 			Provider: "Vårdbolaget Norrsken AB", What: "gjorde en nödöppning och läste läkemedelslistan",
-			Activity: "gjorde en nödöppning och läste", Information: "läkemedelslistan", Count: 1,
+			Kinds: []string{"läkemedelslistan"}, Count: 1,
 			Purpose: "vård och behandling", Emergency: i%3 == 0,
 			Explanation: strings.TrimSpace(strings.Repeat("Förklaringen fortsätter ", 2*lines))}
 		d := extract.Day{Date: l.T(fmt.Sprintf("extract.weekday.%d", day.Weekday())) + " " + l.Date(day),

@@ -61,7 +61,7 @@ func TestNoCodesInWholeSyntheticRegion(t *testing.T) {
 		others := slices.DeleteFunc(slices.Clone(staffIDs), func(id string) bool { return id == pid })
 		for _, lang := range []string{"sv", "en"} {
 			req := extract.Request{Patient: pat, From: start.AddDate(0, 0, -30), To: start, Lang: lang,
-				Reader: clerk, Channel: "test", ProducedAt: produced}
+				Actor: clerk, Channel: "test", ProducedAt: produced}
 			var x extract.Extract
 			if err := json.Unmarshal(buildJSON(t, s, req), &x); err != nil {
 				t.Fatal(err)

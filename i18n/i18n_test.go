@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -23,16 +24,27 @@ func TestLanguagesHaveSameIDs(t *testing.T) {
 func TestSwedishIsNotEnglish(t *testing.T) {
 	c := MustLoad(time.UTC)
 	sv, en := c.For("sv"), c.For("en")
+	plural := pluralIDs(t)
+	if len(plural) == 0 {
+		t.Fatal("no plural messages found: the plural check would check nothing")
+	}
 	for _, id := range c.IDs("sv") {
 		if allowSame[id] {
 			continue
 		}
-		func() {
-			defer func() { recover() }() // plural-only messages are checked elsewhere
-			if sv.T(id) == en.T(id) {
-				t.Errorf("%s: Swedish text equals English text %q", id, sv.T(id))
+		// A plural message is compared in its plural form; T on it, like
+		// T on a missing message, panics and fails the test.
+		s, e := "", ""
+		for _, n := range []int{1, 2} {
+			if plural[id] {
+				s, e = s+sv.N(id, n), e+en.N(id, n)
+			} else {
+				s, e = sv.T(id), en.T(id)
 			}
-		}()
+		}
+		if s == e {
+			t.Errorf("%s: Swedish text equals English text %q", id, s)
+		}
 	}
 }
 
@@ -92,4 +104,31 @@ func TestNumber(t *testing.T) {
 			t.Errorf("en %d: %q", n, got)
 		}
 	}
+}
+
+// pluralIDs lists the messages that have plural forms ("one", "other")
+// rather than one text.
+func pluralIDs(t *testing.T) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	entries, err := files.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := files.ReadFile(e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+		for id, v := range m {
+			if len(v) > 0 && v[0] == '{' {
+				out[id] = true
+			}
+		}
+	}
+	return out
 }

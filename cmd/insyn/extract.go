@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/insyn/insyn/extract"
 	"github.com/insyn/insyn/i18n"
@@ -17,9 +17,10 @@ func init() {
 	register("extract", "cli.cmd.extract", cmdExtract)
 }
 
-// cmdExtract writes a patient's log extract as PDF or JSON. The command
-// acts as staff (the extract clerk named by --by); the read is recorded in
-// log_reads like every read of a patient's log.
+// cmdExtract writes a patient's log extract as PDF or JSON. The request's
+// checks and defaults are extract.Form's, shared with the web; the command
+// acts as the system for the operator named by --by, and the read is
+// recorded in log_reads with that name like every read of a patient's log.
 func cmdExtract(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("extract")
 	patientArg := fs.String("patient", "", a.help("extract.patient"))
@@ -34,51 +35,24 @@ func cmdExtract(ctx context.Context, a *app, args []string) error {
 	}
 	// --lang is the extract's language; the command's own messages follow
 	// INSYN_LANG like every other command's.
-	extractLang := a.texts.Lang
-	if *lang != "" {
-		if *lang != "sv" && *lang != "en" {
-			return usageError{msg: a.texts.T("extract.error.lang")}
-		}
-		extractLang = *lang
-	}
-	if strings.TrimSpace(*patientArg) == "" {
-		return usageError{msg: a.texts.T("extract.error.patient_required")}
-	}
-	// The patient first: a wrong personal id is the mistake to hear about.
-	patient, err := portal.ParsePersonalID(*patientArg)
-	if err != nil {
+	now := a.clock.Now()
+	form := extract.Form{Patient: *patientArg, From: *fromArg, To: *toArg, Provider: *providerArg, Lang: *lang}
+	req, err := form.Request(portal.SystemActor(*by), a.texts.Lang, now)
+	var fe *extract.FieldError
+	byMissing := errors.As(err, &fe) && fe.Field == "by"
+	switch {
+	case errors.As(err, &fe) && fe.Field == "lang":
+		return usageError{msg: a.texts.T(fe.Err.MsgID)}
+	case errors.As(err, &fe) && fe.Err.MsgID == "extract.error.patient_missing":
+		return usageError{msg: a.texts.T("extract.error.patient_required")} // the flag to use
+	case err != nil && !byMissing: // the patient first: a wrong personal id is the mistake to hear about
 		return err
 	}
-	ext := strings.ToLower(filepath.Ext(*out))
-	if ext != ".pdf" && ext != ".json" {
+	if ext := strings.ToLower(filepath.Ext(*out)); ext != ".pdf" && ext != ".json" {
 		return usageError{msg: a.texts.T("extract.error.out")}
 	}
-	if strings.TrimSpace(*by) == "" {
-		return usageError{msg: a.texts.T("extract.error.reader")}
-	}
-	var provider portal.HSAID
-	if *providerArg != "" {
-		if provider, err = portal.ParseHSAID(*providerArg); err != nil {
-			return err
-		}
-	}
-	now := a.clock.Now()
-	var from time.Time
-	if *fromArg != "" {
-		if from, err = parseDay(*fromArg); err != nil {
-			return err
-		}
-	}
-	last := now.In(portal.Stockholm)
-	last = time.Date(last.Year(), last.Month(), last.Day(), 0, 0, 0, 0, portal.Stockholm)
-	if *toArg != "" {
-		if last, err = parseDay(*toArg); err != nil {
-			return err
-		}
-	}
-	to := last.AddDate(0, 0, 1)
-	if !from.IsZero() && from.After(last) {
-		return portal.Errorf(portal.Invalid, "extract.error.period", "period ends before it starts")
+	if byMissing {
+		return usageError{msg: a.texts.T("extract.error.reader")} // "--by"
 	}
 
 	// Write beside the target and rename at the end, so a failed run never
@@ -103,16 +77,12 @@ func cmdExtract(ctx context.Context, a *app, args []string) error {
 
 	var sink extract.Sink
 	channel := "extract_json"
-	if ext == ".pdf" {
+	if strings.ToLower(filepath.Ext(*out)) == ".pdf" {
 		sink, channel = extract.NewPDFWriter(tmp, now), "extract_pdf"
 	} else {
 		sink = extract.NewJSONWriter(tmp)
 	}
-	req := extract.Request{
-		Patient: patient, From: from, To: to, Provider: provider, Lang: extractLang,
-		Reader:  portal.Reader{Kind: portal.ReaderStaff, ID: "cli:" + strings.TrimSpace(*by), Name: strings.TrimSpace(*by)},
-		Channel: channel, ProducedAt: now,
-	}
+	req.Channel = channel
 	sum, err := extract.Build(ctx, st, i18n.MustLoad(portal.Stockholm), req, sink)
 	if err != nil {
 		return err
@@ -127,13 +97,4 @@ func cmdExtract(ctx context.Context, a *app, args []string) error {
 	a.log.Info("extract written", "count", sum.Events)
 	fmt.Fprintln(a.stderr, a.texts.N("extract.cli.done", sum.Events, map[string]any{"File": termSafe(*out)}))
 	return nil
-}
-
-// parseDay reads YYYY-MM-DD as the start of that day in Stockholm.
-func parseDay(s string) (time.Time, error) {
-	t, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(s), portal.Stockholm)
-	if err != nil {
-		return time.Time{}, portal.Errorf(portal.Invalid, "extract.error.date", "date must be YYYY-MM-DD").With("Date", s)
-	}
-	return t, nil
 }

@@ -83,12 +83,15 @@ func TestExtractCommand(t *testing.T) {
 	}
 
 	var reads []string
-	s, _ := store.Open(context.Background(), dsn, &portal.FixedClock{}, nil)
+	s, err := store.Open(context.Background(), dsn, &portal.FixedClock{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer s.Close()
 	if err := s.DB().Select(&reads, `SELECT reader_kind || ' ' || reader_name || ' ' || channel FROM log_reads ORDER BY id`); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(reads, "|") != "staff Anna Utdragsson extract_pdf|staff Anna extract_json" {
+	if strings.Join(reads, "|") != "system Anna Utdragsson extract_pdf|system Anna extract_json" {
 		t.Errorf("log reads: %v", reads)
 	}
 
@@ -151,9 +154,14 @@ func TestExtractCommandErrors(t *testing.T) {
 		t.Errorf("INSYN_LANG=en: exit %d stderr %q", r.code, r.stderr)
 	}
 	var reads int
-	s, _ := store.Open(context.Background(), dsn, &portal.FixedClock{}, nil)
+	s, err := store.Open(context.Background(), dsn, &portal.FixedClock{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer s.Close()
-	s.DB().Get(&reads, `SELECT count(*) FROM log_reads`)
+	if err := s.DB().Get(&reads, `SELECT count(*) FROM log_reads`); err != nil {
+		t.Fatal(err)
+	}
 	if reads != 0 {
 		t.Errorf("%d log reads recorded by runs that wrote nothing", reads)
 	}

@@ -31,12 +31,12 @@ func cmdQuality(ctx context.Context, a *app, args []string) error {
 	var from, to time.Time
 	var err error
 	if *fromArg != "" {
-		if from, err = parseDay(*fromArg); err != nil {
+		if from, err = extract.ParseDay(*fromArg); err != nil {
 			return err
 		}
 	}
 	if *toArg != "" {
-		if to, err = parseDay(*toArg); err != nil {
+		if to, err = extract.ParseDay(*toArg); err != nil {
 			return err
 		}
 		to = to.AddDate(0, 0, 1)

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"testing"
 	"time"
@@ -112,6 +113,7 @@ func TestWriteQuarantinesOnceAndCounts(t *testing.T) {
 func TestWriteCancelledMidCopyReturns(t *testing.T) {
 	s := storetest.Open(t, nil)
 	start := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	cancelled := 0
 	for it := 0; it < 40; it++ {
 		var recs []store.IngestRecord // new ids each time: every write is a real COPY
 		for i := 0; i < 3000; i++ {
@@ -133,14 +135,28 @@ func TestWriteCancelledMidCopyReturns(t *testing.T) {
 		select {
 		case err := <-done:
 			var n int
-			s.DB().Get(&n, `SELECT count(*) FROM access_events WHERE batch_id = $1`, id)
-			if err != nil && n != 0 {
+			if qerr := s.DB().Get(&n, `SELECT count(*) FROM access_events WHERE batch_id = $1`, id); qerr != nil {
+				t.Fatal(qerr)
+			}
+			// All or nothing: a write that returned stored its whole
+			// batch, a cancelled one none of it.
+			switch {
+			case err == nil && n != len(recs):
+				t.Fatalf("write returned without error but stored %d of %d events", n, len(recs))
+			case err != nil && !errors.Is(err, context.Canceled):
+				t.Fatalf("cancelled write: %v", err)
+			case err != nil && n != 0:
 				t.Fatalf("cancelled write left %d events", n)
+			case err != nil:
+				cancelled++
 			}
 		case <-time.After(30 * time.Second):
 			t.Fatalf("Write hangs after cancel (iteration %d)", it)
 		}
 		cancel()
+	}
+	if cancelled == 0 {
+		t.Error("no write was cancelled: the test did not test cancellation")
 	}
 	if err := s.Ping(context.Background()); err != nil {
 		t.Fatal(err)

@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/insyn/insyn/portal"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 const (
@@ -71,9 +73,30 @@ LEFT JOIN LATERAL (
     LIMIT 1
 ) cr ON true
 WHERE e.patient_id = $1 AND e.patient_id_kind = $5 AND e.occurred_at >= $2 AND e.occurred_at < $3
-  AND ($4 = '' OR e.actor_provider_hsa_id = $4 OR e.owner_provider_hsa_id = $4
-       OR u.provider_hsa_id = $4 OR ou.provider_hsa_id = $4)
+  -- The reader's scope (readScope): a patient reads only their own events,
+  -- staff only those their care providers acted in or own.
+  AND ($6 = '' OR (e.patient_id = $6 AND e.patient_id_kind = $7))
+  AND (NOT $4 OR e.actor_provider_hsa_id = ANY($8) OR e.owner_provider_hsa_id = ANY($8)
+       OR u.provider_hsa_id = ANY($8) OR ou.provider_hsa_id = ANY($8))
 ORDER BY e.occurred_at, e.id`
+
+	// qProtectedActors lists the staff with protected identity who ever
+	// accessed the patient, within the reader's scope, in order of their
+	// first access: the extract names them by this order, so the same
+	// person keeps the same pseudonym in every extract of the patient,
+	// whatever its period.
+	qProtectedActors = `
+SELECT e.actor_hsa_id
+FROM access_events e
+JOIN staff st ON st.hsa_id = e.actor_hsa_id AND st.protected_identity
+LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> ''
+LEFT JOIN units ou ON ou.hsa_id = e.owner_unit_hsa_id AND e.owner_unit_hsa_id <> ''
+WHERE e.patient_id = $1 AND e.patient_id_kind = $2 AND e.actor_hsa_id <> ''
+  AND ($3 = '' OR (e.patient_id = $3 AND e.patient_id_kind = $4))
+  AND (NOT $5 OR e.actor_provider_hsa_id = ANY($6) OR e.owner_provider_hsa_id = ANY($6)
+       OR u.provider_hsa_id = ANY($6) OR ou.provider_hsa_id = ANY($6))
+GROUP BY e.actor_hsa_id
+ORDER BY min(e.occurred_at), e.actor_hsa_id`
 
 	qInsertLogRead = `
 INSERT INTO log_reads (read_at, reader_kind, reader_id, reader_name, patient_id, channel,
@@ -83,16 +106,31 @@ RETURNING id`
 
 	qCountLogRead = `UPDATE log_reads SET rows = $2 WHERE id = $1`
 
+	// The kind too: a reserve number may share its digits with someone's
+	// personnummer.
 	qExtractPatient = `
-SELECT given_name, family_name, protected_identity FROM patients WHERE personal_id = $1`
+SELECT given_name, family_name, protected_identity FROM patients WHERE personal_id = $1 AND id_kind = $2`
 
 	// The newest name a log gave the patient, for patients missing from the
 	// population register (reserve numbers, people who moved in).
+	// Staff see only the names their own providers' logs gave.
 	qExtractPatientFromLog = `
 SELECT patient_name FROM access_events
-WHERE patient_id = $1 AND patient_id_kind = $2 ORDER BY (patient_name <> '') DESC, occurred_at DESC LIMIT 1`
+WHERE patient_id = $1 AND patient_id_kind = $2
+  AND (NOT $3 OR actor_provider_hsa_id = ANY($4) OR owner_provider_hsa_id = ANY($4))
+ORDER BY (patient_name <> '') DESC, occurred_at DESC LIMIT 1`
 
 	qExtractProvider = `SELECT name FROM providers WHERE hsa_id = $1`
+
+	qProviderNames = `SELECT name FROM providers WHERE hsa_id = ANY($1) ORDER BY name`
+
+	// qLogsBegin is the first month Insyn holds logs for, from the name of
+	// the oldest monthly partition (access_events_YYYY_MM): the catalogue
+	// answers at once, where min(occurred_at) would scan a month of events.
+	qLogsBegin = `
+SELECT to_date(min(substring(c.relname FROM '^access_events_([0-9]{4}_[0-9]{2})$')), 'YYYY_MM')
+FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+WHERE i.inhparent = 'access_events'::regclass`
 
 	// qCodeCounts lists, with counts, the codes the extract may not know
 	// and the names the extract may have to fall back on: every activity
@@ -182,45 +220,129 @@ type ExtractEvent struct {
 	RelationEndsAt     sql.NullTime    `db:"relation_ends_at"` // NULL: open, or a single moment (visit, booking, referral)
 	RelationUnitName   string          `db:"relation_unit_name"`
 	RelationWithActor  bool            `db:"relation_by_staff"` // the relation names the actor, not only the unit
+	// ProtectedOrder numbers a staff member with protected identity among
+	// those who accessed the patient, by first access (1, 2, ...): the
+	// same in every extract of the patient. 0 for everyone else.
+	ProtectedOrder int `db:"-"`
 }
 
 // ExtractSubject is what an extract's header says about whom it is for.
 type ExtractSubject struct {
 	PatientName      string
 	PatientProtected bool
-	ProviderName     string // "" when no provider was asked for
+	ProviderName     string    // "" when no provider was asked for
+	LogsBegin        time.Time // the first month Insyn holds logs for (its first day, UTC); zero when it holds none
+	IssuerProviders  []string  // staff: the care providers they produce the extract for
 }
 
-// ExtractSubject looks up the patient (population register, else the name
-// the logs gave) and the provider an extract is for. A patient neither
-// registered nor in any log is NotFound, as is an unknown provider.
-func (s *Store) ExtractSubject(ctx context.Context, patient portal.PersonalID, provider portal.HSAID) (ExtractSubject, error) {
+// readScope is the part of a read's WHERE clause that comes from who reads
+// (portal.Actor): it goes into the SQL itself, so a caller that forgot a
+// permission check still cannot widen what comes back.
+type readScope struct {
+	patient     string   // a patient reads only their own events: their digits; "" otherwise
+	patientKind string   // and only under their own kind of identity
+	limited     bool     // only events of the providers below (staff, or a provider asked for)
+	providers   []string // may be empty: then nothing matches
+}
+
+// scopeFor is what actor may read, narrowed to provider when one is asked for.
+func scopeFor(actor portal.Actor, provider portal.HSAID) readScope {
+	var sc readScope
+	switch actor.Kind {
+	case portal.ActorPatient:
+		sc.patient, sc.patientKind = actor.Patient.Digits(), string(actor.Patient.Kind())
+	case portal.ActorStaff:
+		sc.limited, sc.providers = true, []string{}
+		for _, p := range actor.EventProviders() {
+			if provider == "" || p == provider {
+				sc.providers = append(sc.providers, string(p))
+			}
+		}
+		return sc
+	case portal.ActorSystem:
+	default:
+		// An actor of no known kind reads nothing.
+		return readScope{limited: true, providers: []string{}}
+	}
+	if provider != "" {
+		sc.limited, sc.providers = true, []string{string(provider)}
+	}
+	return sc
+}
+
+// mayRead answers a reader who may not read patient as not found: they learn
+// nothing, not even that the patient exists.
+func mayRead(actor portal.Actor, patient portal.PersonalID) error {
+	if err := actor.Validate(); err != nil {
+		return err
+	}
+	if patient.IsZero() {
+		return portal.Errorf(portal.Invalid, "error.personal_id.format", "patient is required")
+	}
+	if !portal.CanReadPatientEvents(actor, patient) {
+		return unknownPatient()
+	}
+	return nil
+}
+
+func unknownPatient() error {
+	return &portal.Error{Code: portal.NotFound, MsgID: "extract.error.unknown_patient",
+		Detail: "no such patient", Err: portal.ErrNotFound}
+}
+
+// ExtractSubject looks up, for actor, the patient (population register,
+// else the name the logs of the actor's scope gave) and the provider an
+// extract is for. A patient neither registered nor in any such log is
+// NotFound, as is an unknown provider, a provider outside a member of
+// staff's own, and any patient the actor may not read; a patient reading
+// themselves is always found (a login unknown to Insyn has an empty log,
+// not an error). It reads no events and records nothing: EventsForPatient,
+// which reads the log, records the read.
+func (s *Store) ExtractSubject(ctx context.Context, actor portal.Actor, patient portal.PersonalID, provider portal.HSAID) (ExtractSubject, error) {
 	var subj ExtractSubject
+	if err := mayRead(actor, patient); err != nil {
+		return subj, err
+	}
+	if provider != "" && !portal.CanReadProviderEvents(actor, provider) {
+		return subj, unknownProvider()
+	}
+	sc := scopeFor(actor, "")
 	var p struct {
 		Given     string `db:"given_name"`
 		Family    string `db:"family_name"`
 		Protected bool   `db:"protected_identity"`
 	}
-	err := s.db.GetContext(ctx, &p, qExtractPatient, patient)
+	err := s.db.GetContext(ctx, &p, qExtractPatient, patient, string(patient.Kind()))
 	switch {
 	case err == nil:
 		subj.PatientName, subj.PatientProtected = extractJoinName(p.Given, p.Family), p.Protected
 	case errors.Is(err, sql.ErrNoRows):
-		if err := s.db.GetContext(ctx, &subj.PatientName, qExtractPatientFromLog, patient, string(patient.Kind())); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return subj, &portal.Error{Code: portal.NotFound, MsgID: "extract.error.unknown_patient",
-					Detail: "no such patient", Err: portal.ErrNotFound}
-			}
+		err := s.db.GetContext(ctx, &subj.PatientName, qExtractPatientFromLog, patient, string(patient.Kind()),
+			sc.limited, pq.Array(sc.providers))
+		switch {
+		case errors.Is(err, sql.ErrNoRows) && actor.Kind == portal.ActorPatient:
+		case errors.Is(err, sql.ErrNoRows):
+			return subj, unknownPatient()
+		case err != nil:
 			return subj, fmt.Errorf("store: extract patient: %w", err)
 		}
 	default:
 		return subj, fmt.Errorf("store: extract patient: %w", err)
 	}
+	var begin sql.NullTime
+	if err := s.db.GetContext(ctx, &begin, qLogsBegin); err != nil {
+		return subj, fmt.Errorf("store: logs begin: %w", err)
+	}
+	subj.LogsBegin = begin.Time
+	if actor.Kind == portal.ActorStaff {
+		if err := s.db.SelectContext(ctx, &subj.IssuerProviders, qProviderNames, pq.Array(sc.providers)); err != nil {
+			return subj, fmt.Errorf("store: issuer providers: %w", err)
+		}
+	}
 	if provider != "" {
 		if err := s.db.GetContext(ctx, &subj.ProviderName, qExtractProvider, string(provider)); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
-				return subj, &portal.Error{Code: portal.NotFound, MsgID: "extract.error.unknown_provider",
-					Detail: "no such care provider", Err: portal.ErrNotFound}
+				return subj, unknownProvider()
 			}
 			return subj, fmt.Errorf("store: extract provider: %w", err)
 		}
@@ -228,19 +350,24 @@ func (s *Store) ExtractSubject(ctx context.Context, patient portal.PersonalID, p
 	return subj, nil
 }
 
-// EventsForPatient streams a patient's events in the query's period, oldest
-// first, to fn. The read is recorded in log_reads, and committed, before
-// the first row is read: rows may reach a reader (a file, a browser) even
-// when the stream fails half way, and the record of the read must not be
-// rolled back with it. The count of delivered rows is added at the end.
-// The event passed to fn is reused; fn must copy what it keeps. It returns
-// the number of events delivered.
-func (s *Store) EventsForPatient(ctx context.Context, reader portal.Reader, q ExtractQuery, fn func(*ExtractEvent) error) (int, error) {
-	if err := reader.Validate(); err != nil {
+func unknownProvider() error {
+	return &portal.Error{Code: portal.NotFound, MsgID: "extract.error.unknown_provider",
+		Detail: "no such care provider", Err: portal.ErrNotFound}
+}
+
+// EventsForPatient streams to fn the patient's events in the query's period
+// that actor may read, oldest first: a patient only their own, staff only
+// those of the care providers where they hold a reading role, the system
+// all (filtered in SQL). A patient the actor may not read is NotFound and
+// nothing is read. The read is recorded in log_reads with who read, and
+// committed, before the first row is read: rows may reach a reader (a
+// file, a browser) even when the stream fails half way, and the record of
+// the read must not be rolled back with it. The count of delivered rows is
+// added at the end. The event passed to fn is reused; fn must copy what it
+// keeps. It returns the number of events delivered.
+func (s *Store) EventsForPatient(ctx context.Context, actor portal.Actor, q ExtractQuery, fn func(*ExtractEvent) error) (int, error) {
+	if err := mayRead(actor, q.Patient); err != nil {
 		return 0, err
-	}
-	if q.Patient.IsZero() {
-		return 0, portal.Errorf(portal.Invalid, "error.personal_id.format", "patient is required")
 	}
 	from := q.From
 	if from.IsZero() {
@@ -253,12 +380,33 @@ func (s *Store) EventsForPatient(ctx context.Context, reader portal.Reader, q Ex
 	if !q.From.IsZero() {
 		periodFrom = q.From
 	}
+	sc := scopeFor(actor, q.Provider)
+	// What the reader was allowed to see: the provider asked for, or a
+	// member of staff's own providers.
+	scope := string(q.Provider)
+	if actor.Kind == portal.ActorStaff {
+		scope = strings.Join(sc.providers, ",")
+	}
 	var readID int64
-	if err := s.db.GetContext(ctx, &readID, qInsertLogRead, s.clock.Now(), string(reader.Kind), reader.ID, reader.Name,
-		q.Patient, q.Channel, periodFrom, q.To, string(q.Provider)); err != nil {
+	if err := s.db.GetContext(ctx, &readID, qInsertLogRead, s.clock.Now(), string(actor.Kind), actor.ID(),
+		strings.TrimSpace(actor.Name), q.Patient, q.Channel, periodFrom, q.To, scope); err != nil {
 		return 0, fmt.Errorf("store: record log read: %w", err)
 	}
-	n, err := streamExtractEvents(ctx, s.db, q.Patient, from, q.To, q.Provider, fn)
+	var protected []string
+	if err := s.db.SelectContext(ctx, &protected, qProtectedActors, q.Patient, string(q.Patient.Kind()),
+		sc.patient, sc.patientKind, sc.limited, pq.Array(sc.providers)); err != nil {
+		return 0, fmt.Errorf("store: protected actors: %w", err)
+	}
+	order := make(map[string]int, len(protected))
+	for i, id := range protected {
+		order[id] = i + 1
+	}
+	n, err := streamExtractEvents(ctx, s.db, q.Patient, from, q.To, sc, func(ev *ExtractEvent) error {
+		if ev.ActorProtected {
+			ev.ProtectedOrder = order[ev.ActorHSAID]
+		}
+		return fn(ev)
+	})
 	// The count is kept even when the stream failed: it says how much left.
 	if _, uerr := s.db.ExecContext(context.WithoutCancel(ctx), qCountLogRead, readID, n); uerr != nil && err == nil {
 		err = fmt.Errorf("store: record log read: %w", uerr)
@@ -267,8 +415,9 @@ func (s *Store) EventsForPatient(ctx context.Context, reader portal.Reader, q Ex
 }
 
 func streamExtractEvents(ctx context.Context, q sqlx.QueryerContext, patient portal.PersonalID,
-	from, to time.Time, provider portal.HSAID, fn func(*ExtractEvent) error) (int, error) {
-	rows, err := q.QueryxContext(ctx, qExtractEvents, patient, from, to, string(provider), string(patient.Kind()))
+	from, to time.Time, sc readScope, fn func(*ExtractEvent) error) (int, error) {
+	rows, err := q.QueryxContext(ctx, qExtractEvents, patient, from, to, sc.limited, string(patient.Kind()),
+		sc.patient, sc.patientKind, pq.Array(sc.providers))
 	if err != nil {
 		return 0, fmt.Errorf("store: events for patient: %w", err)
 	}

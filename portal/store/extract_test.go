@@ -52,7 +52,7 @@ func TestEventsForPatientExplains(t *testing.T) {
 	if _, err := s.InsertEvents(ctx, events); err != nil {
 		t.Fatal(err)
 	}
-	reader := portal.Reader{Kind: portal.ReaderStaff, ID: "test", Name: "Test"}
+	reader := portal.SystemActor("Test")
 	q := store.ExtractQuery{Patient: pat, To: d(12, 31), Channel: "test"}
 	var got []string
 	n, err := s.EventsForPatient(ctx, reader, q, func(e *store.ExtractEvent) error {
@@ -90,7 +90,10 @@ func TestEventsForPatientExplains(t *testing.T) {
 		}
 	}
 	var reads int
-	db.Get(&reads, `SELECT count(*) FROM log_reads WHERE patient_id = '191212121212' AND rows = 6 AND period_from IS NULL`)
+	if err := db.Get(&reads, `SELECT count(*) FROM log_reads WHERE patient_id = '191212121212' AND rows = 6 AND period_from IS NULL
+	    AND reader_kind = 'system' AND reader_id = 'system:Test' AND reader_name = 'Test'`); err != nil {
+		t.Fatal(err)
+	}
 	if reads != 1 {
 		t.Errorf("%d log reads recorded, want 1", reads)
 	}
@@ -107,7 +110,9 @@ func TestEventsForPatientExplains(t *testing.T) {
 		}); !errors.Is(err, stop) {
 		t.Fatalf("failing sink: %v", err)
 	}
-	db.Get(&reads, `SELECT count(*) FROM log_reads WHERE channel = 'failing' AND rows = 3`)
+	if err := db.Get(&reads, `SELECT count(*) FROM log_reads WHERE channel = 'failing' AND rows = 3`); err != nil {
+		t.Fatal(err)
+	}
 	if reads != 1 {
 		t.Errorf("a failed read was not recorded (%d rows)", reads)
 	}
@@ -116,11 +121,13 @@ func TestEventsForPatientExplains(t *testing.T) {
 	if _, err := s.InsertEvents(ctx, []portal.Event{func() portal.Event { e := mk("reserve", d(3, 1), "SE2321000016-1001"); e.Patient = other; return e }()}); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := s.EventsForPatient(ctx, reader, q, func(*store.ExtractEvent) error { return nil }); n != len(want) {
+	if n, err := s.EventsForPatient(ctx, reader, q, func(*store.ExtractEvent) error { return nil }); err != nil || n != len(want) {
 		t.Errorf("a reserve number with the same digits joined the extract: %d events", n)
 	}
 	// A reader without identity cannot read, and nothing is recorded.
-	if _, err := s.EventsForPatient(ctx, portal.Reader{Kind: portal.ReaderStaff}, q, func(*store.ExtractEvent) error { return nil }); portal.ErrorCode(err) != portal.Invalid {
-		t.Errorf("anonymous reader: %v", err)
+	for _, anon := range []portal.Actor{{Kind: portal.ActorStaff}, {Kind: portal.ActorPatient}, portal.SystemActor(" "), {}} {
+		if _, err := s.EventsForPatient(ctx, anon, q, func(*store.ExtractEvent) error { return nil }); portal.ErrorCode(err) != portal.Invalid {
+			t.Errorf("anonymous reader %q: %v", anon.Kind, err)
+		}
 	}
 }
