@@ -2,6 +2,7 @@ package extract
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -150,6 +151,7 @@ type sitting struct {
 	dayKey      string
 	first, last time.Time
 	count       int
+	events      []int64
 	row         Row // who and where, from the first access
 	acts        []actKinds
 	owners      []string
@@ -204,7 +206,7 @@ func (b *builder) Add(ev *store.ExtractEvent) error {
 		b.day = Day{Date: b.l.T("extract.weekday."+strconv.Itoa(int(at.Weekday()))) + " " + b.l.Date(at), Rows: b.day.Rows[:0]}
 	}
 	b.s = sitting{open: true, actor: actor, unit: unit, dayKey: dk, first: at, acts: s.acts[:0],
-		owners: s.owners[:0], purposes: s.purposes[:0]}
+		owners: s.owners[:0], purposes: s.purposes[:0], events: s.events[:0]}
 	b.s.row = b.whoWhere(ev)
 	b.take(ev, at, emergency)
 	return nil
@@ -214,6 +216,7 @@ func (b *builder) Add(ev *store.ExtractEvent) error {
 func (b *builder) take(ev *store.ExtractEvent, at time.Time, emergency bool) {
 	l, s := b.l, &b.s
 	s.count++
+	s.events = append(s.events, ev.ID)
 	s.last = at
 	s.emergency = s.emergency || emergency
 	what := whatMsg(ev.Activity)
@@ -385,6 +388,7 @@ func (b *builder) flushSitting() error {
 	l := b.l
 	r := s.row
 	r.Count = s.count
+	r.Events = slices.Clone(s.events)
 	r.At = s.first.Format(time.RFC3339)
 	r.Time = l.Time(s.first)
 	if last := l.Time(s.last); last != r.Time {

@@ -80,6 +80,9 @@ type Row struct {
 	Emergency   bool     `json:"emergency"`   // shown as Labels.Emergency; the legend explains it
 	Unexplained bool     `json:"unexplained"` // nothing Insyn knows explains it: shown as Labels.Unexplained
 	Explanation string   `json:"explanation,omitempty"`
+	// Events are the ids of the sitting's events in time order: the web
+	// portal keys an entry by the first and flags them all. Never shown.
+	Events []int64 `json:"-"`
 }
 
 // Summary counts the extract: it is known only when the last row is built,

@@ -17,7 +17,7 @@ func TestSittings(t *testing.T) {
 	cat := i18n.MustLoad(portal.Stockholm)
 	t0 := time.Date(2026, 3, 5, 9, 0, 0, 0, portal.Stockholm)
 	ev := func(min int, actor, unit string, act portal.Activity, info string) store.ExtractEvent {
-		return store.ExtractEvent{OccurredAt: t0.Add(time.Duration(min) * time.Minute), ActorHSAID: actor, UnitHSAID: unit,
+		return store.ExtractEvent{ID: int64(1000 + min), OccurredAt: t0.Add(time.Duration(min) * time.Minute), ActorHSAID: actor, UnitHSAID: unit,
 			RefActorName: "Person " + actor, RefUnitName: "Enhet " + unit, Activity: act, Purpose: portal.PurposeCare,
 			ResourceType: info}
 	}
@@ -64,11 +64,22 @@ func TestSittings(t *testing.T) {
 		}
 		var rows []string
 		var counts []int
+		var ids []int64
 		emergency := false
 		for _, d := range col.Extract.Days {
 			for _, r := range d.Rows {
+				if len(r.Events) != r.Count {
+					t.Errorf("%s: row %q counts %d accesses and keys %d events", c.name, r.What, r.Count, len(r.Events))
+				}
+				ids = append(ids, r.Events...)
 				rows, counts = append(rows, r.What), append(counts, r.Count)
 				emergency = emergency || r.Emergency
+			}
+		}
+		for i := range c.events {
+			if i >= len(ids) || ids[i] != c.events[i].ID {
+				t.Errorf("%s: rows key events %v, want every event once in order", c.name, ids)
+				break
 			}
 		}
 		if len(rows) != len(c.rows) || sum.Rows != len(c.rows) || sum.Events != len(c.events) {
