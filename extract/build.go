@@ -136,10 +136,11 @@ type builder struct {
 	s       sitting
 	events  int
 	rows    int
-	unexpl  int               // accesses nothing explains
-	unexplR int               // ... and the rows they are on
-	aliases map[string]string // staff with protected identity → their pseudonym in this extract
-	provs   []string          // care providers that acted, in order of appearance
+	unexpl  int                // accesses nothing explains
+	unexplR int                // ... and the rows they are on
+	aliases map[string]string  // staff with protected identity → their pseudonym in this extract
+	words   map[wordKey]string // codes already put into words: a message renders a template each time
+	provs   []string           // care providers that acted, in order of appearance
 }
 
 // sitting is one person's accesses at one unit, each within
@@ -171,7 +172,20 @@ type kindCount struct {
 }
 
 func newBuilder(l *i18n.Localizer, sink Sink) *builder {
-	return &builder{l: l, sink: sink, aliases: map[string]string{}}
+	return &builder{l: l, sink: sink, aliases: map[string]string{}, words: map[wordKey]string{}}
+}
+
+type wordKey struct{ field, code string }
+
+// word is the text for a code of field, worded once per extract.
+func (b *builder) word(field, code string, render func(string) string) string {
+	k := wordKey{field, code}
+	if w, ok := b.words[k]; ok {
+		return w
+	}
+	w := render(code)
+	b.words[k] = w
+	return w
 }
 
 // Add takes the next event (in time order).
@@ -220,8 +234,10 @@ func (b *builder) take(ev *store.ExtractEvent, at time.Time, emergency bool) {
 	s.last = at
 	s.emergency = s.emergency || emergency
 	what := whatMsg(ev.Activity)
-	infoID, _ := infoMsg(ev.ResourceType)
-	kind := l.T(infoID)
+	kind := b.word("info", ev.ResourceType, func(code string) string {
+		id, _ := infoMsg(code)
+		return l.T(id)
+	})
 	i := 0
 	for i < len(s.acts) && s.acts[i].what != what {
 		i++
@@ -245,8 +261,11 @@ func (b *builder) take(ev *store.ExtractEvent, at time.Time, emergency bool) {
 			b.provs = addOnce(b.provs, prov)
 		}
 	}
-	purposeID, _ := purposeMsg(ev.Purpose, ev.PurposeCode)
-	s.purposes = addOnce(s.purposes, l.T(purposeID))
+	purpose := b.word("purpose", string(ev.Purpose)+"\x00"+ev.PurposeCode, func(string) string {
+		id, _ := purposeMsg(ev.Purpose, ev.PurposeCode)
+		return l.T(id)
+	})
+	s.purposes = addOnce(s.purposes, purpose)
 	if s.explanation == "" {
 		s.explanation = b.explain(ev, at)
 	}
@@ -256,13 +275,13 @@ func (b *builder) take(ev *store.ExtractEvent, at time.Time, emergency bool) {
 func (b *builder) whoWhere(ev *store.ExtractEvent) Row {
 	l := b.l
 	var r Row
-	title := firstName(plainName(ev.RefActorTitle), plainName(ev.LogActorTitle))
-	if title != "" {
-		if id, ok := titleMsg(title); ok {
-			title = l.T(id)
+	r.Title = b.word("title", ev.RefActorTitle+"\x00"+ev.LogActorTitle, func(string) string {
+		title := firstName(plainName(ev.RefActorTitle), plainName(ev.LogActorTitle))
+		if id, ok := titleMsg(title); ok && title != "" {
+			return l.T(id)
 		}
-	}
-	r.Title = title
+		return title
+	})
 	if ev.ActorProtected {
 		// A stable pseudonym per person in this extract, and nothing that
 		// could point at them.

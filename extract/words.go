@@ -174,8 +174,12 @@ func foldCode(s string) string {
 	if i := strings.IndexByte(s, '/'); i >= 0 {
 		s = s[:i]
 	}
-	return strings.NewReplacer(" ", "", "-", "", "_", "", ".", "").Replace(s)
+	return codeFolder.Replace(s)
 }
+
+// codeFolder is built once: a Replacer is costly to build and foldCode
+// runs for every event.
+var codeFolder = strings.NewReplacer(" ", "", "-", "", "_", "", ".", "")
 
 // plainName returns a name from reference data or a log as it may be shown
 // to a person, or "" when it is empty or looks like a code: an HSA-id, an
