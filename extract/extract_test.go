@@ -160,6 +160,11 @@ func TestModel(t *testing.T) {
 		Provider: "Region Exempelland", What: "läste en journalanteckning 4\u00a0gånger och ett provsvar",
 		Kinds: []string{"en journalanteckning", "ett provsvar"}, Count: 5, Purpose: "vård och behandling",
 		Explanation: "Du hade ett besök på Vårdcentralen Ängsbacken 2026-03-03 (2\u00a0dagar tidigare)."}
+	// The events' ids are the database's; the sitting keys all five.
+	if len(r.Events) != 5 {
+		t.Errorf("sitting keys %d events, want 5", len(r.Events))
+	}
+	r.Events = nil
 	if !reflect.DeepEqual(r, want) {
 		t.Errorf("sitting:\n got %+v\nwant %+v", r, want)
 	}
