@@ -71,7 +71,7 @@ func (p *parser) step() error {
 	e, err := p.sc.Element()
 	switch {
 	case errors.Is(err, xmlstream.ErrTooLarge):
-		return p.quarantine(e.Raw, line, portal.ReasonTooLarge, tooLargeDetail)
+		return p.quarantine(e.Raw, line, portal.ReasonTooLarge, xmlstream.TooLargeDetail)
 	case err != nil:
 		return p.brokenRecord(err, line)
 	}
@@ -121,28 +121,18 @@ func (p *parser) broken(err error, line int) error {
 // quarantined whole and the parse goes on. When the end tag never comes
 // the message is quarantined as far as it was read and the parse ends.
 func (p *parser) brokenRecord(err error, line int) error {
-	var se *xmlstream.SyntaxError
-	if !errors.As(err, &se) {
+	b, err := p.sc.SkipBroken(err, func(se *xmlstream.SyntaxError) string { return "audit message is not well-formed XML: " + se.Msg })
+	if err != nil {
 		return fmt.Errorf("atna: read: %w", err)
 	}
-	raw, err := p.sc.SkipRecord()
-	reason, detail := portal.ReasonMalformed, "audit message is not well-formed XML: "+se.Msg
-	if errors.Is(err, xmlstream.ErrTooLarge) {
-		reason, detail = portal.ReasonTooLarge, tooLargeDetail
-	}
-	if qerr := p.quarantine(raw, line, reason, detail); qerr != nil {
-		return qerr
+	if err := p.quarantine(b.Raw, line, b.Reason, b.Detail); err != nil {
+		return err
 	}
 	switch {
-	case err == nil, errors.Is(err, xmlstream.ErrTooLarge):
-		return nil
-	case errors.As(err, new(*xmlstream.SyntaxError)):
+	case b.ReadErr != nil:
+		return fmt.Errorf("atna: read: %w", b.ReadErr)
+	case b.Stop:
 		return errStop
-	default:
-		return fmt.Errorf("atna: read: %w", err)
 	}
+	return nil
 }
-
-// tooLargeDetail goes with the first portal.MaxRecordBytes of a message
-// that is longer.
-const tooLargeDetail = "record exceeds the size limit; raw holds its first bytes"

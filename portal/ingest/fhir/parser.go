@@ -684,7 +684,7 @@ func (x *xmlParser) step() error {
 	e, err := x.sc.Element()
 	switch {
 	case errors.Is(err, xmlstream.ErrTooLarge):
-		return x.quarantine(e.Raw, line, portal.ReasonTooLarge, xmlTooLargeDetail)
+		return x.quarantine(e.Raw, line, portal.ReasonTooLarge, xmlstream.TooLargeDetail)
 	case err != nil:
 		return x.brokenRecord(err, line)
 	}
@@ -741,28 +741,18 @@ func (x *xmlParser) broken(err error, line int) error {
 // whole and the parse goes on. When the end tag never comes the resource
 // is quarantined as far as it was read and the parse ends.
 func (x *xmlParser) brokenRecord(err error, line int) error {
-	var se *xmlstream.SyntaxError
-	if !errors.As(err, &se) {
+	b, err := x.sc.SkipBroken(err, func(se *xmlstream.SyntaxError) string { return "resource is not well-formed XML: " + se.Msg })
+	if err != nil {
 		return fmt.Errorf("fhir: read: %w", err)
 	}
-	raw, err := x.sc.SkipRecord()
-	reason, detail := portal.ReasonMalformed, "resource is not well-formed XML: "+se.Msg
-	if errors.Is(err, xmlstream.ErrTooLarge) {
-		reason, detail = portal.ReasonTooLarge, xmlTooLargeDetail
-	}
-	if qerr := x.quarantine(raw, line, reason, detail); qerr != nil {
-		return qerr
+	if err := x.quarantine(b.Raw, line, b.Reason, b.Detail); err != nil {
+		return err
 	}
 	switch {
-	case err == nil, errors.Is(err, xmlstream.ErrTooLarge):
-		return nil
-	case errors.As(err, new(*xmlstream.SyntaxError)):
+	case b.ReadErr != nil:
+		return fmt.Errorf("fhir: read: %w", b.ReadErr)
+	case b.Stop:
 		return errStop
-	default:
-		return fmt.Errorf("fhir: read: %w", err)
 	}
+	return nil
 }
-
-// xmlTooLargeDetail goes with the first portal.MaxRecordBytes of a
-// resource that is longer.
-const xmlTooLargeDetail = "record exceeds the size limit; raw holds its first bytes"

@@ -88,7 +88,7 @@ func (p *parser) logElement(line int) error {
 	e, err := p.sc.Element()
 	switch {
 	case errors.Is(err, xmlstream.ErrTooLarge):
-		return p.quarantine(e.Raw, line, portal.ReasonTooLarge, tooLargeDetail)
+		return p.quarantine(e.Raw, line, portal.ReasonTooLarge, xmlstream.TooLargeDetail)
 	case err != nil:
 		return p.brokenRecord(err, line)
 	}
@@ -137,7 +137,7 @@ func (p *parser) accessLog(line int) error {
 	e, err := p.sc.Element()
 	switch {
 	case errors.Is(err, xmlstream.ErrTooLarge):
-		return p.quarantine(e.Raw, line, portal.ReasonTooLarge, tooLargeDetail)
+		return p.quarantine(e.Raw, line, portal.ReasonTooLarge, xmlstream.TooLargeDetail)
 	case err != nil:
 		return p.brokenRecord(err, line)
 	}
@@ -185,33 +185,21 @@ func (p *parser) broken(err error, line int) error {
 // comes the record is quarantined as far as it was read, as broken does,
 // and the parse ends.
 func (p *parser) brokenRecord(err error, line int) error {
-	var se *xmlstream.SyntaxError
-	if !errors.As(err, &se) {
+	b, err := p.sc.SkipBroken(err, malformedDetail)
+	if err != nil {
 		return fmt.Errorf("riv2: read: %w", err)
 	}
-	// A record that outgrew the size limit as well is quarantined as
-	// too large, with its first bytes, like any record too large.
-	raw, err := p.sc.SkipRecord()
-	reason, detail := portal.ReasonMalformed, malformedDetail(se)
-	if errors.Is(err, xmlstream.ErrTooLarge) {
-		reason, detail = portal.ReasonTooLarge, tooLargeDetail
-	}
-	if qerr := p.quarantine(raw, line, reason, detail); qerr != nil {
-		return qerr
+	if err := p.quarantine(b.Raw, line, b.Reason, b.Detail); err != nil {
+		return err
 	}
 	switch {
-	case err == nil, errors.Is(err, xmlstream.ErrTooLarge):
-		return nil
-	case errors.As(err, new(*xmlstream.SyntaxError)):
+	case b.ReadErr != nil:
+		return fmt.Errorf("riv2: read: %w", b.ReadErr)
+	case b.Stop:
 		return errStop
-	default:
-		return fmt.Errorf("riv2: read: %w", err)
 	}
+	return nil
 }
-
-// tooLargeDetail goes with the first portal.MaxRecordBytes of a record
-// that is longer.
-const tooLargeDetail = "record exceeds the size limit; raw holds its first bytes"
 
 // malformedDetail is the quarantine detail for a syntax error. The
 // scanner's messages are fixed phrases that never quote the document, so
