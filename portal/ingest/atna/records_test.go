@@ -32,21 +32,4 @@ func TestHostileRecords(t *testing.T) { doc(t).Hostile(t) }
 // FuzzNeighbours changes one audit message of a real document and holds the parser to
 // the invariant: every message is emitted, and the ones not changed are stored
 // as they would be alone.
-func FuzzNeighbours(f *testing.F) {
-	d := doc(f)
-	d.CheckRealRecords(f)
-	f.Add(uint8(1), uint16(200), uint8(0), []byte("&nbsp;"))
-	f.Add(uint8(0), uint16(40), uint8(30), []byte("<x><y></x>"))
-	f.Add(uint8(2), uint16(500), uint8(3), []byte("\xff\xfe<"))
-	f.Add(uint8(1), uint16(0), uint8(255), []byte("<a b='"))
-	f.Fuzz(func(t *testing.T, which uint8, at uint16, cut uint8, data []byte) {
-		const n = 3
-		bad := int(which) % n
-		rec, ok := d.Mutate(d.Record(bad), at, cut, data)
-		if !ok {
-			t.Skip("the change could forge a record boundary")
-		}
-		b := d.Build(n, bad, rec)
-		d.Check(t, []byte(b.Doc), b, bad)
-	})
-}
+func FuzzNeighbours(f *testing.F) { doc(f).Fuzz(f) }

@@ -225,6 +225,27 @@ func (d *Doc) CheckRealRecords(tb testing.TB) {
 	d.idsAlone(tb, 0)
 }
 
+// Fuzz holds a format's parser to the invariant on documents built from a
+// real record, one of which the fuzzer changes: every record is emitted,
+// and the ones not changed are emitted as they would be alone.
+func (d *Doc) Fuzz(f *testing.F) {
+	d.CheckRealRecords(f)
+	f.Add(uint8(1), uint16(200), uint8(0), []byte("&nbsp;"))
+	f.Add(uint8(0), uint16(40), uint8(30), []byte("<x><y></x>"))
+	f.Add(uint8(2), uint16(500), uint8(3), []byte("\xff\xfe<"))
+	f.Add(uint8(1), uint16(0), uint8(255), []byte("<a b='"))
+	f.Fuzz(func(t *testing.T, which uint8, at uint16, cut uint8, data []byte) {
+		const n = 3
+		bad := int(which) % n
+		rec, ok := d.Mutate(d.Record(bad), at, cut, data)
+		if !ok {
+			t.Skip("the change could forge a record boundary")
+		}
+		b := d.Build(n, bad, rec)
+		d.Check(t, []byte(b.Doc), b, bad)
+	})
+}
+
 // Hostile runs the classes of bad input every XML format must survive,
 // each as one record between good ones: nesting 100,000 deep, records past
 // portal.MaxRecordBytes (well-formed, broken, and deep), then whole
