@@ -104,14 +104,14 @@ func hasLoneSurrogateEscape(b []byte) bool {
 		n := 2 // an escaped character, the backslash itself among them
 		if b[i+1] == 'u' {
 			n = 6
-			switch r := hex4(b, i+2); {
+			switch r := JSONHex4(b, i+2); {
 			case r >= 0xdc00 && r <= 0xdfff:
 				return true
 			case r >= 0xd800 && r <= 0xdbff:
 				if i+7 >= len(b) || b[i+6] != '\\' || b[i+7] != 'u' {
 					return true
 				}
-				if lo := hex4(b, i+8); lo < 0xdc00 || lo > 0xdfff {
+				if lo := JSONHex4(b, i+8); lo < 0xdc00 || lo > 0xdfff {
 					return true
 				}
 				n = 12
@@ -122,8 +122,9 @@ func hasLoneSurrogateEscape(b []byte) bool {
 	return false
 }
 
-// hex4 decodes the four hex digits at b[i:], -1 when they are not.
-func hex4(b []byte, i int) int {
+// JSONHex4 decodes the four hex digits of a JSON \u escape at b[i:], -1
+// when they are not; the store's jsonb check reads escapes with it too.
+func JSONHex4(b []byte, i int) int {
 	if i+4 > len(b) {
 		return -1
 	}

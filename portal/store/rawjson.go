@@ -1,6 +1,10 @@
 package store
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/insyn/insyn/portal"
+)
 
 // PostgreSQL's jsonb refuses some JSON that is well-formed: the escaped
 // NUL (\u0000), an unpaired surrogate escape (\ud800), numbers beyond
@@ -140,7 +144,7 @@ func jsonbString(raw []byte, i int) int {
 		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 			i += 2
 		case 'u':
-			r := hex4(raw, i+2)
+			r := portal.JSONHex4(raw, i+2)
 			switch {
 			case r <= 0: // \u0000, or not four hex digits
 				return -1
@@ -151,7 +155,7 @@ func jsonbString(raw []byte, i int) int {
 				if i+7 >= len(raw) || raw[i+6] != '\\' || raw[i+7] != 'u' {
 					return -1
 				}
-				if lo := hex4(raw, i+8); lo < 0xdc00 || lo > 0xdfff {
+				if lo := portal.JSONHex4(raw, i+8); lo < 0xdc00 || lo > 0xdfff {
 					return -1
 				}
 				i += 12
@@ -163,28 +167,6 @@ func jsonbString(raw []byte, i int) int {
 		}
 	}
 	return -1
-}
-
-// hex4 decodes the four hex digits at raw[i:], -1 when they are not.
-func hex4(raw []byte, i int) int {
-	if i+4 > len(raw) {
-		return -1
-	}
-	v := 0
-	for _, c := range raw[i : i+4] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c -= 'a' - 10
-		case c >= 'A' && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return -1
-		}
-		v = v<<4 | int(c)
-	}
-	return v
 }
 
 func jsonbLiteral(raw []byte, i int) int {
