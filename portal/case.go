@@ -244,3 +244,23 @@ func CanSeeCase(a Actor, c Case) bool {
 func CanSeeCaseNotes(a Actor, c Case) bool {
 	return a.Kind != ActorPatient && CanSeeCase(a, c)
 }
+
+// CaseProviders lists the care providers whose cases a member of staff
+// works (reviewer), sorted; nil for anyone else.
+func (a Actor) CaseProviders() []HSAID {
+	if a.Kind != ActorStaff {
+		return nil
+	}
+	var out []HSAID
+	for _, g := range a.Grants {
+		if g.Role == RoleReviewer && !slices.Contains(out, g.Provider) {
+			out = append(out, g.Provider)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// PriorityPatientSignal is the priority of a case a patient raised (a flag,
+// a watchlist hit): the queue is worked top-down and these come first.
+const PriorityPatientSignal = 1000
