@@ -265,7 +265,9 @@ func TestCaseWorkIsScoped(t *testing.T) {
 	steps := []func() (portal.Case, error){
 		func() (portal.Case, error) { return s.TransitionCase(ctx, reviewer, key, portal.StatusInvestigating) },
 		func() (portal.Case, error) { return s.AddNote(ctx, reviewer, key, "Ringde enhetschefen") },
-		func() (portal.Case, error) { return s.TransitionCase(ctx, reviewer, key, portal.StatusAwaitingStatement) },
+		func() (portal.Case, error) {
+			return s.TransitionCase(ctx, reviewer, key, portal.StatusAwaitingStatement)
+		},
 		func() (portal.Case, error) { return s.TransitionCase(ctx, reviewer, key, portal.StatusInvestigating) },
 		func() (portal.Case, error) {
 			return s.DecideCase(ctx, reviewer, key, portal.Decision{Outcome: portal.OutcomeUnjustified,
