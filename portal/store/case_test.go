@@ -325,3 +325,51 @@ func TestCaseWorkIsScoped(t *testing.T) {
 		t.Errorf("staff reads flags: %v", err)
 	}
 }
+
+// TestEveryTransitionPersisted puts a case in each status and tries every
+// target through the store: the allowed ones are saved with their timeline
+// entry, the refused ones leave the row and timeline as they were.
+func TestEveryTransitionPersisted(t *testing.T) {
+	ctx := context.Background()
+	s, tolvan, _, ids := caseWorld(t)
+	cs, err := s.FileFlag(ctx, tolvan, portal.Flag{Reason: portal.ReasonUnknownPerson, Events: []int64{ids["anna1"]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := cs[0].Key
+	statuses := []portal.CaseStatus{portal.StatusNew, portal.StatusInvestigating, portal.StatusAwaitingStatement,
+		portal.StatusDecided, portal.StatusClosed}
+	d := portal.Decision{Outcome: portal.OutcomeUnclear, Reason: "r", PatientMessage: "m"}
+	for _, from := range statuses {
+		for _, to := range statuses {
+			outcome := any(nil)
+			if from == portal.StatusDecided || from == portal.StatusClosed {
+				outcome = "justified"
+			}
+			if _, err := s.DB().Exec(`UPDATE cases SET status = $2, outcome = $3 WHERE key = $1`, key, string(from), outcome); err != nil {
+				t.Fatal(err)
+			}
+			before := count(t, s, "case_timeline")
+			var err error
+			if to == portal.StatusDecided {
+				_, err = s.DecideCase(ctx, reviewer, key, d)
+			} else {
+				_, err = s.TransitionCase(ctx, reviewer, key, to)
+			}
+			var status string
+			if e := s.DB().Get(&status, `SELECT status FROM cases WHERE key = $1`, key); e != nil {
+				t.Fatal(e)
+			}
+			added := count(t, s, "case_timeline") - before
+			if portal.CanTransition(from, to) {
+				if err != nil || status != string(to) || added == 0 {
+					t.Errorf("%s → %s: %v, stored %s, %d timeline entries", from, to, err, status, added)
+				}
+				continue
+			}
+			if err == nil || status != string(from) || added != 0 {
+				t.Errorf("%s → %s accepted: stored %s, %d timeline entries", from, to, status, added)
+			}
+		}
+	}
+}

@@ -190,11 +190,11 @@ func (s *Server) handleFlagSubmit(c *fiber.Ctx) error {
 // FormValue keeps only the first "more").
 func postedForm(c *fiber.Ctx) (url.Values, error) {
 	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationForm) {
-		return nil, portal.Errorf(portal.Invalid, "error.not_found", "flag form must be urlencoded")
+		return nil, portal.Errorf(portal.Invalid, "web.flag.error.form", "flag form must be urlencoded")
 	}
 	v, err := url.ParseQuery(string(c.Body()))
 	if err != nil || !utf8.ValidString(v.Get("post")) {
-		return nil, portal.Errorf(portal.Invalid, "error.not_found", "flag form unreadable")
+		return nil, portal.Errorf(portal.Invalid, "web.flag.error.form", "flag form unreadable")
 	}
 	return v, nil
 }
