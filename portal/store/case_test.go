@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -371,5 +372,34 @@ func TestEveryTransitionPersisted(t *testing.T) {
 				t.Errorf("%s → %s accepted: stored %s, %d timeline entries", from, to, status, added)
 			}
 		}
+	}
+}
+
+// TestFlagJoinsARuleCase: a rule's open case about the same person and
+// patient takes the flag (one table, one queue); it rises to the top of
+// the queue and its timeline says the patient flagged it. A sample's case
+// about the same person stands apart.
+func TestFlagJoinsARuleCase(t *testing.T) {
+	ctx := context.Background()
+	s, tolvan, _, ids := caseWorld(t)
+	for _, src := range []string{"sample", "rule"} {
+		if _, err := s.DB().Exec(`INSERT INTO cases (key, number, source, patient_id, patient_id_kind, staff_hsa_id,
+			provider_hsa_id, priority, created_at, updated_at)
+			VALUES ($1, $2, $3, '191212121212', 'personnummer', 'SE2321000016-5001', 'SE2321000016-0001', 5, now(), now())`,
+			src+strings.Repeat("a", 26-len(src)), "2026-9"+src, src); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cs, err := s.FileFlag(ctx, tolvan, portal.Flag{Reason: portal.ReasonUnknownPerson, Events: []int64{ids["anna1"]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Case(ctx, reviewer, cs[0].Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Source != portal.SourceRule || c.Priority != portal.PriorityPatientSignal || len(c.Timeline) != 1 ||
+		c.Timeline[0].Kind != portal.TimelineFlagged || count(t, s, "cases") != 2 {
+		t.Errorf("rule case after the flag: %+v, %d cases", c, count(t, s, "cases"))
 	}
 }
