@@ -115,6 +115,10 @@ func TestFlagFormFilesACaseAndMyFlagsFollowIt(t *testing.T) {
 			t.Errorf("%s without session: %d to %q", p, resp.StatusCode, resp.Header.Get("Location"))
 		}
 	}
+	if status, loc, _ := post(t, anon, e.base+"/flaggor/ny", url.Values{"post": {keys["anna1"]}, "reason": {"unknown_person"}}); status != http.StatusSeeOther ||
+		loc != "/" || e.count(t, "cases") != 0 {
+		t.Errorf("POST without session: %d to %q", status, loc)
+	}
 	c := signedIn(t, e, "19121212-1212")
 	form := e.base + "/flaggor/ny?post=" + keys["anna1"]
 	status, body := page(t, c, form)
