@@ -22,6 +22,7 @@ const SittingWindow = 30 * time.Minute
 type Source interface {
 	ExtractSubject(ctx context.Context, actor portal.Actor, patient portal.PersonalID, provider portal.HSAID) (store.ExtractSubject, error)
 	EventsForPatient(ctx context.Context, actor portal.Actor, q store.ExtractQuery, fn func(*store.ExtractEvent) error) (int, error)
+	EventTime(ctx context.Context, actor portal.Actor, patient portal.PersonalID, id int64) (time.Time, error) // Entry
 }
 
 // Build reads the patient's events that req.Actor may read and hands the

@@ -160,11 +160,10 @@ func TestModel(t *testing.T) {
 		Provider: "Region Exempelland", What: "läste en journalanteckning 4\u00a0gånger och ett provsvar",
 		Kinds: []string{"en journalanteckning", "ett provsvar"}, Count: 5, Purpose: "vård och behandling",
 		Explanation: "Du hade ett besök på Vårdcentralen Ängsbacken 2026-03-03 (2\u00a0dagar tidigare)."}
-	// The events' ids are the database's; the sitting keys all five.
-	if len(r.Events) != 5 {
-		t.Errorf("sitting keys %d events, want 5", len(r.Events))
+	if len(r.Events) != 5 || !slices.IsSorted(r.Events) {
+		t.Errorf("sitting's event ids %v, want its 5 in order", r.Events)
 	}
-	r.Events = nil
+	r.Events = nil // ids come from a sequence
 	if !reflect.DeepEqual(r, want) {
 		t.Errorf("sitting:\n got %+v\nwant %+v", r, want)
 	}

@@ -29,6 +29,7 @@ func (s *Server) routes() {
 	// A fiber Group would run it for unknown paths too, hiding the 404.
 	s.app.Get("/me", s.requireSession, s.handleMe)
 	s.app.Post("/logout", s.requireSession, s.handleLogout)
+	s.flagRoutes()
 }
 
 // codeRateLimited answers 429.

@@ -33,6 +33,9 @@ type Config struct {
 	// LoginLimit is how many login starts and callbacks one address may
 	// make per minute (default 20).
 	LoginLimit int
+	// FlagLimit is how many flags one session may submit per hour
+	// (default 10).
+	FlagLimit int
 }
 
 // Server is the web application.
