@@ -34,7 +34,7 @@ func TestFlagInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`input[name="subject"]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name="subject"]`), "19121212-1212"),
 		chromedp.Submit(chromedp.CSS(`input[name="subject"]`)),
-		chromedp.WaitVisible(chromedp.CSS("main")),
+		chromedp.WaitVisible(chromedp.CSS("#logout")), // signed in, back at Insyn (the provider's page has a main too)
 		chromedp.Navigate(e.base+"/flaggor/ny?post="+keys["anna1"]),
 		chromedp.WaitVisible(chromedp.CSS("#text-field")),
 	)
