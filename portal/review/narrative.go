@@ -28,8 +28,8 @@ func Narrative(l *i18n.Localizer, s Subject, e Evidence) string {
 	who := whoText(l, s)
 	if e.Source == portal.SourceSample {
 		return sentence(l.T("review.narrative.sample", map[string]any{"Who": who,
-			"Month": s.Month.Format("2006-01"), "Events": e.Events, "Patients": e.Patients,
-			"Explained": e.Events - e.Unexplained, "Unexplained": e.Unexplained}) + "; " + explainText(l, e))
+			"Month": s.Month.Format("2006-01"), "Accesses": l.N("review.count.accesses", e.Events),
+			"Patients": l.N("review.count.patients", e.Patients)}) + "; " + explainText(l, e))
 	}
 	parts := []string{who + " " + l.T(whatID(e)), explainText(l, e)}
 	if e.NeverDocumented {

@@ -76,7 +76,9 @@ SELECT c.source,
     (SELECT count(*) FROM cases o WHERE c.staff_hsa_id <> '' AND o.staff_hsa_id = c.staff_hsa_id AND o.id < c.id
         AND o.outcome = 'unjustified') AS earlier_unjustified,
     c.staff_hsa_id,
-    COALESCE((SELECT btrim(st.given_name || ' ' || st.family_name) FROM st), '') AS staff_name,
+    -- A colleague with protected identity is named by HSA-id only, even
+    -- in a sentence only reviewers read.
+    COALESCE((SELECT btrim(st.given_name || ' ' || st.family_name) FROM st WHERE NOT st.protected_identity), '') AS staff_name,
     COALESCE((SELECT st.title FROM st), '') AS title,
     COALESCE((SELECT unit_name FROM ev WHERE unit_name <> '' GROUP BY unit_name ORDER BY count(*) DESC, unit_name LIMIT 1), '') AS unit,
     COALESCE(sm.month::timestamp, date_trunc('month', c.created_at AT TIME ZONE 'Europe/Stockholm')) AS month
@@ -101,7 +103,7 @@ ORDER BY id`
 	// providers' cases.
 	qListCases = `
 SELECT c.id, c.key, c.number, c.source, c.status, COALESCE(c.outcome, '') AS outcome, c.priority,
-       c.staff_hsa_id, COALESCE(NULLIF(btrim(st.given_name || ' ' || st.family_name), ''), '') AS staff_name,
+       c.staff_hsa_id, CASE WHEN st.protected_identity THEN '' ELSE COALESCE(btrim(st.given_name || ' ' || st.family_name), '') END AS staff_name,
        c.provider_hsa_id, COALESCE(c.patient_id, '') AS patient_id, COALESCE(c.patient_id_kind, '') AS patient_id_kind,
        c.patient_id_root, COALESCE(c.narrative_sv, '') AS narrative_sv, COALESCE(c.narrative_en, '') AS narrative_en,
        (SELECT count(*) FROM case_events ce WHERE ce.case_id = c.id) AS events,
@@ -448,4 +450,28 @@ func (s *Store) CaseDetail(ctx context.Context, actor portal.Actor, ref, channel
 		}
 	}
 	return d, nil
+}
+
+// qRecordCaseListRead records that a list of cases named their patients:
+// one log_reads row per patient, no rows of the log itself.
+const qRecordCaseListRead = `
+INSERT INTO log_reads (read_at, reader_kind, reader_id, reader_name, patient_id, channel, provider_hsa_id, rows)
+SELECT DISTINCT $2::timestamptz, $3, $4, $5, c.patient_id, $6, c.provider_hsa_id, 0
+FROM cases c WHERE c.id = ANY($1) AND c.patient_id IS NOT NULL`
+
+// RecordCaseList records in log_reads that actor read a list of cases
+// naming their patients (the command line's queue prints personal ids).
+func (s *Store) RecordCaseList(ctx context.Context, actor portal.Actor, cases []CaseSummary, channel string) error {
+	if err := actor.Validate(); err != nil {
+		return err
+	}
+	ids := make([]int64, len(cases))
+	for i, c := range cases {
+		ids[i] = c.ID
+	}
+	if _, err := s.db.ExecContext(ctx, qRecordCaseListRead, pq.Array(ids), s.clock.Now(), string(actor.Kind), actor.ID(),
+		strings.TrimSpace(actor.Name), channel); err != nil {
+		return fmt.Errorf("store: record log read: %w", err)
+	}
+	return nil
 }
