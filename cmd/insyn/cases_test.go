@@ -49,11 +49,11 @@ func TestSampleAndCasesCommands(t *testing.T) {
 	num := cases[0]["number"].(string)
 	show := cli(t, dsn, nil, "cases", "show", num, "--json", "--by", "revisor")
 	var d struct {
-		Number  string `json:"number"`
-		Source  string `json:"source"`
-		Staff   string `json:"actor_hsa_id"`
-		Sample  *struct{ Seed int64 }
-		Events  []struct {
+		Number string `json:"number"`
+		Source string `json:"source"`
+		Staff  string `json:"actor_hsa_id"`
+		Sample *struct{ Seed int64 }
+		Events []struct {
 			PatientID    string `json:"patient_id"`
 			RelationKind string `json:"relation_kind"`
 		} `json:"events"`
