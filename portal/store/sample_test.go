@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -329,5 +330,29 @@ func TestQueueOrderAndRuleEvidence(t *testing.T) {
 	if len(d.Earlier) != 2 || d.Evidence.EarlierUnjustified != 1 || !slices.Contains(d.Signals, review.SignalNoCare) ||
 		!d.Evidence.HasRule("no_care_relation") {
 		t.Errorf("detail: earlier %d, evidence %+v, signals %v", len(d.Earlier), d.Evidence, d.Signals)
+	}
+}
+
+// TestConcurrentSamplesDrawOnce: two runs for the same month at the same
+// moment draw each unit once between them.
+func TestConcurrentSamplesDrawOnce(t *testing.T) {
+	ctx := context.Background()
+	s := sampleWorld(t)
+	var wg sync.WaitGroup
+	results := make([]store.SampleResult, 2)
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = s.DrawSample(ctx, operator, store.SampleQuery{Month: march()})
+		}()
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatal(errs)
+	}
+	if got := len(results[0].Units) + len(results[1].Units); got != 2 || count(t, s, "cases") != 13 || count(t, s, "samples") != 2 {
+		t.Errorf("%d unit draws, %d cases, %d samples", got, count(t, s, "cases"), count(t, s, "samples"))
 	}
 }
