@@ -356,3 +356,55 @@ func TestConcurrentSamplesDrawOnce(t *testing.T) {
 		t.Errorf("%d unit draws, %d cases, %d samples", got, count(t, s, "cases"), count(t, s, "samples"))
 	}
 }
+
+// TestEvidenceFromReferenceData: the store finds in the population
+// register and the staff list what links the actor to the patient: her
+// own record, a relative by relations.csv or by family name and address, a
+// colleague on the same unit, someone with the same postal code.
+func TestEvidenceFromReferenceData(t *testing.T) {
+	ctx := context.Background()
+	s := sampleWorld(t)
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := s.DB().Exec(q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`INSERT INTO patients (personal_id, given_name, family_name, street, postal_code) VALUES
+	      ($1, 'Bo', 'Berg', 'Storgatan 1', '12345'),  -- same family name and address: a relative
+	      ($2, 'Cia', 'Ek', 'Annangatan 9', '12345'),  -- same postal code only
+	      ($3, 'Dan', 'Lund', 'Bortavägen 2', '99999'), -- relations.csv: her brother
+	      ($4, 'Eva', 'Kollega', 'Bortavägen 3', '99999')`, pid(101), pid(102), pid(110), pid(111))
+	exec(`INSERT INTO relations (personal_id_a, personal_id_b, kind) VALUES ($1, $2, 'sibling')`, pid(110), pid(900))
+	exec(`INSERT INTO staff (hsa_id, personal_id, given_name, family_name) VALUES ('SE2321000016-5777', $1, 'Eva', 'Kollega')`, pid(111))
+	exec(`INSERT INTO assignments (staff_hsa_id, unit_hsa_id, name) VALUES ($1, $2, 'ssk'), ('SE2321000016-5777', $2, 'ssk')`, staffID(0), surgery)
+	rita := portal.StaffActor("SE2321000016-9001", "Rita", portal.Grant{Provider: "SE2321000016-0001", Role: portal.RoleReviewer})
+	for _, tc := range []struct {
+		patient string
+		check   func(review.Evidence) bool
+		sv      string
+	}{
+		{pid(900), func(e review.Evidence) bool { return e.Self && !e.Colleague }, "läste sin egen journal"},
+		{pid(101), func(e review.Evidence) bool { return e.Relative && e.SameStreet }, "läste journalen för en anhörig"},
+		{pid(102), func(e review.Evidence) bool { return e.SamePostalCode && !e.SameStreet && !e.Relative }, "någon med samma postnummer"},
+		{pid(110), func(e review.Evidence) bool { return e.Relative && !e.SamePostalCode }, "en anhörig"},
+		{pid(111), func(e review.Evidence) bool { return e.Colleague && e.SameUnit && !e.Relative }, "en kollega på samma enhet"},
+	} {
+		var id int64
+		if err := s.DB().Get(&id, `INSERT INTO cases (key, number, source, patient_id, patient_id_kind, staff_hsa_id, provider_hsa_id, created_at, updated_at)
+			VALUES (translate(substr(md5(random()::text), 1, 26), '0189', 'abcd'), 'E-' || $1, 'rule', $1, 'personnummer', $2, 'SE2321000016-0001', now(), now())
+			RETURNING id`, tc.patient, staffID(0)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RefreshCase(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		d, err := s.CaseDetail(ctx, rita, "E-"+tc.patient, "case_cli")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tc.check(d.Evidence) || !strings.Contains(d.Summary.NarrativeSV, tc.sv) || d.Summary.Priority <= 0 {
+			t.Errorf("%s: evidence %+v, narrative %q, priority %d", tc.sv, d.Evidence, d.Summary.NarrativeSV, d.Summary.Priority)
+		}
+	}
+}
