@@ -177,6 +177,11 @@ func (s *Store) FileFlag(ctx context.Context, actor portal.Actor, f portal.Flag)
 		}
 		keys = append(keys, key)
 	}
+	for _, k := range keys { // the flag is evidence: priority and narrative follow it
+		if err := refreshCaseKey(ctx, tx, k); err != nil {
+			return nil, err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("store: file flag: %w", err)
 	}
@@ -387,6 +392,10 @@ func (s *Store) workCase(ctx context.Context, actor portal.Actor, key string, ch
 		return portal.Case{}, fmt.Errorf("store: save case: %w", err)
 	}
 	if err := insertTimeline(ctx, tx, c.ID, c.Timeline[before:]); err != nil {
+		return portal.Case{}, err
+	}
+	// A decision changes how the person's other open cases rank.
+	if err := refreshStaffCases(ctx, tx, string(c.Staff)); err != nil {
 		return portal.Case{}, err
 	}
 	if err := tx.Commit(); err != nil {

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestSampleAndCasesCommands draws March's sample of the extract's
+// fixture region from the command line, draws nothing the second time,
+// lists the queue as JSON naming source, HSA-id and personal id, and
+// shows one case with its accesses and explanations; every read of a
+// case's patients is in log_reads under the operator's name.
+func TestSampleAndCasesCommands(t *testing.T) {
+	dsn := seededDSN(t)
+	r := cli(t, dsn, nil, "review", "sample", "--month", "2026-03", "--users-per-unit", "2", "--by", "revisor")
+	if r.code != 0 || !strings.Contains(r.stdout, "frö 202603") || !regexp.MustCompile(`\d+ ärenden? skapad`).MatchString(r.stdout) {
+		t.Fatalf("sample: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	again := cli(t, dsn, nil, "review", "sample", "--month", "2026-03", "--by", "revisor")
+	if again.code != 0 || !strings.Contains(again.stdout, "redan") || !strings.Contains(again.stdout, "0 ärenden skapade") {
+		t.Errorf("second sample: %d\n%s%s", again.code, again.stdout, again.stderr)
+	}
+	if r := cli(t, dsn, nil, "review", "sample", "--month", "mars", "--by", "x"); r.code != 2 || !strings.Contains(r.stderr, "ÅÅÅÅ-MM") {
+		t.Errorf("bad month: %d %q", r.code, r.stderr)
+	}
+
+	list := cli(t, dsn, nil, "cases", "list", "--json", "--source", "sample", "--by", "revisor")
+	if list.code != 0 {
+		t.Fatalf("list: %s", list.stderr)
+	}
+	var cases []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(list.stdout), "\n") {
+		var c map[string]any
+		if err := json.Unmarshal([]byte(line), &c); err != nil {
+			t.Fatalf("%v: %q", err, line)
+		}
+		cases = append(cases, c)
+	}
+	if len(cases) == 0 || cases[0]["source"] != "sample" || cases[0]["actor_hsa_id"] == "" || cases[0]["narrative_sv"] == "" {
+		t.Fatalf("cases %v", cases)
+	}
+	for i := 1; i < len(cases); i++ {
+		if cases[i]["priority"].(float64) > cases[i-1]["priority"].(float64) {
+			t.Errorf("list not in priority order at %d", i)
+		}
+	}
+	num := cases[0]["number"].(string)
+	show := cli(t, dsn, nil, "cases", "show", num, "--json", "--by", "revisor")
+	var d struct {
+		Number string `json:"number"`
+		Source string `json:"source"`
+		Staff  string `json:"actor_hsa_id"`
+		Sample *struct{ Seed int64 }
+		Events []struct {
+			PatientID    string `json:"patient_id"`
+			RelationKind string `json:"relation_kind"`
+		} `json:"events"`
+		Timeline []struct{ Kind string } `json:"timeline"`
+	}
+	if err := json.Unmarshal([]byte(show.stdout), &d); err != nil || show.code != 0 {
+		t.Fatalf("show: %v %s %s", err, show.stdout, show.stderr)
+	}
+	if d.Number != num || d.Source != "sample" || d.Sample == nil || d.Sample.Seed != 202603 || len(d.Events) == 0 ||
+		d.Events[0].PatientID == "" || len(d.Timeline) != 1 || d.Timeline[0].Kind != "created" {
+		t.Errorf("show json %+v", d)
+	}
+	text := cli(t, dsn, nil, "cases", "show", "--by", "revisor", num)
+	if text.code != 0 || !strings.Contains(text.stdout, "stickprov") || !strings.Contains(text.stdout, d.Staff) ||
+		!(strings.Contains(text.stdout, "förklaras av") || strings.Contains(text.stdout, "ingen förklaring")) {
+		t.Errorf("show text:\n%s%s", text.stdout, text.stderr)
+	}
+	if r := cli(t, dsn, nil, "cases", "show", "2026-999999", "--by", "revisor"); r.code != 1 || !strings.Contains(r.stderr, "inget sådant ärende") {
+		t.Errorf("unknown case: %d %q", r.code, r.stderr)
+	}
+	if r := cli(t, dsn, nil, "cases", "list", "--source", "nej", "--by", "x"); r.code != 2 {
+		t.Errorf("bad source: %d", r.code)
+	}
+	if r := cli(t, dsn, nil, "cases", "list"); r.code != 2 {
+		t.Errorf("no operator: %d %q", r.code, r.stderr)
+	}
+}
