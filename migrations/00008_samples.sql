@@ -27,8 +27,9 @@ CREATE TABLE samples (
 ALTER TABLE cases ADD COLUMN sample_id bigint REFERENCES samples;
 
 -- insyn_explanation is the care relation that explains one access, by the
--- reading of DESIGN.md section 5 that the extract uses (qExtractEvents in
--- portal/store/extract.go): the patient's relation with the acting unit or
+-- reading of DESIGN.md section 5; the extract (qExtractEvents in
+-- portal/store/extract.go), sampled cases and `insyn cases show` all call
+-- it, so the patient and the reviewer read one explanation: the patient's relation with the acting unit or
 -- naming the actor; 30 days around a visit, booking or referral, the whole
 -- of an admission and 30 days around it, any time while a team relation
 -- holds. The best relation wins: one naming the person, one covering the
@@ -37,10 +38,11 @@ ALTER TABLE cases ADD COLUMN sample_id bigint REFERENCES samples;
 -- call is inlined into the caller's plan.
 -- +goose StatementBegin
 CREATE FUNCTION insyn_explanation(p_patient text, p_actor text, p_unit text, p_at timestamptz)
-RETURNS TABLE (relation_id bigint, kind text, unit_hsa_id text, by_staff boolean, starts_at timestamptz, days integer)
+RETURNS TABLE (relation_id bigint, kind text, unit_hsa_id text, by_staff boolean, starts_at timestamptz, days integer,
+               ends_at timestamptz)
 LANGUAGE sql STABLE AS $$
     SELECT c.id, c.kind, c.unit_hsa_id, (c.staff_hsa_id <> '' AND c.staff_hsa_id = p_actor), c.starts_at,
-           (extract(epoch FROM p_at - c.starts_at) / 86400)::integer
+           (extract(epoch FROM p_at - c.starts_at) / 86400)::integer, c.ends_at
     FROM care_relations c
     WHERE c.personal_id = p_patient
       AND c.starts_at <= p_at + interval '30 days'
