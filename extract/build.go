@@ -158,6 +158,7 @@ type sitting struct {
 	owners      []string
 	purposes    []string
 	explanation string
+	other       bool // another care provider's records: coherent record keeping
 }
 
 // actKinds is what one activity touched in a sitting, in order.
@@ -248,6 +249,7 @@ func (b *builder) take(ev *store.ExtractEvent, at time.Time, emergency bool) {
 	}
 	purposeID, _ := purposeMsg(ev.Purpose, ev.PurposeCode)
 	s.purposes = addOnce(s.purposes, l.T(purposeID))
+	s.other = s.other || otherProvider(ev)
 	if s.explanation == "" {
 		s.explanation = b.explain(ev, at)
 	}
@@ -413,6 +415,7 @@ func (b *builder) flushSitting() error {
 	r.Purpose = b.list(s.purposes)
 	r.Owner = strings.Join(s.owners, "; ")
 	r.Emergency = s.emergency
+	r.OtherProvider = s.other
 	r.Explanation = s.explanation
 	if r.Unexplained = s.explanation == ""; r.Unexplained {
 		b.unexpl += s.count
