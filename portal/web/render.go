@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/insyn/insyn/i18n"
@@ -15,7 +16,14 @@ import (
 // pageNames are the pages; each is parsed with the layout and partials.
 var pageNames = []string{"index", "error", "me", "overview", "history", "entry", "extract"}
 
-type pages struct{ byName map[string]*template.Template }
+// pages holds every page per language: the functions a template calls
+// depend on the language only, so each is bound once and html/template
+// escapes each page once, not on every request.
+type pages struct {
+	byName map[string]*template.Template
+	mu     sync.Mutex
+	bound  map[string]*template.Template // lang + "/" + page
+}
 
 // placeholderFuncs lets templates parse at startup; render binds the
 // reader's language by replacing them.
@@ -27,7 +35,7 @@ var placeholderFuncs = template.FuncMap{
 }
 
 func loadPages() (*pages, error) {
-	p := &pages{byName: map[string]*template.Template{}}
+	p := &pages{byName: map[string]*template.Template{}, bound: map[string]*template.Template{}}
 	for _, name := range pageNames {
 		t, err := template.New(name).Funcs(placeholderFuncs).ParseFS(templates.FS, "layout.html", "partials/*.html", name+".html")
 		if err != nil {
@@ -63,11 +71,10 @@ func (s *Server) render(c *fiber.Ctx, status int, page, titleID string, data any
 // language (a title that names the page's content, such as a date).
 func (s *Server) renderTitled(c *fiber.Ctx, status int, page, title string, data any) error {
 	loc := s.cfg.Texts.For(lang(c))
-	t, err := s.pages.byName[page].Clone()
+	t, err := s.pages.forLang(page, loc)
 	if err != nil {
 		return err
 	}
-	t.Funcs(template.FuncMap{"t": translate(loc), "n": plural(loc), "num": loc.Number, "u": link(loc.Lang)})
 	var buf bytes.Buffer
 	v := view{Lang: loc.Lang, Title: title, Data: data, CanLogin: s.cfg.Auth != nil, Page: page}
 	v.SwitchLang = "en"
@@ -85,6 +92,27 @@ func (s *Server) renderTitled(c *fiber.Ctx, status int, page, title string, data
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderContentLanguage, loc.Lang)
 	return c.Status(status).Send(buf.Bytes())
+}
+
+// forLang is page with the functions of loc's language bound.
+func (p *pages) forLang(page string, loc *i18n.Localizer) (*template.Template, error) {
+	key := loc.Lang + "/" + page
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t, ok := p.bound[key]; ok {
+		return t, nil
+	}
+	base, ok := p.byName[page]
+	if !ok {
+		return nil, fmt.Errorf("web: no page %s", page)
+	}
+	t, err := base.Clone()
+	if err != nil {
+		return nil, err
+	}
+	t.Funcs(template.FuncMap{"t": translate(loc), "n": plural(loc), "num": loc.Number, "u": link(loc.Lang)})
+	p.bound[key] = t
+	return t, nil
 }
 
 // switchURL is the request's own path and query with lang set to l: the
