@@ -218,6 +218,7 @@ func (b *builder) Add(ev *store.ExtractEvent) error {
 func (b *builder) take(ev *store.ExtractEvent, at time.Time, emergency bool) {
 	l, s := b.l, &b.s
 	s.count++
+	s.other = s.other || otherProvider(ev)
 	s.events = append(s.events, ev.ID)
 	s.last = at
 	s.emergency = s.emergency || emergency
@@ -249,7 +250,6 @@ func (b *builder) take(ev *store.ExtractEvent, at time.Time, emergency bool) {
 	}
 	purposeID, _ := purposeMsg(ev.Purpose, ev.PurposeCode)
 	s.purposes = addOnce(s.purposes, l.T(purposeID))
-	s.other = s.other || otherProvider(ev)
 	if s.explanation == "" {
 		s.explanation = b.explain(ev, at)
 	}
