@@ -392,3 +392,18 @@ func pdfText(t *testing.T, pdf []byte) string {
 	}
 	return string(out)
 }
+
+// TestLanguageSwitchStaysOnSite: a page that echoes an unknown path never
+// turns it into a link to another site.
+func TestLanguageSwitchStaysOnSite(t *testing.T) {
+	t.Parallel()
+	base := startServer(t)
+	c := newClient(t)
+	for _, p := range []string{"//evil.example/x", "/%2F%2Fevil.example", "/\\evil.example", "/%5Cevil.example"} {
+		_, body := page(t, c, base+p)
+		m := regexp.MustCompile(`href="([^"]*)" hreflang="en"`).FindStringSubmatch(body)
+		if m == nil || !strings.HasPrefix(m[1], "/") || strings.HasPrefix(m[1], "//") || strings.Contains(m[1], `\`) {
+			t.Errorf("%s: language link %v", p, m)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
@@ -124,7 +125,13 @@ func switchURL(c *fiber.Ctx, l string) string {
 		q = url.Values{}
 	}
 	q.Set("lang", l)
-	return c.Path() + "?" + q.Encode()
+	// Only a path of this site: "//host" or "/\host" would send the reader
+	// elsewhere from a page that merely echoes an unknown path.
+	p := c.Path()
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\x00") {
+		p = "/"
+	}
+	return p + "?" + q.Encode()
 }
 
 // link gives templates {{u "/historik"}} and {{u "/historik" "page" "2"}}:
