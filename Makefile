@@ -6,7 +6,7 @@ GO       ?= go
 FUZZTIME ?= 10000x
 BIN      := bin/insyn
 
-.PHONY: all build deps deps-test demo test vet unit fuzz-smoke fuzz bench bench-ingest bench-extract clean
+.PHONY: all build deps deps-test demo test vet unit fuzz-smoke fuzz bench bench-ingest bench-extract bench-web clean
 
 all: build
 
@@ -44,13 +44,18 @@ fuzz-smoke:
 fuzz:
 	$(MAKE) fuzz-smoke FUZZTIME=2m
 
-bench: deps-test bench-ingest bench-extract
+bench: deps-test bench-ingest bench-extract bench-web
 
 bench-ingest:
 	$(GO) test -run='^$$' -bench=BenchmarkIngestVsCopy -benchtime=1x -timeout 60m ./portal/ingest/
 
 bench-extract:
 	$(GO) test -run='^$$' -bench=BenchmarkPDF -benchtime=1x -timeout 30m ./extract/
+
+# The history page of a patient with 500 accesses among 5,000,000 events
+# (INSYN_BENCH_EVENTS), under 4 concurrent clients, beside the same read in SQL.
+bench-web:
+	$(GO) test -run='^$$' -bench=BenchmarkHistoryPage -benchtime=1x -timeout 60m ./portal/web/
 
 clean:
 	rm -rf bin

@@ -159,6 +159,7 @@ type sitting struct {
 	owners      []string
 	purposes    []string
 	explanation string
+	other       bool // another care provider's records: coherent record keeping
 }
 
 // actKinds is what one activity touched in a sitting, in order.
@@ -231,6 +232,7 @@ func (b *builder) Add(ev *store.ExtractEvent) error {
 func (b *builder) take(ev *store.ExtractEvent, at time.Time, emergency bool) {
 	l, s := b.l, &b.s
 	s.count++
+	s.other = s.other || otherProvider(ev)
 	s.events = append(s.events, ev.ID)
 	s.last = at
 	s.emergency = s.emergency || emergency
@@ -432,6 +434,7 @@ func (b *builder) flushSitting() error {
 	r.Purpose = b.list(s.purposes)
 	r.Owner = strings.Join(s.owners, "; ")
 	r.Emergency = s.emergency
+	r.OtherProvider = s.other
 	r.Explanation = s.explanation
 	if r.Unexplained = s.explanation == ""; r.Unexplained {
 		b.unexpl += s.count

@@ -80,6 +80,10 @@ type Row struct {
 	Emergency   bool     `json:"emergency"`   // shown as Labels.Emergency; the legend explains it
 	Unexplained bool     `json:"unexplained"` // nothing Insyn knows explains it: shown as Labels.Unexplained
 	Explanation string   `json:"explanation,omitempty"`
+	// OtherProvider: the person read records of another care provider
+	// than their own (coherent record keeping, which needs the patient's
+	// consent or an emergency). The web shows it as the access's basis.
+	OtherProvider bool `json:"-"`
 	// Events are the ids of the sitting's events in time order: the web
 	// portal keys an entry by the first and flags them all. Never shown.
 	Events []int64 `json:"-"`

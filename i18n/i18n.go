@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -27,6 +28,7 @@ var Languages = []string{"sv", "en"}
 type Catalog struct {
 	bundle *goi18n.Bundle
 	loc    *time.Location
+	plain  *sync.Map // lang + "\x00" + id → a message rendered without data
 }
 
 // Load reads the embedded message files.
@@ -47,7 +49,7 @@ func Load(loc *time.Location) (*Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("i18n: %w", err)
 	}
-	return &Catalog{bundle: b, loc: loc}, nil
+	return &Catalog{bundle: b, loc: loc, plain: &sync.Map{}}, nil
 }
 
 // MustLoad is Load for main and tests, where a broken message file is a bug.
@@ -76,15 +78,16 @@ func Lang(accept string) string {
 
 // Localizer renders messages in one language.
 type Localizer struct {
-	Lang string
-	l    *goi18n.Localizer
-	loc  *time.Location
+	Lang  string
+	l     *goi18n.Localizer
+	loc   *time.Location
+	plain *sync.Map
 }
 
 // For returns a localizer for lang ("sv" or "en").
 func (c *Catalog) For(lang string) *Localizer {
 	lang = Lang(lang)
-	return &Localizer{Lang: lang, l: goi18n.NewLocalizer(c.bundle, lang), loc: c.loc}
+	return &Localizer{Lang: lang, l: goi18n.NewLocalizer(c.bundle, lang), loc: c.loc, plain: c.plain}
 }
 
 // IDs lists every message id of a language, sorted (for parity tests).
@@ -128,6 +131,14 @@ func (l *Localizer) Has(id string) bool {
 // (tests check every id in both languages), so T panics rather than show a
 // key or English text to a Swedish reader.
 func (l *Localizer) T(id string, data ...map[string]any) string {
+	// A message without data renders the same every time: an extract asks
+	// for the same few words once per row, so keep them.
+	plain := len(data) == 0 && l.plain != nil
+	if plain {
+		if s, ok := l.plain.Load(l.Lang + "\x00" + id); ok {
+			return s.(string)
+		}
+	}
 	cfg := &goi18n.LocalizeConfig{MessageID: id}
 	if len(data) > 0 {
 		cfg.TemplateData = data[0]
@@ -135,6 +146,9 @@ func (l *Localizer) T(id string, data ...map[string]any) string {
 	s, err := l.l.Localize(cfg)
 	if err != nil {
 		panic(fmt.Sprintf("i18n: message %q missing in %s", id, l.Lang))
+	}
+	if plain {
+		l.plain.Store(l.Lang+"\x00"+id, s)
 	}
 	return s
 }

@@ -3,6 +3,7 @@ package i18n
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -131,4 +132,25 @@ func pluralIDs(t *testing.T) map[string]bool {
 		}
 	}
 	return out
+}
+
+// TestPlainMessagesKeptPerLanguage: a message kept after its first use
+// stays in its own language, and messages with data are never kept.
+func TestPlainMessagesKeptPerLanguage(t *testing.T) {
+	c := MustLoad(time.UTC)
+	sv, en := c.For("sv"), c.For("en")
+	for range 2 {
+		if got := sv.T("error.not_found"); got != "Det du sökte finns inte." {
+			t.Fatalf("sv: %q", got)
+		}
+		if got := en.T("error.not_found"); got != "What you were looking for does not exist." {
+			t.Fatalf("en: %q", got)
+		}
+		if got := c.For("en").T("extract.error.date", map[string]any{"Date": "x1"}); !strings.Contains(got, "x1") {
+			t.Fatalf("with data: %q", got)
+		}
+		if got := c.For("en").T("extract.error.date", map[string]any{"Date": "y2"}); !strings.Contains(got, "y2") {
+			t.Fatalf("with other data: %q", got)
+		}
+	}
 }

@@ -36,7 +36,11 @@ func (s *Server) handleLoginCallback(c *fiber.Ctx) error {
 	}
 	s.setCookie(c, sessionCookie, id, 0)
 	s.cfg.Log.Info("login", "request_id", c.Locals("requestid"), "route", c.Route().Path)
-	return c.Redirect("/me"+langQuery(login.Lang), fiber.StatusSeeOther)
+	to := "/me"
+	if login.Subject.Kind == auth.PatientSubject {
+		to = "/oversikt"
+	}
+	return c.Redirect(to+langQuery(login.Lang), fiber.StatusSeeOther)
 }
 
 // handleLogout ends the session at our side, then at the provider when it

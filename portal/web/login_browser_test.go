@@ -19,9 +19,9 @@ func TestLoginAndLogoutInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`input[name="subject"]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name="subject"]`), unknownPID),
 		chromedp.Submit(chromedp.CSS(`input[name="subject"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#signed-in")),
+		chromedp.WaitVisible(chromedp.CSS("#ov-accesses")), // a patient lands on their overview
 	)
-	if h := webtest.Text(t, ctx, "h1"); h != "Inloggad" {
+	if h := webtest.Text(t, ctx, "h1"); h != "Din journal det senaste året" {
 		t.Fatalf("signed-in heading %q", h)
 	}
 	if n := e.sessions(t); n != 1 {
@@ -34,7 +34,7 @@ func TestLoginAndLogoutInBrowser(t *testing.T) {
 	}
 	// English keeps the reader signed in, on the same page.
 	webtest.Do(t, ctx, chromedp.Click(chromedp.CSS(`a[hreflang="en"]`)), chromedp.WaitVisible(chromedp.CSS(`a[hreflang="sv"]`)))
-	if h := webtest.Text(t, ctx, "h1"); h != "Signed in" {
+	if h := webtest.Text(t, ctx, "h1"); h != "Your record in the last year" {
 		t.Errorf("English heading %q", h)
 	}
 	webtest.Do(t, ctx,

@@ -26,8 +26,8 @@ func TestLoginWithPKCEStateAndNonceGivesSession(t *testing.T) {
 	e := startAuthEnv(t)
 	c := newClient(t)
 	resp, f := e.login(t, c, unknownPID, nil)
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/me" {
-		t.Fatalf("callback: %d to %q, want 303 to /me", resp.StatusCode, resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/oversikt" {
+		t.Fatalf("callback: %d to %q, want 303 to the patient's overview", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	if n := e.sessions(t); n != 1 {
 		t.Fatalf("%d sessions, want 1", n)

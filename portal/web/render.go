@@ -4,26 +4,39 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"net/url"
+	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/insyn/insyn/i18n"
+	"github.com/insyn/insyn/portal/auth"
 	"github.com/insyn/insyn/templates"
 )
 
 // pageNames are the pages; each is parsed with the layout and partials.
-var pageNames = []string{"index", "error", "me"}
+var pageNames = []string{"index", "error", "me", "overview", "history", "entry", "extract"}
 
-type pages struct{ byName map[string]*template.Template }
+// pages holds every page per language: the functions a template calls
+// depend on the language only, so each is bound once and html/template
+// escapes each page once, not on every request.
+type pages struct {
+	byName map[string]*template.Template
+	mu     sync.Mutex
+	bound  map[string]*template.Template // lang + "/" + page
+}
 
 // placeholderFuncs lets templates parse at startup; render binds the
 // reader's language by replacing them.
 var placeholderFuncs = template.FuncMap{
 	"t":   func(string, ...any) string { return "" },
+	"n":   func(string, int, ...any) string { return "" },
 	"num": func(int64) string { return "" },
+	"u":   func(string, ...string) string { return "" },
 }
 
 func loadPages() (*pages, error) {
-	p := &pages{byName: map[string]*template.Template{}}
+	p := &pages{byName: map[string]*template.Template{}, bound: map[string]*template.Template{}}
 	for _, name := range pageNames {
 		t, err := template.New(name).Funcs(placeholderFuncs).ParseFS(templates.FS, "layout.html", "partials/*.html", name+".html")
 		if err != nil {
@@ -42,21 +55,37 @@ type view struct {
 	CanLogin bool   // a login is configured
 	SignedIn bool   // the request has a session
 	CSRF     string // the session's form token, for the csrf partial
+	Patient  bool   // a patient is signed in: the portal's menu
+	Page     string // the page's name, to mark the menu's current item
+	// Switch is this very page (path and query) in the other language.
+	Switch     string
+	SwitchLang string
 }
 
 // render executes a page into a buffer first, so a failing template never
 // sends half a page.
 func (s *Server) render(c *fiber.Ctx, status int, page, titleID string, data any) error {
+	return s.renderTitled(c, status, page, s.cfg.Texts.For(lang(c)).T(titleID), data)
+}
+
+// renderTitled renders a page whose title is already in the reader's
+// language (a title that names the page's content, such as a date).
+func (s *Server) renderTitled(c *fiber.Ctx, status int, page, title string, data any) error {
 	loc := s.cfg.Texts.For(lang(c))
-	t, err := s.pages.byName[page].Clone()
+	t, err := s.pages.forLang(page, loc)
 	if err != nil {
 		return err
 	}
-	t.Funcs(template.FuncMap{"t": translate(loc), "num": loc.Number})
 	var buf bytes.Buffer
-	v := view{Lang: loc.Lang, Title: loc.T(titleID), Data: data, CanLogin: s.cfg.Auth != nil}
+	v := view{Lang: loc.Lang, Title: title, Data: data, CanLogin: s.cfg.Auth != nil, Page: page}
+	v.SwitchLang = "en"
+	if loc.Lang == "en" {
+		v.SwitchLang = "sv"
+	}
+	v.Switch = switchURL(c, v.SwitchLang)
 	if sess, ok := session(c); ok {
 		v.SignedIn, v.CSRF = true, sess.CSRFToken
+		v.Patient = sess.Subject.Kind == auth.PatientSubject
 	}
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("web: render %s: %w", page, err)
@@ -64,6 +93,69 @@ func (s *Server) render(c *fiber.Ctx, status int, page, titleID string, data any
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderContentLanguage, loc.Lang)
 	return c.Status(status).Send(buf.Bytes())
+}
+
+// forLang is page with the functions of loc's language bound.
+func (p *pages) forLang(page string, loc *i18n.Localizer) (*template.Template, error) {
+	key := loc.Lang + "/" + page
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t, ok := p.bound[key]; ok {
+		return t, nil
+	}
+	base, ok := p.byName[page]
+	if !ok {
+		return nil, fmt.Errorf("web: no page %s", page)
+	}
+	t, err := base.Clone()
+	if err != nil {
+		return nil, err
+	}
+	t.Funcs(template.FuncMap{"t": translate(loc), "n": plural(loc), "num": loc.Number, "u": link(loc.Lang)})
+	p.bound[key] = t
+	return t, nil
+}
+
+// switchURL is the request's own path and query with lang set to l: the
+// language switch keeps the reader where they are, filters and page
+// included.
+func switchURL(c *fiber.Ctx, l string) string {
+	q, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Set("lang", l)
+	// Only a path of this site: "//host" or "/\host" would send the reader
+	// elsewhere from a page that merely echoes an unknown path.
+	p := c.Path()
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\x00") {
+		p = "/"
+	}
+	return p + "?" + q.Encode()
+}
+
+// link gives templates {{u "/historik"}} and {{u "/historik" "page" "2"}}:
+// an internal link in the reader's language.
+func link(l string) func(string, ...string) string {
+	return func(path string, kv ...string) string {
+		q := url.Values{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			q.Set(kv[i], kv[i+1])
+		}
+		q.Set("lang", l)
+		return path + "?" + q.Encode()
+	}
+}
+
+// plural gives templates {{n "id" count "Key" value ...}}.
+func plural(loc *i18n.Localizer) func(string, int, ...any) string {
+	return func(id string, n int, kv ...any) string {
+		data := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			data[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return loc.N(id, n, data)
+	}
 }
 
 // translate gives templates {{t "id"}} and {{t "id" "Key" value ...}}.

@@ -14,7 +14,7 @@ import (
 // state, nonce and PKCE), which starts a session.
 func (s *Server) routes() {
 	// Public.
-	s.app.Get("/", s.handleIndex)
+	s.app.Get("/", s.handleRoot) // the start page; a signed-in patient's overview
 	s.app.Get("/healthz", s.handleHealthz)
 	s.app.Get("/readyz", s.handleReadyz)
 	s.app.Get("/static/app.css", s.handleCSS)
@@ -28,6 +28,13 @@ func (s *Server) routes() {
 	// which hands the handler the session's subject (c.Locals(LocalSubject)).
 	// A fiber Group would run it for unknown paths too, hiding the 404.
 	s.app.Get("/me", s.requireSession, s.handleMe)
+	// The patient's own log (DESIGN.md section 9): every one of these
+	// reads it through the store's scoped reads, recorded in log_reads.
+	s.app.Get("/oversikt", s.requireSession, s.handleOverview)
+	s.app.Get("/historik", s.requireSession, s.handleHistory)
+	s.app.Get("/historik/:key", s.requireSession, s.handleEntry)
+	s.app.Get("/utdrag", s.requireSession, s.handleExtractForm)
+	s.app.Get("/utdrag/pdf", s.requireSession, s.handleExtractPDF)
 	s.app.Post("/logout", s.requireSession, s.handleLogout)
 	s.flagRoutes()
 }

@@ -171,7 +171,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if status >= 500 {
 		body["RequestID"] = c.Locals("requestid")
 	}
-	return s.render(c, status, "error", "web.error.title", body)
+	title := "web.error.title"
+	if status == fiber.StatusNotFound {
+		title = "web.error.not_found_title"
+	}
+	return s.render(c, status, "error", title, body)
 }
 
 func statusOf(code portal.Code) int {

@@ -1,0 +1,205 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/insyn/insyn/extract/extracttest"
+	"github.com/insyn/insyn/i18n"
+	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/auth"
+	"github.com/insyn/insyn/portal/store"
+	"github.com/insyn/insyn/portal/store/storetest"
+	"github.com/insyn/insyn/portal/web"
+)
+
+// BenchmarkHistoryPage loads INSYN_BENCH_EVENTS events (default
+// 5,000,000) of 200,000 other patients, and 500 accesses of one patient
+// over the last year, then requests that patient's history page from
+// several clients at once on loopback, and times the same read in SQL
+// alone (the store's EventsForPatient, no page) in the same run. It prints
+// median and p99 of both, requests per second, and the page ÷ SQL ratio;
+// it fails when the query does not use the patient index.
+func BenchmarkHistoryPage(b *testing.B) {
+	n := 5_000_000
+	if v, err := strconv.Atoi(os.Getenv("INSYN_BENCH_EVENTS")); err == nil && v > 0 {
+		n = v
+	}
+	ctx := context.Background()
+	clock := &portal.FixedClock{T: time.Date(2026, 11, 30, 12, 0, 0, 0, portal.Stockholm)}
+	st := storetest.Open(b, clock)
+	extracttest.Reference(b, st)
+	db := st.DB()
+	start := time.Now()
+	for m := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC); m.Before(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)); m = m.AddDate(0, 1, 0) {
+		if _, err := db.Exec(`SELECT insyn_ensure_event_partition($1)`, m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// Other patients' events, spread over 2024-01 to 2026-11, straight
+	// into the table: this measures reading, not ingest.
+	step := float64(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Sub(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)).Seconds()) / float64(n)
+	const chunk = 500_000
+	for lo := 1; lo <= n; lo += chunk {
+		hi := min(lo+chunk-1, n)
+		if _, err := db.Exec(`
+INSERT INTO access_events (batch_id, source_system, source_log_id, occurred_at, actor_hsa_id, actor_name,
+    actor_unit_hsa_id, actor_provider_hsa_id, activity, purpose, patient_id, patient_id_kind, resource_type, raw)
+SELECT 0, 'BENCH', 'b-' || g, timestamptz '2024-01-01 00:00+00' + make_interval(secs => g * $3::float8),
+       'SE2321000016-500' || (g % 2 + 1), 'Namn', 'SE2321000016-100' || (g % 3 + 1), 'SE2321000016-0001',
+       'read', 'care', '19' || lpad(((g::bigint * 7919) % 200000)::text, 10, '0'), 'personnummer',
+       'Journalanteckning', '{}'::jsonb
+FROM generate_series($1::int, $2::int) g`, lo, hi, step); err != nil {
+			b.Fatal(err)
+		}
+	}
+	pat, _ := portal.ParsePersonalID(extracttest.PatientID)
+	var evs []portal.Event
+	staff := []string{"SE2321000016-5001", "SE2321000016-5002", "SE2321000016-5003", "SE5565594230-6001"}
+	units := []string{"SE2321000016-1001", "SE2321000016-1003", "SE2321000016-1002", "SE5565594230-2001"}
+	provs := []string{extracttest.RegionHSA, extracttest.RegionHSA, extracttest.RegionHSA, extracttest.CompanyHSA}
+	first := clock.T.AddDate(-1, 0, 1)
+	for i := range 500 {
+		k := i % 4
+		evs = append(evs, portal.Event{SourceSystem: "SYS-EXEMPEL", SourceLogID: fmt.Sprintf("p-%d", i),
+			OccurredAt: first.Add(time.Duration(i) * 17 * time.Hour),
+			ActorHSAID: portal.HSAID(staff[k]), ActorName: "Namn från loggen",
+			ActorUnit: portal.Party{HSAID: portal.HSAID(units[k])}, ActorProvider: portal.Party{HSAID: portal.HSAID(provs[k])},
+			Activity: portal.ActivityRead, Purpose: portal.PurposeCare, Patient: pat, ResourceType: "Journalanteckning",
+			EmergencyClaimed: i%50 == 0})
+	}
+	if _, err := st.InsertEvents(ctx, evs); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Exec(`ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("loaded %d events in %s", n+500, time.Since(start).Round(time.Second))
+	checkPatientIndex(b, st, pat)
+
+	sessions := auth.NewSessions(st, clock, []byte(strings.Repeat("k", 32)))
+	srv, err := web.New(web.Config{Store: st, Texts: i18n.MustLoad(portal.Stockholm), Log: slog.New(slog.DiscardHandler),
+		Clock: clock, Sessions: sessions})
+	if err != nil {
+		b.Fatal(err)
+	}
+	id, _, err := sessions.Start(ctx, auth.Login{Subject: auth.Subject{Kind: auth.PatientSubject, PersonalID: pat}}, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { srv.Serve(sctx, ln); close(done) }()
+	defer func() { cancel(); <-done }()
+	url := "http://" + ln.Addr().String() + "/historik"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	get := func() time.Duration {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Cookie", "__Host-insyn_session="+id)
+		t0 := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		d := time.Since(t0)
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "av 500 tillfällen") {
+			b.Fatalf("history: %d", resp.StatusCode)
+		}
+		return d
+	}
+	for range 20 { // warm up
+		get()
+	}
+	// SQL alone: the same read the page makes, rows discarded.
+	from, to := clock.T.AddDate(-1, 0, 0), clock.T.AddDate(0, 0, 1)
+	actor := portal.PatientActor(pat, "")
+	var sqlTimes []time.Duration
+	for range 200 {
+		t0 := time.Now()
+		if _, err := st.EventsForPatient(ctx, actor, store.ExtractQuery{Patient: pat, From: from, To: to, Channel: "bench"},
+			func(*store.ExtractEvent) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+		sqlTimes = append(sqlTimes, time.Since(t0))
+	}
+	// The page under load: 4 clients (twice the cores), 2,000 requests.
+	const clients, total = 4, 2000
+	var mu sync.Mutex
+	var pageTimes []time.Duration
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	b.ResetTimer()
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range total / clients {
+				d := get()
+				mu.Lock()
+				pageTimes = append(pageTimes, d)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	wall := time.Since(t0)
+	b.StopTimer()
+	pm, pp := quantiles(pageTimes)
+	sm, sp := quantiles(sqlTimes)
+	fmt.Printf("history page, %d events, patient with 500 accesses, %d clients: median %s, p99 %s, %.0f requests/s\n",
+		n+500, clients, pm, pp, float64(total)/wall.Seconds())
+	fmt.Printf("same read in SQL alone: median %s, p99 %s; page ÷ SQL median %.1f\n", sm, sp, float64(pm)/float64(sm))
+	b.ReportMetric(float64(pp.Microseconds())/1000, "p99_ms")
+	b.ReportMetric(float64(pm.Microseconds())/1000, "median_ms")
+	b.ReportMetric(float64(sm.Microseconds())/1000, "sql_median_ms")
+	if pp > 50*time.Millisecond {
+		b.Logf("p99 %s is above the 50 ms target", pp)
+	}
+}
+
+var seqScanCost = regexp.MustCompile(`Seq Scan on \S+ \S+ +\(cost=[0-9.]+\.\.([0-9.]+)`)
+
+func quantiles(ds []time.Duration) (median, p99 time.Duration) {
+	slices.Sort(ds)
+	return ds[len(ds)/2], ds[min(len(ds)-1, len(ds)*99/100)]
+}
+
+// checkPatientIndex fails unless the history's query reaches the events
+// through the patient index.
+func checkPatientIndex(b *testing.B, st *store.Store, pat portal.PersonalID) {
+	var plan []string
+	if err := st.DB().Select(&plan, `EXPLAIN SELECT id FROM access_events WHERE patient_id = $1 AND patient_id_kind = 'personnummer'
+		AND occurred_at >= now() - interval '1 year'`, pat.Digits()); err != nil {
+		b.Fatal(err)
+	}
+	p := strings.Join(plan, "\n")
+	// A sequential scan is fine on a partition of a few pages, never on a
+	// month of other patients' events.
+	bigSeq := false
+	for _, m := range seqScanCost.FindAllStringSubmatch(p, -1) {
+		if c, _ := strconv.ParseFloat(m[1], 64); c > 1000 {
+			bigSeq = true
+		}
+	}
+	if !strings.Contains(p, "patient_id_occurred_at_idx") || bigSeq {
+		b.Fatalf("the patient's events are not read through the patient index:\n%s", p)
+	}
+}

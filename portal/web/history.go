@@ -1,0 +1,226 @@
+package web
+
+import (
+	"errors"
+	"hash/fnv"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/insyn/insyn/extract"
+	"github.com/insyn/insyn/i18n"
+	"github.com/insyn/insyn/portal"
+)
+
+// historyPageSize bounds the rows one history page shows.
+const historyPageSize = 25
+
+// Periods the history offers; dates typed in from/to win over them.
+const (
+	period12m = "12m"
+	period3y  = "3y"
+	periodAll = "all"
+)
+
+// historyQuery is the history's filter form as typed (GET query): a
+// bookmarkable view that changes nothing.
+type historyQuery struct {
+	Period      string
+	From, To    string // YYYY-MM-DD, typed; either one makes the period custom
+	Unit        string // opaque key of a care unit (optionKey)
+	Person      string // opaque key of a person
+	Emergency   bool
+	Other       bool
+	Unexplained bool
+	Page        int
+}
+
+func parseHistoryQuery(q url.Values) historyQuery {
+	h := historyQuery{
+		Period: strings.TrimSpace(q.Get("period")), From: q.Get("from"), To: q.Get("to"),
+		Unit: q.Get("unit"), Person: q.Get("person"),
+		Emergency: q.Get("emergency") == "1", Other: q.Get("other") == "1", Unexplained: q.Get("unexplained") == "1",
+	}
+	if len(h.From) > 40 {
+		h.From = h.From[:40]
+	}
+	if len(h.To) > 40 {
+		h.To = h.To[:40]
+	}
+	if h.Period == "" {
+		h.Period = period12m
+	}
+	h.Page, _ = strconv.Atoi(q.Get("page"))
+	if h.Page < 1 || h.Page > 1_000_000 {
+		h.Page = 1
+	}
+	return h
+}
+
+// fieldErr is a message for one form field, already in the reader's
+// language; the template links it to its field with aria-describedby.
+type fieldErrs map[string]string
+
+// span resolves the query's period in Stockholm days: [from, to), from
+// zero for everything kept. Typed dates win over the period's choice.
+func (h historyQuery) span(loc *i18n.Localizer, now time.Time) (from, to time.Time, errs fieldErrs) {
+	errs = fieldErrs{}
+	n := now.In(portal.Stockholm)
+	today := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, portal.Stockholm)
+	to = today.AddDate(0, 0, 1)
+	if strings.TrimSpace(h.From) != "" || strings.TrimSpace(h.To) != "" {
+		if strings.TrimSpace(h.From) != "" {
+			d, err := extract.ParseDay(h.From)
+			if err != nil {
+				errs["from"] = loc.T("web.error.date")
+			}
+			from = d
+		}
+		if strings.TrimSpace(h.To) != "" {
+			d, err := extract.ParseDay(h.To)
+			if err != nil {
+				errs["to"] = loc.T("web.error.date")
+			}
+			to = d.AddDate(0, 0, 1)
+		}
+		if len(errs) == 0 && !from.IsZero() && !to.After(from) {
+			errs["to"] = loc.T("web.error.order")
+		}
+		return from, to, errs
+	}
+	switch h.Period {
+	case period12m:
+		from = today.AddDate(-1, 0, 0)
+	case period3y:
+		from = today.AddDate(-3, 0, 0)
+	case periodAll:
+	default:
+		errs["period"] = loc.T("web.history.error.period")
+	}
+	return from, to, errs
+}
+
+// optionKey is the opaque key of a care unit or person in the history's
+// filters: it names them in a URL without a code or a name.
+func optionKey(parts ...string) string {
+	f := fnv.New64a()
+	for _, p := range parts {
+		f.Write([]byte(p))
+		f.Write([]byte{0})
+	}
+	return strconv.FormatUint(f.Sum64(), 36)
+}
+
+// option is one choice of a select.
+type option struct {
+	Key, Label string
+	N          int // accesses
+}
+
+// histRow is one row of the history as the page shows it.
+type histRow struct {
+	extract.Row
+	Key   string
+	Date  string
+	Basis extract.Basis
+	unit  string
+	who   string
+}
+
+// historyRows flattens the days newest first, with the rows nothing
+// explains ahead of the others.
+func historyRows(days []extract.Day) []histRow {
+	var unexpl, rest []histRow
+	for i := len(days) - 1; i >= 0; i-- {
+		d := days[i]
+		for j := len(d.Rows) - 1; j >= 0; j-- {
+			r := d.Rows[j]
+			h := histRow{Row: r, Key: extract.EntryKey(r), Date: d.Date, Basis: extract.BasisOf(r),
+				unit: optionKey(r.Unit, r.Provider), who: optionKey(r.Who, r.Title)}
+			if r.Unexplained {
+				unexpl = append(unexpl, h)
+			} else {
+				rest = append(rest, h)
+			}
+		}
+	}
+	return append(unexpl, rest...)
+}
+
+// options lists the distinct units and people of rows, most accesses first.
+func options(rows []histRow) (units, people []option) {
+	ui, pi := map[string]int{}, map[string]int{}
+	for _, r := range rows {
+		if i, ok := ui[r.unit]; ok {
+			units[i].N += r.Count
+		} else {
+			ui[r.unit] = len(units)
+			label := r.Unit
+			if r.Provider != "" {
+				label += ", " + r.Provider
+			}
+			units = append(units, option{Key: r.unit, Label: label, N: r.Count})
+		}
+		if i, ok := pi[r.who]; ok {
+			people[i].N += r.Count
+		} else {
+			pi[r.who] = len(people)
+			label := r.Who
+			if r.Title != "" {
+				label += ", " + r.Title
+			}
+			people = append(people, option{Key: r.who, Label: label, N: r.Count})
+		}
+	}
+	byLabel := func(a, b option) int { return strings.Compare(a.Label, b.Label) }
+	slices.SortFunc(units, byLabel)
+	slices.SortFunc(people, byLabel)
+	return units, people
+}
+
+// filter keeps the rows the query asks for; a unit or person that the
+// period does not hold is an error beside its field.
+func (h historyQuery) filter(loc *i18n.Localizer, rows []histRow, units, people []option) ([]histRow, fieldErrs) {
+	errs := fieldErrs{}
+	has := func(opts []option, key string) bool {
+		return slices.ContainsFunc(opts, func(o option) bool { return o.Key == key })
+	}
+	if h.Unit != "" && !has(units, h.Unit) {
+		errs["unit"] = loc.T("web.history.error.unit")
+	}
+	if h.Person != "" && !has(people, h.Person) {
+		errs["person"] = loc.T("web.history.error.person")
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	out := rows[:0:0]
+	for _, r := range rows {
+		switch {
+		case h.Unit != "" && r.unit != h.Unit,
+			h.Person != "" && r.who != h.Person,
+			h.Emergency && !r.Emergency,
+			h.Other && !r.OtherProvider,
+			h.Unexplained && !r.Unexplained:
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// pageOf cuts page p (from 1) out of n rows: the bounds and the page count.
+func pageOf(n, p int) (lo, hi, page, pages int) {
+	pages = (n + historyPageSize - 1) / historyPageSize
+	if pages == 0 {
+		pages = 1
+	}
+	page = min(max(p, 1), pages)
+	lo = (page - 1) * historyPageSize
+	hi = min(lo+historyPageSize, n)
+	return lo, hi, page, pages
+}
+
+func asFieldError(err error, fe **extract.FieldError) bool { return errors.As(err, fe) }

@@ -1,0 +1,409 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/insyn/insyn/extract/extracttest"
+	"github.com/insyn/insyn/portal"
+)
+
+// Tolvan (extracttest.PatientID) has the extract fixture's month of
+// events; Svea has a few of her own.
+const (
+	tolvanLogin = "19121212-1212"
+	sveaLogin   = "19900101-2385" // extracttest.OtherPatient
+)
+
+// startPortal is the auth environment with the fixture's region, Tolvan's
+// month and a few events of Svea at the same units.
+func startPortal(t *testing.T) *authEnv {
+	t.Helper()
+	e := startAuthEnv(t)
+	extracttest.Seed(t, e.st)
+	svea, err := portal.ParsePersonalID(extracttest.OtherPatient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []portal.Event
+	for i := range 3 {
+		evs = append(evs, portal.Event{SourceSystem: "SYS-EXEMPEL", SourceLogID: fmt.Sprintf("svea-%d", i),
+			OccurredAt: time.Date(2026, 3, 20+i, 10, 0, 0, 0, portal.Stockholm),
+			ActorHSAID: "SE2321000016-5001", ActorName: "Åsa Öberg",
+			ActorUnit: portal.Party{HSAID: "SE2321000016-1001"}, ActorProvider: portal.Party{HSAID: extracttest.RegionHSA},
+			Activity: portal.ActivityRead, Purpose: portal.PurposeCare, Patient: svea, PatientName: "Svea Svensson",
+			ResourceType: "Journalanteckning"})
+	}
+	if _, err := e.st.InsertEvents(context.Background(), evs); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// signIn logs in through the demo provider and returns the client.
+func (e *authEnv) signIn(t *testing.T, subject string) *http.Client {
+	t.Helper()
+	c := newClient(t)
+	if resp, _ := e.login(t, c, subject, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login %d", resp.StatusCode)
+	}
+	return c
+}
+
+var entryLink = regexp.MustCompile(`href="/historik/([0-9]+)\?lang=(sv|en)"`)
+
+func entryKeys(body string) []string {
+	var keys []string
+	for _, m := range entryLink.FindAllStringSubmatch(body, -1) {
+		keys = append(keys, m[1])
+	}
+	return keys
+}
+
+func TestPatientPagesShowOwnLog(t *testing.T) {
+	t.Parallel()
+	e := startPortal(t)
+	c := newClient(t)
+	resp, _ := e.login(t, c, tolvanLogin, nil)
+	if loc := resp.Header.Get("Location"); loc != "/oversikt" {
+		t.Fatalf("a patient's login lands on %q, want /oversikt", loc)
+	}
+	if resp, err := c.Get(e.base + "/"); err != nil || resp.StatusCode != http.StatusSeeOther ||
+		resp.Header.Get("Location") != "/oversikt?lang=sv" {
+		t.Fatalf("/ for a signed-in patient: %v %v", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// Overview: the last 12 months as the database counts them.
+	now := e.clock.Now().In(portal.Stockholm)
+	from := time.Date(now.Year()-1, now.Month(), now.Day(), 0, 0, 0, 0, portal.Stockholm)
+	var want int
+	if err := e.st.DB().Get(&want, `SELECT count(*) FROM access_events WHERE patient_id = $1 AND occurred_at >= $2`,
+		extracttest.PatientID, from); err != nil {
+		t.Fatal(err)
+	}
+	status, body := page(t, c, e.base+"/oversikt")
+	if status != 200 || !strings.Contains(body, fmt.Sprintf(`id="ov-accesses">%d<`, want)) {
+		t.Fatalf("overview %d, want %d accesses:\n%s", status, want, body)
+	}
+	for _, s := range []string{"Vad är en logg?", "Vårdcentralen Ängsbacken", "Vårdbolaget Norrsken AB", `id="ov-unexplained">`} {
+		if want > 0 && !strings.Contains(body, s) {
+			t.Errorf("overview lacks %q", s)
+		}
+	}
+
+	// History: everything kept, the unexplained first.
+	status, body = page(t, c, e.base+"/historik?period=all")
+	if status != 200 || !strings.Contains(body, "Visar 1–9 av 9 tillfällen.") {
+		t.Fatalf("history %d:\n%s", status, body)
+	}
+	lastUnexpl := strings.LastIndex(body, `class="entry unexplained"`)
+	firstExpl := strings.Index(body, `class="entry"`)
+	if lastUnexpl < 0 || firstExpl < 0 || lastUnexpl > firstExpl {
+		t.Errorf("unexplained rows do not come first (%d, %d)", lastUnexpl, firstExpl)
+	}
+	for _, s := range []string{"Därför: Du hade ett besök", "Grund: personens egen vårdgivare", "Grund: nödöppning",
+		"Anställd med skyddade personuppgifter"} {
+		if !strings.Contains(body, s) {
+			t.Errorf("history lacks %q", s)
+		}
+	}
+	if strings.Contains(body, "Svea") || strings.Contains(body, "191212") || strings.Contains(body, "SE2321000016") {
+		t.Errorf("history shows another patient, a personal id or a code")
+	}
+	keys := entryKeys(body)
+	if len(keys) != 9 {
+		t.Fatalf("%d entry links", len(keys))
+	}
+	for _, k := range keys {
+		status, body := page(t, c, e.base+"/historik/"+k)
+		if status != 200 || !strings.Contains(body, "Jag känner inte igen detta") ||
+			!strings.Contains(body, `href="/flaggor/ny?lang=sv&amp;post=`+k+`"`) {
+			t.Errorf("entry %s: %d\n%s", k, status, body)
+		}
+	}
+	// English keeps the entry.
+	_, body = page(t, c, e.base+"/historik/"+keys[0]+"?lang=en")
+	if !strings.Contains(body, "I don&#39;t recognise this") || !strings.Contains(body, `lang="en"`) {
+		t.Errorf("English entry:\n%s", body)
+	}
+
+	// Each page read the log as the patient, recorded.
+	var reads []struct {
+		Channel string `db:"channel"`
+		Kind    string `db:"reader_kind"`
+	}
+	if err := e.st.DB().Select(&reads, `SELECT channel, reader_kind FROM log_reads WHERE patient_id = $1`, extracttest.PatientID); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, r := range reads {
+		if r.Kind != "patient" {
+			t.Errorf("read recorded as %q", r.Kind)
+		}
+		got[r.Channel]++
+	}
+	if got["web_overview"] != 1 || got["web_history"] != 1 || got["web_entry"] != 10 {
+		t.Errorf("log reads %v", got)
+	}
+	// No personal id or name in the application's logs.
+	logs := e.logs.String()
+	for _, s := range []string{"191212121212", "19121212", "Tolvan", "Åsa", "Öberg", "Nordin"} {
+		if strings.Contains(logs, s) {
+			t.Errorf("application log holds %q", s)
+		}
+	}
+}
+
+func TestHistoryFilters(t *testing.T) {
+	t.Parallel()
+	e := startPortal(t)
+	c := e.signIn(t, tolvanLogin)
+	count := func(q string) (int, string) {
+		t.Helper()
+		status, body := page(t, c, e.base+"/historik?period=all&"+q)
+		if status != 200 {
+			t.Fatalf("%s: %d\n%s", q, status, body)
+		}
+		return len(entryKeys(body)), body
+	}
+	n, body := count("emergency=1")
+	if n != 1 || !strings.Contains(body, "Nödöppning") {
+		t.Errorf("only emergency: %d rows", n)
+	}
+	n, body = count("unexplained=1")
+	if n == 0 || strings.Count(body, `class="entry unexplained"`) != n {
+		t.Errorf("only unexplained: %d rows, %d marked", n, strings.Count(body, `class="entry unexplained"`))
+	}
+	if n, _ := count("other=1"); n != 1 {
+		t.Errorf("only other care providers: %d rows, want the emergency access at Norrsken", n)
+	}
+	// The unit and person choices are opaque keys from the page itself.
+	_, all := count("")
+	opt := regexp.MustCompile(`<option value="([0-9a-z]+)">Vårdcentralen Ängsbacken, Region Exempelland</option>`).FindStringSubmatch(all)
+	if opt == nil {
+		t.Fatal("no unit option for Vårdcentralen Ängsbacken")
+	}
+	if n, _ := count("unit=" + opt[1]); n != 4 {
+		t.Errorf("unit filter: %d rows, want 4", n)
+	}
+	person := regexp.MustCompile(`<option value="([0-9a-z]+)">Nils Nordin, Läkare</option>`).FindStringSubmatch(all)
+	if person == nil {
+		t.Fatal("no person option for Nils Nordin")
+	}
+	if n, _ := count("person=" + person[1]); n != 1 {
+		t.Errorf("person filter: %d rows", n)
+	}
+	// A period that holds nothing.
+	if n, body := count("from=2025-01-01&to=2025-01-31"); n != 0 || !strings.Contains(body, `id="h-none"`) {
+		t.Errorf("empty period: %d rows", n)
+	}
+
+	// Bad input: the message beside the field, linked to it, what was typed kept.
+	for _, tc := range []struct{ q, field, value, msg string }{
+		{"from=2026-13-45", "from", `value="2026-13-45"`, "Skriv datumet som ÅÅÅÅ-MM-DD"},
+		{"to=igår&lang=en", "to", `value="igår"`, "Write the date as YYYY-MM-DD"},
+		{"from=2026-03-10&to=2026-03-01", "to", `value="2026-03-01"`, "Sista dagen kommer före första dagen"},
+		{"period=forever", "period", "", "Välj en av perioderna"},
+		{"period=all&unit=zzzz", "unit", "", "Den vårdenheten finns inte"},
+		{"period=all&person=%3Cscript%3E", "person", "", "Den personen finns inte"},
+	} {
+		status, body := page(t, c, e.base+"/historik?"+tc.q)
+		if status != 400 || !strings.Contains(body, `id="err-`+tc.field+`">`+tc.msg) ||
+			!regexp.MustCompile(`aria-describedby="err-`+tc.field+`[ "]`).MatchString(body) ||
+			!strings.Contains(body, tc.value) || strings.Contains(body, "<script>") {
+			t.Errorf("%s: %d\n%s", tc.q, status, body)
+		}
+	}
+}
+
+func TestHistoryPages(t *testing.T) {
+	t.Parallel()
+	e := startPortal(t)
+	pat, _ := portal.ParsePersonalID(extracttest.PatientID)
+	var evs []portal.Event
+	for i := range 60 { // one a day: 60 sittings
+		evs = append(evs, portal.Event{SourceSystem: "SYS-EXEMPEL", SourceLogID: fmt.Sprintf("many-%d", i),
+			OccurredAt: time.Date(2025, 1, 1, 10, 0, 0, 0, portal.Stockholm).AddDate(0, 0, i),
+			ActorHSAID: "SE2321000016-5001", ActorName: "Åsa Öberg",
+			ActorUnit: portal.Party{HSAID: "SE2321000016-1001"}, ActorProvider: portal.Party{HSAID: extracttest.RegionHSA},
+			Activity: portal.ActivityRead, Purpose: portal.PurposeCare, Patient: pat, ResourceType: "Journalanteckning"})
+	}
+	if _, err := e.st.InsertEvents(context.Background(), evs); err != nil {
+		t.Fatal(err)
+	}
+	c := e.signIn(t, tolvanLogin)
+	seen := map[string]bool{}
+	for p := 1; p <= 3; p++ {
+		status, body := page(t, c, fmt.Sprintf("%s/historik?period=all&page=%d", e.base, p))
+		keys := entryKeys(body)
+		if status != 200 || len(keys) == 0 || len(keys) > 25 {
+			t.Fatalf("page %d: %d, %d rows", p, status, len(keys))
+		}
+		if !strings.Contains(body, fmt.Sprintf("<title>Vem har läst min journal, sida %d av 3 – Insyn</title>", p)) {
+			t.Errorf("page %d title", p)
+		}
+		for _, k := range keys {
+			if seen[k] {
+				t.Errorf("row %s on two pages", k)
+			}
+			seen[k] = true
+		}
+	}
+	if len(seen) != 69 {
+		t.Errorf("%d rows over three pages, want 69", len(seen))
+	}
+	// Out of range: the last page.
+	_, body := page(t, c, e.base+"/historik?period=all&page=99")
+	if !strings.Contains(body, "Sida 3 av 3") {
+		t.Error("page 99 is not the last page")
+	}
+	// The next-page link keeps the filters.
+	_, body = page(t, c, e.base+"/historik?period=all&unexplained=0")
+	if !strings.Contains(body, `href="/historik?lang=sv&amp;page=2&amp;period=all&amp;unexplained=0"`) {
+		t.Errorf("next link lost the query")
+	}
+	// The language switch keeps path and query.
+	if !strings.Contains(body, `href="/historik?lang=en&amp;period=all&amp;unexplained=0" hreflang="en"`) {
+		t.Errorf("language switch does not keep the reader where they are")
+	}
+}
+
+// TestPatientRoutesSecurity: another patient's keys are not found, no
+// session goes to login, staff have no patient pages.
+func TestPatientRoutesSecurity(t *testing.T) {
+	t.Parallel()
+	e := startPortal(t)
+	tolvan := e.signIn(t, tolvanLogin)
+	_, body := page(t, tolvan, e.base+"/historik?period=all")
+	tKeys := entryKeys(body)
+	svea := e.signIn(t, sveaLogin)
+	_, body = page(t, svea, e.base+"/historik?period=all")
+	sKeys := entryKeys(body)
+	if len(tKeys) != 9 || len(sKeys) != 3 {
+		t.Fatalf("%d and %d rows", len(tKeys), len(sKeys))
+	}
+	for _, k := range tKeys {
+		status, body := page(t, svea, e.base+"/historik/"+k)
+		if status != 404 || strings.Contains(body, "Åsa") || strings.Contains(body, "Nordin") {
+			t.Errorf("Svea reading Tolvan's %s: %d", k, status)
+		}
+	}
+	for _, k := range sKeys {
+		if status, _ := page(t, tolvan, e.base+"/historik/"+k); status != 404 {
+			t.Errorf("Tolvan reading Svea's %s: %d", k, status)
+		}
+		if status, _ := page(t, svea, e.base+"/historik/"+k); status != 200 {
+			t.Errorf("Svea reading her own %s: %d", k, status)
+		}
+	}
+	for _, k := range []string{"0", "abc", "-1", "99999999999999999999", "1%2F2", "%00"} {
+		if status, _ := page(t, tolvan, e.base+"/historik/"+k); status != 404 {
+			t.Errorf("key %q: %d", k, status)
+		}
+	}
+	// No session: every patient route sends to login, showing nothing.
+	anon := newClient(t)
+	for _, p := range []string{"/oversikt", "/historik", "/historik?period=all", "/historik/" + tKeys[0], "/utdrag", "/utdrag/pdf?from=2026-03-01"} {
+		resp, err := anon.Get(e.base + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") || strings.Contains(string(b), "Åsa") {
+			t.Errorf("%s without a session: %d to %q", p, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	// Staff have no patient pages.
+	staff := e.signIn(t, "SE2321000016-1234")
+	for _, p := range []string{"/oversikt", "/historik", "/historik/" + tKeys[0], "/utdrag", "/utdrag/pdf"} {
+		if status, _ := page(t, staff, e.base+p); status != 404 {
+			t.Errorf("staff on %s: %d", p, status)
+		}
+	}
+}
+
+func TestExtractPDFDownload(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Fatal("pdftotext missing: apt-get install poppler-utils (make test does)")
+	}
+	e := startPortal(t)
+	c := e.signIn(t, tolvanLogin)
+	status, body := page(t, c, e.base+"/utdrag")
+	if status != 200 || !strings.Contains(body, `action="/utdrag/pdf"`) {
+		t.Fatalf("form %d", status)
+	}
+	resp, err := c.Get(e.base + "/utdrag/pdf?" + url.Values{"from": {"2026-03-01"}, "to": {"2026-03-31"}, "pdflang": {"en"}}.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" ||
+		!strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") || strings.Contains(resp.Header.Get("Content-Disposition"), "1912") {
+		t.Fatalf("pdf: %d %v", resp.StatusCode, resp.Header)
+	}
+	text := pdfText(t, pdf)
+	for _, s := range []string{"Log extract", "Tolvan Tolvansson", "Åsa Öberg", "/historik"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("PDF lacks %q", s)
+		}
+	}
+	if strings.Contains(text, "Svea") {
+		t.Error("PDF holds another patient's events")
+	}
+	// Bad input: beside the field, typed value kept, no PDF.
+	status, body = page(t, c, e.base+"/utdrag/pdf?from=1%20mars&to=&pdflang=sv")
+	if status != 400 || !strings.Contains(body, `id="xerr-from"`) || !strings.Contains(body, `value="1 mars"`) ||
+		!strings.Contains(body, `aria-describedby="xerr-from x-hint"`) {
+		t.Errorf("bad date: %d\n%s", status, body)
+	}
+	status, body = page(t, c, e.base+"/utdrag/pdf?pdflang=de")
+	if status != 400 || !strings.Contains(body, `id="xerr-lang"`) {
+		t.Errorf("bad language: %d", status)
+	}
+	var n int
+	e.st.DB().Get(&n, `SELECT count(*) FROM log_reads WHERE channel = 'web_extract_pdf' AND reader_kind = 'patient'`)
+	if n != 1 {
+		t.Errorf("%d PDF reads recorded", n)
+	}
+}
+
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "x.pdf")
+	if err := os.WriteFile(p, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-layout", p, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
+}
+
+// TestLanguageSwitchStaysOnSite: a page that echoes an unknown path never
+// turns it into a link to another site.
+func TestLanguageSwitchStaysOnSite(t *testing.T) {
+	t.Parallel()
+	base := startServer(t)
+	c := newClient(t)
+	for _, p := range []string{"//evil.example/x", "/%2F%2Fevil.example", "/\\evil.example", "/%5Cevil.example"} {
+		_, body := page(t, c, base+p)
+		m := regexp.MustCompile(`href="([^"]*)" hreflang="en"`).FindStringSubmatch(body)
+		if m == nil || !strings.HasPrefix(m[1], "/") || strings.HasPrefix(m[1], "//") || strings.Contains(m[1], `\`) {
+			t.Errorf("%s: language link %v", p, m)
+		}
+	}
+}
