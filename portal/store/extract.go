@@ -17,11 +17,8 @@ const (
 	// qExtractEvents reads one patient's events in a period with every name
 	// the reference data has beside the names the log itself carried, and
 	// the best care relation that explains each access (DESIGN.md section
-	// 5): the patient's relation with the actor's unit or with the actor,
-	// from 30 days before to 30 days after a visit, booking or referral, the
-	// whole of an admission (and 30 days around it), any time while a team
-	// relation holds. A relation with the person beats one with the unit,
-	// one that covers the moment beats one nearby, then the nearest wins.
+	// 5), as the review sees it: one definition, insyn_explaining_relation
+	// (migration 00007), kept per event by review runs.
 	qExtractEvents = `
 SELECT e.id, e.occurred_at, e.actor_hsa_id,
        e.actor_name AS log_actor_name, e.actor_title AS log_actor_title,
@@ -48,29 +45,19 @@ LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> '
 LEFT JOIN providers p ON p.hsa_id = COALESCE(NULLIF(e.actor_provider_hsa_id, ''), u.provider_hsa_id)
 LEFT JOIN units ou ON ou.hsa_id = e.owner_unit_hsa_id AND e.owner_unit_hsa_id <> ''
 LEFT JOIN providers op ON op.hsa_id = COALESCE(NULLIF(e.owner_provider_hsa_id, ''), ou.provider_hsa_id)
+-- The explanation a review run keeps, else (no run has reached the event
+-- yet) the same definition evaluated now: insyn_explaining_relation.
+LEFT JOIN event_explanations x ON x.event_id = e.id AND x.occurred_at = e.occurred_at
+LEFT JOIN LATERAL (
+    SELECT r.relation_id FROM insyn_explaining_relation(e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id, e.occurred_at) r
+    WHERE x.event_id IS NULL
+) live ON true
 LEFT JOIN LATERAL (
     SELECT c.kind, c.starts_at, c.ends_at, COALESCE(cu.name, '') AS unit_name,
            (c.staff_hsa_id <> '' AND c.staff_hsa_id = e.actor_hsa_id) AS by_staff
     FROM care_relations c
     LEFT JOIN units cu ON cu.hsa_id = c.unit_hsa_id
-    WHERE c.personal_id = e.patient_id
-      AND c.starts_at <= e.occurred_at + interval '30 days'
-      AND ((e.actor_unit_hsa_id <> '' AND c.unit_hsa_id = e.actor_unit_hsa_id)
-           OR (c.staff_hsa_id <> '' AND c.staff_hsa_id = e.actor_hsa_id))
-      AND CASE c.kind
-          WHEN 'team' THEN e.occurred_at >= c.starts_at
-                       AND e.occurred_at <= COALESCE(c.ends_at, 'infinity'::timestamptz)
-          WHEN 'admission' THEN e.occurred_at <= COALESCE(c.ends_at, 'infinity'::timestamptz) + interval '30 days'
-          ELSE e.occurred_at >= c.starts_at - interval '30 days'
-           AND e.occurred_at <= COALESCE(c.ends_at, c.starts_at) + interval '30 days'
-          END
-    ORDER BY (c.staff_hsa_id <> '' AND c.staff_hsa_id = e.actor_hsa_id) DESC,
-             (e.occurred_at >= c.starts_at AND e.occurred_at <= COALESCE(c.ends_at,
-                 CASE WHEN c.kind IN ('team', 'admission') THEN 'infinity'::timestamptz
-                      ELSE c.starts_at + interval '1 day' END)) DESC,
-             abs(extract(epoch FROM e.occurred_at - c.starts_at)),
-             c.id
-    LIMIT 1
+    WHERE c.id = COALESCE(x.relation_id, live.relation_id)
 ) cr ON true
 WHERE e.patient_id = $1 AND e.patient_id_kind = $5 AND e.occurred_at >= $2 AND e.occurred_at < $3
   -- The reader's scope (readScope): a patient reads only their own events,

@@ -1,0 +1,105 @@
+// Package review is the caregiver side's reading of every access (DESIGN.md
+// section 5): which care relation explains it, which rules it trips, and the
+// run that does both, set-based, over the events no run has reached.
+package review
+
+import (
+	"context"
+	"time"
+
+	"github.com/insyn/insyn/portal/store"
+)
+
+// Rule names, in the order the run applies them.
+const (
+	RuleSelf              = "self"
+	RuleEmergency         = "emergency"
+	RuleRelative          = "relative"
+	RuleColleague         = "colleague"
+	RuleDeceased          = "deceased"
+	RuleProtectedIdentity = "protected_identity"
+	RuleVIP               = "vip"
+	RuleAfterEmployment   = "after_employment"
+	RuleHousehold         = "household"
+	RuleNeighbourhood     = "neighbourhood"
+	RuleNoCareRelation    = "no_care_relation"
+	RuleNonCarePurpose    = "non_care_purpose"
+	RuleVolume            = "volume"
+	RuleWatchlist         = "watchlist" // configured, not yet evaluated: the watchlist table is to come
+)
+
+// Rules lists every rule of DESIGN.md section 5.
+var Rules = []string{RuleSelf, RuleEmergency, RuleRelative, RuleColleague, RuleDeceased, RuleProtectedIdentity,
+	RuleVIP, RuleAfterEmployment, RuleHousehold, RuleNeighbourhood, RuleNoCareRelation, RuleNonCarePurpose,
+	RuleVolume, RuleWatchlist}
+
+// Severities a rule may carry.
+var Severities = []string{"low", "medium", "high"}
+
+// Known reports whether name is a rule.
+func Known(name string) bool {
+	for _, r := range Rules {
+		if r == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Relation kinds and the windows in which each explains an access.
+const (
+	Visit     = "visit"
+	Booking   = "booking"
+	Referral  = "referral"
+	Admission = "admission"
+	Team      = "team"
+)
+
+// Margin is how far before and after a visit, booking, referral or
+// admission an access is still explained.
+const Margin = 30 * 24 * time.Hour
+
+// Covers says whether a relation of kind from starts to ends (zero: none)
+// covers an access at at, by DESIGN.md section 5. It is the Go statement of
+// insyn_explaining_relation's window (migration 00007), against which the
+// tests hold the SQL.
+func Covers(kind string, starts, ends, at time.Time) bool {
+	switch kind {
+	case Team:
+		return !at.Before(starts) && (ends.IsZero() || !at.After(ends))
+	case Admission:
+		return !at.Before(starts.Add(-Margin)) && (ends.IsZero() || !at.After(ends.Add(Margin)))
+	case Visit, Booking, Referral:
+		if ends.IsZero() {
+			ends = starts
+		}
+		return !at.Before(starts.Add(-Margin)) && !at.After(ends.Add(Margin))
+	}
+	return false
+}
+
+// Result is what a run did, with the share of its events explained.
+type Result struct {
+	store.ReviewRunResult
+}
+
+// Share is the share of the run's events explained, 0..1 (1 with none).
+func (r Result) Share() float64 {
+	if r.Events == 0 {
+		return 1
+	}
+	return float64(r.Explained) / float64(r.Events)
+}
+
+// Run explains the events no run has reached and applies every rule the
+// store evaluates, in one transaction.
+func Run(ctx context.Context, st *store.Store, opt store.ReviewRunOptions) (Result, error) {
+	var qs []string
+	for _, r := range Rules {
+		if q, ok := store.RuleQueries[r]; ok {
+			qs = append(qs, q)
+		}
+	}
+	res, err := st.RunReview(ctx, opt, qs)
+	return Result{res}, err
+}
