@@ -133,8 +133,8 @@ WHERE ev.employed_to IS NOT NULL AND ev.day > ev.employed_to` + ruleTail
 	// qRuleVolume: an actor-day of the run whose distinct patients (over
 	// all that day's events, not only the run's) reach min_patients and
 	// exceed factor times both the actor's own average over the
-	// baseline_days before (per day they worked) and the average of others
-	// with the same title that day. Every run event of such a day is a hit.
+	// baseline_days before (per day they worked) and the average of the
+	// others with the same title that day. Every run event of such a day is a hit.
 	qRuleVolume = ruleInsert + `
 WITH d AS (
     SELECT DISTINCT ev.actor_hsa_id, ev.provider_hsa_id, ev.actor_title, ev.day,
@@ -158,7 +158,7 @@ WITH d AS (
            AND e.occurred_at < d.day::timestamp AT TIME ZONE 'Europe/Stockholm') AS baseline
     FROM d
 ), peers AS (
-    SELECT t.actor_title, t.day, COALESCE(avg(x.patients), 0) AS peers
+    SELECT t.actor_title, t.day, COALESCE(sum(x.patients), 0) AS total, count(x.actor_hsa_id) AS actors
     FROM (SELECT DISTINCT actor_title, day FROM n) t
     LEFT JOIN LATERAL (
         SELECT e.actor_hsa_id, count(DISTINCT e.patient_id) AS patients
@@ -170,13 +170,15 @@ WITH d AS (
     ) x ON true
     GROUP BY t.actor_title, t.day
 ), spree AS (
-    SELECT n.*, p.peers FROM n JOIN peers p ON p.actor_title = n.actor_title AND p.day = n.day
-    WHERE n.patients >= n.min_patients AND n.patients > n.factor * n.baseline AND n.patients > n.factor * p.peers
+    SELECT n.*, COALESCE((p.total - n.patients)::numeric / NULLIF(p.actors - 1, 0), 0) AS peers
+    FROM n JOIN peers p ON p.actor_title = n.actor_title AND p.day = n.day
+), spree_day AS (
+    SELECT * FROM spree WHERE patients >= min_patients AND patients > factor * baseline AND patients > factor * peers
 )
 SELECT $1, 'volume', s.severity, ` + ruleCols + `,
        jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'patients', s.patients,
                           'baseline', round(s.baseline, 1), 'peers', round(s.peers, 1))
-FROM spree s JOIN run_events ev ON ev.actor_hsa_id = s.actor_hsa_id AND ev.day = s.day
+FROM spree_day s JOIN run_events ev ON ev.actor_hsa_id = s.actor_hsa_id AND ev.day = s.day
      AND ev.provider_hsa_id = s.provider_hsa_id` + ruleTail
 )
 
