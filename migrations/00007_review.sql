@@ -117,18 +117,21 @@ INSERT INTO rules (rule, severity, params) VALUES
     ('protected_identity', 'high', '{}'),
     ('vip', 'high', '{}'),
     ('deceased', 'medium', '{}'),
-    ('emergency', 'medium', '{}'),
+    ('emergency', 'medium', '{"session_minutes": 60}'),
     ('non_care_purpose', 'low', '{}'),
     ('no_care_relation', 'medium', '{}'),
     ('after_employment', 'high', '{}'),
     ('volume', 'medium', '{"factor": 3, "min_patients": 20, "baseline_days": 30}'),
     ('watchlist', 'high', '{}');
 
--- A street address as the household rules compare it: case, outer and
--- repeated spaces do not matter.
+-- A street address as the household rules compare it: the building, so
+-- case, spaces, a comma and the flat ("lgh 1101", "lägenhet 3") do not matter.
 -- +goose StatementBegin
 CREATE FUNCTION insyn_street(s text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$ SELECT lower(regexp_replace(btrim(s), '\s+', ' ', 'g')) $$;
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT btrim(regexp_replace(regexp_replace(lower(s), '[, ]*(lgh|lägenhet)\.?\s*[0-9a-z]*\s*$', ''),
+                                '[\s,]+', ' ', 'g'))
+$$;
 -- +goose StatementEnd
 
 -- A rule's configuration for a provider: its own row, else the default.

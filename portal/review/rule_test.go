@@ -23,7 +23,8 @@ func TestRules(t *testing.T) {
 	exec(t, s, `UPDATE staff SET personal_id = $1 WHERE hsa_id = '`+bo+`'`, pid(t, 109).Digits())
 	exec(t, s, `INSERT INTO staff (hsa_id, given_name, family_name, title, employed_to) VALUES
 	             ('`+carl+`', 'Carl', 'Al', 'läkare', '2025-06-01')`)
-	exec(t, s, `INSERT INTO assignments (staff_hsa_id, unit_hsa_id, name) VALUES ('`+anna+`', '`+unit+`', 'v'), ('`+bo+`', '`+unit+`', 'v')`)
+	exec(t, s, `INSERT INTO assignments (staff_hsa_id, unit_hsa_id, name) VALUES ('`+anna+`', '`+unit+`', 'Sjuksköterska på Kirurgen'),
+	             ('`+anna+`', '`+unit+`', 'Administration på Kirurgen'), ('`+bo+`', '`+unit+`', 'Sjuksköterska på Kirurgen')`)
 	person := func(n int, family, street, postal string, protected, vip bool, deceased any) portal.PersonalID {
 		p := pid(t, n)
 		exec(t, s, `INSERT INTO patients (personal_id, given_name, family_name, street, postal_code, protected_identity, vip, deceased_on)
@@ -34,7 +35,7 @@ func TestRules(t *testing.T) {
 	sibling := person(102, "Holm", "", "", false, false, nil)
 	stranger := person(103, "Lund", "Annan väg 3", "22222", false, false, nil)
 	family := person(104, "berg", " storgatan  1 ", "11111", false, false, nil)
-	housemate := person(105, "Ek", "STORGATAN 1", "11111", false, false, nil)
+	housemate := person(105, "Ek", "STORGATAN 1, lgh 1102", "11111", false, false, nil)
 	housemateCared := person(106, "Ek", "Storgatan 1", "11111", false, false, nil)
 	neighbour := person(107, "Sjö", "Storgatan 9", "11111", false, false, nil)
 	colleague := person(109, "Ek", "", "", false, false, nil)
@@ -67,6 +68,7 @@ func TestRules(t *testing.T) {
 	earlier := func(e *portal.Event) { e.OccurredAt = time.Date(2025, 5, 20, 10, 0, 0, 0, time.UTC) }
 	emergency := func(e *portal.Event) { e.Activity = portal.ActivityEmergency }
 	admin := func(e *portal.Event) { e.Purpose = portal.PurposeAdministration }
+	stats := func(e *portal.Event) { e.Purpose = portal.PurposeStatistics }
 	cases := []want{
 		{a(self, anna, unit), "self", true},
 		{a(stranger, anna, unit), "self", false},
@@ -87,11 +89,13 @@ func TestRules(t *testing.T) {
 		{a(dead, anna, unit), "deceased", true},
 		{a(dead, anna, unit, earlier), "deceased", false},
 		{a(stranger, anna, unit, emergency), "emergency", true},
+		{a(stranger, anna, unit), "emergency", true}, // the same sitting, after breaking the glass
 		{a(sibling, anna, unit), "emergency", false},
 		{a(stranger, carl, unit), "after_employment", true},
 		{a(stranger, carl, unit, earlier), "after_employment", false},
 		{a(noCare, anna, lab, admin), "non_care_purpose", true},
 		{a(noCare, anna, unit, admin), "non_care_purpose", false},
+		{a(housemateCared, anna, unit, stats), "non_care_purpose", true}, // a visit explains care, not statistics
 		{a(noCare, anna, unit), "no_care_relation", true},
 		{a(oldCare, anna, unit), "no_care_relation", false},
 	}

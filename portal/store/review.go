@@ -378,3 +378,7 @@ func (s *Store) SetRule(ctx context.Context, c RuleChange) error {
 	}
 	return nil
 }
+
+// StringArray passes a []string as a PostgreSQL array (for sibling
+// packages' tests, which do not import lib/pq themselves).
+func StringArray(s []string) any { return pq.Array(s) }

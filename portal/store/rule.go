@@ -26,11 +26,24 @@ SELECT $1, 'self', cfg.severity, ` + ruleCols + `,
 FROM run_events ev JOIN LATERAL insyn_rule('self', ev.provider_hsa_id) cfg ON cfg.enabled
 WHERE ev.actor_personal_id <> '' AND ev.actor_personal_id = ev.patient_id` + ruleTail
 
+	// An emergency access (break the glass) and what the same person did
+	// with the same patient in the session_minutes after it: every one is
+	// reviewed, explained or not.
 	qRuleEmergency = ruleInsert + `
 SELECT $1, 'emergency', cfg.severity, ` + ruleCols + `,
-       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'activity', ev.activity)
+       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'activity', ev.activity,
+                          'opened_at', COALESCE(CASE WHEN ev.emergency OR ev.activity = 'emergency' THEN ev.occurred_at END,
+                                                glass.occurred_at))
 FROM run_events ev JOIN LATERAL insyn_rule('emergency', ev.provider_hsa_id) cfg ON cfg.enabled
-WHERE ev.emergency OR ev.activity = 'emergency'` + ruleTail
+LEFT JOIN LATERAL (
+    SELECT e.occurred_at FROM access_events e
+    WHERE ev.actor_hsa_id <> '' AND e.actor_hsa_id = ev.actor_hsa_id AND e.patient_id = ev.patient_id
+      AND (e.emergency OR e.activity = 'emergency')
+      AND e.occurred_at <= ev.occurred_at
+      AND e.occurred_at >= ev.occurred_at - make_interval(mins => COALESCE((cfg.params->>'session_minutes')::integer, 60))
+    ORDER BY e.occurred_at DESC LIMIT 1
+) glass ON NOT (ev.emergency OR ev.activity = 'emergency')
+WHERE ev.emergency OR ev.activity = 'emergency' OR glass.occurred_at IS NOT NULL` + ruleTail
 
 	// A family link in relations (either direction), or the same family
 	// name at the same address.
@@ -104,15 +117,22 @@ FROM run_events ev JOIN LATERAL insyn_rule('deceased', ev.provider_hsa_id) cfg O
 JOIN patients p ON p.personal_id = ev.patient_id AND p.id_kind = ev.patient_id_kind
 WHERE ev.relation_id IS NULL AND ev.day > p.deceased_on` + ruleTail
 
-	// A purpose other than care from someone with no assignment at the
-	// acting unit that day.
+	// A purpose other than care from someone with no assignment for that
+	// purpose at the acting unit that day (an assignment's name begins with
+	// its purpose: "Administration på …"). A care relation explains care,
+	// not statistics: this rule fires whether or not one exists, and says
+	// which in its evidence.
 	qRuleNonCare = ruleInsert + `
 SELECT $1, 'non_care_purpose', cfg.severity, ` + ruleCols + `,
-       jsonb_build_object('explained', false, 'purpose', ev.purpose)
+       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'purpose', ev.purpose)
 FROM run_events ev JOIN LATERAL insyn_rule('non_care_purpose', ev.provider_hsa_id) cfg ON cfg.enabled
-WHERE ev.relation_id IS NULL AND ev.purpose <> 'care'
+LEFT JOIN (VALUES ('quality_assurance', 'kvalitetssäkring'), ('administration', 'administration'),
+                  ('statistics', 'statistik'), ('quality_register', 'kvalitetsregister'),
+                  ('other_legal_documentation', 'juridisk')) AS w(purpose, word) ON w.purpose = ev.purpose
+WHERE ev.purpose <> 'care'
   AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.staff_hsa_id = ev.actor_hsa_id
-                  AND a.unit_hsa_id = ev.actor_unit_hsa_id AND ev.day BETWEEN a.valid_from AND a.valid_to)` + ruleTail
+                  AND a.unit_hsa_id = ev.actor_unit_hsa_id AND ev.day BETWEEN a.valid_from AND a.valid_to
+                  AND w.word IS NOT NULL AND lower(a.name) LIKE w.word || '%')` + ruleTail
 
 	// The acting unit (or the actor by name) never had a care relation
 	// with the patient, at any time.
