@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"time"
 
@@ -19,6 +20,10 @@ func init() {
 // accesses no run has reviewed (or those of a period), and one summary line
 // with how many it explained and the share.
 func cmdReview(ctx context.Context, a *app, args []string) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintln(a.stderr, a.texts.T("review.usage"))
+		return flag.ErrHelp
+	}
 	if len(args) == 0 || args[0] != "run" {
 		return usageError{msg: a.texts.T("review.usage")}
 	}
@@ -66,3 +71,6 @@ func cmdReview(ctx context.Context, a *app, args []string) error {
 		"Hits": res.Hits, "Opened": res.CasesOpened, "Joined": res.CasesJoined}))
 	return nil
 }
+
+// isHelp reports whether arg asks a command with sub-commands for help.
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,6 +20,10 @@ func init() {
 // cmdRules lists or changes the review rules' configuration, the defaults
 // or one care provider's.
 func cmdRules(ctx context.Context, a *app, args []string) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintln(a.stderr, a.texts.T("rules.usage"))
+		return flag.ErrHelp
+	}
 	if len(args) == 0 {
 		return usageError{msg: a.texts.T("rules.usage")}
 	}
