@@ -6,7 +6,7 @@ GO       ?= go
 FUZZTIME ?= 10000x
 BIN      := bin/insyn
 
-.PHONY: all build deps deps-test demo test vet unit fuzz-smoke fuzz bench bench-ingest bench-extract clean
+.PHONY: all build deps deps-test demo test vet unit fuzz-smoke fuzz bench bench-ingest bench-extract bench-review clean
 
 all: build
 
@@ -44,13 +44,16 @@ fuzz-smoke:
 fuzz:
 	$(MAKE) fuzz-smoke FUZZTIME=2m
 
-bench: deps-test bench-ingest bench-extract
+bench: deps-test bench-ingest bench-extract bench-review
 
 bench-ingest:
 	$(GO) test -run='^$$' -bench=BenchmarkIngestVsCopy -benchtime=1x -timeout 60m ./portal/ingest/
 
 bench-extract:
 	$(GO) test -run='^$$' -bench=BenchmarkPDF -benchtime=1x -timeout 30m ./extract/
+
+bench-review:
+	$(GO) test -run='^$$' -bench=BenchmarkReview -benchtime=1x -timeout 30m ./portal/review/
 
 clean:
 	rm -rf bin

@@ -167,7 +167,20 @@ CREATE TABLE rule_hits (
 CREATE INDEX rule_hits_run ON rule_hits (run_id);
 CREATE INDEX rule_hits_case ON rule_hits (case_id);
 
+-- The volume rule's memory: per actor and (Swedish) day, how many distinct
+-- patients they accessed, kept for the days runs have seen, so a run
+-- compares a day with the 30 before and with peers without reading them.
+CREATE TABLE review_actor_days (
+    actor_hsa_id text NOT NULL,
+    day          date NOT NULL,
+    title        text NOT NULL DEFAULT '',
+    patients     integer NOT NULL,
+    PRIMARY KEY (actor_hsa_id, day)
+);
+CREATE INDEX review_actor_days_peers ON review_actor_days (day, title);
+
 -- +goose Down
+DROP TABLE review_actor_days;
 DROP TABLE rule_hits;
 DROP FUNCTION insyn_rule(text, text);
 DROP FUNCTION insyn_street(text);

@@ -94,12 +94,6 @@ func (r Result) Share() float64 {
 // Run explains the events no run has reached and applies every rule the
 // store evaluates, in one transaction.
 func Run(ctx context.Context, st *store.Store, opt store.ReviewRunOptions) (Result, error) {
-	var qs []string
-	for _, r := range Rules {
-		if q, ok := store.RuleQueries[r]; ok {
-			qs = append(qs, q)
-		}
-	}
-	res, err := st.RunReview(ctx, opt, qs)
+	res, err := st.RunReview(ctx, opt, Rules)
 	return Result{res}, err
 }

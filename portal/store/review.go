@@ -187,11 +187,20 @@ type ReviewRunResult struct {
 	Hits        int64
 	CasesOpened int64
 	CasesJoined int64
+	// Steps is how long each step took ("run events", "explanations",
+	// each rule by name, "cases"), for the benchmark and the operator.
+	Steps []ReviewStep
+}
+
+// ReviewStep is one step of a run and its duration.
+type ReviewStep struct {
+	Name string
+	Took time.Duration
 }
 
 // RunReview explains the events no run has reached and applies the rules
-// to them, in one transaction under the review lock; rules is the rule
-// SQL to run, each taking $1, the run id, and reading run_events.
+// to them, in one transaction under the review lock; rules names the
+// rules to apply, in order (RuleQueries; unknown names are skipped).
 func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []string) (ReviewRunResult, error) {
 	var res ReviewRunResult
 	now := s.clock.Now()
@@ -232,9 +241,11 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 		{"explanations", qInsertExplanations, []any{res.Run, now}},
 	}
 	for _, st := range steps {
+		t0 := time.Now()
 		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
 			return res, fmt.Errorf("store: review %s: %w", st.op, err)
 		}
+		res.Steps = append(res.Steps, ReviewStep{st.op, time.Since(t0)})
 	}
 	var c struct {
 		Events    int64 `db:"events"`
@@ -244,14 +255,37 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 		return res, fmt.Errorf("store: review counts: %w", err)
 	}
 	res.Events, res.Explained = c.Events, c.Explained
-	for i, q := range rules {
-		if _, err := tx.ExecContext(ctx, q, res.Run); err != nil {
-			return res, fmt.Errorf("store: review rule %d: %w", i, err)
+	for _, name := range rules {
+		q, ok := RuleQueries[name]
+		if !ok {
+			continue
 		}
+		t0 := time.Now()
+		if pre, ok := rulePrepare[name]; ok {
+			// One index range per actor-day is what this needs; a month's
+			// partition just attached (or with stale statistics) can make
+			// the planner scan it once per actor instead.
+			if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+				return res, fmt.Errorf("store: review rule %s: %w", name, err)
+			}
+			_, err := tx.ExecContext(ctx, pre)
+			if _, rerr := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = on`); err == nil {
+				err = rerr
+			}
+			if err != nil {
+				return res, fmt.Errorf("store: review rule %s: %w", name, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, q, res.Run); err != nil {
+			return res, fmt.Errorf("store: review rule %s: %w", name, err)
+		}
+		res.Steps = append(res.Steps, ReviewStep{name, time.Since(t0)})
 	}
+	t0 := time.Now()
 	if err := s.ruleCases(ctx, tx, &res, now); err != nil {
 		return res, err
 	}
+	res.Steps = append(res.Steps, ReviewStep{"cases", time.Since(t0)})
 	if len(batches) > 0 {
 		if _, err := tx.ExecContext(ctx, qMarkBatches, pq.Array(batches), res.Run); err != nil {
 			return res, fmt.Errorf("store: review batches: %w", err)

@@ -28,22 +28,25 @@ WHERE ev.actor_personal_id <> '' AND ev.actor_personal_id = ev.patient_id` + rul
 
 	// An emergency access (break the glass) and what the same person did
 	// with the same patient in the session_minutes after it: every one is
-	// reviewed, explained or not.
+	// reviewed, explained or not. The glass is looked for among the run's
+	// own events (emergency accesses are few, and a sitting arrives in one
+	// log), not the whole table.
 	qRuleEmergency = ruleInsert + `
-SELECT $1, 'emergency', cfg.severity, ` + ruleCols + `,
+WITH glass AS (
+    SELECT actor_hsa_id, patient_id, occurred_at FROM run_events
+    WHERE (emergency OR activity = 'emergency') AND actor_hsa_id <> ''
+)
+SELECT DISTINCT ON (ev.id, ev.occurred_at)
+       $1, 'emergency', cfg.severity, ` + ruleCols + `,
        jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'activity', ev.activity,
                           'opened_at', COALESCE(CASE WHEN ev.emergency OR ev.activity = 'emergency' THEN ev.occurred_at END,
-                                                glass.occurred_at))
+                                                g.occurred_at))
 FROM run_events ev JOIN LATERAL insyn_rule('emergency', ev.provider_hsa_id) cfg ON cfg.enabled
-LEFT JOIN LATERAL (
-    SELECT e.occurred_at FROM access_events e
-    WHERE ev.actor_hsa_id <> '' AND e.actor_hsa_id = ev.actor_hsa_id AND e.patient_id = ev.patient_id
-      AND (e.emergency OR e.activity = 'emergency')
-      AND e.occurred_at <= ev.occurred_at
-      AND e.occurred_at >= ev.occurred_at - make_interval(mins => COALESCE((cfg.params->>'session_minutes')::integer, 60))
-    ORDER BY e.occurred_at DESC LIMIT 1
-) glass ON NOT (ev.emergency OR ev.activity = 'emergency')
-WHERE ev.emergency OR ev.activity = 'emergency' OR glass.occurred_at IS NOT NULL` + ruleTail
+LEFT JOIN glass g ON g.actor_hsa_id = ev.actor_hsa_id AND g.patient_id = ev.patient_id
+     AND g.occurred_at <= ev.occurred_at
+     AND g.occurred_at >= ev.occurred_at - make_interval(mins => COALESCE((cfg.params->>'session_minutes')::integer, 60))
+WHERE ev.emergency OR ev.activity = 'emergency' OR g.occurred_at IS NOT NULL
+ORDER BY ev.id, ev.occurred_at, g.occurred_at DESC` + ruleTail
 
 	// A family link in relations (either direction), or the same family
 	// name at the same address.
@@ -150,50 +153,44 @@ SELECT $1, 'after_employment', cfg.severity, ` + ruleCols + `,
 FROM run_events ev JOIN LATERAL insyn_rule('after_employment', ev.provider_hsa_id) cfg ON cfg.enabled
 WHERE ev.employed_to IS NOT NULL AND ev.day > ev.employed_to` + ruleTail
 
-	// qRuleVolume: an actor-day of the run whose distinct patients (over
-	// all that day's events, not only the run's) reach min_patients and
-	// exceed factor times both the actor's own average over the
-	// baseline_days before (per day they worked) and the average of the
-	// others with the same title that day. Every run event of such a day is a hit.
+	// qVolumeDays counts, for each actor-day of the run, the distinct
+	// patients of that whole day (every event, not only the run's) through
+	// the actor index, and keeps the count in review_actor_days.
+	qVolumeDays = `
+INSERT INTO review_actor_days (actor_hsa_id, day, title, patients)
+SELECT d.actor_hsa_id, d.day, d.actor_title,
+       (SELECT count(DISTINCT e.patient_id) FROM access_events e
+        WHERE e.actor_hsa_id = d.actor_hsa_id
+          AND e.occurred_at >= d.day::timestamp AT TIME ZONE 'Europe/Stockholm'
+          AND e.occurred_at < (d.day + 1)::timestamp AT TIME ZONE 'Europe/Stockholm')
+FROM (SELECT DISTINCT ON (actor_hsa_id, day) actor_hsa_id, day, actor_title
+      FROM run_events WHERE actor_hsa_id <> '' ORDER BY actor_hsa_id, day, actor_title) d
+ORDER BY d.actor_hsa_id, d.day
+ON CONFLICT (actor_hsa_id, day) DO UPDATE SET patients = EXCLUDED.patients, title = EXCLUDED.title`
+
+	// qRuleVolume: an actor-day of the run whose distinct patients reach
+	// min_patients and exceed factor times both the actor's own average
+	// over the baseline_days before (per day they worked) and the average
+	// of the others with the same title that day, both from
+	// review_actor_days. Every run event of such a day is a hit.
 	qRuleVolume = ruleInsert + `
 WITH d AS (
-    SELECT DISTINCT ev.actor_hsa_id, ev.provider_hsa_id, ev.actor_title, ev.day,
-           cfg.severity,
+    SELECT DISTINCT ev.actor_hsa_id, ev.provider_hsa_id, ev.day, cfg.severity,
            COALESCE((cfg.params->>'factor')::numeric, 3) AS factor,
            COALESCE((cfg.params->>'min_patients')::integer, 20) AS min_patients,
            COALESCE((cfg.params->>'baseline_days')::integer, 30) AS baseline_days
     FROM run_events ev JOIN LATERAL insyn_rule('volume', ev.provider_hsa_id) cfg ON cfg.enabled
     WHERE ev.actor_hsa_id <> ''
-), n AS (
-    SELECT d.*,
-        (SELECT count(DISTINCT e.patient_id) FROM access_events e
-         WHERE e.actor_hsa_id = d.actor_hsa_id
-           AND e.occurred_at >= d.day::timestamp AT TIME ZONE 'Europe/Stockholm'
-           AND e.occurred_at < (d.day + 1)::timestamp AT TIME ZONE 'Europe/Stockholm') AS patients,
-        (SELECT COALESCE(count(DISTINCT (e.patient_id, (e.occurred_at AT TIME ZONE 'Europe/Stockholm')::date))::numeric
-                / NULLIF(count(DISTINCT (e.occurred_at AT TIME ZONE 'Europe/Stockholm')::date), 0), 0)
-         FROM access_events e
-         WHERE e.actor_hsa_id = d.actor_hsa_id
-           AND e.occurred_at >= (d.day - d.baseline_days)::timestamp AT TIME ZONE 'Europe/Stockholm'
-           AND e.occurred_at < d.day::timestamp AT TIME ZONE 'Europe/Stockholm') AS baseline
-    FROM d
-), peers AS (
-    SELECT t.actor_title, t.day, COALESCE(sum(x.patients), 0) AS total, count(x.actor_hsa_id) AS actors
-    FROM (SELECT DISTINCT actor_title, day FROM n) t
-    LEFT JOIN LATERAL (
-        SELECT e.actor_hsa_id, count(DISTINCT e.patient_id) AS patients
-        FROM access_events e LEFT JOIN staff st ON st.hsa_id = e.actor_hsa_id
-        WHERE e.occurred_at >= t.day::timestamp AT TIME ZONE 'Europe/Stockholm'
-          AND e.occurred_at < (t.day + 1)::timestamp AT TIME ZONE 'Europe/Stockholm'
-          AND COALESCE(NULLIF(st.title, ''), e.actor_title) = t.actor_title
-        GROUP BY e.actor_hsa_id
-    ) x ON true
-    GROUP BY t.actor_title, t.day
 ), spree AS (
-    SELECT n.*, COALESCE((p.total - n.patients)::numeric / NULLIF(p.actors - 1, 0), 0) AS peers
-    FROM n JOIN peers p ON p.actor_title = n.actor_title AND p.day = n.day
+    SELECT d.*, me.patients,
+           COALESCE((SELECT avg(b.patients) FROM review_actor_days b
+                     WHERE b.actor_hsa_id = d.actor_hsa_id AND b.day >= d.day - d.baseline_days AND b.day < d.day), 0) AS baseline,
+           COALESCE((SELECT avg(p.patients) FROM review_actor_days p
+                     WHERE p.day = d.day AND p.title = me.title AND p.actor_hsa_id <> d.actor_hsa_id), 0) AS peers
+    FROM d JOIN review_actor_days me ON me.actor_hsa_id = d.actor_hsa_id AND me.day = d.day
+    WHERE me.patients >= d.min_patients
 ), spree_day AS (
-    SELECT * FROM spree WHERE patients >= min_patients AND patients > factor * baseline AND patients > factor * peers
+    SELECT * FROM spree WHERE patients > factor * baseline AND patients > factor * peers
 )
 SELECT $1, 'volume', s.severity, ` + ruleCols + `,
        jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'patients', s.patients,
@@ -201,6 +198,10 @@ SELECT $1, 'volume', s.severity, ` + ruleCols + `,
 FROM spree_day s JOIN run_events ev ON ev.actor_hsa_id = s.actor_hsa_id AND ev.day = s.day
      AND ev.provider_hsa_id = s.provider_hsa_id` + ruleTail
 )
+
+// rulePrepare holds, per rule, a statement without parameters run just
+// before it.
+var rulePrepare = map[string]string{"volume": qVolumeDays}
 
 // RuleQueries maps each rule this store can evaluate to its SQL; the
 // watchlist rule waits for the watchlist table (DESIGN.md section 9).
