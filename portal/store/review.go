@@ -52,12 +52,15 @@ FROM access_events e
 LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_provider_hsa_id = ''
 LEFT JOIN staff st ON st.hsa_id = e.actor_hsa_id AND e.actor_hsa_id <> ''
 LEFT JOIN LATERAL insyn_explaining_relation(e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id, e.occurred_at) r ON true
-WHERE (CASE WHEN $1::timestamptz IS NULL
-            THEN e.batch_id = ANY($3::bigint[])
-            ELSE e.occurred_at >= $1 AND e.occurred_at < $2
-             AND e.batch_id IN (SELECT b.id FROM import_batches b WHERE b.kind = 'ingest' AND b.status <> 'running')
-       END)
+%s
   AND NOT EXISTS (SELECT 1 FROM event_explanations x WHERE x.event_id = e.id AND x.occurred_at = e.occurred_at)`
+
+	// The two ways a run picks its events: the batches no run covered
+	// (through the batch_id block-range index), or a period's events of
+	// every finished batch.
+	runByBatches = `WHERE e.batch_id = ANY($1::bigint[])`
+	runByPeriod  = `WHERE e.occurred_at >= $1 AND e.occurred_at < $2
+  AND e.batch_id IN (SELECT b.id FROM import_batches b WHERE b.kind = 'ingest' AND b.status <> 'running')`
 
 	qAnalyzeRunEvents = `ANALYZE run_events`
 
@@ -232,11 +235,8 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 			return res, fmt.Errorf("store: review batches: %w", err)
 		}
 	}
-	steps := []struct {
-		op, q string
-		args  []any
-	}{
-		{"run events", qRunEvents, []any{from, to, pq.Array(batches)}},
+	steps := []runStep{
+		runEvents(from, to, batches),
 		{"analyze", qAnalyzeRunEvents, nil},
 		{"explanations", qInsertExplanations, []any{res.Run, now}},
 	}
@@ -299,6 +299,20 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 		return res, fmt.Errorf("store: review run: %w", err)
 	}
 	return res, nil
+}
+
+// runEvents is the step that gathers the run's events, by batch or period.
+func runEvents(from, to any, batches []int64) runStep {
+	if from == nil {
+		return runStep{"run events", fmt.Sprintf(qRunEvents, runByBatches), []any{pq.Array(batches)}}
+	}
+	return runStep{"run events", fmt.Sprintf(qRunEvents, runByPeriod), []any{from, to}}
+}
+
+// runStep is one statement of a run.
+type runStep struct {
+	op, q string
+	args  []any
 }
 
 // reviewLock takes the review lock for the transaction: at once, or after

@@ -56,11 +56,12 @@ SELECT $1, 'relative', cfg.severity, ` + ruleCols + `,
                           'same_family_and_address', rel.kind IS NULL)
 FROM run_events ev JOIN LATERAL insyn_rule('relative', ev.provider_hsa_id) cfg ON cfg.enabled
 LEFT JOIN LATERAL (
-    SELECT r.kind FROM relations r
-    WHERE (r.personal_id_a = ev.actor_personal_id AND r.personal_id_b = ev.patient_id)
-       OR (r.personal_id_b = ev.actor_personal_id AND r.personal_id_a = ev.patient_id)
-    ORDER BY r.kind LIMIT 1
-) rel ON true
+    -- Two index lookups rather than one OR, which the planner reads as a scan.
+    (SELECT r.kind FROM relations r WHERE r.personal_id_a = ev.actor_personal_id AND r.personal_id_b = ev.patient_id)
+    UNION ALL
+    (SELECT r.kind FROM relations r WHERE r.personal_id_a = ev.patient_id AND r.personal_id_b = ev.actor_personal_id)
+    LIMIT 1
+) rel ON ev.actor_personal_id <> ''
 LEFT JOIN patients ap ON ap.personal_id = ev.actor_personal_id
 LEFT JOIN patients p ON p.personal_id = ev.patient_id AND p.id_kind = ev.patient_id_kind
 WHERE ev.actor_personal_id <> '' AND ev.actor_personal_id <> ev.patient_id
