@@ -6,7 +6,7 @@ GO       ?= go
 FUZZTIME ?= 10000x
 BIN      := bin/insyn
 
-.PHONY: all build deps deps-test demo test vet unit fuzz-smoke fuzz bench bench-ingest bench-extract bench-web clean
+.PHONY: all build deps deps-test demo test vet unit fuzz-smoke fuzz bench bench-ingest bench-extract bench-web bench-review clean
 
 all: build
 
@@ -44,7 +44,7 @@ fuzz-smoke:
 fuzz:
 	$(MAKE) fuzz-smoke FUZZTIME=2m
 
-bench: deps-test bench-ingest bench-extract bench-web
+bench: deps-test bench-ingest bench-extract bench-web bench-review
 
 bench-ingest:
 	$(GO) test -run='^$$' -bench=BenchmarkIngestVsCopy -benchtime=1x -timeout 60m ./portal/ingest/
@@ -56,6 +56,9 @@ bench-extract:
 # (INSYN_BENCH_EVENTS), under 4 concurrent clients, beside the same read in SQL.
 bench-web:
 	$(GO) test -run='^$$' -bench=BenchmarkHistoryPage -benchtime=1x -timeout 60m ./portal/web/
+
+bench-review:
+	$(GO) test -run='^$$' -bench=BenchmarkReview -benchtime=1x -timeout 30m ./portal/review/
 
 clean:
 	rm -rf bin

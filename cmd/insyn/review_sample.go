@@ -11,32 +11,10 @@ import (
 	"github.com/insyn/insyn/portal/store"
 )
 
-// reviewSubcommands are the sub-commands of `insyn review` defined outside
-// review.go; its dispatch looks here first, so each can live in its own
-// file:
-//
-//	if sub, ok := reviewSubcommands[args[0]]; ok { return sub(ctx, a, args[1:]) }
+// reviewSubcommands are the sub-commands of `insyn review` other than
+// run, each in a file of its own; cmdReview dispatches to them.
 var reviewSubcommands = map[string]func(ctx context.Context, a *app, args []string) error{
 	"sample": cmdReviewSample,
-}
-
-func init() {
-	// Until review.go (`review run`) exists, `insyn review` dispatches
-	// here by itself; review.go registers first (files init in name
-	// order) and then this leaves it be.
-	if _, ok := commands["review"]; !ok {
-		register("review", "cli.cmd.review_sample", func(ctx context.Context, a *app, args []string) error {
-			if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-				return a.subHelp("review", "cli.cmd.review_sample")
-			}
-			if len(args) > 0 {
-				if sub, ok := reviewSubcommands[args[0]]; ok {
-					return sub(ctx, a, args[1:])
-				}
-			}
-			return usageError{msg: a.texts.T("sample.error.sub")}
-		})
-	}
 }
 
 // cmdReviewSample draws the month's random sample (DESIGN.md section 5):

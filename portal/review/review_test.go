@@ -1,156 +1,343 @@
 package review_test
 
 import (
+	"context"
 	"fmt"
-	"slices"
-	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/review"
+	"github.com/insyn/insyn/portal/store"
+	"github.com/insyn/insyn/portal/store/storetest"
 )
 
-// queue is the evidence of cases a reviewer could face, named by what
-// they are; TestPriorityOrder sorts them by Priority and checks the order.
-var queue = map[string]review.Evidence{
-	"flag, explained": {Source: portal.SourceFlag, Flags: 1, Events: 2},
-	"flag, neighbour, no care": {Source: portal.SourceFlag, Flags: 1, SameStreet: true, NeverDocumented: true,
-		Events: 3, Unexplained: 3},
-	"watchlist": {Source: portal.SourceWatchlist, Events: 1},
-	"rule high, relative, no care, never documented, repeat": {Source: portal.SourceRule, Relative: true,
-		NeverDocumented: true, Events: 2, Unexplained: 2, EarlierCases: 2, EarlierUnjustified: 1,
-		Rules: []review.RuleHit{{Rule: "relative", Severity: review.SeverityHigh}}},
-	"rule high, vip": {Source: portal.SourceRule, Events: 1, Unexplained: 1,
-		Rules: []review.RuleHit{{Rule: "vip", Severity: review.SeverityHigh}}},
-	"rule medium, household, no care": {Source: portal.SourceRule, SameStreet: true, Events: 1, Unexplained: 1,
-		Rules: []review.RuleHit{{Rule: "household", Severity: review.SeverityMedium}}},
-	"rule medium, emergency": {Source: portal.SourceRule, Emergencies: 1, Events: 1,
-		Rules: []review.RuleHit{{Rule: "emergency", Severity: review.SeverityMedium}}},
-	"rule low, postal code": {Source: portal.SourceRule, SamePostalCode: true, Events: 1, Unexplained: 1,
-		Rules: []review.RuleHit{{Rule: "neighbourhood", Severity: review.SeverityLow}}},
-	"sample, some unexplained": {Source: portal.SourceSample, Events: 40, Unexplained: 3, Patients: 12},
-	"sample, all explained":    {Source: portal.SourceSample, Events: 40, Patients: 12},
+// pid makes the n-th Luhn-valid personal id born 1 January 1980.
+func pid(t testing.TB, n int) portal.PersonalID {
+	t.Helper()
+	ten := fmt.Sprintf("800101%03d", n)
+	sum := 0
+	for i, c := range ten {
+		d := int(c-'0') * (2 - i%2)
+		sum += d/10 + d%10
+	}
+	p, err := portal.ParsePersonalID(fmt.Sprintf("19%s%d", ten, (10-sum%10)%10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
-func TestPriorityOrder(t *testing.T) {
-	want := []string{
-		"flag, neighbour, no care",
-		"flag, explained",
-		"watchlist",
-		"rule high, relative, no care, never documented, repeat",
-		"rule high, vip",
-		"rule medium, household, no care",
-		"rule medium, emergency",
-		"rule low, postal code",
-		"sample, some unexplained",
-		"sample, all explained",
-	}
-	var got []string
-	for name := range queue {
-		got = append(got, name)
-	}
-	slices.SortFunc(got, func(a, b string) int { return review.Priority(queue[b]) - review.Priority(queue[a]) })
-	if !slices.Equal(got, want) {
-		var lines []string
-		for _, n := range got {
-			lines = append(lines, fmt.Sprintf("%5d %s", review.Priority(queue[n]), n))
-		}
-		t.Errorf("queue order:\n%s", strings.Join(lines, "\n"))
+const (
+	prov = "SE2321000016-0001"
+	unit = "SE2321000016-1001" // the patient's unit
+	lab  = "SE2321000016-1002" // another unit of the same provider
+	anna = "SE2321000016-5001"
+	bo   = "SE2321000016-5002"
+)
+
+// world opens a store with one provider, two units and two staff members.
+func world(t *testing.T) *store.Store {
+	t.Helper()
+	s := storetest.Open(t, nil)
+	exec(t, s, `INSERT INTO providers (hsa_id, name) VALUES ('`+prov+`', 'Region')`)
+	exec(t, s, `INSERT INTO units (hsa_id, provider_hsa_id, name) VALUES ('`+unit+`', '`+prov+`', 'Kirurgen'),
+	             ('`+lab+`', '`+prov+`', 'Labbet')`)
+	exec(t, s, `INSERT INTO staff (hsa_id, given_name, family_name, title) VALUES
+	             ('`+anna+`', 'Anna', 'Berg', 'sjuksköterska'), ('`+bo+`', 'Bo', 'Ek', 'sjuksköterska')`)
+	return s
+}
+
+func exec(t testing.TB, s *store.Store, q string, args ...any) {
+	t.Helper()
+	if _, err := s.DB().Exec(q, args...); err != nil {
+		t.Fatalf("%v\n%s", err, q)
 	}
 }
 
-// TestPriorityBands: whatever a rule case holds, a flag outranks it, and
-// every added signal or earlier case raises a case.
-func TestPriorityBands(t *testing.T) {
-	worst := review.Evidence{Source: portal.SourceRule, Self: true, SameStreet: true, Colleague: true,
-		NeverDocumented: true, SamePostalCode: true, Events: 5, Unexplained: 5, Emergencies: 2,
-		EarlierCases: 50, EarlierUnjustified: 50,
-		Rules: []review.RuleHit{{Rule: "volume", Severity: review.SeverityHigh}}}
-	if p, f := review.Priority(worst), review.Priority(review.Evidence{Source: portal.SourceFlag, Flags: 1}); p >= f {
-		t.Errorf("rule case %d outranks a bare flag %d", p, f)
-	}
-	if n := len(worst.Signals()); n != 6 {
-		t.Errorf("signals %v", worst.Signals())
-	}
-	base := review.Evidence{Source: portal.SourceRule, Events: 2, Unexplained: 1}
-	for name, more := range map[string]func(*review.Evidence){
-		"relation":  func(e *review.Evidence) { e.Relative = true },
-		"address":   func(e *review.Evidence) { e.SameStreet = true },
-		"workplace": func(e *review.Evidence) { e.Colleague = true },
-		"no care":   func(e *review.Evidence) { e.Unexplained = 2 },
-		"never":     func(e *review.Evidence) { e.NeverDocumented = true },
-		"volume":    func(e *review.Evidence) { e.Rules = append(e.Rules, review.RuleHit{Rule: "volume"}) },
-		"repeat":    func(e *review.Evidence) { e.EarlierCases = 1 },
-		"severity": func(e *review.Evidence) {
-			e.Rules = append(e.Rules, review.RuleHit{Rule: "vip", Severity: review.SeverityLow})
-		},
-	} {
-		e := base
-		more(&e)
-		if review.Priority(e) <= review.Priority(base) {
-			t.Errorf("%s does not raise the priority: %d <= %d", name, review.Priority(e), review.Priority(base))
-		}
+var seq int
+
+// access is one read of patient by actor acting for actingUnit, owned by ownerUnit.
+func access(p portal.PersonalID, actor, actingUnit, ownerUnit string, at time.Time) portal.Event {
+	seq++
+	return portal.Event{SourceSystem: "S", SourceLogID: fmt.Sprint("ev", seq), OccurredAt: at,
+		ActorHSAID: portal.HSAID(actor), ActorUnit: portal.Party{HSAID: portal.HSAID(actingUnit)},
+		Activity: portal.ActivityRead, Purpose: portal.PurposeCare, Patient: p, ResourceType: "Anteckning",
+		Owner: portal.Party{HSAID: portal.HSAID(ownerUnit)}}
+}
+
+func insert(t testing.TB, s *store.Store, evs ...portal.Event) {
+	t.Helper()
+	if n, err := s.InsertEvents(context.Background(), evs); err != nil || n != len(evs) {
+		t.Fatalf("insert: %d, %v", n, err)
 	}
 }
 
-func TestNarratives(t *testing.T) {
-	cat := i18n.MustLoad(portal.Stockholm)
-	sv, en := cat.For("sv"), cat.For("en")
-	anna := review.Subject{StaffHSAID: "SE2321000016-5001", StaffName: "Anna Berg", Title: "Sjuksköterska", Unit: "Kirurgkliniken",
-		Month: time.Date(2026, 3, 1, 0, 0, 0, 0, portal.Stockholm)}
-	for _, tc := range []struct {
-		subj   review.Subject
-		ev     review.Evidence
-		sv, en string
-	}{
-		{anna, review.Evidence{Source: portal.SourceRule, SameStreet: true, Events: 2, Unexplained: 2,
-			Rules: []review.RuleHit{{Rule: "household", Severity: review.SeverityMedium}}},
-			"Anna Berg, sjuksköterska på Kirurgkliniken, läste journalen för en granne på samma gata; ingen vårdkontakt finns.",
-			"Anna Berg, sjuksköterska at Kirurgkliniken, read the record of a neighbour on the same street; no care contact exists."},
-		{anna, review.Evidence{Source: portal.SourceFlag, Flags: 1, Events: 3, Unexplained: 1, NeverDocumented: true, EarlierCases: 2},
-			"Anna Berg, sjuksköterska på Kirurgkliniken, läste en patients journal; vårdkontakter förklarar 2 av 3 åtkomster; hen har aldrig dokumenterat något för patienten; patienten har flaggat åtkomsten; 2 tidigare ärenden om samma person.",
-			"Anna Berg, sjuksköterska at Kirurgkliniken, read a patient's record; care contacts explain 2 of 3 accesses; they never documented anything for the patient; the patient flagged the access; 2 earlier cases about the same person."},
-		{anna, review.Evidence{Source: portal.SourceSample, Events: 42, Unexplained: 3, Patients: 17},
-			"Anna Berg, sjuksköterska på Kirurgkliniken, drogs i stickprovet för 2026-03 med 42 åtkomster till 17 patienter; vårdkontakter förklarar 39 av 42 åtkomster.",
-			"Anna Berg, sjuksköterska at Kirurgkliniken, was drawn in the sample for 2026-03 with 42 accesses to 17 patients; care contacts explain 39 of 42 accesses."},
-		{review.Subject{StaffHSAID: "SE2321000016-5009", Title: "ST-läkare"}, review.Evidence{Source: portal.SourceRule, Self: true, Events: 1,
-			Rules: []review.RuleHit{{Rule: "self", Severity: review.SeverityHigh}}, EarlierCases: 1},
-			"SE2321000016-5009, ST-läkare, läste sin egen journal; vårdkontakter förklarar alla åtkomster; 1 tidigare ärende om samma person.",
-			"SE2321000016-5009, ST-läkare, read their own record; care contacts explain every access; 1 earlier case about the same person."},
-	} {
-		if got := review.Narrative(sv, tc.subj, tc.ev); got != tc.sv {
-			t.Errorf("sv:\n got %s\nwant %s", got, tc.sv)
+func run(t testing.TB, s *store.Store) store.ReviewRunResult {
+	t.Helper()
+	res, err := s.RunReview(context.Background(), store.ReviewRunOptions{}, review.Rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+type explanation struct {
+	Explained bool    `db:"explained"`
+	Kind      *string `db:"kind"`
+	ByStaff   bool    `db:"by_staff"`
+	Days      *int    `db:"days"`
+}
+
+// explanations maps source log id to the kept explanation.
+func explanations(t testing.TB, s *store.Store) map[string]explanation {
+	t.Helper()
+	rows, err := s.DB().Queryx(`SELECT e.source_log_id, x.explained, x.kind, x.by_staff, x.days
+		FROM event_explanations x JOIN access_events e ON e.id = x.event_id AND e.occurred_at = x.occurred_at`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]explanation{}
+	for rows.Next() {
+		var id string
+		var x explanation
+		if err := rows.Scan(&id, &x.Explained, &x.Kind, &x.ByStaff, &x.Days); err != nil {
+			t.Fatal(err)
 		}
-		if got := review.Narrative(en, tc.subj, tc.ev); got != tc.en {
-			t.Errorf("en:\n got %s\nwant %s", got, tc.en)
-		}
+		out[id] = x
+	}
+	return out
+}
+
+func care(t testing.TB, s *store.Store, rels ...portal.CareRelation) {
+	t.Helper()
+	if err := s.UpsertCareRelations(context.Background(), rels); err != nil {
+		t.Fatal(err)
 	}
 }
 
-func TestDrawIsReproducible(t *testing.T) {
-	var users []string
-	for i := range 40 {
-		users = append(users, fmt.Sprintf("SE2321000016-%04d", 5000+i))
+// TestWindows holds every kind's window edges (29, 30 and 31 days out)
+// against DESIGN.md section 5 and review.Covers. Summer dates: no DST
+// change inside a window, so '30 days' is 720 hours.
+func TestWindows(t *testing.T) {
+	s := world(t)
+	day := 24 * time.Hour
+	starts := time.Date(2025, 6, 10, 8, 0, 0, 0, time.UTC)
+	ends := starts.Add(5 * day)
+	type probe struct {
+		id   string
+		at   time.Time
+		want bool
 	}
-	a := review.Draw(202603, users, 10)
-	rev := slices.Clone(users)
-	slices.Reverse(rev)
-	if b := review.Draw(202603, append(rev, users[:5]...), 10); !slices.Equal(a, b) {
-		t.Errorf("order or repeats of the candidates change the draw:\n%v\n%v", a, b)
+	var evs []portal.Event
+	var probes []probe
+	for i, kind := range []string{review.Visit, review.Booking, review.Referral, review.Admission, review.Team} {
+		for _, withEnd := range []bool{false, true} {
+			p := pid(t, i*2+map[bool]int{false: 0, true: 1}[withEnd]+1)
+			rel := portal.CareRelation{PersonalID: p, UnitHSAID: unit, Kind: portal.CareKind(kind), StartsAt: starts}
+			end := time.Time{}
+			if withEnd {
+				rel.EndsAt, end = ends, ends
+			}
+			care(t, s, rel)
+			last := end
+			if last.IsZero() {
+				last = starts
+			}
+			for _, d := range []int{29, 30, 31} {
+				for _, at := range []time.Time{starts.Add(-time.Duration(d) * day), last.Add(time.Duration(d) * day),
+					starts.Add(time.Duration(d) * day * 10)} {
+					ev := access(p, anna, unit, unit, at)
+					evs = append(evs, ev)
+					probes = append(probes, probe{ev.SourceLogID, at, review.Covers(kind, starts, end, at)})
+				}
+			}
+			// Hard expectations beside Covers, so Covers itself is held to the design.
+			want30 := kind != review.Team
+			if got := review.Covers(kind, starts, end, starts.Add(-30*day)); got != want30 {
+				t.Errorf("%s end=%v: 30 days before = %v", kind, withEnd, got)
+			}
+			if review.Covers(kind, starts, end, starts.Add(-31*day)) {
+				t.Errorf("%s: 31 days before covered", kind)
+			}
+			openLate := kind == review.Team || kind == review.Admission
+			if got := review.Covers(kind, starts, end, starts.Add(300*day)); got != (openLate && !withEnd) {
+				t.Errorf("%s end=%v: 300 days after = %v", kind, withEnd, got)
+			}
+		}
 	}
-	if c := review.Draw(202604, users, 10); slices.Equal(a, c) {
-		t.Errorf("another seed draws the same users")
+	insert(t, s, evs...)
+	res := run(t, s)
+	if res.Events != int64(len(evs)) {
+		t.Fatalf("run explained %d of %d events", res.Events, len(evs))
 	}
-	if len(a) != 10 || len(review.Draw(1, users[:3], 10)) != 3 {
-		t.Errorf("draw sizes")
+	got := explanations(t, s)
+	explained := 0
+	for _, p := range probes {
+		x, ok := got[p.id]
+		if !ok {
+			t.Fatalf("%s: no explanation kept", p.id)
+		}
+		if x.Explained != p.want {
+			t.Errorf("%s at %s: explained %v, want %v", p.id, p.at, x.Explained, p.want)
+		}
+		if x.Explained {
+			explained++
+			if x.Days == nil || *x.Days != int(p.at.Sub(starts).Hours()/24) && *x.Days != int(p.at.Sub(starts).Hours()/24)-1 {
+				t.Errorf("%s: days %v from a start %s away", p.id, x.Days, p.at.Sub(starts))
+			}
+		}
 	}
-	// The auditor's recipe: printf '202603:SE2321000016-5000' | sha256sum
-	if k := review.DrawKey(202603, "SE2321000016-5000"); len(k) != 64 || k != review.DrawKey(202603, "SE2321000016-5000") {
-		t.Errorf("key %q", k)
+	if res.Explained != int64(explained) || explained == 0 || explained == len(probes) {
+		t.Errorf("run says %d explained, the table %d of %d", res.Explained, explained, len(probes))
 	}
-	if review.DefaultSeed(time.Date(2026, 3, 1, 0, 0, 0, 0, portal.Stockholm)) != 202603 {
-		t.Error("default seed")
+}
+
+// TestActingUnitAndStaff: the acting unit explains, not the owning one
+// (coherent record keeping); a relation naming the actor explains wherever
+// they act, and is preferred.
+func TestActingUnitAndStaff(t *testing.T) {
+	s := world(t)
+	p := pid(t, 1)
+	at := time.Date(2025, 6, 12, 10, 0, 0, 0, time.UTC)
+	care(t, s, portal.CareRelation{PersonalID: p, UnitHSAID: unit, Kind: portal.CareVisit, StartsAt: at},
+		portal.CareRelation{PersonalID: pid(t, 2), UnitHSAID: unit, StaffHSAID: bo, Kind: portal.CareTeam,
+			StartsAt: at.Add(-100 * 24 * time.Hour)})
+	acting := access(p, anna, unit, lab, at)        // the patient's unit reads the lab's records
+	owning := access(p, anna, lab, unit, at)        // the lab reads the unit's records
+	named := access(pid(t, 2), bo, lab, lab, at)    // Bo, named in the team, acting at the lab
+	other := access(pid(t, 2), anna, lab, unit, at) // Anna is not named, the lab has no relation
+	insert(t, s, acting, owning, named, other)
+	run(t, s)
+	got := explanations(t, s)
+	if !got[acting.SourceLogID].Explained || got[owning.SourceLogID].Explained {
+		t.Errorf("acting %+v, owning %+v", got[acting.SourceLogID], got[owning.SourceLogID])
+	}
+	if x := got[named.SourceLogID]; !x.Explained || !x.ByStaff || *x.Kind != "team" {
+		t.Errorf("named %+v", x)
+	}
+	if got[other.SourceLogID].Explained {
+		t.Errorf("unnamed staff at a unit without relation explained")
+	}
+}
+
+// TestLateCareImport: importing a relation after the run explains the
+// events it covers, at once, and the extract reads that same explanation.
+func TestLateCareImport(t *testing.T) {
+	s := world(t)
+	p := pid(t, 3)
+	at := time.Date(2025, 6, 12, 10, 0, 0, 0, time.UTC)
+	ev := access(p, anna, unit, unit, at)
+	far := access(p, anna, unit, unit, at.Add(90*24*time.Hour))
+	insert(t, s, ev, far)
+	if res := run(t, s); res.Explained != 0 || res.Events != 2 {
+		t.Fatalf("before the import: %+v", res)
+	}
+	care(t, s, portal.CareRelation{PersonalID: p, UnitHSAID: unit, Kind: portal.CareVisit, StartsAt: at.Add(-3 * 24 * time.Hour)})
+	got := explanations(t, s)
+	if x := got[ev.SourceLogID]; !x.Explained || *x.Kind != "visit" || *x.Days != 3 {
+		t.Errorf("after the import: %+v", x)
+	}
+	if got[far.SourceLogID].Explained {
+		t.Error("an event 87 days after the visit explained")
+	}
+	// The extract's reading (materialised row, else the live definition).
+	var kind string
+	if err := s.DB().Get(&kind, `SELECT COALESCE(c.kind, '') FROM access_events e
+		LEFT JOIN event_explanations x ON x.event_id = e.id AND x.occurred_at = e.occurred_at
+		LEFT JOIN care_relations c ON c.id = x.relation_id WHERE e.source_log_id = $1`, ev.SourceLogID); err != nil || kind != "visit" {
+		t.Errorf("kept relation kind %q, %v", kind, err)
+	}
+	if res := run(t, s); res.Events != 0 {
+		t.Errorf("a run after the import re-explains %d events", res.Events)
+	}
+}
+
+// TestIncremental: a second run finds nothing; one more day of events is
+// all the next run reads; a batch still being written waits for its end.
+func TestIncremental(t *testing.T) {
+	s := world(t)
+	ctx := context.Background()
+	at := time.Date(2025, 6, 12, 10, 0, 0, 0, time.UTC)
+	var day1 []portal.Event
+	for i := range 20 {
+		day1 = append(day1, access(pid(t, i+1), anna, unit, unit, at.Add(time.Duration(i)*time.Minute)))
+	}
+	insert(t, s, day1...)
+	if res := run(t, s); res.Events != 20 {
+		t.Fatalf("first run: %+v", res)
+	}
+	if res := run(t, s); res.Events != 0 || res.Hits != 0 {
+		t.Fatalf("second run: %+v", res)
+	}
+	// A batch in progress: its committed events wait for the batch's end.
+	batch, err := s.BeginBatch(ctx, "ingest", "slow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.NewEventWriter(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	slow := access(pid(t, 50), anna, unit, unit, at.Add(24*time.Hour))
+	if _, err := w.Write(ctx, []store.IngestRecord{{LogRecord: portal.LogRecord{Event: slow, Raw: []byte(`{}`), Index: 1}, Format: "internal"}}); err != nil {
+		t.Fatal(err)
+	}
+	insert(t, s, access(pid(t, 51), anna, unit, unit, at.Add(24*time.Hour)))
+	if res := run(t, s); res.Events != 1 {
+		t.Fatalf("run beside a running batch: %+v", res)
+	}
+	if err := s.FinishBatch(ctx, batch, false); err != nil {
+		t.Fatal(err)
+	}
+	if res := run(t, s); res.Events != 1 {
+		t.Fatalf("run after the batch ended: %+v", res)
+	}
+	// A ranged run over reviewed days finds nothing either.
+	res, err := s.RunReview(ctx, store.ReviewRunOptions{From: at.Add(-time.Hour), To: at.Add(48 * time.Hour)}, review.Rules)
+	if err != nil || res.Events != 0 {
+		t.Fatalf("ranged run: %+v, %v", res, err)
+	}
+}
+
+// TestConcurrentRuns: two runs at once count every event once.
+func TestConcurrentRuns(t *testing.T) {
+	s := world(t)
+	at := time.Date(2025, 6, 12, 10, 0, 0, 0, time.UTC)
+	var evs []portal.Event
+	for i := range 200 {
+		evs = append(evs, access(pid(t, i%50+1), anna, unit, unit, at.Add(time.Duration(i)*time.Minute)))
+	}
+	insert(t, s, evs...)
+	var wg sync.WaitGroup
+	results := make([]store.ReviewRunResult, 2)
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Go(func() {
+			results[i], errs[i] = s.RunReview(context.Background(), store.ReviewRunOptions{}, review.Rules)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := results[0].Events + results[1].Events; n != 200 {
+		t.Errorf("two runs counted %d + %d events", results[0].Events, results[1].Events)
+	}
+	var kept int
+	if err := s.DB().Get(&kept, `SELECT count(*) FROM event_explanations`); err != nil || kept != 200 {
+		t.Errorf("kept %d, %v", kept, err)
+	}
+	// NoWait while another transaction holds the lock: skipped, and says so.
+	tx := s.DB().MustBegin()
+	defer tx.Rollback()
+	tx.MustExec(`SELECT pg_advisory_xact_lock(hashtext('insyn_review'))`)
+	if _, err := s.RunReview(context.Background(), store.ReviewRunOptions{NoWait: true}, review.Rules); err != store.ErrReviewBusy {
+		t.Errorf("NoWait beside a run: %v", err)
 	}
 }

@@ -19,7 +19,7 @@ import (
 const (
 	// qCaseEvidence gathers in one statement what a case's priority and
 	// narrative are computed from (review.Evidence, review.Subject). Each
-	// access is explained by insyn_explanation (migration 00008), the
+	// access is explained by insyn_explaining_relation (migration 00007), the
 	// reading the extract uses. The actor's person and the patient are
 	// compared through the population register: the staff member's
 	// personal id names their own patients row.
@@ -32,7 +32,7 @@ ev AS (
     FROM case_events ce
     JOIN access_events e ON e.id = ce.event_id AND e.occurred_at = ce.occurred_at
     LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> ''
-    LEFT JOIN LATERAL insyn_explanation(e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id, e.occurred_at) x ON true
+    LEFT JOIN LATERAL insyn_explaining_relation(e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id, e.occurred_at) x ON true
     WHERE ce.case_id = $1),
 st AS (SELECT s.* FROM staff s JOIN c ON s.hsa_id = c.staff_hsa_id AND c.staff_hsa_id <> ''),
 ps AS (SELECT p.* FROM patients p JOIN st ON p.personal_id = st.personal_id AND st.personal_id <> ''),
@@ -130,7 +130,7 @@ SELECT e.id, e.occurred_at, e.actor_hsa_id, e.actor_unit_hsa_id,
 FROM case_events ce
 JOIN access_events e ON e.id = ce.event_id AND e.occurred_at = ce.occurred_at
 LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> ''
-LEFT JOIN LATERAL insyn_explanation(e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id, e.occurred_at) x ON true
+LEFT JOIN LATERAL insyn_explaining_relation(e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id, e.occurred_at) x ON true
 LEFT JOIN units xu ON xu.hsa_id = x.unit_hsa_id
 WHERE ce.case_id = $1
 ORDER BY e.occurred_at, e.id`

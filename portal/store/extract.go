@@ -16,10 +16,9 @@ import (
 const (
 	// qExtractEvents reads one patient's events in a period with every name
 	// the reference data has beside the names the log itself carried, and
-	// the best care relation that explains each access: insyn_explanation
-	// (migration 00008), the one definition of DESIGN.md section 5 that the
-	// reviewer's case pages and samples read too. A SQL function of one
-	// SELECT, so PostgreSQL inlines it into this plan.
+	// the best care relation that explains each access (DESIGN.md section
+	// 5), as the review sees it: one definition, insyn_explaining_relation
+	// (migration 00007), kept per event by review runs.
 	qExtractEvents = `
 SELECT e.id, e.occurred_at, e.actor_hsa_id,
        e.actor_name AS log_actor_name, e.actor_title AS log_actor_title,
@@ -38,7 +37,7 @@ SELECT e.id, e.occurred_at, e.actor_hsa_id,
        e.emergency, e.coherent,
        COALESCE(cr.kind, '') AS relation_kind, cr.starts_at AS relation_starts_at,
        cr.ends_at AS relation_ends_at,
-       COALESCE(cu.name, '') AS relation_unit_name,
+       COALESCE(cr.unit_name, '') AS relation_unit_name,
        COALESCE(cr.by_staff, false) AS relation_by_staff
 FROM access_events e
 LEFT JOIN staff st ON st.hsa_id = e.actor_hsa_id AND e.actor_hsa_id <> ''
@@ -46,8 +45,20 @@ LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> '
 LEFT JOIN providers p ON p.hsa_id = COALESCE(NULLIF(e.actor_provider_hsa_id, ''), u.provider_hsa_id)
 LEFT JOIN units ou ON ou.hsa_id = e.owner_unit_hsa_id AND e.owner_unit_hsa_id <> ''
 LEFT JOIN providers op ON op.hsa_id = COALESCE(NULLIF(e.owner_provider_hsa_id, ''), ou.provider_hsa_id)
-LEFT JOIN LATERAL insyn_explanation(e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id, e.occurred_at) cr ON true
-LEFT JOIN units cu ON cu.hsa_id = cr.unit_hsa_id
+-- The explanation a review run keeps, else (no run has reached the event
+-- yet) the same definition evaluated now: insyn_explaining_relation.
+LEFT JOIN event_explanations x ON x.event_id = e.id AND x.occurred_at = e.occurred_at
+LEFT JOIN LATERAL (
+    SELECT r.relation_id FROM insyn_explaining_relation(e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id, e.occurred_at) r
+    WHERE x.event_id IS NULL
+) live ON true
+LEFT JOIN LATERAL (
+    SELECT c.kind, c.starts_at, c.ends_at, COALESCE(cu.name, '') AS unit_name,
+           (c.staff_hsa_id <> '' AND c.staff_hsa_id = e.actor_hsa_id) AS by_staff
+    FROM care_relations c
+    LEFT JOIN units cu ON cu.hsa_id = c.unit_hsa_id
+    WHERE c.id = COALESCE(x.relation_id, live.relation_id)
+) cr ON true
 WHERE e.patient_id = $1 AND e.patient_id_kind = $5 AND e.occurred_at >= $2 AND e.occurred_at < $3
   -- The reader's scope (readScope): a patient reads only their own events,
   -- staff only those their care providers acted in or own.

@@ -327,8 +327,15 @@ func (s *Store) UpsertCareRelations(ctx context.Context, rows []portal.CareRelat
 		}
 	}
 	return s.refTx(ctx, "upsert care relations", func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, qUpsertCareRelations, pq.Array(pid), pq.Array(unit), pq.Array(staff),
-			pq.Array(kind), pq.Array(starts), pq.Array(ends), s.clock.Now())
+		now := s.clock.Now()
+		if _, err := tx.ExecContext(ctx, qUpsertCareRelations, pq.Array(pid), pq.Array(unit), pq.Array(staff),
+			pq.Array(kind), pq.Array(starts), pq.Array(ends), now); err != nil {
+			return err
+		}
+		// Care data often arrives after the logs: the events these
+		// relations cover are explained anew, in the same transaction, so
+		// the review and the patient's extract never disagree.
+		_, err := reexplainCare(ctx, tx, pid, unit, staff, kind, starts, now)
 		return err
 	})
 }

@@ -227,8 +227,9 @@ func TestQueueOrderAndRuleEvidence(t *testing.T) {
 	if _, err := s.DrawSample(ctx, operator, store.SampleQuery{Month: march(), UsersPerUnit: 15}); err != nil {
 		t.Fatal(err)
 	}
-	// The rules' table as the contract names it (the rules land apart).
-	if _, err := s.DB().Exec(`CREATE TABLE rule_hits (id bigserial, case_id bigint, rule text, severity text)`); err != nil {
+	// Rule hits as a review run stores them (migration 00007).
+	var run int64
+	if err := s.DB().Get(&run, `INSERT INTO review_runs (started_at) VALUES (now()) RETURNING id`); err != nil {
 		t.Fatal(err)
 	}
 	var ev struct {
@@ -258,7 +259,12 @@ func TestQueueOrderAndRuleEvidence(t *testing.T) {
 		older, pid(100), staffID(0)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.DB().Exec(`INSERT INTO rule_hits (case_id, rule, severity) VALUES ($1, 'household', 'medium'), ($2, 'no_care_relation', 'medium')`, older, rule); err != nil {
+	if _, err := s.DB().Exec(`INSERT INTO rule_hits (run_id, case_id, rule, severity, event_id, occurred_at, staff_hsa_id, provider_hsa_id, patient_id, patient_id_kind)
+		SELECT $1, c.id, h.rule, 'medium', ce.event_id, ce.occurred_at, c.staff_hsa_id, c.provider_hsa_id, c.patient_id, c.patient_id_kind
+		FROM (VALUES ($2::bigint, 'household'), ($3::bigint, 'no_care_relation')) h(case_id, rule)
+		JOIN cases c ON c.id = h.case_id
+		JOIN LATERAL (SELECT event_id, occurred_at FROM case_events WHERE case_id = c.id ORDER BY event_id LIMIT 1) ce ON true`,
+		run, older, rule); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []int64{older, rule} {

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/insyn/insyn/portal/seed"
+	"github.com/insyn/insyn/portal/store"
+	"github.com/insyn/insyn/portal/store/storetest"
+	"github.com/jmoiron/sqlx"
+)
+
+// TestReviewRegion: seed a region, load it, run the review from the
+// command line twice (the second finds nothing new), and find every
+// planted access of each evaluated rule's kind as that rule's hit, in an
+// open rule case.
+func TestReviewRegion(t *testing.T) {
+	dsn := storetest.DSN(t)
+	dir := t.TempDir()
+	if r := cli(t, "", nil, "seed", "--out", dir, "--patients", "400", "--staff", "80", "--days", "20", "--events", "6000", "--seed", "5"); r.code != 0 {
+		t.Fatalf("seed: exit %d: %s", r.code, r.stderr)
+	}
+	if r := cli(t, dsn, nil, "import", "all", dir); r.code != 0 {
+		t.Fatalf("import: exit %d: %s", r.code, r.stderr)
+	}
+	if r := cli(t, dsn, nil, "ingest", filepath.Join(dir, "logs")); r.code != 0 {
+		t.Fatalf("ingest: exit %d: %s", r.code, r.stderr)
+	}
+	r := cli(t, dsn, nil, "review", "run")
+	if r.code != 0 || !strings.Contains(r.stdout, "nya åtkomster granskade") || !strings.Contains(r.stdout, "förklarade av en vårdkontakt") {
+		t.Fatalf("review run: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	t.Log(strings.TrimSpace(r.stdout))
+	if again := cli(t, dsn, nil, "review", "run"); again.code != 0 || !strings.HasPrefix(again.stdout, "0 nya åtkomster granskade") {
+		t.Fatalf("second run: exit %d %q", again.code, again.stdout)
+	}
+	planted, err := seed.ReadPlanted(filepath.Join(dir, "planted.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sqlx.MustConnect("postgres", dsn)
+	defer db.Close()
+	// Every rule case has its priority and narrative from its evidence.
+	var bare int
+	if err := db.Get(&bare, `SELECT count(*) FROM cases WHERE source = 'rule' AND (priority <= 0 OR narrative_sv IS NULL OR narrative_en IS NULL)`); err != nil || bare != 0 {
+		t.Errorf("%d rule cases without priority or narrative (%v)", bare, err)
+	}
+	kinds := map[string]int{}
+	for _, p := range planted {
+		if _, ok := store.RuleQueries[p.Kind]; !ok {
+			t.Errorf("planted kind %s has no rule", p.Kind)
+			continue
+		}
+		var found int
+		if err := db.Get(&found, `SELECT count(DISTINCT e.source_log_id) FROM access_events e
+			JOIN rule_hits h ON h.event_id = e.id AND h.occurred_at = e.occurred_at AND h.rule = $3
+			JOIN cases c ON c.id = h.case_id AND c.status = 'new'
+			JOIN case_events ce ON ce.case_id = c.id AND ce.event_id = e.id
+			WHERE e.source_system = $1 AND e.source_log_id = ANY($2)`,
+			p.SourceSystem, store.StringArray(p.SourceLogIDs), p.Kind); err != nil {
+			t.Fatal(err)
+		}
+		if found != len(p.SourceLogIDs) {
+			t.Errorf("planted %s (%s): %d of %d accesses hit", p.Kind, p.Note, found, len(p.SourceLogIDs))
+		}
+		kinds[p.Kind]++
+	}
+	if len(kinds) != len(seed.Kinds) {
+		t.Errorf("planted kinds %v", kinds)
+	}
+
+	// Rules from the command line: switch one off for the defaults, list it.
+	if r := cli(t, dsn, nil, "rules", "set", "volume", "--off", "--params", `{"factor": 4}`); r.code != 0 {
+		t.Fatalf("rules set: exit %d %s", r.code, r.stderr)
+	}
+	r = cli(t, dsn, nil, "rules", "list")
+	if r.code != 0 || !strings.Contains(r.stdout, "volume") || !strings.Contains(r.stdout, `"factor": 4`) ||
+		!strings.Contains(r.stdout, "watchlist") {
+		t.Fatalf("rules list: exit %d %q", r.code, r.stdout)
+	}
+	for _, bad := range [][]string{{"rules", "set", "nosuch"}, {"rules", "set", "self", "--severity", "huge"},
+		{"rules", "set", "self", "--params", "[1]"}, {"rules", "set", "self", "--on", "--off"}, {"review"}, {"rules"}} {
+		if r := cli(t, dsn, nil, bad...); r.code != 2 {
+			t.Errorf("%v: exit %d %q", bad, r.code, r.stderr)
+		}
+	}
+}

@@ -1,0 +1,115 @@
+package review_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/insyn/insyn/portal/ingest"
+	"github.com/insyn/insyn/portal/refdata"
+	"github.com/insyn/insyn/portal/review"
+	"github.com/insyn/insyn/portal/seed"
+	"github.com/insyn/insyn/portal/store"
+	"github.com/insyn/insyn/portal/store/storetest"
+)
+
+// BenchmarkReview seeds a region of eleven days, ingests ten, and times a
+// review run (explanations and every rule) over them next to a plain
+// sequential scan of the same events in the same database; then ingests
+// the eleventh day and times the incremental run over it. Run with `make
+// bench-review`; INSYN_BENCH_EVENTS changes the size (default 200,000).
+func BenchmarkReview(b *testing.B) {
+	events := 200_000
+	if s := os.Getenv("INSYN_BENCH_EVENTS"); s != "" {
+		events, _ = strconv.Atoi(s)
+	}
+	ctx := context.Background()
+	region := filepath.Join(b.TempDir(), "region")
+	sum, err := seed.Generate(seed.Options{Patients: max(2_000, events/20), Staff: max(200, events/200), Days: 11,
+		Events: events, Seed: 1}, region)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		s := storetest.Open(b, nil)
+		if _, err := refdata.ImportDir(ctx, s, region); err != nil {
+			b.Fatal(err)
+		}
+		days, _ := filepath.Glob(filepath.Join(region, "logs", "*"))
+		if len(days) < 2 {
+			b.Fatalf("%d days of logs", len(days))
+		}
+		load(b, s, days[:len(days)-1])
+		full, runSecs := timedRun(b, s)
+		scanSecs, scanned := seqScan(b, s)
+		load(b, s, days[len(days)-1:])
+		inc, incSecs := timedRun(b, s)
+		scan2Secs, _ := seqScan(b, s)
+		b.ReportMetric(float64(full.Events)/runSecs, "events/s")
+		b.ReportMetric(runSecs/scanSecs, "run/scan")
+		fmt.Printf("\nregion: %d events seeded over %d days\n", sum.Events, len(days))
+		fmt.Printf("review run over %d days: %d events in %.2fs (%.0f events/s), %.1f %% explained, %d rule hits, %d cases\n",
+			len(days)-1, full.Events, runSecs, float64(full.Events)/runSecs, 100*full.Share(), full.Hits, full.CasesOpened)
+		fmt.Printf("sequential scan of the same %d events: %.2fs; ratio run/scan %.1f\n", scanned, scanSecs, runSecs/scanSecs)
+		fmt.Printf("incremental run over the next day: %d events in %.2fs (full-table scan %.2fs; ratio %.2f)\n",
+			inc.Events, incSecs, scan2Secs, incSecs/scan2Secs)
+		for _, r := range []store.ReviewRunResult{full, inc} {
+			fmt.Print("steps:")
+			for _, st := range r.Steps {
+				fmt.Printf(" %s %.2fs", st.Name, st.Took.Seconds())
+			}
+			fmt.Println()
+		}
+	}
+}
+
+func load(b *testing.B, s *store.Store, dirs []string) {
+	b.Helper()
+	in, err := ingest.Inputs(dirs, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := ingest.Run(context.Background(), s, in, ingest.Options{}); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.AnalyzeEvents(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func timedRun(b *testing.B, s *store.Store) (store.ReviewRunResult, float64) {
+	b.Helper()
+	start := time.Now()
+	res, err := s.RunReview(context.Background(), store.ReviewRunOptions{}, review.Rules)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return res, time.Since(start).Seconds()
+}
+
+// seqScan counts every event by a sequential scan (indexes off), the
+// floor for anything that reads each event once.
+func seqScan(b *testing.B, s *store.Store) (float64, int64) {
+	b.Helper()
+	ctx := context.Background()
+	conn, err := s.DB().Connx(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	for _, q := range []string{`SET enable_indexscan = off`, `SET enable_indexonlyscan = off`, `SET enable_bitmapscan = off`} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var n int64
+	start := time.Now()
+	if err := conn.GetContext(ctx, &n, `SELECT count(*) FROM access_events WHERE patient_id <> '' AND actor_hsa_id IS NOT NULL`); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(start).Seconds(), n
+}

@@ -1,0 +1,223 @@
+package store
+
+// Rules of DESIGN.md section 5 as set-based SQL over one review run's
+// events (run_events, made by RunReview). Each statement takes $1, the
+// run's id, applies the rule only where insyn_rule says it is on for the
+// acting provider, and stores one hit per event with its evidence. Rules
+// that fire only on unexplained accesses test relation_id IS NULL.
+
+// ruleInsert is the head every rule shares.
+const ruleInsert = `
+INSERT INTO rule_hits (run_id, rule, severity, event_id, occurred_at, staff_hsa_id, provider_hsa_id,
+                       patient_id, patient_id_kind, patient_id_root, evidence)
+`
+
+// ruleTail drops a hit the event already has (a ranged run after another).
+const ruleTail = `
+ON CONFLICT (rule, event_id, occurred_at) DO NOTHING`
+
+// ruleCols are the columns of a hit after severity and before evidence.
+const ruleCols = `ev.id, ev.occurred_at, ev.actor_hsa_id, ev.provider_hsa_id, ev.patient_id, ev.patient_id_kind, ev.patient_id_root`
+
+const (
+	qRuleSelf = ruleInsert + `
+SELECT $1, 'self', cfg.severity, ` + ruleCols + `,
+       jsonb_build_object('explained', ev.relation_id IS NOT NULL)
+FROM run_events ev JOIN LATERAL insyn_rule('self', ev.provider_hsa_id) cfg ON cfg.enabled
+WHERE ev.actor_personal_id <> '' AND ev.actor_personal_id = ev.patient_id` + ruleTail
+
+	// An emergency access (break the glass) and what the same person did
+	// with the same patient in the session_minutes after it: every one is
+	// reviewed, explained or not. The glass is looked for among the run's
+	// own events (emergency accesses are few, and a sitting arrives in one
+	// log), not the whole table.
+	qRuleEmergency = ruleInsert + `
+WITH glass AS (
+    SELECT actor_hsa_id, patient_id, occurred_at FROM run_events
+    WHERE (emergency OR activity = 'emergency') AND actor_hsa_id <> ''
+)
+SELECT DISTINCT ON (ev.id, ev.occurred_at)
+       $1, 'emergency', cfg.severity, ` + ruleCols + `,
+       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'activity', ev.activity,
+                          'opened_at', COALESCE(CASE WHEN ev.emergency OR ev.activity = 'emergency' THEN ev.occurred_at END,
+                                                g.occurred_at))
+FROM run_events ev JOIN LATERAL insyn_rule('emergency', ev.provider_hsa_id) cfg ON cfg.enabled
+LEFT JOIN glass g ON g.actor_hsa_id = ev.actor_hsa_id AND g.patient_id = ev.patient_id
+     AND g.occurred_at <= ev.occurred_at
+     AND g.occurred_at >= ev.occurred_at - make_interval(mins => COALESCE((cfg.params->>'session_minutes')::integer, 60))
+WHERE ev.emergency OR ev.activity = 'emergency' OR g.occurred_at IS NOT NULL
+ORDER BY ev.id, ev.occurred_at, g.occurred_at DESC` + ruleTail
+
+	// A family link in relations (either direction), or the same family
+	// name at the same address.
+	qRuleRelative = ruleInsert + `
+SELECT $1, 'relative', cfg.severity, ` + ruleCols + `,
+       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'relation', rel.kind,
+                          'same_family_and_address', rel.kind IS NULL)
+FROM run_events ev JOIN LATERAL insyn_rule('relative', ev.provider_hsa_id) cfg ON cfg.enabled
+LEFT JOIN LATERAL (
+    -- Two index lookups rather than one OR, which the planner reads as a scan.
+    (SELECT r.kind FROM relations r WHERE r.personal_id_a = ev.actor_personal_id AND r.personal_id_b = ev.patient_id)
+    UNION ALL
+    (SELECT r.kind FROM relations r WHERE r.personal_id_a = ev.patient_id AND r.personal_id_b = ev.actor_personal_id)
+    LIMIT 1
+) rel ON ev.actor_personal_id <> ''
+LEFT JOIN patients ap ON ap.personal_id = ev.actor_personal_id
+LEFT JOIN patients p ON p.personal_id = ev.patient_id AND p.id_kind = ev.patient_id_kind
+WHERE ev.actor_personal_id <> '' AND ev.actor_personal_id <> ev.patient_id
+  AND (rel.kind IS NOT NULL
+       OR (ap.street <> '' AND lower(ap.family_name) = lower(p.family_name)
+           AND insyn_street(ap.street) = insyn_street(p.street) AND ap.postal_code = p.postal_code))` + ruleTail
+
+	qRuleHousehold = ruleInsert + `
+SELECT $1, 'household', cfg.severity, ` + ruleCols + `,
+       jsonb_build_object('explained', false, 'same_street', true)
+FROM run_events ev JOIN LATERAL insyn_rule('household', ev.provider_hsa_id) cfg ON cfg.enabled
+JOIN patients ap ON ap.personal_id = ev.actor_personal_id
+JOIN patients p ON p.personal_id = ev.patient_id AND p.id_kind = ev.patient_id_kind
+WHERE ev.relation_id IS NULL AND ev.actor_personal_id <> ev.patient_id AND ap.street <> ''
+  AND insyn_street(ap.street) = insyn_street(p.street) AND ap.postal_code = p.postal_code` + ruleTail
+
+	// Same postal code, not the same street (household covers that).
+	qRuleNeighbourhood = ruleInsert + `
+SELECT $1, 'neighbourhood', cfg.severity, ` + ruleCols + `,
+       jsonb_build_object('explained', false, 'same_postal_code', true)
+FROM run_events ev JOIN LATERAL insyn_rule('neighbourhood', ev.provider_hsa_id) cfg ON cfg.enabled
+JOIN patients ap ON ap.personal_id = ev.actor_personal_id
+JOIN patients p ON p.personal_id = ev.patient_id AND p.id_kind = ev.patient_id_kind
+WHERE ev.relation_id IS NULL AND ev.actor_personal_id <> ev.patient_id AND ap.postal_code <> ''
+  AND ap.postal_code = p.postal_code
+  AND insyn_street(ap.street) IS DISTINCT FROM insyn_street(p.street)` + ruleTail
+
+	// The patient works in care; high when at the actor's own unit.
+	qRuleColleague = ruleInsert + `
+SELECT $1, 'colleague', CASE WHEN same.unit THEN 'high' ELSE cfg.severity END, ` + ruleCols + `,
+       jsonb_build_object('explained', false, 'same_unit', same.unit)
+FROM run_events ev JOIN LATERAL insyn_rule('colleague', ev.provider_hsa_id) cfg ON cfg.enabled
+JOIN LATERAL (
+    SELECT EXISTS (SELECT 1 FROM assignments a WHERE a.staff_hsa_id = ps.hsa_id
+                   AND a.unit_hsa_id = ev.actor_unit_hsa_id AND ev.day BETWEEN a.valid_from AND a.valid_to) AS unit
+    FROM staff ps WHERE ps.personal_id = ev.patient_id
+    ORDER BY 1 DESC LIMIT 1
+) same ON true
+WHERE ev.relation_id IS NULL AND ev.actor_personal_id IS DISTINCT FROM ev.patient_id` + ruleTail
+
+	qRuleProtected = ruleInsert + `
+SELECT $1, 'protected_identity', cfg.severity, ` + ruleCols + `, jsonb_build_object('explained', false)
+FROM run_events ev JOIN LATERAL insyn_rule('protected_identity', ev.provider_hsa_id) cfg ON cfg.enabled
+JOIN patients p ON p.personal_id = ev.patient_id AND p.id_kind = ev.patient_id_kind
+WHERE ev.relation_id IS NULL AND p.protected_identity` + ruleTail
+
+	qRuleVIP = ruleInsert + `
+SELECT $1, 'vip', cfg.severity, ` + ruleCols + `, jsonb_build_object('explained', false)
+FROM run_events ev JOIN LATERAL insyn_rule('vip', ev.provider_hsa_id) cfg ON cfg.enabled
+JOIN patients p ON p.personal_id = ev.patient_id AND p.id_kind = ev.patient_id_kind
+WHERE ev.relation_id IS NULL AND p.vip` + ruleTail
+
+	qRuleDeceased = ruleInsert + `
+SELECT $1, 'deceased', cfg.severity, ` + ruleCols + `,
+       jsonb_build_object('explained', false, 'days_after_death', ev.day - p.deceased_on)
+FROM run_events ev JOIN LATERAL insyn_rule('deceased', ev.provider_hsa_id) cfg ON cfg.enabled
+JOIN patients p ON p.personal_id = ev.patient_id AND p.id_kind = ev.patient_id_kind
+WHERE ev.relation_id IS NULL AND ev.day > p.deceased_on` + ruleTail
+
+	// A purpose other than care from someone with no assignment for that
+	// purpose at the acting unit that day (an assignment's name begins with
+	// its purpose: "Administration på …"). A care relation explains care,
+	// not statistics: this rule fires whether or not one exists, and says
+	// which in its evidence.
+	qRuleNonCare = ruleInsert + `
+SELECT $1, 'non_care_purpose', cfg.severity, ` + ruleCols + `,
+       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'purpose', ev.purpose)
+FROM run_events ev JOIN LATERAL insyn_rule('non_care_purpose', ev.provider_hsa_id) cfg ON cfg.enabled
+LEFT JOIN (VALUES ('quality_assurance', 'kvalitetssäkring'), ('administration', 'administration'),
+                  ('statistics', 'statistik'), ('quality_register', 'kvalitetsregister'),
+                  ('other_legal_documentation', 'juridisk')) AS w(purpose, word) ON w.purpose = ev.purpose
+WHERE ev.purpose <> 'care'
+  AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.staff_hsa_id = ev.actor_hsa_id
+                  AND a.unit_hsa_id = ev.actor_unit_hsa_id AND ev.day BETWEEN a.valid_from AND a.valid_to
+                  AND w.word IS NOT NULL AND lower(a.name) LIKE w.word || '%')` + ruleTail
+
+	// The acting unit (or the actor by name) never had a care relation
+	// with the patient, at any time.
+	qRuleNoCare = ruleInsert + `
+SELECT $1, 'no_care_relation', cfg.severity, ` + ruleCols + `, jsonb_build_object('explained', false)
+FROM run_events ev JOIN LATERAL insyn_rule('no_care_relation', ev.provider_hsa_id) cfg ON cfg.enabled
+WHERE ev.relation_id IS NULL
+  AND NOT EXISTS (SELECT 1 FROM care_relations c WHERE c.personal_id = ev.patient_id
+                  AND ((ev.actor_unit_hsa_id <> '' AND c.unit_hsa_id = ev.actor_unit_hsa_id)
+                       OR (c.staff_hsa_id <> '' AND c.staff_hsa_id = ev.actor_hsa_id)))` + ruleTail
+
+	qRuleAfterEmployment = ruleInsert + `
+SELECT $1, 'after_employment', cfg.severity, ` + ruleCols + `,
+       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'days_after', ev.day - ev.employed_to)
+FROM run_events ev JOIN LATERAL insyn_rule('after_employment', ev.provider_hsa_id) cfg ON cfg.enabled
+WHERE ev.employed_to IS NOT NULL AND ev.day > ev.employed_to` + ruleTail
+
+	// qVolumeDays counts, for each actor-day of the run, the distinct
+	// patients of that whole day (every event, not only the run's) through
+	// the actor index, and keeps the count in review_actor_days.
+	qVolumeDays = `
+INSERT INTO review_actor_days (actor_hsa_id, day, title, patients)
+SELECT d.actor_hsa_id, d.day, d.actor_title,
+       (SELECT count(DISTINCT e.patient_id) FROM access_events e
+        WHERE e.actor_hsa_id = d.actor_hsa_id
+          AND e.occurred_at >= d.day::timestamp AT TIME ZONE 'Europe/Stockholm'
+          AND e.occurred_at < (d.day + 1)::timestamp AT TIME ZONE 'Europe/Stockholm')
+FROM (SELECT DISTINCT ON (actor_hsa_id, day) actor_hsa_id, day, actor_title
+      FROM run_events WHERE actor_hsa_id <> '' ORDER BY actor_hsa_id, day, actor_title) d
+ORDER BY d.actor_hsa_id, d.day
+ON CONFLICT (actor_hsa_id, day) DO UPDATE SET patients = EXCLUDED.patients, title = EXCLUDED.title`
+
+	// qRuleVolume: an actor-day of the run whose distinct patients reach
+	// min_patients and exceed factor times both the actor's own average
+	// over the baseline_days before (per day they worked) and the average
+	// of the others with the same title that day, both from
+	// review_actor_days. Every run event of such a day is a hit.
+	qRuleVolume = ruleInsert + `
+WITH d AS (
+    SELECT DISTINCT ev.actor_hsa_id, ev.provider_hsa_id, ev.day, cfg.severity,
+           COALESCE((cfg.params->>'factor')::numeric, 3) AS factor,
+           COALESCE((cfg.params->>'min_patients')::integer, 20) AS min_patients,
+           COALESCE((cfg.params->>'baseline_days')::integer, 30) AS baseline_days
+    FROM run_events ev JOIN LATERAL insyn_rule('volume', ev.provider_hsa_id) cfg ON cfg.enabled
+    WHERE ev.actor_hsa_id <> ''
+), spree AS (
+    SELECT d.*, me.patients,
+           COALESCE((SELECT avg(b.patients) FROM review_actor_days b
+                     WHERE b.actor_hsa_id = d.actor_hsa_id AND b.day >= d.day - d.baseline_days AND b.day < d.day), 0) AS baseline,
+           COALESCE((SELECT avg(p.patients) FROM review_actor_days p
+                     WHERE p.day = d.day AND p.title = me.title AND p.actor_hsa_id <> d.actor_hsa_id), 0) AS peers
+    FROM d JOIN review_actor_days me ON me.actor_hsa_id = d.actor_hsa_id AND me.day = d.day
+    WHERE me.patients >= d.min_patients
+), spree_day AS (
+    SELECT * FROM spree WHERE patients > factor * baseline AND patients > factor * peers
+)
+SELECT $1, 'volume', s.severity, ` + ruleCols + `,
+       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'patients', s.patients,
+                          'baseline', round(s.baseline, 1), 'peers', round(s.peers, 1))
+FROM spree_day s JOIN run_events ev ON ev.actor_hsa_id = s.actor_hsa_id AND ev.day = s.day
+     AND ev.provider_hsa_id = s.provider_hsa_id` + ruleTail
+)
+
+// rulePrepare holds, per rule, a statement without parameters run just
+// before it.
+var rulePrepare = map[string]string{"volume": qVolumeDays}
+
+// RuleQueries maps each rule this store can evaluate to its SQL; the
+// watchlist rule waits for the watchlist table (DESIGN.md section 9).
+var RuleQueries = map[string]string{
+	"self":               qRuleSelf,
+	"emergency":          qRuleEmergency,
+	"relative":           qRuleRelative,
+	"colleague":          qRuleColleague,
+	"deceased":           qRuleDeceased,
+	"protected_identity": qRuleProtected,
+	"vip":                qRuleVIP,
+	"after_employment":   qRuleAfterEmployment,
+	"household":          qRuleHousehold,
+	"neighbourhood":      qRuleNeighbourhood,
+	"no_care_relation":   qRuleNoCare,
+	"non_care_purpose":   qRuleNonCare,
+	"volume":             qRuleVolume,
+}
