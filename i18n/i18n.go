@@ -215,3 +215,13 @@ func (l *Localizer) Number(n int64) string {
 	}
 	return b.String()
 }
+
+// Percent writes share (0..1) as a percentage with one decimal in the
+// reader's convention: sv "98,9" (decimal comma), en "98.9".
+func (l *Localizer) Percent(share float64) string {
+	s := strconv.FormatFloat(100*share, 'f', 1, 64)
+	if l.Lang != "en" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}

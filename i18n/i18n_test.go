@@ -107,6 +107,18 @@ func TestNumber(t *testing.T) {
 	}
 }
 
+func TestPercent(t *testing.T) {
+	c := MustLoad(time.UTC)
+	for share, want := range map[float64][2]string{0: {"0,0", "0.0"}, 0.9889: {"98,9", "98.9"}, 1: {"100,0", "100.0"}} {
+		if got := c.For("sv").Percent(share); got != want[0] {
+			t.Errorf("sv %v: %q", share, got)
+		}
+		if got := c.For("en").Percent(share); got != want[1] {
+			t.Errorf("en %v: %q", share, got)
+		}
+	}
+}
+
 // pluralIDs lists the messages that have plural forms ("one", "other")
 // rather than one text.
 func pluralIDs(t *testing.T) map[string]bool {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/insyn/insyn/portal/ingest"
 	"github.com/insyn/insyn/portal/refdata"
+	"github.com/insyn/insyn/portal/review"
 	"github.com/insyn/insyn/portal/seed"
 	"github.com/insyn/insyn/portal/store"
 )
@@ -38,6 +39,13 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	if err := a.loadDemoRegion(ctx, st, opts); err != nil {
 		return err
 	}
+	// The reviewers' side as DESIGN.md section 7 has it: explanations and
+	// rules over what is new since the last start (all of it the first time).
+	res, err := st.RunReview(ctx, store.ReviewRunOptions{}, review.Rules)
+	if err != nil {
+		return err
+	}
+	a.printReviewSummary(res)
 	if err := a.startDemoProvider(ctx, *addr); err != nil {
 		return err
 	}

@@ -71,10 +71,16 @@ func cmdReview(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(a.stdout, a.texts.N("review.summary", int(res.Events), map[string]any{
-		"Explained": res.Explained, "Share": fmt.Sprintf("%.1f", 100*res.Share()),
-		"Hits": res.Hits, "Opened": res.CasesOpened, "Joined": res.CasesJoined}))
+	a.printReviewSummary(res)
 	return nil
+}
+
+// printReviewSummary prints a run's one line: events, explained and their
+// share, rule hits and cases.
+func (a *app) printReviewSummary(res store.ReviewRunResult) {
+	fmt.Fprintln(a.stdout, a.texts.N("review.summary", int(res.Events), map[string]any{
+		"Explained": res.Explained, "Share": a.texts.Percent(res.Share()),
+		"Hits": res.Hits, "Opened": res.CasesOpened, "Joined": res.CasesJoined}))
 }
 
 // isHelp reports whether arg asks a command with sub-commands for help.
