@@ -2,6 +2,7 @@ package extract
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/insyn/insyn/portal"
 )
@@ -185,19 +186,40 @@ var codeFolder = strings.NewReplacer(" ", "", "-", "", "_", "", ".", "")
 // to a person, or "" when it is empty or looks like a code: an HSA-id, an
 // OID, a URN or an identity number never passes for a name.
 func plainName(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+	if !tidy(s) {
+		s = strings.Join(strings.Fields(s), " ")
+	}
 	if s == "" || portal.LooksLikeHSAID(s) || IsCodeLike(s) {
 		return ""
 	}
 	return s
 }
 
+// tidy reports whether s is already as strings.Fields would join it: no
+// space at either end, no two in a row, no other white space. Most names
+// are, and joining them anew costs two allocations per name per row.
+func tidy(s string) bool {
+	for i, r := range s {
+		switch {
+		case r == ' ':
+			if i == 0 || i == len(s)-1 || s[i+1] == ' ' {
+				return false
+			}
+		case unicode.IsSpace(r):
+			return false
+		}
+	}
+	return true
+}
+
 // IsCodeLike reports text that is an identifier rather than words: it
 // contains a run of six or more digits (identity numbers, HSA-ids), an
 // OID-like dotted number, a URN, or an HSA-id-shaped token.
 func IsCodeLike(s string) bool {
-	if strings.Contains(strings.ToLower(s), "urn:") {
-		return true
+	for i := 0; i+4 <= len(s); i++ {
+		if (s[i] == 'u' || s[i] == 'U') && strings.EqualFold(s[i:i+4], "urn:") {
+			return true
+		}
 	}
 	run, dots := 0, 0
 	for i := 0; i < len(s); i++ {
@@ -220,10 +242,17 @@ func IsCodeLike(s string) bool {
 			run, dots = 0, 0
 		}
 	}
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '(' || r == ')' }) {
-		if portal.LooksLikeHSAID(f) && len(f) > 6 {
+	// Each token between spaces, commas and brackets, without allocating:
+	// this runs for every name on every row.
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] != ' ' && s[i] != ',' && s[i] != '(' && s[i] != ')' {
+			continue
+		}
+		if f := s[start:i]; len(f) > 6 && portal.LooksLikeHSAID(f) {
 			return true
 		}
+		start = i + 1
 	}
 	return false
 }

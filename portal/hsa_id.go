@@ -13,26 +13,35 @@ type HSAID string
 // letters, digits and hyphens, at most 31 characters (HSA's limit).
 func ParseHSAID(s string) (HSAID, error) {
 	s = strings.TrimSpace(s)
+	if p := hsaIDProblem(s); p != "" {
+		return "", Errorf(Invalid, "error.hsa_id.format", "%s", p)
+	}
+	return HSAID(s), nil
+}
+
+// hsaIDProblem says what keeps s from being an HSA-id, "" when nothing
+// does. It allocates nothing: the extract asks it of every name it shows.
+func hsaIDProblem(s string) string {
 	if len(s) < 3 || len(s) > 31 {
-		return "", Errorf(Invalid, "error.hsa_id.format", "hsa id has the wrong length")
+		return "hsa id has the wrong length"
 	}
 	if !isUpper(s[0]) || !isUpper(s[1]) {
-		return "", Errorf(Invalid, "error.hsa_id.format", "hsa id must start with a country code")
+		return "hsa id must start with a country code"
 	}
 	for i := 2; i < len(s); i++ {
 		c := s[i]
 		if !(c >= '0' && c <= '9') && !isUpper(c) && !(c >= 'a' && c <= 'z') && c != '-' {
-			return "", Errorf(Invalid, "error.hsa_id.format", "hsa id has an invalid character")
+			return "hsa id has an invalid character"
 		}
 	}
-	return HSAID(s), nil
+	return ""
 }
 
 // LooksLikeHSAID tells whether a text could be an HSA-id; the extract uses it
 // to refuse to show codes where a name should be.
 func LooksLikeHSAID(s string) bool {
-	_, err := ParseHSAID(s)
-	return err == nil && strings.ContainsAny(s, "0123456789")
+	s = strings.TrimSpace(s)
+	return hsaIDProblem(s) == "" && strings.ContainsAny(s, "0123456789")
 }
 
 // ParseOptionalHSAID reads an HSA-id a log may leave out; ok is false when
