@@ -84,12 +84,8 @@ SELECT c.source,
     COALESCE(sm.month::timestamp, date_trunc('month', c.created_at AT TIME ZONE 'Europe/Stockholm')) AS month
 FROM c LEFT JOIN samples sm ON sm.id = c.sample_id`
 
-	// qRuleHitsShape tells whether the rules' table is there and has the
-	// columns the contract names (RuleHitsContract).
-	qRuleHitsShape = `
-SELECT count(*) = 3 FROM information_schema.columns
-WHERE table_schema = current_schema() AND table_name = 'rule_hits' AND column_name IN ('case_id', 'rule', 'severity')`
-
+	// qRuleHits is a case's rule hits (migration 00007): their severity
+	// ranks the case.
 	qRuleHits = `SELECT rule, severity::text FROM rule_hits WHERE case_id = $1 ORDER BY rule`
 
 	qSetCasePriority = `UPDATE cases SET priority = $2, narrative_sv = $3, narrative_en = $4 WHERE id = $1`
@@ -151,13 +147,6 @@ WHERE ce.case_id = $1
 GROUP BY e.patient_id`
 )
 
-// RuleHitsContract is what the priority reads of the rules: a table
-// rule_hits with columns case_id (the case the hit joined), rule (the
-// rule's name, see review.RuleHit) and severity ('low', 'medium', 'high').
-// When the table is not there (before the rules land) a case's evidence is
-// its sources, flags, reference data and explanations alone.
-const RuleHitsContract = "rule_hits(case_id bigint, rule text, severity text)"
-
 type evidenceRow struct {
 	Source             string    `db:"source"`
 	Flags              int       `db:"flags"`
@@ -196,21 +185,15 @@ func caseEvidence(ctx context.Context, q sqlx.QueryerContext, caseID int64) (rev
 		Colleague: r.Colleague, SameUnit: r.SameUnit, NeverDocumented: r.NeverDocumented,
 		Events: r.Events, Unexplained: r.Unexplained, Patients: r.Patients, Emergencies: r.Emergencies,
 		EarlierCases: r.Earlier, EarlierUnjustified: r.EarlierUnjustified}
-	var shaped bool
-	if err := sqlx.GetContext(ctx, q, &shaped, qRuleHitsShape); err != nil {
+	var hits []struct {
+		Rule     string `db:"rule"`
+		Severity string `db:"severity"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &hits, qRuleHits, caseID); err != nil {
 		return e, review.Subject{}, fmt.Errorf("store: rule hits: %w", err)
 	}
-	if shaped {
-		var hits []struct {
-			Rule     string `db:"rule"`
-			Severity string `db:"severity"`
-		}
-		if err := sqlx.SelectContext(ctx, q, &hits, qRuleHits, caseID); err != nil {
-			return e, review.Subject{}, fmt.Errorf("store: rule hits: %w", err)
-		}
-		for _, h := range hits {
-			e.Rules = append(e.Rules, review.RuleHit{Rule: h.Rule, Severity: review.ParseSeverity(h.Severity)})
-		}
+	for _, h := range hits {
+		e.Rules = append(e.Rules, review.RuleHit{Rule: h.Rule, Severity: review.ParseSeverity(h.Severity)})
 	}
 	subj := review.Subject{StaffHSAID: r.Staff, StaffName: r.StaffName, Title: r.Title, Unit: r.Unit, Month: r.Month}
 	return e, subj, nil
