@@ -33,6 +33,11 @@ const (
 	StatusClosed            CaseStatus = "closed"
 )
 
+// Valid tells whether s is a known status.
+func (s CaseStatus) Valid() bool {
+	return s.Open() || s == StatusDecided || s == StatusClosed
+}
+
 // Open tells whether new hits still join the case: once decided, the
 // decision stands and a later flag on the same person starts a new case.
 func (s CaseStatus) Open() bool {

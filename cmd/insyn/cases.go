@@ -83,9 +83,7 @@ func casesList(ctx context.Context, a *app, args []string) error {
 	if *source != "" && !portal.CaseSource(*source).Valid() {
 		return usageError{msg: a.texts.T("cases.error.source")}
 	}
-	switch portal.CaseStatus(*status) {
-	case "", portal.StatusNew, portal.StatusInvestigating, portal.StatusAwaitingStatement, portal.StatusDecided, portal.StatusClosed:
-	default:
+	if *status != "" && !portal.CaseStatus(*status).Valid() {
 		return usageError{msg: a.texts.T("cases.error.status")}
 	}
 	actor, err := a.operator(*by)
