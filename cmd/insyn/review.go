@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"time"
 
 	"github.com/insyn/insyn/extract"
 	"github.com/insyn/insyn/portal/review"
@@ -54,9 +53,6 @@ func cmdReview(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 		opt.To = opt.To.AddDate(0, 0, 1)
-	}
-	if !opt.From.IsZero() && opt.To.IsZero() {
-		opt.To = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	st, closeStore, err := a.openStore(ctx, true)
 	if err != nil {

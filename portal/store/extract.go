@@ -356,10 +356,7 @@ func (s *Store) EventsForPatient(ctx context.Context, actor portal.Actor, q Extr
 	if err := mayRead(actor, q.Patient); err != nil {
 		return 0, err
 	}
-	from := q.From
-	if from.IsZero() {
-		from = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
+	from, _ := openPeriod(q.From, q.To)
 	if !q.To.After(from) {
 		return 0, portal.Errorf(portal.Invalid, "extract.error.period", "period ends before it starts")
 	}
@@ -443,12 +440,7 @@ type CodeCount struct {
 // actor, unit or care provider the reference data has no name for, in
 // [from, to) (zero: all time).
 func (s *Store) CodeCounts(ctx context.Context, from, to time.Time) ([]CodeCount, error) {
-	if from.IsZero() {
-		from = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	if to.IsZero() {
-		to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
+	from, to = openPeriod(from, to)
 	var out []CodeCount
 	if err := s.db.SelectContext(ctx, &out, qCodeCounts, from, to); err != nil {
 		return nil, fmt.Errorf("store: code counts: %w", err)

@@ -23,12 +23,7 @@ ORDER BY 1, 4 DESC, 2`
 // (Field "local_time_nonexistent") or existed twice
 // ("local_time_ambiguous"); Code is the source system.
 func (s *Store) LocalTimeCounts(ctx context.Context, from, to time.Time) ([]CodeCount, error) {
-	if from.IsZero() {
-		from = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	if to.IsZero() {
-		to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
+	from, to = openPeriod(from, to)
 	var out []CodeCount
 	if err := s.db.SelectContext(ctx, &out, qLocalTimeCounts, from, to); err != nil {
 		return nil, fmt.Errorf("store: local time counts: %w", err)

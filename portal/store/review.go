@@ -228,13 +228,7 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 	}
 	var from, to any
 	if !opt.From.IsZero() || !opt.To.IsZero() {
-		f, t := opt.From, opt.To
-		if f.IsZero() {
-			f = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
-		}
-		if t.IsZero() {
-			t = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-		}
+		f, t := openPeriod(opt.From, opt.To)
 		from, to = f, t
 	}
 	if err := tx.GetContext(ctx, &res.Run, qInsertRun, now, from, to); err != nil {

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/insyn/insyn/migrations"
 	"github.com/insyn/insyn/portal"
@@ -111,4 +112,16 @@ func conflict(err error, msgID string) error {
 		return &portal.Error{Code: portal.Conflict, MsgID: msgID, Detail: "already exists", Err: err}
 	}
 	return err
+}
+
+// openPeriod reads a zero bound of [from, to) as open: from the beginning
+// of the logs, to their end, as every period a caller may leave open.
+func openPeriod(from, to time.Time) (time.Time, time.Time) {
+	if from.IsZero() {
+		from = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	if to.IsZero() {
+		to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return from, to
 }
