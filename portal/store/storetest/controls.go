@@ -105,3 +105,48 @@ func SeedControls(tb testing.TB, s *store.Store) ControlWorld {
 	}
 	return w
 }
+
+// CompleteControls completes one check of each kind at the store's clock:
+// a targeted check on the nurse (findings, with actions) whose colleague
+// access became a rule case decided unjustified, and March's sample of the
+// unit, its cases decided justified.
+func (w ControlWorld) CompleteControls(tb testing.TB, s *store.Store) {
+	tb.Helper()
+	ctx := context.Background()
+	must := func(err error) {
+		tb.Helper()
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	key, err := s.RunCheck(ctx, w.Reviewer, portal.CheckQuery{Provider: w.Provider, Subject: portal.CheckStaff, Staff: w.Nurse,
+		From: time.Date(2026, 3, 1, 0, 0, 0, 0, portal.Stockholm), To: time.Date(2026, 4, 1, 0, 0, 0, 0, portal.Stockholm)})
+	must(err)
+	v, err := s.CheckResult(ctx, w.Reviewer, key, portal.CheckColleague)
+	must(err)
+	cases, err := s.OpenCheckCases(ctx, w.Reviewer, key, []int64{v.Rows[0].ID})
+	must(err)
+	decide := func(k string, o portal.Outcome) {
+		tb.Helper()
+		_, err := s.TransitionCase(ctx, w.Reviewer, k, portal.StatusInvestigating)
+		must(err)
+		_, err = s.DecideCase(ctx, w.Reviewer, k, portal.Decision{Outcome: o, Reason: "Granskat"})
+		must(err)
+	}
+	decide(cases[0], portal.OutcomeUnjustified)
+	_, err = s.CompleteCheck(ctx, w.Reviewer, key, portal.CheckCompletion{Result: portal.ResultFindings,
+		Actions: "Samtal med medarbetaren; behörigheten begränsad"})
+	must(err)
+	res, err := s.DrawSample(ctx, portal.SystemActor("revisor"), store.SampleQuery{Month: time.Date(2026, 3, 15, 0, 0, 0, 0, portal.Stockholm)})
+	must(err)
+	for _, u := range res.Units {
+		if u.Unit != string(w.Unit) {
+			continue
+		}
+		for _, number := range u.Cases {
+			var k string
+			must(s.DB().Get(&k, `SELECT key FROM cases WHERE number = $1`, number))
+			decide(k, portal.OutcomeJustified)
+		}
+	}
+}
