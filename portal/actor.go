@@ -30,10 +30,54 @@ const (
 	RoleAdmin      Role = "admin"        // reference data, rules, roles, quarantine
 )
 
-// Grant is one role held at one care provider.
+// Roles are the roles in the order pages and the CLI list them.
+var Roles = []Role{RoleReviewer, RoleClerk, RoleHeadOfUnit, RoleAdmin}
+
+// ParseRole reads a role as the CLI and forms spell it: "head-of-unit"
+// and "head_of_unit" are the same role.
+func ParseRole(s string) (Role, error) {
+	r := Role(strings.ReplaceAll(strings.TrimSpace(s), "-", "_"))
+	if !slices.Contains(Roles, r) {
+		return "", Errorf(Invalid, "role.error.role", "unknown role")
+	}
+	return r, nil
+}
+
+// Grant is one role held at one care provider; a head of unit's names the
+// unit they answer for (a unit of that provider), the other roles none.
 type Grant struct {
 	Provider HSAID
 	Role     Role
+	Unit     HSAID // RoleHeadOfUnit only
+}
+
+// Validate checks the grant's shape; whether its staff, provider and unit
+// exist (and the unit is the provider's) the store checks.
+func (g Grant) Validate() error {
+	switch {
+	case !slices.Contains(Roles, g.Role):
+		return Errorf(Invalid, "role.error.role", "unknown role")
+	case g.Provider == "":
+		return Errorf(Invalid, "role.error.provider_missing", "grant without provider")
+	case g.Role == RoleHeadOfUnit && g.Unit == "":
+		return Errorf(Invalid, "role.error.unit_missing", "head of unit without unit")
+	case g.Role != RoleHeadOfUnit && g.Unit != "":
+		return Errorf(Invalid, "role.error.unit_not_allowed", "only a head of unit names a unit")
+	}
+	return nil
+}
+
+// CanGrant tells whether the actor may grant or revoke g: an admin of g's
+// care provider, or the system (the command line, which is how the first
+// admin is made). Nobody else, and no patient.
+func (a Actor) CanGrant(g Grant) bool {
+	switch a.Kind {
+	case ActorSystem:
+		return a.Validate() == nil
+	case ActorStaff:
+		return a.Validate() == nil && g.Provider != "" && a.Has(RoleAdmin, g.Provider)
+	}
+	return false
 }
 
 // Actor is who does something through Insyn. Every store read of patient
@@ -99,9 +143,55 @@ func (a Actor) ID() string {
 	return ""
 }
 
-// Has tells whether a member of staff holds role at provider.
+// Has tells whether a member of staff holds role at provider (a head of
+// unit: for any of its units).
 func (a Actor) Has(role Role, provider HSAID) bool {
-	return a.Kind == ActorStaff && slices.Contains(a.Grants, Grant{Provider: provider, Role: role})
+	if a.Kind != ActorStaff {
+		return false
+	}
+	for _, g := range a.Grants {
+		if g.Role == role && g.Provider == provider {
+			return true
+		}
+	}
+	return false
+}
+
+// HasRole tells whether a member of staff holds role at any care provider:
+// which staff pages they see.
+func (a Actor) HasRole(role Role) bool {
+	return len(a.ProvidersFor(role)) > 0
+}
+
+// ProvidersFor lists the care providers where a member of staff holds
+// role, sorted and without repeats; nil for anyone else.
+func (a Actor) ProvidersFor(role Role) []HSAID {
+	if a.Kind != ActorStaff {
+		return nil
+	}
+	var out []HSAID
+	for _, g := range a.Grants {
+		if g.Role == role && !slices.Contains(out, g.Provider) {
+			out = append(out, g.Provider)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// HeadOfUnits lists the units a member of staff is head of, sorted.
+func (a Actor) HeadOfUnits() []HSAID {
+	if a.Kind != ActorStaff {
+		return nil
+	}
+	var out []HSAID
+	for _, g := range a.Grants {
+		if g.Role == RoleHeadOfUnit && g.Unit != "" && !slices.Contains(out, g.Unit) {
+			out = append(out, g.Unit)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // eventReadingRoles may read a patient's access events, each only where the

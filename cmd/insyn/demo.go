@@ -46,7 +46,14 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	a.printReviewSummary(res)
-	if err := a.startDemoProvider(ctx, *addr); err != nil {
+	staff, err := a.demoStaff(ctx, st)
+	if err != nil {
+		return err
+	}
+	for _, m := range staff {
+		a.printf("demo.staff", map[string]any{"Name": m.Name, "HSAID": m.HSAID, "Role": m.Role})
+	}
+	if err := a.startDemoProvider(ctx, *addr, staff...); err != nil {
 		return err
 	}
 	return a.serve(ctx, st, *addr)

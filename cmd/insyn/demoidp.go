@@ -14,11 +14,12 @@ import (
 	"github.com/insyn/insyn/portal/auth/demoidp"
 )
 
-// startDemoProvider starts the demo's own OpenID provider on loopback and
+// startDemoProvider starts the demo's own OpenID provider on loopback, its
+// login page offering sample citizens and the staff demoStaff gave roles, and
 // points the portal at it through the environment `serve` reads: the demo
 // logs in exactly as production does. The client secret and session key
 // are new on every start.
-func (a *app) startDemoProvider(ctx context.Context, addr string) error {
+func (a *app) startDemoProvider(ctx context.Context, addr string, staff ...demoidp.StaffMember) error {
 	base := "http://" + addr
 	secret, key := randomHex(32), randomHex(32)
 	idp, err := demoidp.Start(ctx, demoidp.Options{
@@ -26,6 +27,7 @@ func (a *app) startDemoProvider(ctx context.Context, addr string) error {
 		RedirectURIs:           []string{base + "/auth/callback"},
 		PostLogoutRedirectURIs: []string{base + "/"},
 		Citizens:               a.sampleCitizens(5),
+		Staff:                  staff,
 		PersonalIDClaim:        a.getenv("OIDC_PERSONAL_ID_CLAIM"),
 		HSAIDClaim:             a.getenv("OIDC_HSA_ID_CLAIM"),
 		Log:                    a.log,

@@ -36,7 +36,7 @@ func (s *Server) handleLoginCallback(c *fiber.Ctx) error {
 	}
 	s.setCookie(c, sessionCookie, id, 0)
 	s.cfg.Log.Info("login", "request_id", c.Locals("requestid"), "route", c.Route().Path)
-	to := "/me"
+	to := "/personal"
 	if login.Subject.Kind == auth.PatientSubject {
 		to = "/oversikt"
 	}

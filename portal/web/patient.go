@@ -60,7 +60,7 @@ func (s *Server) collect(c *fiber.Ctx, req extract.Request) (*extract.Extract, e
 // sees the start page.
 func (s *Server) handleRoot(c *fiber.Ctx) error {
 	if sess, ok := session(c); ok {
-		to := "/me"
+		to := "/personal"
 		if sess.Subject.Kind == auth.PatientSubject {
 			to = "/oversikt"
 		}

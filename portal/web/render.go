@@ -52,11 +52,12 @@ type view struct {
 	Lang     string
 	Title    string
 	Data     any
-	CanLogin bool   // a login is configured
-	SignedIn bool   // the request has a session
-	CSRF     string // the session's form token, for the csrf partial
-	Patient  bool   // a patient is signed in: the portal's menu
-	Page     string // the page's name, to mark the menu's current item
+	CanLogin bool      // a login is configured
+	SignedIn bool      // the request has a session
+	CSRF     string    // the session's form token, for the csrf partial
+	Patient  bool      // a patient is signed in: the portal's menu
+	Staff    *staffNav // a member of staff with roles is signed in: the staff menu
+	Page     string    // the page's name, to mark the menu's current item
 	// Switch is this very page (path and query) in the other language.
 	Switch     string
 	SwitchLang string
@@ -86,6 +87,9 @@ func (s *Server) renderTitled(c *fiber.Ctx, status int, page, title string, data
 	if sess, ok := session(c); ok {
 		v.SignedIn, v.CSRF = true, sess.CSRFToken
 		v.Patient = sess.Subject.Kind == auth.PatientSubject
+	}
+	if a, err := staff(c); err == nil && len(a.Grants) > 0 {
+		v.Staff = navFor(a)
 	}
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("web: render %s: %w", page, err)

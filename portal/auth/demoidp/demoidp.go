@@ -30,12 +30,21 @@ type Citizen struct {
 	Name       string
 }
 
+// StaffMember is a sample member of staff offered on the login page, with
+// what the demo made them (e.g. "granskare") so a visitor knows whom to pick.
+type StaffMember struct {
+	HSAID string
+	Name  string
+	Role  string
+}
+
 // Options configure the provider's one client (Insyn) and its page.
 type Options struct {
 	ClientID, ClientSecret string
 	RedirectURIs           []string // Insyn's callback
 	PostLogoutRedirectURIs []string // where logout may return to
 	Citizens               []Citizen
+	Staff                  []StaffMember
 	// Claim names; empty means the Swedish profile's and employeeHsaId.
 	PersonalIDClaim, CoordinationClaim, HSAIDClaim string
 	Log                                            *slog.Logger

@@ -30,6 +30,10 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 <ul>{{range .Citizens}}
 <li><form method="post" action="/login"><input type="hidden" name="id" value="{{$.ID}}"><input type="hidden" name="subject" value="{{.PersonalID}}"><button type="submit">{{.Name}} ({{.PersonalID}})</button></form></li>{{end}}
 </ul>{{end}}
+{{if .Staff}}<h2>Exempelpersonal med roller i Insyn</h2>
+<ul>{{range .Staff}}
+<li><form method="post" action="/login"><input type="hidden" name="id" value="{{$.ID}}"><input type="hidden" name="subject" value="{{.HSAID}}"><button type="submit">{{.Name}}, {{.Role}} ({{.HSAID}})</button></form></li>{{end}}
+</ul>{{end}}
 </main>
 </body>
 </html>`))
@@ -41,6 +45,7 @@ var loggedOutPage = []byte(`<!doctype html>
 type loginView struct {
 	ID, Subject, Error string
 	Citizens           []Citizen
+	Staff              []StaffMember
 }
 
 func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) {
@@ -49,7 +54,7 @@ func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Inloggningen har gått ut. Börja om från Insyn.", http.StatusBadRequest)
 		return
 	}
-	s.render(w, http.StatusOK, loginView{ID: id, Citizens: s.opts.Citizens})
+	s.render(w, http.StatusOK, loginView{ID: id, Citizens: s.opts.Citizens, Staff: s.opts.Staff})
 }
 
 // submitLogin checks the subject's form and sends the browser back into the
@@ -63,7 +68,7 @@ func (s *Server) submitLogin(w http.ResponseWriter, r *http.Request, callback fu
 	id, subject := r.PostForm.Get("id"), r.PostForm.Get("subject")
 	sub, u, err := s.identify(subject)
 	if err != nil {
-		s.render(w, http.StatusBadRequest, loginView{ID: id, Subject: subject, Citizens: s.opts.Citizens,
+		s.render(w, http.StatusBadRequest, loginView{ID: id, Subject: subject, Citizens: s.opts.Citizens, Staff: s.opts.Staff,
 			Error: "Ange ett giltigt personnummer (ÅÅÅÅMMDD-NNNN) eller HSA-id."})
 		return
 	}
