@@ -213,18 +213,11 @@ func CanCheck(a Actor, provider HSAID) bool {
 }
 
 // CanReadControls tells whether the actor may read the controls and the
-// control reports of provider: its reviewers and its heads of unit.
-func CanReadControls(a Actor, provider HSAID) bool {
-	return a.Validate() == nil && provider != "" && (a.Has(RoleReviewer, provider) || a.Has(RoleHeadOfUnit, provider))
-}
-
-// ControlProviders lists the providers whose controls the actor may read.
-func (a Actor) ControlProviders() []HSAID {
-	out := append(a.providersWith(RoleReviewer), a.providersWith(RoleHeadOfUnit)...)
-	return uniqueSorted(out)
-}
-
-func uniqueSorted(in []HSAID) []HSAID {
-	slices.Sort(in)
-	return slices.Compact(in)
+// control reports of a unit of provider: the provider's reviewers (every
+// unit) and the unit's head of unit.
+func CanReadControls(a Actor, provider, unit HSAID) bool {
+	if a.Validate() != nil || provider == "" {
+		return false
+	}
+	return a.Has(RoleReviewer, provider) || (unit != "" && slices.Contains(a.HeadOfUnits(), unit))
 }

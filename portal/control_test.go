@@ -168,17 +168,15 @@ func TestCheckCompletion(t *testing.T) {
 
 func TestControlPermissions(t *testing.T) {
 	prov := portal.HSAID("SE2321000016-P1")
-	head := portal.StaffActor("SE2321000016-H1", "", portal.Grant{Provider: prov, Role: portal.RoleHeadOfUnit})
+	head := portal.StaffActor("SE2321000016-H1", "", portal.Grant{Provider: prov, Role: portal.RoleHeadOfUnit, Unit: "SE2321000016-U1"})
 	rev := portal.StaffActor("SE2321000016-R1", "", portal.Grant{Provider: prov, Role: portal.RoleReviewer})
 	clerk := portal.StaffActor("SE2321000016-C1", "", portal.Grant{Provider: prov, Role: portal.RoleClerk})
-	if !portal.CanReadControls(head, prov) || !portal.CanReadControls(rev, prov) || portal.CanReadControls(clerk, prov) {
-		t.Error("controls: reviewers and heads of unit only")
+	if !portal.CanReadControls(head, prov, "SE2321000016-U1") || portal.CanReadControls(head, prov, "SE2321000016-U2") ||
+		!portal.CanReadControls(rev, prov, "SE2321000016-U2") || portal.CanReadControls(clerk, prov, "SE2321000016-U1") {
+		t.Error("controls: the provider's reviewers and the unit's head only")
 	}
 	if portal.CanCheck(head, prov) || !portal.CanCheck(rev, prov) || portal.CanCheck(rev, "SE2321000016-P2") {
 		t.Error("targeted checks: the provider's reviewers only")
-	}
-	if got := rev.ControlProviders(); len(got) != 1 || got[0] != prov {
-		t.Errorf("ControlProviders = %v", got)
 	}
 	if portal.CanHandleRequests(rev, prov) || !portal.CanHandleRequests(clerk, prov) {
 		t.Error("requests: clerks only")

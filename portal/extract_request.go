@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"slices"
 	"strings"
 	"time"
 )
@@ -104,7 +103,7 @@ func CanHandleRequests(a Actor, provider HSAID) bool {
 
 // RequestProviders lists the care providers whose requests a member of
 // staff handles (clerk), sorted; nil for anyone else.
-func (a Actor) RequestProviders() []HSAID { return a.providersWith(RoleClerk) }
+func (a Actor) RequestProviders() []HSAID { return a.ProvidersFor(RoleClerk) }
 
 // Produce records that the extract was made. A produced request may be
 // produced again (a lost letter, another language); a delivered one is done.
@@ -175,20 +174,4 @@ func ParseReceived(s string, now time.Time) (time.Time, error) {
 		return now, nil
 	}
 	return d, nil
-}
-
-// providersWith lists the care providers where a member of staff holds
-// role, sorted and without repeats; nil for anyone else.
-func (a Actor) providersWith(role Role) []HSAID {
-	if a.Kind != ActorStaff {
-		return nil
-	}
-	var out []HSAID
-	for _, g := range a.Grants {
-		if g.Role == role && !slices.Contains(out, g.Provider) {
-			out = append(out, g.Provider)
-		}
-	}
-	slices.Sort(out)
-	return out
 }

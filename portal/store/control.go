@@ -14,9 +14,10 @@ import (
 )
 
 const (
-	// qListControls lists controls of the reader's providers, newest
-	// first, with the names the report shows. $1 limited, $2 providers,
-	// $3 provider ('' any), $4 unit ('' any), $5–$6 completed in [from, to).
+	// qListControls lists the controls the reader may read, newest first,
+	// with the names the report shows. $1 limited, $2 providers (every
+	// unit), $8 units (a head of unit's), $3 provider ('' any), $4 unit
+	// ('' any), $5–$6 completed in [from, to).
 	qListControls = `
 SELECT c.id, c.key, c.kind, c.provider_hsa_id, COALESCE(p.name, '') AS provider_name, c.unit_hsa_id,
        COALESCE(u.name, '') AS unit_name, c.period_from, c.period_to, c.criteria, c.items, c.reviewer_kind,
@@ -34,7 +35,8 @@ LEFT JOIN staff st ON st.hsa_id = c.reviewer_id AND c.reviewer_kind = 'staff'
 LEFT JOIN cases cs ON cs.id = c.case_id
 LEFT JOIN samples sm ON sm.id = c.sample_id
 LEFT JOIN staff cst ON cst.hsa_id = COALESCE(NULLIF(c.criteria->>'staff', ''), '')
-WHERE (NOT $1 OR c.provider_hsa_id = ANY($2)) AND ($3 = '' OR c.provider_hsa_id = $3)
+WHERE (NOT $1 OR c.provider_hsa_id = ANY($2) OR (c.unit_hsa_id <> '' AND c.unit_hsa_id = ANY($8)))
+  AND ($3 = '' OR c.provider_hsa_id = $3)
   AND ($4 = '' OR c.unit_hsa_id = $4) AND c.completed_at >= $5 AND c.completed_at < $6
 ORDER BY c.completed_at DESC, c.id DESC
 LIMIT $7`
@@ -53,7 +55,7 @@ WITH ended AS (
     SELECT a.staff_hsa_id, a.unit_hsa_id, u.name AS unit_name, u.provider_hsa_id,
            max(a.valid_to) AS assignment_end, string_agg(DISTINCT a.name, ', ') AS assignment
     FROM assignments a JOIN units u ON u.hsa_id = a.unit_hsa_id
-    WHERE (NOT $1 OR u.provider_hsa_id = ANY($2)) AND ($3 = '' OR a.unit_hsa_id = $3)
+    WHERE (NOT $1 OR u.provider_hsa_id = ANY($2) OR a.unit_hsa_id = ANY($5)) AND ($3 = '' OR a.unit_hsa_id = $3)
     GROUP BY a.staff_hsa_id, a.unit_hsa_id, u.name, u.provider_hsa_id),
 cand AS (
     SELECT e.*, st.given_name, st.family_name, st.title, st.protected_identity, st.employed_to,
@@ -147,27 +149,35 @@ type ControlFilter struct {
 	Limit    int
 }
 
-// controlScope is who may read which controls: the system all, reviewers
-// and heads of unit their providers'; anyone else is refused.
-func controlScope(actor portal.Actor) (bool, []string, error) {
+// controlScope is what the reader may read of controls and authorisation
+// lists: the system everything; a reviewer every unit of their providers;
+// a head of unit their own units. Anyone else is refused.
+type controlScope struct {
+	limited   bool
+	providers []string
+	units     []string
+}
+
+func controlScopeOf(actor portal.Actor) (controlScope, error) {
 	if err := actor.Validate(); err != nil {
-		return false, nil, err
+		return controlScope{}, err
 	}
 	switch actor.Kind {
 	case portal.ActorSystem:
-		return false, []string{}, nil
+		return controlScope{providers: []string{}, units: []string{}}, nil
 	case portal.ActorStaff:
-		if p := actor.ControlProviders(); len(p) > 0 {
-			return true, hsaStrings(p), nil
+		sc := controlScope{limited: true, providers: hsaStrings(actor.CaseProviders()), units: hsaStrings(actor.HeadOfUnits())}
+		if len(sc.providers)+len(sc.units) > 0 {
+			return sc, nil
 		}
 	}
-	return false, nil, portal.Errorf(portal.Forbidden, "controls.error.forbidden", "only reviewers and heads of unit read controls")
+	return controlScope{}, portal.Errorf(portal.Forbidden, "controls.error.forbidden", "only reviewers and heads of unit read controls")
 }
 
 // ListControls is the controls registry, newest first, scoped in SQL to
 // the reader's providers.
 func (s *Store) ListControls(ctx context.Context, actor portal.Actor, f ControlFilter) ([]ControlView, error) {
-	limited, providers, err := controlScope(actor)
+	sc, err := controlScopeOf(actor)
 	if err != nil {
 		return nil, err
 	}
@@ -176,8 +186,8 @@ func (s *Store) ListControls(ctx context.Context, actor portal.Actor, f ControlF
 		f.Limit = 1000
 	}
 	out := []ControlView{}
-	if err := s.db.SelectContext(ctx, &out, qListControls, limited, pq.Array(providers), string(f.Provider),
-		string(f.Unit), from, to, f.Limit); err != nil {
+	if err := s.db.SelectContext(ctx, &out, qListControls, sc.limited, pq.Array(sc.providers), string(f.Provider),
+		string(f.Unit), from, to, f.Limit, pq.Array(sc.units)); err != nil {
 		return nil, fmt.Errorf("store: list controls: %w", err)
 	}
 	for i := range out {
@@ -234,14 +244,15 @@ type AuthorisationRow struct {
 // who still appear in the logs after it: whose authorisation a head of
 // unit must withdraw or explain.
 func (s *Store) AuthorisationList(ctx context.Context, actor portal.Actor, unit portal.HSAID) ([]AuthorisationRow, error) {
-	limited, providers, err := controlScope(actor)
+	sc, err := controlScopeOf(actor)
 	if err != nil {
 		return nil, err
 	}
 	n := s.clock.Now().In(portal.Stockholm)
 	today := n.Format(time.DateOnly)
 	out := []AuthorisationRow{}
-	if err := s.db.SelectContext(ctx, &out, qAuthorisationList, limited, pq.Array(providers), string(unit), today); err != nil {
+	if err := s.db.SelectContext(ctx, &out, qAuthorisationList, sc.limited, pq.Array(sc.providers), string(unit), today,
+		pq.Array(sc.units)); err != nil {
 		return nil, fmt.Errorf("store: authorisation list: %w", err)
 	}
 	return out, nil
@@ -258,13 +269,14 @@ type UnitInfo struct {
 // Unit looks a unit up for a reader of its provider's controls; a unit of
 // another provider, like an unknown one, is not found.
 func (s *Store) Unit(ctx context.Context, actor portal.Actor, unit portal.HSAID) (UnitInfo, error) {
-	limited, providers, err := controlScope(actor)
+	sc, err := controlScopeOf(actor)
 	if err != nil {
 		return UnitInfo{}, err
 	}
 	var u UnitInfo
 	err = s.db.GetContext(ctx, &u, qUnitName, string(unit))
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && limited && !containsString(providers, u.Provider)) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && sc.limited && !containsString(sc.providers, u.Provider) &&
+		!containsString(sc.units, string(unit))) {
 		return UnitInfo{}, &portal.Error{Code: portal.NotFound, MsgID: "controls.error.unknown_unit", Detail: "no such unit", Err: portal.ErrNotFound}
 	}
 	if err != nil {

@@ -250,6 +250,11 @@ func TestTargetedCheckBecomesCaseAndControl(t *testing.T) {
 		t.Fatalf("head of unit's controls: %+v", ctl)
 	}
 	// Another provider sees none and changes none.
+	elsewhere := portal.StaffActor("SE2321000016-9004", "Ines Chef",
+		portal.Grant{Provider: w.Provider, Role: portal.RoleHeadOfUnit, Unit: "SE2321000016-1199"})
+	if other, err := s.ListControls(ctx, elsewhere, store.ControlFilter{}); err != nil || len(other) != 0 {
+		t.Errorf("head of another unit's registry: %v %v", other, err)
+	}
 	if other, err := s.ListControls(ctx, w.OtherReviewer, store.ControlFilter{}); err != nil || len(other) != 0 {
 		t.Errorf("other provider's registry: %v %v", other, err)
 	}
@@ -335,6 +340,18 @@ func TestAuthorisationList(t *testing.T) {
 	}
 	if _, err := s.Unit(ctx, w.OtherReviewer, w.Unit); portal.ErrorCode(err) != portal.NotFound {
 		t.Errorf("another provider's unit: %v", err)
+	}
+	// A head of another unit sees neither the list nor the unit.
+	elsewhere := portal.StaffActor("SE2321000016-9004", "Ines Chef",
+		portal.Grant{Provider: w.Provider, Role: portal.RoleHeadOfUnit, Unit: "SE2321000016-1199"})
+	if rows, err := s.AuthorisationList(ctx, elsewhere, ""); err != nil || len(rows) != 0 {
+		t.Errorf("head of another unit: %v %v", rows, err)
+	}
+	if _, err := s.Unit(ctx, elsewhere, w.Unit); portal.ErrorCode(err) != portal.NotFound {
+		t.Errorf("head of another unit read the unit: %v", err)
+	}
+	if _, err := s.Unit(ctx, w.Head, w.Unit); err != nil {
+		t.Errorf("head of the unit: %v", err)
 	}
 	if _, err := s.AuthorisationList(ctx, w.Clerk, ""); portal.ErrorCode(err) != portal.Forbidden {
 		t.Errorf("clerk: %v", err)

@@ -17,7 +17,7 @@ import (
 type ControlWorld struct {
 	Provider, OtherProvider portal.HSAID // Region Exempelland, Privatkliniken
 	Unit, OtherUnit         portal.HSAID // Kirurgkliniken (Provider), Ögonkliniken (OtherProvider)
-	Reviewer, Clerk, Head   portal.Actor // of Provider
+	Reviewer, Clerk, Head   portal.Actor // of Provider; Head of Unit
 	OtherReviewer           portal.Actor // of OtherProvider, clerk there too
 	Nurse                   portal.HSAID // Anna Berg, nurse at Unit: every checkpoint's access
 	Former                  portal.HSAID // Bo Lund, assignment at Unit ended 28 Feb, still reads in March
@@ -50,7 +50,7 @@ func SeedControls(tb testing.TB, s *store.Store) ControlWorld {
 	}
 	w.Reviewer = portal.StaffActor("SE2321000016-9001", "Rut Granskare", portal.Grant{Provider: w.Provider, Role: portal.RoleReviewer})
 	w.Clerk = portal.StaffActor("SE2321000016-9002", "Kim Kontorist", portal.Grant{Provider: w.Provider, Role: portal.RoleClerk})
-	w.Head = portal.StaffActor("SE2321000016-9003", "Hedda Chef", portal.Grant{Provider: w.Provider, Role: portal.RoleHeadOfUnit})
+	w.Head = portal.StaffActor("SE2321000016-9003", "Hedda Chef", portal.Grant{Provider: w.Provider, Role: portal.RoleHeadOfUnit, Unit: w.Unit})
 	w.OtherReviewer = portal.StaffActor("SE2321000016-9101", "Olle Annan",
 		portal.Grant{Provider: w.OtherProvider, Role: portal.RoleReviewer}, portal.Grant{Provider: w.OtherProvider, Role: portal.RoleClerk})
 	exec := func(q string, args ...any) {
@@ -82,6 +82,15 @@ func SeedControls(tb testing.TB, s *store.Store) ControlWorld {
 	      ($4, 'Anna', 'Berg', NULL)`, w.Patient.Digits(), w.Colleague.Digits(), w.Deceased.Digits(), w.NursePatient.Digits())
 	exec(`INSERT INTO care_relations (personal_id, unit_hsa_id, kind, starts_at) VALUES ($1, $2, 'visit', '2026-03-02 09:00+01')`,
 		w.Patient.Digits(), w.Unit)
+
+	// The roles in the database too, so a web login finds them.
+	for _, a := range []portal.Actor{w.Reviewer, w.Clerk, w.Head, w.OtherReviewer} {
+		for _, g := range a.Grants {
+			if err := s.GrantRole(context.Background(), portal.SystemActor("test"), store.RoleGrant{Staff: a.HSAID, Grant: g}); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
 
 	var evs []portal.Event
 	add := func(actor, unit portal.HSAID, prov portal.HSAID, p portal.PersonalID, day, hour int, act portal.Activity, purpose portal.Purpose) {
