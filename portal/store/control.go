@@ -294,3 +294,31 @@ func containsString(list []string, s string) bool {
 	}
 	return false
 }
+
+const qControlUnits = `
+SELECT u.hsa_id, u.name AS unit_name, u.provider_hsa_id, COALESCE(p.name, '') AS provider_name
+FROM units u LEFT JOIN providers p ON p.hsa_id = u.provider_hsa_id
+WHERE NOT $1 OR u.provider_hsa_id = ANY($2) OR u.hsa_id = ANY($3)
+ORDER BY u.name, u.hsa_id`
+
+// ControlUnits lists the units whose controls the reader may read: every
+// unit of a reviewer's providers, a head of unit's own.
+func (s *Store) ControlUnits(ctx context.Context, actor portal.Actor) ([]UnitInfo, error) {
+	sc, err := controlScopeOf(actor)
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		UnitInfo
+		ID string `db:"hsa_id"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, qControlUnits, sc.limited, pq.Array(sc.providers), pq.Array(sc.units)); err != nil {
+		return nil, fmt.Errorf("store: control units: %w", err)
+	}
+	out := make([]UnitInfo, len(rows))
+	for i, r := range rows {
+		out[i] = r.UnitInfo
+		out[i].HSAID = portal.HSAID(r.ID)
+	}
+	return out, nil
+}
