@@ -116,17 +116,17 @@ type checkLink struct {
 
 type checkPage struct {
 	Key, Criteria, Period, Reviewer, Created string
-	Hits                                    int
-	Shown, Total                            int
-	Links                                   []checkLink
-	Current                                 string
-	Rows                                    []checkRowView
-	Cases                                   []store.CheckCase
-	Completed                               bool
-	Result, Actions                         string
-	Errs                                    fieldErrs
-	CaseNotice                              string
-	Max                                     int64
+	Hits                                     int
+	Shown, Total                             int
+	Links                                    []checkLink
+	Current                                  string
+	Rows                                     []checkRowView
+	Cases                                    []store.CheckCase
+	Completed                                bool
+	Result, Actions                          string
+	Errs                                     fieldErrs
+	CaseNotice                               string
+	Max                                      int64
 }
 
 func (s *Server) handleCheck(c *fiber.Ctx) error {
@@ -183,7 +183,7 @@ func checkCriteria(loc *i18n.Localizer, v store.CheckView) string {
 
 func checkRowWords(loc *i18n.Localizer, r store.CheckRow) checkRowView {
 	v := checkRowView{ID: r.ID, When: loc.DateTime(r.OccurredAt), Unit: r.UnitName, Explained: r.Explained,
-		What: extract.ActivityWords(loc, portal.Activity(r.Activity)),
+		What:    extract.ActivityWords(loc, portal.Activity(r.Activity)),
 		Purpose: extract.PurposeWords(loc, portal.Purpose(r.Purpose), r.PurposeCode)}
 	// The reviewer reads HSA-ids: the person's id beside their name.
 	v.Who = r.Staff

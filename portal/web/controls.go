@@ -45,7 +45,7 @@ func (s *Server) requireControls(c *fiber.Ctx) error {
 // controlLine is a control in words.
 type controlLine struct {
 	Key, Kind, Unit, Period, Criteria, Reviewer, Completed, Result, Actions string
-	Alert                                                                    bool
+	Alert                                                                   bool
 }
 
 type controlsPage struct {
