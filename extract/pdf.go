@@ -92,48 +92,9 @@ type segment = line
 func (p *PDFWriter) Begin(x *Extract) error {
 	p.x = *x
 	p.x.Days = nil
-	pdf := fpdf.New("L", "mm", "A4", "")
-	pdf.AddUTF8FontFromBytes(family, "", fontRegular)
-	pdf.AddUTF8FontFromBytes(family, "B", fontBold)
-	pdf.SetMargins(margin, margin, margin)
-	pdf.SetAutoPageBreak(false, 0)
-	pdf.SetCellMargin(cellMargin)
-	pdf.AliasNbPages("{nb}")
-	// Title, subject and language for readers and assistive technology;
-	// fpdf cannot tag the structure, so the PDF names its accessible web
-	// version (Footer.Accessible) on its first and last page.
-	pdf.SetTitle(clean(x.Title+" · "+x.Header.PatientRef), true)
-	pdf.SetSubject(clean(x.Header.Subtitle), true)
-	pdf.SetCreator("Insyn", true)
-	pdf.SetLang(x.Lang)
-	pdf.SetCreationDate(p.created)
-	pdf.SetModificationDate(p.created)
-	pdf.SetCatalogSort(true)
-	pdf.SetFooterFunc(p.footer)
-	p.pdf = pdf
-
-	p.addPage()
-	y := margin
-	p.setFont(true, 16, colorText)
-	pdf.Text(margin, y+5, clean(x.Title))
-	y += 8
-	p.setFont(false, 10, colorMuted)
-	pdf.Text(margin, y+3.5, clean(x.Header.Subtitle))
-	y += 8
-
-	// Header fields: a label column as wide as its longest label, and the
-	// value column.
-	labelW := 42.0
-	p.setFont(true, 9, colorText)
-	for _, f := range x.Header.Fields {
-		labelW = max(labelW, pdf.GetStringWidth(clean(f.Label))+2*cellMargin+4)
-	}
-	labelW = min(labelW, (pageW-2*margin)/3)
-	for _, f := range x.Header.Fields {
-		h := p.paragraph(margin, y, labelW, []segment{{text: f.Label, bold: true, color: colorText}}, 9, 4.2)
-		h2 := p.paragraph(margin+labelW, y, pageW-2*margin-labelW, []segment{{text: f.Value, color: colorText}}, 9, 4.2)
-		y += max(h, h2)
-	}
+	p.open(x.Title+" · "+x.Header.PatientRef, x.Header.Subtitle, x.Lang)
+	pdf := p.pdf
+	y := p.heading(x.Title, x.Header.Subtitle, x.Header.Fields)
 	y += 3
 	p.sumY = y
 	y += summaryH + 2
@@ -157,6 +118,60 @@ func (p *PDFWriter) Begin(x *Extract) error {
 	}
 	pdf.SetY(y + 3)
 	return pdf.Error()
+}
+
+// open starts the document: fonts, metadata, the footer and the first
+// page. Every PDF Insyn makes (extracts, control reports) starts here, so
+// they share one look.
+func (p *PDFWriter) open(title, subject, lang string) {
+	pdf := fpdf.New("L", "mm", "A4", "")
+	pdf.AddUTF8FontFromBytes(family, "", fontRegular)
+	pdf.AddUTF8FontFromBytes(family, "B", fontBold)
+	pdf.SetMargins(margin, margin, margin)
+	pdf.SetAutoPageBreak(false, 0)
+	pdf.SetCellMargin(cellMargin)
+	pdf.AliasNbPages("{nb}")
+	// Title, subject and language for readers and assistive technology;
+	// fpdf cannot tag the structure, so the PDF names its accessible web
+	// version (Footer.Accessible) on its first and last page.
+	pdf.SetTitle(clean(title), true)
+	pdf.SetSubject(clean(subject), true)
+	pdf.SetCreator("Insyn", true)
+	pdf.SetLang(lang)
+	pdf.SetCreationDate(p.created)
+	pdf.SetModificationDate(p.created)
+	pdf.SetCatalogSort(true)
+	pdf.SetFooterFunc(p.footer)
+	p.pdf = pdf
+	p.addPage()
+}
+
+// heading draws the title, the subtitle and the labelled header fields at
+// the top of the first page and returns where it ended.
+func (p *PDFWriter) heading(title, subtitle string, fields []Field) float64 {
+	pdf := p.pdf
+	y := margin
+	p.setFont(true, 16, colorText)
+	pdf.Text(margin, y+5, clean(title))
+	y += 8
+	p.setFont(false, 10, colorMuted)
+	pdf.Text(margin, y+3.5, clean(subtitle))
+	y += 8
+
+	// Header fields: a label column as wide as its longest label, and the
+	// value column.
+	labelW := 42.0
+	p.setFont(true, 9, colorText)
+	for _, f := range fields {
+		labelW = max(labelW, pdf.GetStringWidth(clean(f.Label))+2*cellMargin+4)
+	}
+	labelW = min(labelW, (pageW-2*margin)/3)
+	for _, f := range fields {
+		h := p.paragraph(margin, y, labelW, []segment{{text: f.Label, bold: true, color: colorText}}, 9, 4.2)
+		h2 := p.paragraph(margin+labelW, y, pageW-2*margin-labelW, []segment{{text: f.Value, color: colorText}}, 9, 4.2)
+		y += max(h, h2)
+	}
+	return y
 }
 
 // paragraph draws segments one after another as wrapped lines in a box of

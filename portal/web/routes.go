@@ -38,6 +38,7 @@ func (s *Server) routes() {
 	s.app.Post("/logout", s.requireSession, s.handleLogout)
 	s.flagRoutes()
 	s.workplaceRoutes()
+	s.controlsRoutes()
 }
 
 // codeRateLimited answers 429.
