@@ -22,9 +22,9 @@ const (
 // Result is an attempt's outcome as the outbox records it.
 type Result struct {
 	Outcome Outcome
-	Code    int           // the SMTP reply code, 0 when there was none
-	Detail  string        // what went wrong, without an address or a personal id
-	Next    time.Time     // OutcomeRetry: when to try again
+	Code    int       // the SMTP reply code, 0 when there was none
+	Detail  string    // what went wrong, without an address or a personal id
+	Next    time.Time // OutcomeRetry: when to try again
 }
 
 // Outbox is the store's side of delivery.

@@ -45,8 +45,9 @@ type Options struct {
 	Implicit bool
 	// BeforeAccept, when set, runs after the whole message was read and
 	// before the server answers; an error refuses the message (a
-	// *smtp.SMTPError keeps its code). Tests use it to stall or drop.
-	BeforeAccept func(raw []byte) error
+	// *smtp.SMTPError keeps its code). Tests use it to stall, or to drop
+	// the connection (conn) instead of answering.
+	BeforeAccept func(raw []byte, conn net.Conn) error
 }
 
 // Server is a running inbox.
@@ -195,7 +196,7 @@ func (x *session) Data(r io.Reader) error {
 		return err
 	}
 	if x.s.opt.BeforeAccept != nil {
-		if err := x.s.opt.BeforeAccept(raw); err != nil {
+		if err := x.s.opt.BeforeAccept(raw, x.conn.Conn()); err != nil {
 			return err
 		}
 	}
