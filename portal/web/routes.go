@@ -37,6 +37,7 @@ func (s *Server) routes() {
 	s.app.Get("/utdrag/pdf", s.requireSession, s.handleExtractPDF)
 	s.app.Post("/logout", s.requireSession, s.handleLogout)
 	s.flagRoutes()
+	s.notifyRoutes()
 }
 
 // codeRateLimited answers 429.
