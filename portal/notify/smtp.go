@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/insyn/insyn/portal"
 )
 
 // StartTLS says when a smtp:// connection is upgraded to TLS.
@@ -47,7 +49,7 @@ type SMTPConfig struct {
 func ParseSMTPURL(raw string) (SMTPConfig, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return SMTPConfig{}, errors.New("notify: INSYN_SMTP_URL is not a URL")
+		return SMTPConfig{}, badURL("scheme", "INSYN_SMTP_URL is not a URL")
 	}
 	var c SMTPConfig
 	port := "25"
@@ -57,15 +59,15 @@ func ParseSMTPURL(raw string) (SMTPConfig, error) {
 	case "smtps":
 		c.ImplicitTLS, c.StartTLS, port = true, StartTLSOff, "465"
 	default:
-		return SMTPConfig{}, errors.New("notify: INSYN_SMTP_URL must start with smtp:// or smtps://")
+		return SMTPConfig{}, badURL("scheme", "INSYN_SMTP_URL must start with smtp:// or smtps://")
 	}
 	c.Host = u.Hostname()
 	if c.Host == "" {
-		return SMTPConfig{}, errors.New("notify: INSYN_SMTP_URL names no host")
+		return SMTPConfig{}, badURL("host", "INSYN_SMTP_URL names no host")
 	}
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return SMTPConfig{}, errors.New("notify: INSYN_SMTP_URL has a bad port")
+			return SMTPConfig{}, badURL("port", "INSYN_SMTP_URL has a bad port")
 		}
 		port = p
 	}
@@ -77,23 +79,28 @@ func ParseSMTPURL(raw string) (SMTPConfig, error) {
 	q := u.Query()
 	if s := q.Get("starttls"); s != "" {
 		if c.ImplicitTLS {
-			return SMTPConfig{}, errors.New("notify: smtps:// is TLS from the start; starttls does not apply")
+			return SMTPConfig{}, badURL("starttls", "smtps:// is TLS from the start; starttls does not apply")
 		}
 		switch StartTLS(s) {
 		case StartTLSOpportunistic, StartTLSRequired, StartTLSOff:
 			c.StartTLS = StartTLS(s)
 		default:
-			return SMTPConfig{}, errors.New("notify: starttls must be required, opportunistic or off")
+			return SMTPConfig{}, badURL("starttls", "starttls must be required, opportunistic or off")
 		}
 	}
 	if f := q.Get("from"); f != "" {
 		a, err := ParseAddress(f)
 		if err != nil || a == "" {
-			return SMTPConfig{}, errors.New("notify: from is not an address")
+			return SMTPConfig{}, badURL("from", "from is not an address")
 		}
 		c.From = a
 	}
 	return c, nil
+}
+
+// badURL is a refusal of INSYN_SMTP_URL in the reader's words.
+func badURL(what, detail string) error {
+	return portal.Errorf(portal.Invalid, "notify.error.smtp_url."+what, "notify: %s", detail)
 }
 
 // SMTPError is the server's refusal, with its reply code.
