@@ -264,7 +264,7 @@ type inboxMail struct {
 	Links                                           []string
 }
 
-var mailLink = regexp.MustCompile(`https?://[^\s<>"]+`)
+var mailLink = regexp.MustCompile(`https?://[^\s<>"()]*[^\s<>"().,;:!?]`)
 
 // handleDemoInbox shows what the demo's SMTP server received, newest
 // first, with the mails' links made clickable (the demo's own pages).

@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -27,6 +29,15 @@ func TestNotifyInBrowser(t *testing.T) {
 	m := startMailEnv(t)
 	e := m.authEnv
 	ctx := webtest.Browser(t)
+	shot := func(name string) { // INSYN_SHOTS=DIR keeps screenshots
+		if dir := os.Getenv("INSYN_SHOTS"); dir != "" {
+			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+		}
+	}
 	webtest.Do(t, ctx,
 		chromedp.Navigate(e.base+"/login"),
 		chromedp.WaitVisible(chromedp.CSS(`input[name="subject"]`)),
@@ -40,6 +51,7 @@ func TestNotifyInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#save-settings")),
 		chromedp.WaitVisible(chromedp.CSS("#confirm-sent")),
 	)
+	shot("settings")
 	if s := webtest.Text(t, ctx, "#address-unconfirmed"); s != "Inte bekräftad" {
 		t.Errorf("address state %q", s)
 	}
@@ -79,6 +91,7 @@ func TestNotifyInBrowser(t *testing.T) {
 		chromedp.Navigate(e.base+"/demo/inkorg"),
 		chromedp.WaitVisible(chromedp.CSS(`a.mail-link[href*="/avisering/avsluta/"]`)),
 	)
+	shot("inbox")
 	if s := webtest.Text(t, ctx, "li.mail h2"); s != em.Subject {
 		t.Errorf("the inbox shows %q first", s)
 	}
