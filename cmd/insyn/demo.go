@@ -56,6 +56,9 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	if err := a.startDemoProvider(ctx, *addr, staff...); err != nil {
 		return err
 	}
+	if err := a.startDemoMail(ctx, *addr); err != nil { // notify.go
+		return err
+	}
 	return a.serve(ctx, st, *addr)
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/web"
 )
 
 // app is what every sub-command receives: streams, logger, clock, texts.
@@ -28,6 +29,7 @@ type app struct {
 	clock          portal.Clock
 	texts          *i18n.Localizer
 	getenv         func(string) string
+	demoInbox      web.DemoInbox // the demo's mail, shown on /demo/inkorg (notify.go)
 }
 
 type command struct {

@@ -43,8 +43,11 @@ func (a *app) serve(ctx context.Context, st *store.Store, addr string) error {
 		return err
 	}
 	srv, err := web.New(web.Config{Store: st, Texts: i18n.MustLoad(portal.Stockholm), Log: a.log, Clock: a.clock,
-		Auth: client, Sessions: auth.NewSessions(st, a.clock, cfg.SessionKey)})
+		Auth: client, Sessions: auth.NewSessions(st, a.clock, cfg.SessionKey), DemoInbox: a.demoInbox})
 	if err != nil {
+		return err
+	}
+	if err := a.startNotifier(ctx, st, cfg.BaseURL); err != nil { // notify.go
 		return err
 	}
 	a.log.Info("listening", "addr", addr)

@@ -390,7 +390,7 @@ func (s *Store) workCaseTx(ctx context.Context, actor portal.Actor, key string, 
 	if err != nil {
 		return portal.Case{}, err
 	}
-	before := len(c.Timeline)
+	before, status := len(c.Timeline), c.Status
 	if err := change(tx, &c, s.clock.Now()); err != nil {
 		return portal.Case{}, err
 	}
@@ -399,6 +399,9 @@ func (s *Store) workCaseTx(ctx context.Context, actor portal.Actor, key string, 
 		return portal.Case{}, fmt.Errorf("store: save case: %w", err)
 	}
 	if err := insertTimeline(ctx, tx, c.ID, c.Timeline[before:]); err != nil {
+		return portal.Case{}, err
+	}
+	if err := enqueueFlagChange(ctx, tx, c.ID, status, c.Status, c.UpdatedAt); err != nil { // notify.go
 		return portal.Case{}, err
 	}
 	// A decision changes how the person's other open cases rank.

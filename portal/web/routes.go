@@ -39,6 +39,7 @@ func (s *Server) routes() {
 	s.flagRoutes()
 	s.workplaceRoutes()
 	s.controlsRoutes()
+	s.notifyRoutes()
 }
 
 // codeRateLimited answers 429.

@@ -36,6 +36,8 @@ type Config struct {
 	// FlagLimit is how many flags one session may submit per hour
 	// (default 10).
 	FlagLimit int
+	// DemoInbox, set by `insyn demo` only, adds the local inbox page.
+	DemoInbox DemoInbox
 }
 
 // Server is the web application.
