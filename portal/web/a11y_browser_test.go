@@ -84,13 +84,13 @@ func TestAccessibility(t *testing.T) {
 	key := entryKeys(body)[0]
 	unit := regexp.MustCompile(`name="unit"[^>]*>\s*<option value="">[^<]*</option>\s*<option value="([0-9a-z]+)">`).FindStringSubmatch(body)[1]
 	for _, l := range []string{"sv", "en"} {
-		for _, p := range [][2]string{
+		for _, p := range append([][2]string{
 			{"overview", "/oversikt"}, {"history", "/historik"}, {"history", "/historik?period=all"},
 			{"history", "/historik?period=all&emergency=1&other=1&unit=" + unit},
 			{"history with errors", "/historik?period=all&person=nobody&from=1%20mars"}, {"entry", "/historik/" + key},
 			{"not found", "/historik/0"}, {"extract", "/utdrag"}, {"extract with errors", "/utdrag/pdf?from=2026-13-01&to=igår"},
 			{"signed in", "/me"},
-		} {
+		}, a11yPages...) {
 			sep := "?"
 			if strings.Contains(p[1], "?") {
 				sep = "&"
@@ -99,6 +99,11 @@ func TestAccessibility(t *testing.T) {
 		}
 	}
 }
+
+// a11yPages are more pages Tolvan (startPortal) reaches, as {kind, path}:
+// files of other areas add theirs in an init, and TestAccessibility checks
+// each in both languages.
+var a11yPages [][2]string
 
 // checkPage runs the checks every page must pass.
 func checkPage(t *testing.T, ctx context.Context, kind, path string, titles map[string]string) {
