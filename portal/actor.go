@@ -44,10 +44,10 @@ type Actor struct {
 	Patient PersonalID // ActorPatient: whose portal this is
 	// For is the child a guardian (ActorPatient) acts for; zero otherwise.
 	// Subject() is whose data is read, ID() still the guardian's.
-	For     PersonalID
-	HSAID   HSAID      // ActorStaff
-	Name    string     // what a person sees, e.g. "produced by"; the operator's name for ActorSystem
-	Grants  []Grant    // ActorStaff
+	For    PersonalID
+	HSAID  HSAID   // ActorStaff
+	Name   string  // what a person sees, e.g. "produced by"; the operator's name for ActorSystem
+	Grants []Grant // ActorStaff
 }
 
 // PatientActor is a patient acting for themselves.
