@@ -86,9 +86,12 @@ func (a Actor) CanGrant(g Grant) bool {
 type Actor struct {
 	Kind    ActorKind
 	Patient PersonalID // ActorPatient: whose portal this is
-	HSAID   HSAID      // ActorStaff
-	Name    string     // what a person sees, e.g. "produced by"; the operator's name for ActorSystem
-	Grants  []Grant    // ActorStaff
+	// For is the child a guardian (ActorPatient) acts for; zero otherwise.
+	// Subject() is whose data is read, ID() still the guardian's.
+	For    PersonalID
+	HSAID  HSAID   // ActorStaff
+	Name   string  // what a person sees, e.g. "produced by"; the operator's name for ActorSystem
+	Grants []Grant // ActorStaff
 }
 
 // PatientActor is a patient acting for themselves.
@@ -114,9 +117,12 @@ func (a Actor) Validate() error {
 		if a.Patient.IsZero() {
 			return Errorf(Invalid, "error.actor", "patient actor without personal id")
 		}
+		if a.For == a.Patient {
+			return Errorf(Invalid, "error.actor", "patient acting for themselves")
+		}
 	case ActorStaff:
-		if a.HSAID == "" {
-			return Errorf(Invalid, "error.actor", "staff actor without hsa id")
+		if a.HSAID == "" || !a.For.IsZero() {
+			return Errorf(Invalid, "error.actor", "staff actor without hsa id, or acting for a child")
 		}
 	case ActorSystem:
 		if strings.TrimSpace(a.Name) == "" {
@@ -228,7 +234,9 @@ func CanReadPatientEvents(a Actor, patient PersonalID) bool {
 	}
 	switch a.Kind {
 	case ActorPatient:
-		return a.Patient == patient
+		// A guardian reads the child they act for (the store checks in SQL
+		// that they may), and then not their own log.
+		return a.Subject() == patient
 	case ActorStaff:
 		return len(a.EventProviders()) > 0
 	case ActorSystem:

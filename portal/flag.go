@@ -109,7 +109,8 @@ func hasControl(s string) bool {
 }
 
 // CanFlag tells whether the actor may flag accesses to patient's record:
-// the patient themselves (a guardian for a child comes with guardians).
+// the patient themselves, or a guardian acting for their child (the store
+// checks the relation and the child's age in SQL).
 func CanFlag(a Actor, patient PersonalID) bool {
-	return a.Kind == ActorPatient && a.Validate() == nil && !patient.IsZero() && a.Patient == patient
+	return a.Kind == ActorPatient && a.Validate() == nil && !patient.IsZero() && a.Subject() == patient
 }

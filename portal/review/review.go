@@ -22,7 +22,7 @@ const (
 	RuleNoCareRelation    = "no_care_relation"
 	RuleNonCarePurpose    = "non_care_purpose"
 	RuleVolume            = "volume"
-	RuleWatchlist         = "watchlist" // configured, not yet evaluated: the watchlist table is to come
+	RuleWatchlist         = "watchlist" // a person the patient watches (store/rule_watchlist.go)
 )
 
 // Rules lists every rule of DESIGN.md section 5.

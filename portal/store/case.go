@@ -27,6 +27,7 @@ SELECT e.id, e.occurred_at, e.actor_hsa_id,
 FROM access_events e
 LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_provider_hsa_id = ''
 WHERE e.id = ANY($1) AND e.patient_id = $2 AND e.patient_id_kind = $3
+  AND insyn_may_act_for($4, $2, $3, $5::date)
 ORDER BY e.id`
 
 	// qUpsertOpenCase opens a case or finds the open one on cases_one_open;
@@ -68,7 +69,7 @@ SELECT id, key, number, source, status, COALESCE(outcome, '') AS outcome,
 FROM cases c
 WHERE c.key = $1
   AND ($2 = 'system'
-       OR ($2 = 'patient' AND c.patient_id = $3 AND c.patient_id_kind = $4)
+       OR ($2 = 'patient' AND c.patient_id = $3 AND c.patient_id_kind = $4 AND insyn_may_act_for($6, $3, $4, $7::date))
        OR ($2 = 'staff' AND c.provider_hsa_id = ANY($5)))`
 
 	qCaseByID     = `SELECT key FROM cases WHERE id = $1`
@@ -94,6 +95,7 @@ SELECT f.id, f.reason, f.text, f.created_at, cardinality(f.events) AS events,
        COALESCE(c.patient_message, '') AS patient_message, c.updated_at
 FROM flags f JOIN cases c ON c.id = f.case_id
 WHERE f.patient_id = $1 AND f.patient_id_kind = $2 AND c.patient_id = $1 AND c.patient_id_kind = $2
+  AND insyn_may_act_for($3, $1, $2, $4::date)
 ORDER BY f.created_at DESC, f.id DESC`
 )
 
@@ -146,7 +148,7 @@ type timelineRow struct {
 // neighbours, so it makes one case; one naming several people makes one
 // case each, since each person's accesses are judged on their own.
 func (s *Store) FileFlag(ctx context.Context, actor portal.Actor, f portal.Flag) ([]portal.Case, error) {
-	if !portal.CanFlag(actor, actor.Patient) {
+	if !portal.CanFlag(actor, actor.Subject()) {
 		return nil, portal.Errorf(portal.Forbidden, "case.error.forbidden", "only the patient flags their accesses")
 	}
 	if err := f.Validate(); err != nil {
@@ -163,8 +165,9 @@ func (s *Store) FileFlag(ctx context.Context, actor portal.Actor, f portal.Flag)
 	}
 	defer tx.Rollback()
 	var evs []flagEvent
-	p := actor.Patient
-	if err := tx.SelectContext(ctx, &evs, qFlagEvents, pq.Array(ids), p.Digits(), string(p.Kind())); err != nil {
+	p := actor.Subject() // a guardian flags for the child they act for
+	if err := tx.SelectContext(ctx, &evs, qFlagEvents, pq.Array(ids), p.Digits(), string(p.Kind()),
+		guardianID(actor), s.today()); err != nil {
 		return nil, fmt.Errorf("store: flag events: %w", err)
 	}
 	if len(evs) != len(ids) {
@@ -220,7 +223,7 @@ func (s *Store) fileFlagGroup(ctx context.Context, tx *sqlx.Tx, actor portal.Act
 	if err != nil {
 		return "", err
 	}
-	p := actor.Patient
+	p := actor.Subject()
 	var up struct {
 		ID       int64  `db:"id"`
 		Source   string `db:"source"`
@@ -309,8 +312,8 @@ func (s *Store) readCase(ctx context.Context, ex sqlx.ExtContext, actor portal.A
 		return portal.Case{}, portal.Errorf(portal.Invalid, "error.actor", "case read without actor")
 	}
 	var r caseRow
-	err := sqlx.GetContext(ctx, ex, &r, qCaseByKey, key, string(actor.Kind), actor.Patient.Digits(),
-		string(actor.Patient.Kind()), pq.Array(hsaStrings(actor.CaseProviders())))
+	err := sqlx.GetContext(ctx, ex, &r, qCaseByKey, key, string(actor.Kind), actor.Subject().Digits(),
+		string(actor.Subject().Kind()), pq.Array(hsaStrings(actor.CaseProviders())), guardianID(actor), s.today())
 	if errors.Is(err, sql.ErrNoRows) {
 		return portal.Case{}, fmt.Errorf("store: case: %w", portal.ErrNotFound)
 	}
@@ -322,8 +325,8 @@ func (s *Store) readCase(ctx context.Context, ex sqlx.ExtContext, actor portal.A
 			return portal.Case{}, fmt.Errorf("store: lock case: %w", err)
 		}
 		// Read again under the lock: a concurrent change committed first.
-		if err := sqlx.GetContext(ctx, ex, &r, qCaseByKey, key, string(actor.Kind), actor.Patient.Digits(),
-			string(actor.Patient.Kind()), pq.Array(hsaStrings(actor.CaseProviders()))); err != nil {
+		if err := sqlx.GetContext(ctx, ex, &r, qCaseByKey, key, string(actor.Kind), actor.Subject().Digits(),
+			string(actor.Subject().Kind()), pq.Array(hsaStrings(actor.CaseProviders())), guardianID(actor), s.today()); err != nil {
 			return portal.Case{}, fmt.Errorf("store: case: %w", err)
 		}
 	}
@@ -434,12 +437,13 @@ type PatientFlag struct {
 // FlagsForPatient lists the actor's own flags, newest first. Only a
 // patient has flags; staff and system get Forbidden here (they read cases).
 func (s *Store) FlagsForPatient(ctx context.Context, actor portal.Actor) ([]PatientFlag, error) {
-	if !portal.CanFlag(actor, actor.Patient) {
+	if !portal.CanFlag(actor, actor.Subject()) {
 		return nil, portal.Errorf(portal.Forbidden, "case.error.forbidden", "flags are read by their patient")
 	}
 	var out []PatientFlag
-	p := actor.Patient
-	if err := s.db.SelectContext(ctx, &out, qFlagsForPatient, p.Digits(), string(p.Kind())); err != nil {
+	p := actor.Subject()
+	if err := s.db.SelectContext(ctx, &out, qFlagsForPatient, p.Digits(), string(p.Kind()),
+		guardianID(actor), s.today()); err != nil {
 		return nil, fmt.Errorf("store: flags: %w", err)
 	}
 	for i := range out {

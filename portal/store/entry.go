@@ -24,6 +24,7 @@ WHERE e.patient_id = $1 AND e.patient_id_kind = $2 AND e.id = $3
   AND ($4 = '' OR (e.patient_id = $4 AND e.patient_id_kind = $5))
   AND (NOT $6 OR e.actor_provider_hsa_id = ANY($7) OR e.owner_provider_hsa_id = ANY($7)
        OR u.provider_hsa_id = ANY($7) OR ou.provider_hsa_id = ANY($7))
+  AND insyn_may_act_for($8, $4, $5, $9::date)
 LIMIT 1`
 
 // EventTime is when the patient's event id happened, for a reader who may
@@ -35,10 +36,13 @@ func (s *Store) EventTime(ctx context.Context, actor portal.Actor, patient porta
 	if err := mayRead(actor, patient); err != nil {
 		return time.Time{}, err
 	}
+	if err := s.mayActFor(ctx, actor); err != nil {
+		return time.Time{}, err
+	}
 	sc := scopeFor(actor, "")
 	var at time.Time
 	err := s.db.GetContext(ctx, &at, qEventTime, patient, string(patient.Kind()), id,
-		sc.patient, sc.patientKind, sc.limited, pq.Array(sc.providers))
+		sc.patient, sc.patientKind, sc.limited, pq.Array(sc.providers), sc.guardian, s.today())
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return time.Time{}, &portal.Error{Code: portal.NotFound, MsgID: "error.not_found", Detail: "no such event", Err: portal.ErrNotFound}

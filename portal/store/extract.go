@@ -65,6 +65,8 @@ WHERE e.patient_id = $1 AND e.patient_id_kind = $5 AND e.occurred_at >= $2 AND e
   AND ($6 = '' OR (e.patient_id = $6 AND e.patient_id_kind = $7))
   AND (NOT $4 OR e.actor_provider_hsa_id = ANY($8) OR e.owner_provider_hsa_id = ANY($8)
        OR u.provider_hsa_id = ANY($8) OR ou.provider_hsa_id = ANY($8))
+  -- A guardian reads a child's events only while the child is under 13.
+  AND insyn_may_act_for($9, $6, $7, $10::date)
 ORDER BY e.occurred_at, e.id`
 
 	// qProtectedActors lists the staff with protected identity who ever
@@ -82,6 +84,7 @@ WHERE e.patient_id = $1 AND e.patient_id_kind = $2 AND e.actor_hsa_id <> ''
   AND ($3 = '' OR (e.patient_id = $3 AND e.patient_id_kind = $4))
   AND (NOT $5 OR e.actor_provider_hsa_id = ANY($6) OR e.owner_provider_hsa_id = ANY($6)
        OR u.provider_hsa_id = ANY($6) OR ou.provider_hsa_id = ANY($6))
+  AND insyn_may_act_for($7, $3, $4, $8::date)
 GROUP BY e.actor_hsa_id
 ORDER BY min(e.occurred_at), e.actor_hsa_id`
 
@@ -226,8 +229,10 @@ type ExtractSubject struct {
 // (portal.Actor): it goes into the SQL itself, so a caller that forgot a
 // permission check still cannot widen what comes back.
 type readScope struct {
-	patient     string   // a patient reads only their own events: their digits; "" otherwise
+	patient     string   // a patient reads only their own events (or their child's): the digits; "" otherwise
 	patientKind string   // and only under their own kind of identity
+	guardian    string   // a guardian acting for that child: their digits, checked by insyn_may_act_for; "" otherwise
+	today       string   // the Swedish date insyn_may_act_for counts the child's age on
 	limited     bool     // only events of the providers below (staff, or a provider asked for)
 	providers   []string // may be empty: then nothing matches
 }
@@ -237,7 +242,8 @@ func scopeFor(actor portal.Actor, provider portal.HSAID) readScope {
 	var sc readScope
 	switch actor.Kind {
 	case portal.ActorPatient:
-		sc.patient, sc.patientKind = actor.Patient.Digits(), string(actor.Patient.Kind())
+		sc.patient, sc.patientKind = actor.Subject().Digits(), string(actor.Subject().Kind())
+		sc.guardian = guardianID(actor)
 	case portal.ActorStaff:
 		sc.limited, sc.providers = true, []string{}
 		for _, p := range actor.EventProviders() {
@@ -292,6 +298,9 @@ func (s *Store) ExtractSubject(ctx context.Context, actor portal.Actor, patient 
 	}
 	if provider != "" && !portal.CanReadProviderEvents(actor, provider) {
 		return subj, unknownProvider()
+	}
+	if err := s.mayActFor(ctx, actor); err != nil {
+		return subj, err
 	}
 	sc := scopeFor(actor, "")
 	var p struct {
@@ -356,6 +365,9 @@ func (s *Store) EventsForPatient(ctx context.Context, actor portal.Actor, q Extr
 	if err := mayRead(actor, q.Patient); err != nil {
 		return 0, err
 	}
+	if err := s.mayActFor(ctx, actor); err != nil { // before the read is recorded
+		return 0, err
+	}
 	from, _ := openPeriod(q.From, q.To)
 	if !q.To.After(from) {
 		return 0, portal.Errorf(portal.Invalid, "extract.error.period", "period ends before it starts")
@@ -365,20 +377,27 @@ func (s *Store) EventsForPatient(ctx context.Context, actor portal.Actor, q Extr
 		periodFrom = q.From
 	}
 	sc := scopeFor(actor, q.Provider)
+	sc.today = s.today()
 	// What the reader was allowed to see: the provider asked for, or a
 	// member of staff's own providers.
 	scope := string(q.Provider)
 	if actor.Kind == portal.ActorStaff {
 		scope = strings.Join(sc.providers, ",")
 	}
+	// A guardian's read is theirs (actor.ID()) of the child's log; the
+	// channel says it was made as guardian.
+	channel := q.Channel
+	if actor.ActsFor() {
+		channel += ":guardian"
+	}
 	var readID int64
 	if err := s.db.GetContext(ctx, &readID, qInsertLogRead, s.clock.Now(), string(actor.Kind), actor.ID(),
-		strings.TrimSpace(actor.Name), q.Patient, q.Channel, periodFrom, q.To, scope); err != nil {
+		strings.TrimSpace(actor.Name), q.Patient, channel, periodFrom, q.To, scope); err != nil {
 		return 0, fmt.Errorf("store: record log read: %w", err)
 	}
 	var protected []string
 	if err := s.db.SelectContext(ctx, &protected, qProtectedActors, q.Patient, string(q.Patient.Kind()),
-		sc.patient, sc.patientKind, sc.limited, pq.Array(sc.providers)); err != nil {
+		sc.patient, sc.patientKind, sc.limited, pq.Array(sc.providers), sc.guardian, sc.today); err != nil {
 		return 0, fmt.Errorf("store: protected actors: %w", err)
 	}
 	order := make(map[string]int, len(protected))
@@ -401,7 +420,7 @@ func (s *Store) EventsForPatient(ctx context.Context, actor portal.Actor, q Extr
 func streamExtractEvents(ctx context.Context, q sqlx.QueryerContext, patient portal.PersonalID,
 	from, to time.Time, sc readScope, fn func(*ExtractEvent) error) (int, error) {
 	rows, err := q.QueryxContext(ctx, qExtractEvents, patient, from, to, sc.limited, string(patient.Kind()),
-		sc.patient, sc.patientKind, pq.Array(sc.providers))
+		sc.patient, sc.patientKind, pq.Array(sc.providers), sc.guardian, sc.today)
 	if err != nil {
 		return 0, fmt.Errorf("store: events for patient: %w", err)
 	}

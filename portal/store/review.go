@@ -117,7 +117,8 @@ WHERE x.event_id = best.id AND x.occurred_at = best.occurred_at
 	// events and a timeline entry per case follow in the same statement.
 	qRuleCases = `
 WITH g AS (
-    SELECT staff_hsa_id, provider_hsa_id, patient_id, patient_id_kind, min(patient_id_root) AS patient_id_root
+    SELECT staff_hsa_id, provider_hsa_id, patient_id, patient_id_kind, min(patient_id_root) AS patient_id_root,
+           bool_or(rule = 'watchlist') AS watched
     FROM rule_hits WHERE run_id = $1
     GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
 ), up AS (
@@ -127,11 +128,12 @@ WITH g AS (
                      '0189', 'wxyz'),
            to_char($2::timestamptz AT TIME ZONE 'Europe/Stockholm', 'YYYY') || '-' ||
                lpad(nextval('case_number_seq')::text, 6, '0'),
-           'rule', g.patient_id, g.patient_id_kind, g.patient_id_root, g.staff_hsa_id, g.provider_hsa_id, 0, $2, $2
+           CASE WHEN g.watched THEN 'watchlist' ELSE 'rule' END, g.patient_id, g.patient_id_kind, g.patient_id_root, g.staff_hsa_id, g.provider_hsa_id, 0, $2, $2
     FROM g
     ON CONFLICT (source_group, staff_hsa_id, provider_hsa_id, patient_id, patient_id_kind)
         WHERE status IN ('new', 'investigating', 'awaiting_statement')
-    DO UPDATE SET updated_at = GREATEST(cases.updated_at, EXCLUDED.updated_at)
+    DO UPDATE SET updated_at = GREATEST(cases.updated_at, EXCLUDED.updated_at),
+                  source = CASE WHEN cases.source = 'rule' THEN EXCLUDED.source ELSE cases.source END
     RETURNING id, staff_hsa_id, provider_hsa_id, patient_id, patient_id_kind, (xmax = 0) AS inserted
 ), hits AS (
     UPDATE rule_hits h SET case_id = up.id FROM up

@@ -205,7 +205,7 @@ FROM spree_day s JOIN run_events ev ON ev.actor_hsa_id = s.actor_hsa_id AND ev.d
 var rulePrepare = map[string]string{"volume": qVolumeDays}
 
 // RuleQueries maps each rule this store can evaluate to its SQL; the
-// watchlist rule waits for the watchlist table (DESIGN.md section 9).
+// watchlist rule adds itself from rule_watchlist.go.
 var RuleQueries = map[string]string{
 	"self":               qRuleSelf,
 	"emergency":          qRuleEmergency,

@@ -60,7 +60,7 @@ func flagPatient(c *fiber.Ctx) (portal.Actor, error) {
 	if subj.Kind != auth.PatientSubject || subj.PersonalID.IsZero() {
 		return portal.Actor{}, portal.ErrNotFound
 	}
-	return portal.PatientActor(subj.PersonalID, ""), nil
+	return portal.PatientActor(subj.PersonalID, "").ActingFor(actingFor(c)), nil // a guardian flags for the child
 }
 
 // flagChoice is an entry the form offers to flag along with the first.
@@ -86,7 +86,7 @@ type flagForm struct {
 // entryForFlag resolves the entry key to its day and row for the patient;
 // another's key, a malformed or a gone one is not found.
 func (s *Server) entryForFlag(c *fiber.Ctx, a portal.Actor, key string) (extract.Day, extract.Row, error) {
-	req := extract.Request{Patient: a.Patient, Lang: lang(c), Actor: a, Channel: "web_flag", ProducedAt: s.cfg.Clock.Now()}
+	req := extract.Request{Patient: a.Subject(), Lang: lang(c), Actor: a, Channel: "web_flag", ProducedAt: s.cfg.Clock.Now()}
 	return extract.Entry(c.UserContext(), s.cfg.Store, s.cfg.Texts, req, key)
 }
 

@@ -30,7 +30,7 @@ func patient(c *fiber.Ctx) (portal.Actor, error) {
 	if !ok || sub.Kind != auth.PatientSubject || sub.PersonalID.IsZero() {
 		return portal.Actor{}, &portal.Error{Code: portal.NotFound, MsgID: "error.not_found", Detail: "no patient signed in", Err: portal.ErrNotFound}
 	}
-	return portal.PatientActor(sub.PersonalID, ""), nil
+	return portal.PatientActor(sub.PersonalID, "").ActingFor(actingFor(c)), nil // a guardian reads the child's
 }
 
 func (s *Server) now() time.Time {
@@ -42,7 +42,7 @@ func (s *Server) now() time.Time {
 
 // request is an extract request for the signed-in patient's own log.
 func (s *Server) request(c *fiber.Ctx, a portal.Actor, channel string) extract.Request {
-	return extract.Request{Patient: a.Patient, Lang: lang(c), Actor: a, Channel: channel, ProducedAt: s.now()}
+	return extract.Request{Patient: a.Subject(), Lang: lang(c), Actor: a, Channel: channel, ProducedAt: s.now()}
 }
 
 // collect builds the patient's extract for [from, to) in memory: a
@@ -235,7 +235,7 @@ func (s *Server) handleExtractPDF(c *fiber.Ctx) error {
 	}
 	loc := s.cfg.Texts.For(lang(c))
 	f := extractForm{From: clip(c.Query("from")), To: clip(c.Query("to")), PDFLang: clip(c.Query("pdflang"))}
-	req, err := extract.Form{Patient: a.Patient.Digits(), From: f.From, To: f.To, Lang: f.PDFLang}.Request(a, lang(c), s.now())
+	req, err := extract.Form{Patient: a.Subject().Digits(), From: f.From, To: f.To, Lang: f.PDFLang}.Request(a, lang(c), s.now())
 	if err != nil {
 		var fe *extract.FieldError
 		if !asFieldError(err, &fe) {
@@ -249,7 +249,7 @@ func (s *Server) handleExtractPDF(c *fiber.Ctx) error {
 		f.Errs = fieldErrs{field: loc.T(msgID, data)}
 		return s.renderTitled(c, fiber.StatusBadRequest, "extract", loc.T("web.extract.title_error"), f)
 	}
-	req.Patient, req.Channel = a.Patient, channelPDF
+	req.Patient, req.Channel = a.Subject(), channelPDF
 	if s.cfg.Auth != nil {
 		req.WebURL = s.cfg.Auth.Config().BaseURL + "/historik"
 	}

@@ -61,6 +61,10 @@ type view struct {
 	// Switch is this very page (path and query) in the other language.
 	Switch     string
 	SwitchLang string
+	// Acting is whose log a guardian sees ("Kims", guardian.go), ActingEnded
+	// the child a switch just ended for; Guardian offers the switch.
+	Acting, ActingEnded string
+	Guardian            bool
 }
 
 // render executes a page into a buffer first, so a failing template never
@@ -87,6 +91,7 @@ func (s *Server) renderTitled(c *fiber.Ctx, status int, page, title string, data
 	if sess, ok := session(c); ok {
 		v.SignedIn, v.CSRF = true, sess.CSRFToken
 		v.Patient = sess.Subject.Kind == auth.PatientSubject
+		v.Acting, v.ActingEnded, v.Guardian = actingView(c, loc.Lang)
 	}
 	if a, err := staff(c); err == nil && len(a.Grants) > 0 {
 		v.Staff = navFor(a)

@@ -27,6 +27,7 @@ func (s *Server) routes() {
 	// Signed in: each of the portal's pages goes here behind requireSession,
 	// which hands the handler the session's subject (c.Locals(LocalSubject)).
 	// A fiber Group would run it for unknown paths too, hiding the 404.
+	s.guardianRoutes() // first: the child a guardian acts for, for every page after it
 	s.app.Get("/me", s.requireSession, s.handleMe)
 	// The patient's own log (DESIGN.md section 9): every one of these
 	// reads it through the store's scoped reads, recorded in log_reads.

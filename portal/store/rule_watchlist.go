@@ -1,0 +1,65 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// The watchlist rule (DESIGN.md section 5 table, section 9): every access
+// by a person the patient watches, made while they were watched (from
+// added_at, until removed_at when set), is a hit, explained or not. The
+// grouping into cases (qRuleCases, review.go) opens or joins a case with
+// source watchlist for these hits, which review.Priority puts in the top
+// band of the queue.
+const qRuleWatchlist = ruleInsert + `
+SELECT $1, 'watchlist', cfg.severity, ` + ruleCols + `,
+       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'watched_since', w.added_at)
+FROM run_events ev
+JOIN watchlist w ON w.staff_hsa_id = ev.actor_hsa_id AND w.patient_id = ev.patient_id
+     AND w.patient_id_kind = ev.patient_id_kind
+     AND ev.occurred_at >= w.added_at AND (w.removed_at IS NULL OR ev.occurred_at < w.removed_at)
+JOIN LATERAL insyn_rule('watchlist', ev.provider_hsa_id) cfg ON cfg.enabled
+WHERE ev.actor_hsa_id <> ''` + ruleTail
+
+func init() { RuleQueries["watchlist"] = qRuleWatchlist }
+
+// qWatchlistRunHits is, per patient and case, what a run's watchlist hits
+// found: the place a notification starts from.
+const qWatchlistRunHits = `
+SELECT h.patient_id, h.patient_id_kind, c.key AS case_key, min(h.occurred_at) AS first_access, count(*) AS accesses
+FROM rule_hits h JOIN cases c ON c.id = h.case_id
+WHERE h.run_id = $1 AND h.rule = 'watchlist'
+GROUP BY h.patient_id, h.patient_id_kind, c.key
+ORDER BY h.patient_id, c.key`
+
+// WatchlistHit is what one review run found for one patient's watchlist:
+// a watched person accessed the record (the case says who; a notice never
+// does).
+type WatchlistHit struct {
+	PatientID     string    `db:"patient_id"`
+	PatientIDKind string    `db:"patient_id_kind"`
+	CaseKey       string    `db:"case_key"`
+	FirstAccess   time.Time `db:"first_access"`
+	Accesses      int       `db:"accesses"`
+}
+
+// watchlistHits lists run's watchlist hits per patient and case. It takes
+// the run's transaction: notifications (issue 13 item 1, another branch)
+// write their outbox rows from these inside RunReview, after ruleCases, so
+// a notice is written exactly when its case is.
+func watchlistHits(ctx context.Context, tx sqlx.QueryerContext, run int64) ([]WatchlistHit, error) {
+	var out []WatchlistHit
+	if err := sqlx.SelectContext(ctx, tx, &out, qWatchlistRunHits, run); err != nil {
+		return nil, fmt.Errorf("store: watchlist hits: %w", err)
+	}
+	return out, nil
+}
+
+// WatchlistHits is watchlistHits after the run, for the command line and
+// tests.
+func (s *Store) WatchlistHits(ctx context.Context, run int64) ([]WatchlistHit, error) {
+	return watchlistHits(ctx, s.db, run)
+}

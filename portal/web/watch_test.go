@@ -1,0 +1,305 @@
+package web_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/insyn/insyn/portal"
+)
+
+// watchStaff adds Anna Berg (at a unit) and Pia Berg (protected identity)
+// to flagWorld's region.
+func watchStaff(t *testing.T, e *authEnv) {
+	t.Helper()
+	for _, q := range []string{
+		`INSERT INTO staff (hsa_id, given_name, family_name, title, protected_identity) VALUES
+		 ('SE2321000016-5001', 'Anna', 'Berg', 'Sjuksköterska', false),
+		 ('SE2321000016-5003', 'Pia', 'Berg', 'Läkare', true)`,
+		`INSERT INTO assignments (staff_hsa_id, unit_hsa_id, name) VALUES ('SE2321000016-5001', 'SE2321000016-1001', 'Vård')`,
+	} {
+		if _, err := e.st.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+var (
+	personField = regexp.MustCompile(`name="person" value="([0-9a-f]+)"`)
+	watchField  = regexp.MustCompile(`name="watch" value="([a-z2-7]+)"`)
+)
+
+func TestWatchlistIsThePatientsAlone(t *testing.T) {
+	t.Parallel()
+	e := startAuthEnv(t)
+	flagWorld(t, e)
+	watchStaff(t, e)
+	// No session: the page sends to login, the forms back to the start.
+	anon := newClient(t)
+	if resp, err := anon.Get(e.base + "/bevakning?q=berg"); err != nil || resp.StatusCode != http.StatusSeeOther ||
+		!strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Fatalf("anonymous watchlist: %v %v", resp, err)
+	}
+	for _, p := range []string{"/bevakning/lagg-till", "/bevakning/ta-bort"} {
+		if status, loc, _ := post(t, anon, e.base+p, url.Values{"q": {"berg"}}); status != http.StatusSeeOther || loc != "/" {
+			t.Errorf("anonymous POST %s: %d %q", p, status, loc)
+		}
+	}
+
+	tolvan := signedIn(t, e, "19121212-1212")
+	status, body := page(t, tolvan, e.base+"/bevakning?q=berg")
+	if status != 200 || !strings.Contains(body, "Anna Berg") || !strings.Contains(body, "Sjuksköterska") ||
+		!strings.Contains(body, "Vårdcentralen Ängsbacken") || strings.Contains(body, "Pia") || strings.Contains(body, "SE2321000016") {
+		t.Fatalf("search: %d %s", status, body)
+	}
+	if m := personField.FindAllStringSubmatch(body, -1); len(m) != 1 {
+		t.Fatalf("results: %v", m)
+	}
+	person := personField.FindStringSubmatch(body)[1]
+	csrf := csrfToken(t, body)
+	// Too short: the error stands beside the field, which keeps the query.
+	status, short := page(t, tolvan, e.base+"/bevakning?q=be")
+	if status != 400 || !strings.Contains(short, `id="q-error"`) || !strings.Contains(short, `value="be"`) {
+		t.Errorf("short query: %d", status)
+	}
+	add := url.Values{"q": {"berg"}, "person": {person}}
+	if status, _, _ := post(t, tolvan, e.base+"/bevakning/lagg-till", add); status != http.StatusForbidden {
+		t.Errorf("add without the form token: %d", status)
+	}
+	add.Set("_csrf", csrf)
+	if status, loc, _ := post(t, tolvan, e.base+"/bevakning/lagg-till", add); status != http.StatusSeeOther || loc != "/bevakning?klart=added" {
+		t.Fatalf("add: %d %q", status, loc)
+	}
+	if status, _, body := post(t, tolvan, e.base+"/bevakning/lagg-till", add); status != http.StatusConflict || !strings.Contains(body, `id="add-error"`) {
+		t.Errorf("adding twice: %d", status)
+	}
+	_, body = page(t, tolvan, e.base+"/bevakning?klart=added")
+	if !strings.Contains(body, "Anna Berg") || !strings.Contains(body, `id="watch-done"`) {
+		t.Fatalf("list after adding: %s", body)
+	}
+	watch := watchField.FindStringSubmatch(body)[1]
+
+	// Sara: her own empty list; Tolvan's keys are nothing to her.
+	sara := signedIn(t, e, "19900101-2385")
+	_, sbody := page(t, sara, e.base+"/bevakning")
+	if strings.Contains(sbody, "Anna Berg") {
+		t.Fatal("Sara sees Tolvan's list")
+	}
+	scsrf := csrfToken(t, sbody)
+	if status, _, _ := post(t, sara, e.base+"/bevakning/ta-bort", url.Values{"_csrf": {scsrf}, "watch": {watch}}); status != http.StatusNotFound {
+		t.Errorf("Sara removes Tolvan's watch: %d", status)
+	}
+	if status, _, _ := post(t, sara, e.base+"/bevakning/lagg-till", url.Values{"_csrf": {scsrf}, "q": {"berg"}, "person": {person}}); status != http.StatusNotFound {
+		t.Errorf("Sara adds with Tolvan's result key: %d", status)
+	}
+	// A key made up for Pia (protected) is not among the results.
+	sum := sha256.Sum256([]byte("staff:" + csrf + ":SE2321000016-5003"))
+	if status, _, _ := post(t, tolvan, e.base+"/bevakning/lagg-till", url.Values{"_csrf": {csrf}, "q": {"berg"},
+		"person": {hex.EncodeToString(sum[:12])}}); status != http.StatusNotFound {
+		t.Errorf("a forged key adds Pia: %d", status)
+	}
+	if status, loc, _ := post(t, tolvan, e.base+"/bevakning/ta-bort", url.Values{"_csrf": {csrf}, "watch": {watch}}); status != http.StatusSeeOther || loc != "/bevakning?klart=removed" {
+		t.Fatalf("remove: %d %q", status, loc)
+	}
+	_, body = page(t, tolvan, e.base+"/bevakning?lang=en")
+	if !strings.Contains(body, "Watched before") || strings.Contains(body, "Stop watching") {
+		t.Errorf("list after removing: %s", body)
+	}
+	if n := e.count(t, "watchlist_changes"); n != 2 {
+		t.Errorf("%d changes recorded, want 2", n)
+	}
+	staff := signedIn(t, e, "SE2321000016-9001")
+	if status, _ := page(t, staff, e.base+"/bevakning"); status != 404 {
+		t.Errorf("staff's watchlist: %d", status)
+	}
+}
+
+func TestWatchlistEditsAndSearchesAreRateLimited(t *testing.T) {
+	t.Parallel()
+	e := startAuthEnv(t)
+	flagWorld(t, e)
+	watchStaff(t, e)
+	c := signedIn(t, e, "19121212-1212")
+	_, body := page(t, c, e.base+"/bevakning")
+	f := url.Values{"_csrf": {csrfToken(t, body)}, "watch": {"aaaaaaaaaaaaaaaaaaaaaaaaaa"}}
+	for i := 1; i <= 20; i++ {
+		if status, _, _ := post(t, c, e.base+"/bevakning/ta-bort", f); status != http.StatusNotFound {
+			t.Fatalf("edit %d: %d", i, status)
+		}
+	}
+	if status, _, body := post(t, c, e.base+"/bevakning/ta-bort", f); status != http.StatusTooManyRequests ||
+		!strings.Contains(body, "Vänta en stund") {
+		t.Errorf("edit 21: %d", status)
+	}
+	for i := 2; i <= 30; i++ { // the first GET above counted
+		if status, _ := page(t, c, e.base+"/bevakning?q=berg"); status != 200 {
+			t.Fatalf("search %d: %d", i, status)
+		}
+	}
+	if status, _ := page(t, c, e.base+"/bevakning?q=berg"); status != http.StatusTooManyRequests {
+		t.Errorf("search 31: %d", status)
+	}
+}
+
+// pnrBorn is a valid personnummer born on day with serial nnn.
+func pnrBorn(t *testing.T, day time.Time, nnn string) portal.PersonalID {
+	t.Helper()
+	ymd := day.Format("20060102")
+	p, err := portal.ParsePersonalID(ymd + nnn + string(portal.LuhnDigit(ymd[2:]+nnn)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// guardianFamily: Greta is guardian of Kim (6) and of Tess, who turns 13
+// today, and parent of Olle (30, with a stale guardian row); Lo (8) is
+// Hugo's. Each child has one access by Anna.
+type guardianFamily struct {
+	greta, kim, tess, olle, lo, hugo portal.PersonalID
+}
+
+func newGuardianFamily(t *testing.T, e *authEnv) guardianFamily {
+	t.Helper()
+	today := e.clock.Now().In(portal.Stockholm)
+	f := guardianFamily{greta: pnrBorn(t, time.Date(1985, 5, 5, 0, 0, 0, 0, time.UTC), "124"),
+		kim: pnrBorn(t, today.AddDate(-6, -2, 0), "123"), tess: pnrBorn(t, today.AddDate(-13, 0, 0), "122"),
+		olle: pnrBorn(t, time.Date(1996, 1, 1, 0, 0, 0, 0, time.UTC), "121"), lo: pnrBorn(t, today.AddDate(-8, 0, 0), "120"),
+		hugo: pnrBorn(t, time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC), "125")}
+	exec := func(q string, args ...any) {
+		if _, err := e.st.DB().Exec(q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []struct {
+		id   portal.PersonalID
+		name string
+	}{{f.greta, "Greta"}, {f.kim, "Kim"}, {f.tess, "Tess"}, {f.olle, "Olle"}, {f.lo, "Lo"}, {f.hugo, "Hugo"}} {
+		exec(`INSERT INTO patients (personal_id, given_name, family_name) VALUES ($1, $2, 'Ek')`, p.id.Digits(), p.name)
+	}
+	for _, r := range [][3]string{{f.greta.Digits(), f.kim.Digits(), "guardian"}, {f.greta.Digits(), f.tess.Digits(), "guardian"},
+		{f.greta.Digits(), f.olle.Digits(), "parent"}, {f.greta.Digits(), f.olle.Digits(), "guardian"}, {f.hugo.Digits(), f.lo.Digits(), "guardian"}} {
+		exec(`INSERT INTO relations (personal_id_a, personal_id_b, kind) VALUES ($1, $2, $3)`, r[0], r[1], r[2])
+	}
+	var evs []portal.Event
+	for i, p := range []portal.PersonalID{f.kim, f.tess, f.olle, f.lo, f.greta} {
+		evs = append(evs, portal.Event{SourceSystem: "G", SourceLogID: p.Digits(),
+			OccurredAt: today.AddDate(0, -1, -i), ActorHSAID: "SE2321000016-5001", ActorName: []string{"Kims läkare", "Tess läkare", "Olles läkare", "Los läkare", "Gretas läkare"}[i],
+			ActorProvider: portal.Party{HSAID: "SE2321000016-0001", Name: "Region Exempelland"},
+			ActorUnit:     portal.Party{HSAID: "SE2321000016-1001", Name: "Vårdcentralen Ängsbacken"},
+			Activity:      portal.ActivityRead, Purpose: portal.PurposeCare, Patient: p, ResourceType: "Journalanteckning"})
+	}
+	if _, err := e.st.InsertEvents(t.Context(), evs); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func childKey(csrf string, p portal.PersonalID) string {
+	sum := sha256.Sum256([]byte("child:" + csrf + ":" + p.Digits()))
+	return hex.EncodeToString(sum[:12])
+}
+
+func TestGuardianReachesOnlyOwnChildrenUnder13(t *testing.T) {
+	t.Parallel()
+	e := startAuthEnv(t)
+	flagWorld(t, e)
+	f := newGuardianFamily(t, e)
+	greta := signedIn(t, e, f.greta.Formatted())
+	status, body := page(t, greta, e.base+"/barn")
+	if status != 200 || !strings.Contains(body, "Se Kim Eks logg") || !strings.Contains(body, "Tess Ek fyllde 13 år") ||
+		strings.Contains(body, "Olle") || strings.Contains(body, "Lo Ek") || strings.Contains(body, f.kim.Digits()) {
+		t.Fatalf("children page: %d %s", status, body)
+	}
+	if !strings.Contains(body, `href="/barn?lang=sv"`) {
+		t.Error("the menu does not offer the guardian the switch")
+	}
+	csrf := csrfToken(t, body)
+	// Tess (13 today): refused, saying why; Lo (another family's) and Olle
+	// (an adult): not found. The keys are forged with Greta's own token.
+	if status, _, body := post(t, greta, e.base+"/barn/valj", url.Values{"_csrf": {csrf}, "child": {childKey(csrf, f.tess)}}); status != http.StatusConflict ||
+		!strings.Contains(body, "fyllde 13 år") {
+		t.Errorf("switch to Tess: %d", status)
+	}
+	for name, p := range map[string]portal.PersonalID{"Lo": f.lo, "Olle": f.olle} {
+		if status, _, _ := post(t, greta, e.base+"/barn/valj", url.Values{"_csrf": {csrf}, "child": {childKey(csrf, p)}}); status != http.StatusNotFound {
+			t.Errorf("switch to %s: %d", name, status)
+		}
+	}
+	if status, _, _ := post(t, greta, e.base+"/barn/valj", url.Values{"child": {childKey(csrf, f.kim)}}); status != http.StatusForbidden {
+		t.Errorf("switch without the form token: %d", status)
+	}
+	// Hugo cannot use Greta's key for Kim, nor make his own.
+	hugo := signedIn(t, e, f.hugo.Formatted())
+	_, hbody := page(t, hugo, e.base+"/barn")
+	hcsrf := csrfToken(t, hbody)
+	for _, k := range []string{childKey(csrf, f.kim), childKey(hcsrf, f.kim)} {
+		if status, _, _ := post(t, hugo, e.base+"/barn/valj", url.Values{"_csrf": {hcsrf}, "child": {k}}); status != http.StatusNotFound {
+			t.Errorf("Hugo switches to Kim: %d", status)
+		}
+	}
+
+	if status, loc, _ := post(t, greta, e.base+"/barn/valj", url.Values{"_csrf": {csrf}, "child": {childKey(csrf, f.kim)}}); status != http.StatusSeeOther || loc != "/oversikt" {
+		t.Fatalf("switch to Kim: %d %q", status, loc)
+	}
+	_, body = page(t, greta, e.base+"/historik?period=all")
+	if !strings.Contains(body, "Du ser Kim Eks logg") || !strings.Contains(body, "Kims läkare") || strings.Contains(body, "Gretas läkare") {
+		t.Fatalf("history while acting for Kim: %s", body)
+	}
+	var reader, patient, channel string
+	if err := e.st.DB().QueryRow(`SELECT reader_id, patient_id, channel FROM log_reads ORDER BY id DESC LIMIT 1`).Scan(&reader, &patient, &channel); err != nil {
+		t.Fatal(err)
+	}
+	if reader != f.greta.Digits() || patient != f.kim.Digits() || !strings.HasSuffix(channel, ":guardian") {
+		t.Fatalf("the read is recorded as %s's of %s (%s)", reader, patient, channel)
+	}
+	for _, p := range []string{"/oversikt", "/bevakning", "/flaggor", "/utdrag", "/barn"} {
+		if _, body := page(t, greta, e.base+p+"?lang=en"); !strings.Contains(body, "You are seeing Kim Ek&#39;s log") {
+			t.Errorf("%s has no banner", p)
+		}
+	}
+	// Hugo's session is his own: no banner, his own log.
+	if _, hbody := page(t, hugo, e.base+"/historik?period=all"); strings.Contains(hbody, "Kim") {
+		t.Error("Greta's switch shows in Hugo's session")
+	}
+	if status, loc, _ := post(t, greta, e.base+"/barn/tillbaka", url.Values{"_csrf": {csrf}}); status != http.StatusSeeOther || loc != "/oversikt" {
+		t.Fatalf("back: %d %q", status, loc)
+	}
+	if _, body = page(t, greta, e.base+"/historik?period=all"); strings.Contains(body, "Du ser Kim") || !strings.Contains(body, "Gretas läkare") {
+		t.Fatalf("history after going back: %s", body)
+	}
+
+	// A switch made before a child turned 13 ends the day they do: the
+	// page says why and shows the guardian's own log. (The row is written
+	// as yesterday's switch to Tess would have left it.)
+	sum := sha256.Sum256([]byte("guardian:" + csrf))
+	if _, err := e.st.DB().Exec(`INSERT INTO guardian_sessions (session_key, guardian_id, child_id, child_kind, started_at)
+		VALUES ($1, $2, $3, 'personnummer', now())`, sum[:], f.greta.Digits(), f.tess.Digits()); err != nil {
+		t.Fatal(err)
+	}
+	_, body = page(t, greta, e.base+"/historik?period=all")
+	if !strings.Contains(body, "Du ser inte längre Tess Eks logg, eftersom barnet har fyllt 13 år") ||
+		strings.Contains(body, "Tess läkare") || !strings.Contains(body, "Gretas läkare") {
+		t.Fatalf("history the day Tess turned 13: %s", body)
+	}
+	if n := e.count(t, "guardian_sessions"); n != 0 {
+		t.Errorf("%d switches left", n)
+	}
+	// Staff have no children's page; no session goes to login.
+	staff := signedIn(t, e, "SE2321000016-9001")
+	if status, _ := page(t, staff, e.base+"/barn"); status != 404 {
+		t.Errorf("staff's /barn: %d", status)
+	}
+	anon := newClient(t)
+	if resp, err := anon.Get(e.base + "/barn"); err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("anonymous /barn: %v", err)
+	}
+	if status, loc, _ := post(t, anon, e.base+"/barn/valj", url.Values{"child": {"x"}}); status != http.StatusSeeOther || loc != "/" {
+		t.Errorf("anonymous switch: %d %q", status, loc)
+	}
+}
