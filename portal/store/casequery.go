@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -24,7 +25,8 @@ const (
 	// compared through the population register: the staff member's
 	// personal id names their own patients row.
 	qCaseEvidence = `
-WITH c AS (SELECT * FROM cases WHERE id = $1),
+SELECT k.id AS case_id, q.* FROM unnest($1::bigint[]) AS k(id) CROSS JOIN LATERAL (
+WITH c AS (SELECT * FROM cases WHERE id = k.id),
 ev AS (
     SELECT e.patient_id, (e.emergency OR e.activity = 'emergency') AS emergency,
            (x.relation_id IS NOT NULL) AS explained,
@@ -33,7 +35,7 @@ ev AS (
     JOIN access_events e ON e.id = ce.event_id AND e.occurred_at = ce.occurred_at
     LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> ''
     LEFT JOIN LATERAL insyn_explaining_relation(e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id, e.occurred_at) x ON true
-    WHERE ce.case_id = $1),
+    WHERE ce.case_id = k.id),
 st AS (SELECT s.* FROM staff s JOIN c ON s.hsa_id = c.staff_hsa_id AND c.staff_hsa_id <> ''),
 ps AS (SELECT p.* FROM patients p JOIN st ON p.personal_id = st.personal_id AND st.personal_id <> ''),
 pp AS (SELECT p.* FROM patients p JOIN c ON p.personal_id = c.patient_id AND p.id_kind = c.patient_id_kind),
@@ -82,13 +84,21 @@ SELECT c.source,
     COALESCE((SELECT st.title FROM st), '') AS title,
     COALESCE((SELECT unit_name FROM ev WHERE unit_name <> '' GROUP BY unit_name ORDER BY count(*) DESC, unit_name LIMIT 1), '') AS unit,
     COALESCE(sm.month::timestamp, date_trunc('month', c.created_at AT TIME ZONE 'Europe/Stockholm')) AS month
-FROM c LEFT JOIN samples sm ON sm.id = c.sample_id`
+FROM c LEFT JOIN samples sm ON sm.id = c.sample_id) q
+ORDER BY k.id`
 
-	// qRuleHits is a case's rule hits (migration 00007): their severity
-	// ranks the case.
-	qRuleHits = `SELECT rule, severity::text FROM rule_hits WHERE case_id = $1 ORDER BY rule`
+	// qRuleHits is the cases' rule hits (migration 00007) that stand: their
+	// severity ranks the case; a withdrawn hit (00013) no longer counts.
+	qRuleHits = `
+SELECT case_id, rule, severity::text FROM rule_hits WHERE case_id = ANY($1) AND withdrawn_at IS NULL
+ORDER BY case_id, rule`
 
-	qSetCasePriority = `UPDATE cases SET priority = $2, narrative_sv = $3, narrative_en = $4 WHERE id = $1`
+	// qSetCasePriority writes every refreshed case's priority and
+	// narratives in one statement.
+	qSetCasePriority = `
+UPDATE cases c SET priority = u.priority, narrative_sv = u.sv, narrative_en = u.en
+FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[]) AS u(id, priority, sv, en)
+WHERE c.id = u.id`
 
 	qOpenCasesOfStaff = `
 SELECT id FROM cases WHERE staff_hsa_id = $1 AND $1 <> '' AND status IN ('new', 'investigating', 'awaiting_statement')
@@ -167,6 +177,7 @@ GROUP BY e.patient_id`
 )
 
 type evidenceRow struct {
+	CaseID             int64     `db:"case_id"`
 	Source             string    `db:"source"`
 	Flags              int       `db:"flags"`
 	Self               bool      `db:"self"`
@@ -193,47 +204,91 @@ type evidenceRow struct {
 // languages: a case carries its sentence in Swedish and English.
 var narrativeTexts = sync.OnceValue(func() *i18n.Catalog { return i18n.MustLoad(portal.Stockholm) })
 
-// CaseEvidence gathers a case's evidence and subject.
+// caseEvidence gathers a case's evidence and subject.
 func caseEvidence(ctx context.Context, q sqlx.QueryerContext, caseID int64) (review.Evidence, review.Subject, error) {
-	var r evidenceRow
-	if err := sqlx.GetContext(ctx, q, &r, qCaseEvidence, caseID); err != nil {
-		return review.Evidence{}, review.Subject{}, fmt.Errorf("store: case evidence: %w", err)
+	_, ev, subj, err := casesEvidence(ctx, q, []int64{caseID})
+	if err != nil {
+		return review.Evidence{}, review.Subject{}, err
 	}
-	e := review.Evidence{Source: portal.CaseSource(r.Source), Flags: r.Flags, Watchlist: r.Source == string(portal.SourceWatchlist),
-		Self: r.Self, Relative: r.Relative, SameStreet: r.SameStreet, SamePostalCode: r.SamePostal,
-		Colleague: r.Colleague, SameUnit: r.SameUnit, NeverDocumented: r.NeverDocumented,
-		Events: r.Events, Unexplained: r.Unexplained, Patients: r.Patients, Emergencies: r.Emergencies,
-		EarlierCases: r.Earlier, EarlierUnjustified: r.EarlierUnjustified}
+	if len(ev) != 1 {
+		return review.Evidence{}, review.Subject{}, fmt.Errorf("store: case evidence: %w", portal.ErrNotFound)
+	}
+	return ev[0], subj[0], nil
+}
+
+// casesEvidence gathers the evidence and subject of many cases in two
+// statements; it returns the ids of the cases found, ascending, and their
+// evidence and subject in that order.
+func casesEvidence(ctx context.Context, q sqlx.QueryerContext, ids []int64) ([]int64, []review.Evidence, []review.Subject, error) {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	var rows []evidenceRow
+	if err := sqlx.SelectContext(ctx, q, &rows, qCaseEvidence, pq.Array(ids)); err != nil {
+		return nil, nil, nil, fmt.Errorf("store: case evidence: %w", err)
+	}
 	var hits []struct {
+		CaseID   int64  `db:"case_id"`
 		Rule     string `db:"rule"`
 		Severity string `db:"severity"`
 	}
-	if err := sqlx.SelectContext(ctx, q, &hits, qRuleHits, caseID); err != nil {
-		return e, review.Subject{}, fmt.Errorf("store: rule hits: %w", err)
+	if err := sqlx.SelectContext(ctx, q, &hits, qRuleHits, pq.Array(ids)); err != nil {
+		return nil, nil, nil, fmt.Errorf("store: rule hits: %w", err)
 	}
-	for _, h := range hits {
-		e.Rules = append(e.Rules, review.RuleHit{Rule: h.Rule, Severity: review.ParseSeverity(h.Severity)})
+	found, evs, subjs := make([]int64, len(rows)), make([]review.Evidence, len(rows)), make([]review.Subject, len(rows))
+	h := 0
+	for i, r := range rows {
+		e := review.Evidence{Source: portal.CaseSource(r.Source), Flags: r.Flags, Watchlist: r.Source == string(portal.SourceWatchlist),
+			Self: r.Self, Relative: r.Relative, SameStreet: r.SameStreet, SamePostalCode: r.SamePostal,
+			Colleague: r.Colleague, SameUnit: r.SameUnit, NeverDocumented: r.NeverDocumented,
+			Events: r.Events, Unexplained: r.Unexplained, Patients: r.Patients, Emergencies: r.Emergencies,
+			EarlierCases: r.Earlier, EarlierUnjustified: r.EarlierUnjustified}
+		// Both lists are in case order: walk the hits alongside.
+		for h < len(hits) && hits[h].CaseID < r.CaseID {
+			h++
+		}
+		for ; h < len(hits) && hits[h].CaseID == r.CaseID; h++ {
+			e.Rules = append(e.Rules, review.RuleHit{Rule: hits[h].Rule, Severity: review.ParseSeverity(hits[h].Severity)})
+		}
+		found[i], evs[i] = r.CaseID, e
+		subjs[i] = review.Subject{StaffHSAID: r.Staff, StaffName: r.StaffName, Title: r.Title, Unit: r.Unit, Month: r.Month}
 	}
-	subj := review.Subject{StaffHSAID: r.Staff, StaffName: r.StaffName, Title: r.Title, Unit: r.Unit, Month: r.Month}
-	return e, subj, nil
+	return found, evs, subjs, nil
 }
 
 // RefreshCase recomputes a case's priority and narratives from its
 // evidence and stores them. Whatever changes a case's evidence (a flag, a
 // rule hit, a decision, new care relations) calls it; `insyn review run`
-// calls it for the cases its hits joined.
+// refreshes the cases its hits joined all at once (refreshCases).
 func (s *Store) RefreshCase(ctx context.Context, caseID int64) error {
 	return refreshCase(ctx, s.db, caseID)
 }
 
 func refreshCase(ctx context.Context, ex sqlx.ExtContext, caseID int64) error {
-	e, subj, err := caseEvidence(ctx, ex, caseID)
+	return refreshCases(ctx, ex, []int64{caseID})
+}
+
+// refreshCases recomputes many cases' priorities and narratives: their
+// evidence in two statements, the sentences in Go (portal/review), and one
+// update.
+func refreshCases(ctx context.Context, ex sqlx.ExtContext, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	found, evs, subjs, err := casesEvidence(ctx, ex, ids)
 	if err != nil {
 		return err
 	}
 	cat := narrativeTexts()
-	if _, err := ex.ExecContext(ctx, qSetCasePriority, caseID, review.Priority(e),
-		review.Narrative(cat.For("sv"), subj, e), review.Narrative(cat.For("en"), subj, e)); err != nil {
+	sv, en := cat.For("sv"), cat.For("en")
+	n := len(evs)
+	id, prio, nsv, nen := make([]int64, 0, n), make([]int64, 0, n), make([]string, 0, n), make([]string, 0, n)
+	for i, e := range evs {
+		id = append(id, found[i])
+		prio = append(prio, int64(review.Priority(e)))
+		nsv, nen = append(nsv, review.Narrative(sv, subjs[i], e)), append(nen, review.Narrative(en, subjs[i], e))
+	}
+	if _, err := ex.ExecContext(ctx, qSetCasePriority, pq.Array(id), pq.Array(prio), pq.Array(nsv), pq.Array(nen)); err != nil {
 		return fmt.Errorf("store: case priority: %w", err)
 	}
 	return nil

@@ -49,45 +49,73 @@ WHERE ev.emergency OR ev.activity = 'emergency' OR g.occurred_at IS NOT NULL
 ORDER BY ev.id, ev.occurred_at, g.occurred_at DESC` + ruleTail
 
 	// A family link in relations (either direction), or the same family
-	// name at the same address.
+	// name at the same address. Looked up once per distinct (actor,
+	// patient) pair of the run, not per event: a member of staff reads the
+	// same patient many times a day.
 	qRuleRelative = ruleInsert + `
+WITH pair AS (
+    SELECT DISTINCT actor_personal_id, patient_id, patient_id_kind FROM run_events
+    WHERE actor_personal_id <> '' AND actor_personal_id <> patient_id
+), linked AS (
+    SELECT pair.*, rel.kind AS relation FROM pair
+    LEFT JOIN LATERAL (
+        -- Two index lookups rather than one OR, which the planner reads as a scan.
+        (SELECT r.kind FROM relations r WHERE r.personal_id_a = pair.actor_personal_id AND r.personal_id_b = pair.patient_id)
+        UNION ALL
+        (SELECT r.kind FROM relations r WHERE r.personal_id_a = pair.patient_id AND r.personal_id_b = pair.actor_personal_id)
+        LIMIT 1
+    ) rel ON true
+    LEFT JOIN patients ap ON ap.personal_id = pair.actor_personal_id
+    LEFT JOIN patients p ON p.personal_id = pair.patient_id AND p.id_kind = pair.patient_id_kind
+    WHERE rel.kind IS NOT NULL
+       OR (ap.street <> '' AND lower(ap.family_name) = lower(p.family_name) AND ap.postal_code = p.postal_code
+           AND insyn_street(ap.street) = insyn_street(p.street))
+)
 SELECT $1, 'relative', cfg.severity, ` + ruleCols + `,
-       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'relation', rel.kind,
-                          'same_family_and_address', rel.kind IS NULL)
-FROM run_events ev JOIN LATERAL insyn_rule('relative', ev.provider_hsa_id) cfg ON cfg.enabled
-LEFT JOIN LATERAL (
-    -- Two index lookups rather than one OR, which the planner reads as a scan.
-    (SELECT r.kind FROM relations r WHERE r.personal_id_a = ev.actor_personal_id AND r.personal_id_b = ev.patient_id)
-    UNION ALL
-    (SELECT r.kind FROM relations r WHERE r.personal_id_a = ev.patient_id AND r.personal_id_b = ev.actor_personal_id)
-    LIMIT 1
-) rel ON ev.actor_personal_id <> ''
-LEFT JOIN patients ap ON ap.personal_id = ev.actor_personal_id
-LEFT JOIN patients p ON p.personal_id = ev.patient_id AND p.id_kind = ev.patient_id_kind
-WHERE ev.actor_personal_id <> '' AND ev.actor_personal_id <> ev.patient_id
-  AND (rel.kind IS NOT NULL
-       OR (ap.street <> '' AND lower(ap.family_name) = lower(p.family_name)
-           AND insyn_street(ap.street) = insyn_street(p.street) AND ap.postal_code = p.postal_code))` + ruleTail
+       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'relation', l.relation,
+                          'same_family_and_address', l.relation IS NULL)
+FROM linked l
+JOIN run_events ev ON ev.actor_personal_id = l.actor_personal_id AND ev.patient_id = l.patient_id
+     AND ev.patient_id_kind = l.patient_id_kind
+JOIN LATERAL insyn_rule('relative', ev.provider_hsa_id) cfg ON cfg.enabled` + ruleTail
 
+	// The same building, per distinct pair of the run's unexplained events.
 	qRuleHousehold = ruleInsert + `
+WITH pair AS (
+    SELECT DISTINCT actor_personal_id, patient_id, patient_id_kind FROM run_events
+    WHERE relation_id IS NULL AND actor_personal_id <> '' AND actor_personal_id <> patient_id
+), near AS (
+    SELECT pair.* FROM pair
+    JOIN patients ap ON ap.personal_id = pair.actor_personal_id
+    JOIN patients p ON p.personal_id = pair.patient_id AND p.id_kind = pair.patient_id_kind
+    WHERE ap.street <> '' AND ap.postal_code = p.postal_code AND insyn_street(ap.street) = insyn_street(p.street)
+)
 SELECT $1, 'household', cfg.severity, ` + ruleCols + `,
        jsonb_build_object('explained', false, 'same_street', true)
-FROM run_events ev JOIN LATERAL insyn_rule('household', ev.provider_hsa_id) cfg ON cfg.enabled
-JOIN patients ap ON ap.personal_id = ev.actor_personal_id
-JOIN patients p ON p.personal_id = ev.patient_id AND p.id_kind = ev.patient_id_kind
-WHERE ev.relation_id IS NULL AND ev.actor_personal_id <> ev.patient_id AND ap.street <> ''
-  AND insyn_street(ap.street) = insyn_street(p.street) AND ap.postal_code = p.postal_code` + ruleTail
+FROM near n
+JOIN run_events ev ON ev.actor_personal_id = n.actor_personal_id AND ev.patient_id = n.patient_id
+     AND ev.patient_id_kind = n.patient_id_kind AND ev.relation_id IS NULL
+JOIN LATERAL insyn_rule('household', ev.provider_hsa_id) cfg ON cfg.enabled` + ruleTail
 
-	// Same postal code, not the same street (household covers that).
+	// Same postal code, not the same street (household covers that); per
+	// distinct pair as household.
 	qRuleNeighbourhood = ruleInsert + `
+WITH pair AS (
+    SELECT DISTINCT actor_personal_id, patient_id, patient_id_kind FROM run_events
+    WHERE relation_id IS NULL AND actor_personal_id <> '' AND actor_personal_id <> patient_id
+), near AS (
+    SELECT pair.* FROM pair
+    JOIN patients ap ON ap.personal_id = pair.actor_personal_id
+    JOIN patients p ON p.personal_id = pair.patient_id AND p.id_kind = pair.patient_id_kind
+    WHERE ap.postal_code <> '' AND ap.postal_code = p.postal_code
+      AND insyn_street(ap.street) IS DISTINCT FROM insyn_street(p.street)
+)
 SELECT $1, 'neighbourhood', cfg.severity, ` + ruleCols + `,
        jsonb_build_object('explained', false, 'same_postal_code', true)
-FROM run_events ev JOIN LATERAL insyn_rule('neighbourhood', ev.provider_hsa_id) cfg ON cfg.enabled
-JOIN patients ap ON ap.personal_id = ev.actor_personal_id
-JOIN patients p ON p.personal_id = ev.patient_id AND p.id_kind = ev.patient_id_kind
-WHERE ev.relation_id IS NULL AND ev.actor_personal_id <> ev.patient_id AND ap.postal_code <> ''
-  AND ap.postal_code = p.postal_code
-  AND insyn_street(ap.street) IS DISTINCT FROM insyn_street(p.street)` + ruleTail
+FROM near n
+JOIN run_events ev ON ev.actor_personal_id = n.actor_personal_id AND ev.patient_id = n.patient_id
+     AND ev.patient_id_kind = n.patient_id_kind AND ev.relation_id IS NULL
+JOIN LATERAL insyn_rule('neighbourhood', ev.provider_hsa_id) cfg ON cfg.enabled` + ruleTail
 
 	// The patient works in care; high when at the actor's own unit.
 	qRuleColleague = ruleInsert + `
@@ -154,18 +182,23 @@ SELECT $1, 'after_employment', cfg.severity, ` + ruleCols + `,
 FROM run_events ev JOIN LATERAL insyn_rule('after_employment', ev.provider_hsa_id) cfg ON cfg.enabled
 WHERE ev.employed_to IS NOT NULL AND ev.day > ev.employed_to` + ruleTail
 
-	// qVolumeDays counts, for each actor-day of the run, the distinct
-	// patients of that whole day (every event, not only the run's) through
-	// the actor index, and keeps the count in review_actor_days.
+	// qVolumeDays keeps, for each actor-day of the run, the distinct
+	// patients of that whole day (every event, not only the run's) in
+	// review_actor_days. An actor-day no run has seen is counted from the
+	// run's own events, which then are all its reviewed events; one a run
+	// saw before (a day arriving in several batches) is counted anew from
+	// access_events through the actor index.
 	qVolumeDays = `
 INSERT INTO review_actor_days (actor_hsa_id, day, title, patients)
 SELECT d.actor_hsa_id, d.day, d.actor_title,
+       CASE WHEN old.actor_hsa_id IS NULL THEN d.patients ELSE
        (SELECT count(DISTINCT e.patient_id) FROM access_events e
         WHERE e.actor_hsa_id = d.actor_hsa_id
           AND e.occurred_at >= d.day::timestamp AT TIME ZONE 'Europe/Stockholm'
-          AND e.occurred_at < (d.day + 1)::timestamp AT TIME ZONE 'Europe/Stockholm')
-FROM (SELECT DISTINCT ON (actor_hsa_id, day) actor_hsa_id, day, actor_title
-      FROM run_events WHERE actor_hsa_id <> '' ORDER BY actor_hsa_id, day, actor_title) d
+          AND e.occurred_at < (d.day + 1)::timestamp AT TIME ZONE 'Europe/Stockholm') END
+FROM (SELECT actor_hsa_id, day, min(actor_title) AS actor_title, count(DISTINCT patient_id) AS patients
+      FROM run_events WHERE actor_hsa_id <> '' GROUP BY actor_hsa_id, day) d
+LEFT JOIN review_actor_days old ON old.actor_hsa_id = d.actor_hsa_id AND old.day = d.day
 ORDER BY d.actor_hsa_id, d.day
 ON CONFLICT (actor_hsa_id, day) DO UPDATE SET patients = EXCLUDED.patients, title = EXCLUDED.title`
 
@@ -199,6 +232,12 @@ SELECT $1, 'volume', s.severity, ` + ruleCols + `,
 FROM spree_day s JOIN run_events ev ON ev.actor_hsa_id = s.actor_hsa_id AND ev.day = s.day
      AND ev.provider_hsa_id = s.provider_hsa_id` + ruleTail
 )
+
+// UnexplainedRules are the rules that fire only on unexplained accesses:
+// their hits are withdrawn when care relations imported later explain the
+// access (reexplainCare). The others fire whether or not care explains.
+var UnexplainedRules = []string{"household", "neighbourhood", "colleague", "protected_identity", "vip", "deceased",
+	"no_care_relation"}
 
 // rulePrepare holds, per rule, a statement without parameters run just
 // before it.

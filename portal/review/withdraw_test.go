@@ -1,0 +1,101 @@
+package review_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/insyn/insyn/portal"
+)
+
+// TestLateCareWithdrawsHits: care relations imported after a run explain
+// accesses that rules fired on only because they were unexplained. Those
+// hits are withdrawn; a case left with nothing that no reviewer has
+// started on is closed with a timeline entry saying why; a case a
+// reviewer has started stays open; a case with a hit that still stands
+// keeps it, its priority and narrative following the evidence.
+func TestLateCareWithdrawsHits(t *testing.T) {
+	s := world(t)
+	at := time.Date(2025, 6, 12, 10, 0, 0, 0, time.UTC)
+	alone, touched, half, self := pid(t, 1), pid(t, 2), pid(t, 3), pid(t, 4)
+	exec(t, s, `UPDATE staff SET personal_id = $1 WHERE hsa_id = '`+bo+`'`, self.Digits())
+	later := at.Add(90 * 24 * time.Hour)
+	insert(t, s,
+		access(alone, anna, unit, unit, at), access(alone, anna, unit, unit, at.Add(time.Hour)),
+		access(touched, anna, unit, unit, at),
+		access(half, anna, unit, unit, at), access(half, anna, lab, lab, later),
+		access(self, bo, unit, unit, at))
+	run(t, s)
+	caseOf := func(p portal.PersonalID, staff string) (id int64, status string, priority int, narrative string) {
+		t.Helper()
+		row := s.DB().QueryRow(`SELECT id, status, priority, narrative_en FROM cases WHERE patient_id = $1 AND staff_hsa_id = $2`,
+			p.Digits(), staff)
+		if err := row.Scan(&id, &status, &priority, &narrative); err != nil {
+			t.Fatalf("case of %s: %v", p.Digits(), err)
+		}
+		return
+	}
+	aloneID, _, _, _ := caseOf(alone, anna)
+	touchedID, _, _, _ := caseOf(touched, anna)
+	halfID, _, halfPrio, _ := caseOf(half, anna)
+	selfID, _, selfPrio, _ := caseOf(self, bo)
+	// A reviewer has started on one case (a note is enough).
+	exec(t, s, `INSERT INTO case_timeline (case_id, kind, actor_kind, actor_id, at, text) VALUES ($1, 'note', 'staff', 'rev', $2, 'tittar')`,
+		touchedID, at)
+
+	visit := func(p portal.PersonalID) portal.CareRelation {
+		return portal.CareRelation{PersonalID: p, UnitHSAID: unit, Kind: portal.CareVisit, StartsAt: at.Add(-24 * time.Hour)}
+	}
+	care(t, s, visit(alone), visit(touched), visit(half), visit(self))
+
+	standing := func(caseID int64) (live, withdrawn int) {
+		t.Helper()
+		if err := s.DB().QueryRow(`SELECT count(*) FILTER (WHERE withdrawn_at IS NULL), count(*) FILTER (WHERE withdrawn_at IS NOT NULL)
+			FROM rule_hits WHERE case_id = $1`, caseID).Scan(&live, &withdrawn); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if live, wd := standing(aloneID); live != 0 || wd != 2 {
+		t.Errorf("alone: %d hits stand, %d withdrawn", live, wd)
+	}
+	var status, outcome, text string
+	if err := s.DB().QueryRow(`SELECT c.status, c.outcome, t.text FROM cases c
+		JOIN case_timeline t ON t.case_id = c.id AND t.kind = 'closed' AND t.actor_kind = 'system'
+		WHERE c.id = $1`, aloneID).Scan(&status, &outcome, &text); err != nil {
+		t.Fatalf("alone not closed with a timeline entry: %v", err)
+	}
+	if status != "closed" || outcome != "justified" || !strings.Contains(text, "vårdkontakter") {
+		t.Errorf("alone: %s %s %q", status, outcome, text)
+	}
+
+	if live, wd := standing(touchedID); live != 0 || wd != 1 {
+		t.Errorf("touched: %d hits stand, %d withdrawn", live, wd)
+	}
+	if _, st, _, _ := caseOf(touched, anna); st != "new" {
+		t.Errorf("a case a reviewer started was closed: %s", st)
+	}
+
+	// Half: the lab's read 90 days later is still unexplained, its hit stands.
+	if live, wd := standing(halfID); live != 1 || wd != 1 {
+		t.Errorf("half: %d hits stand, %d withdrawn", live, wd)
+	}
+	_, st, prio, narrative := caseOf(half, anna)
+	if st != "new" || prio == halfPrio || !strings.Contains(narrative, "1 of 2") {
+		t.Errorf("half after the import: %s, priority %d (was %d), %q", st, prio, halfPrio, narrative)
+	}
+
+	// Self fires on every access, explained or not: its hit stands, the
+	// no care relation hit beside it is withdrawn, the case stays.
+	if live, wd := standing(selfID); live != 1 || wd != 1 {
+		t.Errorf("self: %d hits stand, %d withdrawn", live, wd)
+	}
+	if _, st, prio, _ := caseOf(self, bo); st != "new" || prio >= selfPrio {
+		t.Errorf("self after the import: %s, priority %d (was %d)", st, prio, selfPrio)
+	}
+
+	// The next run opens nothing again for what was withdrawn.
+	if res := run(t, s); res.Events != 0 || res.Hits != 0 {
+		t.Errorf("run after the import: %+v", res)
+	}
+}
