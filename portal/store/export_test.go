@@ -11,6 +11,6 @@ import (
 // alone, without the permission check before it, so tests can prove that
 // the query itself keeps a reader to what they may read.
 func StreamInScope(ctx context.Context, s *Store, actor portal.Actor, patient portal.PersonalID, fn func(*ExtractEvent) error) (int, error) {
-	return streamExtractEvents(ctx, s.db, patient, time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC),
+	return streamExtractEvents(ctx, s, patient, time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC),
 		time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), scopeFor(actor, ""), fn)
 }
