@@ -141,7 +141,8 @@ type builder struct {
 	unexplR int                // ... and the rows they are on
 	aliases map[string]string  // staff with protected identity → their pseudonym in this extract
 	words   map[wordKey]string // codes already put into words: a message renders a template each time
-	provs   []string           // care providers that acted, in order of appearance
+	phrases map[phraseKey]string
+	provs   []string // care providers that acted, in order of appearance
 }
 
 // sitting is one person's accesses at one unit, each within
@@ -174,7 +175,36 @@ type kindCount struct {
 }
 
 func newBuilder(l *i18n.Localizer, sink Sink) *builder {
-	return &builder{l: l, sink: sink, aliases: map[string]string{}, words: map[wordKey]string{}}
+	return &builder{l: l, sink: sink, aliases: map[string]string{}, words: map[wordKey]string{},
+		phrases: map[phraseKey]string{}}
+}
+
+// phraseKey names a message with its data: the id, up to two texts, a
+// count and two moments (Unix nanoseconds), as one call site uses them.
+type phraseKey struct {
+	id     string
+	a, b   string
+	n      int
+	t1, t2 int64
+}
+
+// maxPhrases bounds the phrases one builder keeps: a long extract has
+// as many explanations as dates, and the PDF keeps its memory flat.
+const maxPhrases = 4096
+
+// phrase is the message k names, rendered once per extract: go-i18n runs
+// a template for every call, and an extract says the same few things on
+// row after row ("läste en journalanteckning", "4 gånger", a day's count).
+func (b *builder) phrase(k phraseKey, render func() string) string {
+	if s, ok := b.phrases[k]; ok {
+		return s
+	}
+	s := render()
+	if len(b.phrases) >= maxPhrases {
+		clear(b.phrases)
+	}
+	b.phrases[k] = s
+	return s
 }
 
 type wordKey struct{ field, code string }
@@ -297,7 +327,9 @@ func (b *builder) whoWhere(ev *store.ExtractEvent) Row {
 			alias = pseudonym(len(b.aliases))
 		}
 		b.aliases[ev.ActorHSAID] = alias
-		r.Who = l.T("extract.person.protected", map[string]any{"Alias": alias})
+		r.Who = b.phrase(phraseKey{id: "extract.person.protected", a: alias}, func() string {
+			return l.T("extract.person.protected", map[string]any{"Alias": alias})
+		})
 	} else {
 		r.Who = firstName(plainName(ev.RefActorName), plainName(ev.LogActorName), l.T("extract.person.unknown"))
 	}
@@ -350,19 +382,40 @@ func (b *builder) explain(ev *store.ExtractEvent, at time.Time) string {
 	if unit == "" {
 		unit = l.T("extract.explain.the_unit")
 	}
-	data := map[string]any{"Unit": unit, "Apart": ""}
 	if !ev.RelationStartsAt.Valid {
-		return l.T(id, data)
+		return b.phrase(phraseKey{id: id, a: unit}, func() string {
+			return l.T(id, map[string]any{"Unit": unit, "Apart": ""})
+		})
 	}
 	start := ev.RelationStartsAt.Time
-	data["Date"], data["From"] = l.Date(start), l.Date(start)
 	end := start
 	if !open {
 		end = ev.RelationEndsAt.Time
-		data["To"] = l.Date(end)
 	}
+	days := relationDays(l, ev.RelationKind, open, at, start, end)
+	k := phraseKey{id: id, a: unit, n: days, t1: start.UnixNano(), t2: end.UnixNano()}
+	return b.phrase(k, func() string {
+		data := map[string]any{"Unit": unit, "Apart": "", "Date": l.Date(start), "From": l.Date(start)}
+		if !open {
+			data["To"] = l.Date(end)
+		}
+		switch {
+		case days > 0:
+			data["Apart"] = l.N("extract.explain.later", days)
+		case days < 0:
+			data["Apart"] = l.N("extract.explain.earlier", -days)
+		}
+		return l.T(id, data)
+	})
+}
+
+// relationDays is how many days lie between an access at at and the
+// relation [start, end] of kind that explains it: positive after, negative
+// before, 0 when the access falls within it (or for a team, which explains
+// only the accesses while it holds).
+func relationDays(l *i18n.Localizer, kind string, open bool, at, start, end time.Time) int {
 	var days int
-	switch ev.RelationKind {
+	switch kind {
 	case "team":
 		// Explains only the accesses while it holds.
 	case "admission":
@@ -374,13 +427,7 @@ func (b *builder) explain(ev *store.ExtractEvent, at time.Time) string {
 	default:
 		days = dayDiff(l, at, start)
 	}
-	switch {
-	case days > 0:
-		data["Apart"] = l.N("extract.explain.later", days)
-	case days < 0:
-		data["Apart"] = l.N("extract.explain.earlier", -days)
-	}
-	return l.T(id, data)
+	return days
 }
 
 // dayDiff is how many calendar days (in the reader's time zone) the day of
@@ -423,14 +470,23 @@ func (b *builder) flushSitting() error {
 		for _, k := range a.kinds {
 			r.Kinds = addOnce(r.Kinds, k.text)
 			if k.n > 1 {
-				kinds = append(kinds, k.text+" "+l.N("extract.times", k.n))
+				kinds = append(kinds, b.phrase(phraseKey{id: "extract.times", a: k.text, n: k.n}, func() string {
+					return k.text + " " + l.N("extract.times", k.n)
+				}))
 			} else {
 				kinds = append(kinds, k.text)
 			}
 		}
-		phrases = append(phrases, l.T(a.what, map[string]any{"Info": b.list(kinds)}))
+		info := b.list(kinds)
+		phrases = append(phrases, b.phrase(phraseKey{id: a.what, a: info}, func() string {
+			return l.T(a.what, map[string]any{"Info": info})
+		}))
 	}
-	r.What = strings.Join(phrases, "; ")
+	if len(phrases) == 1 {
+		r.What = phrases[0]
+	} else {
+		r.What = strings.Join(phrases, "; ")
+	}
 	r.Purpose = b.list(s.purposes)
 	r.Owner = strings.Join(s.owners, "; ")
 	r.Emergency = s.emergency
@@ -448,7 +504,16 @@ func (b *builder) flushSitting() error {
 }
 
 // list joins texts the reader's way: "a, b och c".
-func (b *builder) list(items []string) string { return joinList(b.l, items) }
+func (b *builder) list(items []string) string {
+	if len(items) < 2 {
+		return joinList(b.l, items)
+	}
+	init := strings.Join(items[:len(items)-1], ", ")
+	last := items[len(items)-1]
+	return b.phrase(phraseKey{id: "extract.list", a: init, b: last}, func() string {
+		return b.l.T("extract.list", map[string]any{"Init": init, "Last": last})
+	})
+}
 
 func joinList(l *i18n.Localizer, items []string) string {
 	switch len(items) {
@@ -473,7 +538,8 @@ func (b *builder) flushDay() error {
 	if b.dayKey == "" {
 		return nil
 	}
-	b.day.Accesses = b.l.N("extract.accesses", b.day.Count)
+	n := b.day.Count
+	b.day.Accesses = b.phrase(phraseKey{id: "extract.accesses", n: n}, func() string { return b.l.N("extract.accesses", n) })
 	return b.sink.Day(&b.day)
 }
 

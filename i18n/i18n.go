@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -28,7 +27,7 @@ var Languages = []string{"sv", "en"}
 type Catalog struct {
 	bundle *goi18n.Bundle
 	loc    *time.Location
-	plain  *sync.Map // lang + "\x00" + id → a message rendered without data
+	byLang map[string]*Localizer // one per language, built at Load: a Localizer never changes
 }
 
 // Load reads the embedded message files.
@@ -49,7 +48,42 @@ func Load(loc *time.Location) (*Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("i18n: %w", err)
 	}
-	return &Catalog{bundle: b, loc: loc, plain: &sync.Map{}}, nil
+	c := &Catalog{bundle: b, loc: loc, byLang: map[string]*Localizer{}}
+	for _, lang := range Languages {
+		l := &Localizer{Lang: lang, l: goi18n.NewLocalizer(b, lang), loc: loc}
+		l.plain = plainMessages(l)
+		c.byLang[lang] = l
+	}
+	return c, nil
+}
+
+// plainMessages renders once every message of l's language that has no
+// template action and no plural forms: T returns them from a map, without
+// a lock or an allocation. Pages and extracts ask for the same labels on
+// every row, and go-i18n runs a template for each call.
+func plainMessages(l *Localizer) map[string]string {
+	plain := map[string]string{}
+	entries, _ := files.ReadDir(".")
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), "."+l.Lang+".json") {
+			continue
+		}
+		data, _ := files.ReadFile(e.Name())
+		var m map[string]any
+		if json.Unmarshal(data, &m) != nil {
+			continue
+		}
+		for id, v := range m {
+			text, ok := v.(string)
+			if !ok || strings.Contains(text, "{{") {
+				continue
+			}
+			if s, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: id}); err == nil {
+				plain[id] = s
+			}
+		}
+	}
+	return plain
 }
 
 // MustLoad is Load for main and tests, where a broken message file is a bug.
@@ -81,13 +115,13 @@ type Localizer struct {
 	Lang  string
 	l     *goi18n.Localizer
 	loc   *time.Location
-	plain *sync.Map
+	plain map[string]string // id → the message, for messages without data (plainMessages); read-only
 }
 
-// For returns a localizer for lang ("sv" or "en").
+// For returns the localizer for lang ("sv" or "en"); any other lang gets
+// the default language's.
 func (c *Catalog) For(lang string) *Localizer {
-	lang = Lang(lang)
-	return &Localizer{Lang: lang, l: goi18n.NewLocalizer(c.bundle, lang), loc: c.loc, plain: c.plain}
+	return c.byLang[Lang(lang)]
 }
 
 // IDs lists every message id of a language, sorted (for parity tests).
@@ -131,12 +165,9 @@ func (l *Localizer) Has(id string) bool {
 // (tests check every id in both languages), so T panics rather than show a
 // key or English text to a Swedish reader.
 func (l *Localizer) T(id string, data ...map[string]any) string {
-	// A message without data renders the same every time: an extract asks
-	// for the same few words once per row, so keep them.
-	plain := len(data) == 0 && l.plain != nil
-	if plain {
-		if s, ok := l.plain.Load(l.Lang + "\x00" + id); ok {
-			return s.(string)
+	if len(data) == 0 {
+		if s, ok := l.plain[id]; ok {
+			return s
 		}
 	}
 	cfg := &goi18n.LocalizeConfig{MessageID: id}
@@ -146,9 +177,6 @@ func (l *Localizer) T(id string, data ...map[string]any) string {
 	s, err := l.l.Localize(cfg)
 	if err != nil {
 		panic(fmt.Sprintf("i18n: message %q missing in %s", id, l.Lang))
-	}
-	if plain {
-		l.plain.Store(l.Lang+"\x00"+id, s)
 	}
 	return s
 }

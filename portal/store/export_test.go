@@ -13,6 +13,6 @@ import (
 func StreamInScope(ctx context.Context, s *Store, actor portal.Actor, patient portal.PersonalID, fn func(*ExtractEvent) error) (int, error) {
 	sc := scopeFor(actor, "")
 	sc.today = s.today()
-	return streamExtractEvents(ctx, s.db, patient, time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC),
+	return streamExtractEvents(ctx, s, patient, time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC),
 		time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), sc, fn)
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/insyn/insyn/portal"
-	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
 
@@ -18,7 +17,13 @@ const (
 	// the reference data has beside the names the log itself carried, and
 	// the best care relation that explains each access (DESIGN.md section
 	// 5), as the review sees it: one definition, insyn_explaining_relation
-	// (migration 00007), kept per event by review runs.
+	// (migration 00007), kept per event by review runs. The inner query
+	// picks the events and each one's relation: the one a review run kept,
+	// else (no run has reached the event yet) the definition evaluated now,
+	// in a CASE so that it is evaluated only for those events (as a lateral
+	// join it ran for every event, reviewed or not: 13.6 against 4.6 ms for
+	// 500 reviewed events). OFFSET 0 keeps the planner from pulling the
+	// CASE up above the joins.
 	qExtractEvents = `
 SELECT e.id, e.occurred_at, e.actor_hsa_id,
        e.actor_name AS log_actor_name, e.actor_title AS log_actor_title,
@@ -26,47 +31,46 @@ SELECT e.id, e.occurred_at, e.actor_hsa_id,
        COALESCE(st.title, '') AS ref_actor_title,
        COALESCE(st.protected_identity, false) AS actor_protected,
        e.actor_unit_hsa_id,
-       e.actor_unit_name AS log_unit_name, COALESCE(u.name, '') AS ref_unit_name,
+       e.actor_unit_name AS log_unit_name, e.ref_unit_name,
        e.actor_provider_name AS log_provider_name, COALESCE(p.name, '') AS ref_provider_name,
        e.owner_unit_hsa_id,
-       e.owner_unit_name AS log_owner_unit_name, COALESCE(ou.name, '') AS ref_owner_unit_name,
-       COALESCE(NULLIF(e.owner_provider_hsa_id, ''), ou.provider_hsa_id, '') AS owner_provider_hsa_id,
-       COALESCE(NULLIF(e.actor_provider_hsa_id, ''), u.provider_hsa_id, '') AS actor_provider_hsa_id,
+       e.owner_unit_name AS log_owner_unit_name, e.ref_owner_unit_name,
+       COALESCE(NULLIF(e.owner_provider_hsa_id, ''), e.owner_unit_provider, '') AS owner_provider_hsa_id,
+       COALESCE(NULLIF(e.actor_provider_hsa_id, ''), e.unit_provider, '') AS actor_provider_hsa_id,
        e.owner_provider_name AS log_owner_provider_name, COALESCE(op.name, '') AS ref_owner_provider_name,
        e.activity, e.activity_code, e.purpose, e.purpose_code, e.resource_type,
        e.emergency, e.coherent,
-       COALESCE(cr.kind, '') AS relation_kind, cr.starts_at AS relation_starts_at,
-       cr.ends_at AS relation_ends_at,
-       COALESCE(cr.unit_name, '') AS relation_unit_name,
-       COALESCE(cr.by_staff, false) AS relation_by_staff
-FROM access_events e
+       COALESCE(c.kind, '') AS relation_kind, c.starts_at AS relation_starts_at,
+       c.ends_at AS relation_ends_at,
+       COALESCE(cu.name, '') AS relation_unit_name,
+       COALESCE(c.staff_hsa_id <> '' AND c.staff_hsa_id = e.actor_hsa_id, false) AS relation_by_staff
+FROM (
+    SELECT e.id, e.occurred_at, e.actor_hsa_id, e.actor_name, e.actor_title,
+           e.actor_unit_hsa_id, e.actor_unit_name, COALESCE(u.name, '') AS ref_unit_name, u.provider_hsa_id AS unit_provider,
+           e.actor_provider_hsa_id, e.actor_provider_name,
+           e.owner_unit_hsa_id, e.owner_unit_name, COALESCE(ou.name, '') AS ref_owner_unit_name,
+           ou.provider_hsa_id AS owner_unit_provider, e.owner_provider_hsa_id, e.owner_provider_name,
+           e.activity, e.activity_code, e.purpose, e.purpose_code, e.resource_type, e.emergency, e.coherent,
+           CASE WHEN x.event_id IS NULL
+                THEN (SELECT r.relation_id FROM insyn_explaining_relation(e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id, e.occurred_at) r)
+                ELSE x.relation_id END AS relation_id
+    FROM access_events e
+    LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> ''
+    LEFT JOIN units ou ON ou.hsa_id = e.owner_unit_hsa_id AND e.owner_unit_hsa_id <> ''
+    LEFT JOIN event_explanations x ON x.event_id = e.id AND x.occurred_at = e.occurred_at
+    WHERE e.patient_id = $1 AND e.patient_id_kind = $5 AND e.occurred_at >= $2 AND e.occurred_at < $3
+      -- The reader's scope (readScope): a patient reads only their own
+      -- events, staff only those their care providers acted in or own.
+      AND ($6 = '' OR (e.patient_id = $6 AND e.patient_id_kind = $7))
+      AND (NOT $4 OR e.actor_provider_hsa_id = ANY($8) OR e.owner_provider_hsa_id = ANY($8)
+           OR u.provider_hsa_id = ANY($8) OR ou.provider_hsa_id = ANY($8))
+    OFFSET 0
+) e
 LEFT JOIN staff st ON st.hsa_id = e.actor_hsa_id AND e.actor_hsa_id <> ''
-LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> ''
-LEFT JOIN providers p ON p.hsa_id = COALESCE(NULLIF(e.actor_provider_hsa_id, ''), u.provider_hsa_id)
-LEFT JOIN units ou ON ou.hsa_id = e.owner_unit_hsa_id AND e.owner_unit_hsa_id <> ''
-LEFT JOIN providers op ON op.hsa_id = COALESCE(NULLIF(e.owner_provider_hsa_id, ''), ou.provider_hsa_id)
--- The explanation a review run keeps, else (no run has reached the event
--- yet) the same definition evaluated now: insyn_explaining_relation.
-LEFT JOIN event_explanations x ON x.event_id = e.id AND x.occurred_at = e.occurred_at
-LEFT JOIN LATERAL (
-    SELECT r.relation_id FROM insyn_explaining_relation(e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id, e.occurred_at) r
-    WHERE x.event_id IS NULL
-) live ON true
-LEFT JOIN LATERAL (
-    SELECT c.kind, c.starts_at, c.ends_at, COALESCE(cu.name, '') AS unit_name,
-           (c.staff_hsa_id <> '' AND c.staff_hsa_id = e.actor_hsa_id) AS by_staff
-    FROM care_relations c
-    LEFT JOIN units cu ON cu.hsa_id = c.unit_hsa_id
-    WHERE c.id = COALESCE(x.relation_id, live.relation_id)
-) cr ON true
-WHERE e.patient_id = $1 AND e.patient_id_kind = $5 AND e.occurred_at >= $2 AND e.occurred_at < $3
-  -- The reader's scope (readScope): a patient reads only their own events,
-  -- staff only those their care providers acted in or own.
-  AND ($6 = '' OR (e.patient_id = $6 AND e.patient_id_kind = $7))
-  AND (NOT $4 OR e.actor_provider_hsa_id = ANY($8) OR e.owner_provider_hsa_id = ANY($8)
-       OR u.provider_hsa_id = ANY($8) OR ou.provider_hsa_id = ANY($8))
-  -- A guardian reads a child's events only while the child is under 13.
-  AND insyn_may_act_for($9, $6, $7, $10::date)
+LEFT JOIN providers p ON p.hsa_id = COALESCE(NULLIF(e.actor_provider_hsa_id, ''), e.unit_provider)
+LEFT JOIN providers op ON op.hsa_id = COALESCE(NULLIF(e.owner_provider_hsa_id, ''), e.owner_unit_provider)
+LEFT JOIN care_relations c ON c.id = e.relation_id
+LEFT JOIN units cu ON cu.hsa_id = c.unit_hsa_id
 ORDER BY e.occurred_at, e.id`
 
 	// qProtectedActors lists the staff with protected identity who ever
@@ -396,15 +400,19 @@ func (s *Store) EventsForPatient(ctx context.Context, actor portal.Actor, q Extr
 		return 0, fmt.Errorf("store: record log read: %w", err)
 	}
 	var protected []string
-	if err := s.db.SelectContext(ctx, &protected, qProtectedActors, q.Patient, string(q.Patient.Kind()),
-		sc.patient, sc.patientKind, sc.limited, pq.Array(sc.providers), sc.guardian, sc.today); err != nil {
+	pa, err := s.prepared(ctx, qProtectedActors)
+	if err == nil {
+		err = pa.SelectContext(ctx, &protected, q.Patient, string(q.Patient.Kind()),
+			sc.patient, sc.patientKind, sc.limited, pq.Array(sc.providers), sc.guardian, sc.today)
+	}
+	if err != nil {
 		return 0, fmt.Errorf("store: protected actors: %w", err)
 	}
 	order := make(map[string]int, len(protected))
 	for i, id := range protected {
 		order[id] = i + 1
 	}
-	n, err := streamExtractEvents(ctx, s.db, q.Patient, from, q.To, sc, func(ev *ExtractEvent) error {
+	n, err := streamExtractEvents(ctx, s, q.Patient, from, q.To, sc, func(ev *ExtractEvent) error {
 		if ev.ActorProtected {
 			ev.ProtectedOrder = order[ev.ActorHSAID]
 		}
@@ -417,9 +425,13 @@ func (s *Store) EventsForPatient(ctx context.Context, actor portal.Actor, q Extr
 	return n, err
 }
 
-func streamExtractEvents(ctx context.Context, q sqlx.QueryerContext, patient portal.PersonalID,
+func streamExtractEvents(ctx context.Context, s *Store, patient portal.PersonalID,
 	from, to time.Time, sc readScope, fn func(*ExtractEvent) error) (int, error) {
-	rows, err := q.QueryxContext(ctx, qExtractEvents, patient, from, to, sc.limited, string(patient.Kind()),
+	q, err := s.prepared(ctx, qExtractEvents)
+	if err != nil {
+		return 0, fmt.Errorf("store: events for patient: %w", err)
+	}
+	rows, err := q.QueryxContext(ctx, patient, from, to, sc.limited, string(patient.Kind()),
 		sc.patient, sc.patientKind, pq.Array(sc.providers), sc.guardian, sc.today)
 	if err != nil {
 		return 0, fmt.Errorf("store: events for patient: %w", err)

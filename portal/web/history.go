@@ -119,12 +119,14 @@ type option struct {
 	N          int // accesses
 }
 
-// histRow is one row of the history as the page shows it.
+// histRow is one row of the history as the page shows it. It points into
+// the extract rather than copying its row: the page filters and sorts all
+// of a period's rows and shows 25.
 type histRow struct {
-	extract.Row
-	Key   string
+	*extract.Row
+	Key   string // set for the rows shown (keyRows)
 	Date  string
-	Basis extract.Basis
+	Basis extract.Basis // set for the rows shown (keyRows)
 	unit  string
 	who   string
 }
@@ -132,21 +134,42 @@ type histRow struct {
 // historyRows flattens the days newest first, with the rows nothing
 // explains ahead of the others.
 func historyRows(days []extract.Day) []histRow {
-	var unexpl, rest []histRow
-	for i := len(days) - 1; i >= 0; i-- {
-		d := days[i]
-		for j := len(d.Rows) - 1; j >= 0; j-- {
-			r := d.Rows[j]
-			h := histRow{Row: r, Key: extract.EntryKey(r), Date: d.Date, Basis: extract.BasisOf(r),
-				unit: optionKey(r.Unit, r.Provider), who: optionKey(r.Who, r.Title)}
-			if r.Unexplained {
-				unexpl = append(unexpl, h)
-			} else {
-				rest = append(rest, h)
+	n := 0
+	for _, d := range days {
+		n += len(d.Rows)
+	}
+	out := make([]histRow, 0, n)
+	// A period has a handful of units and people: key each once.
+	keys := map[[2]string]string{}
+	key := func(a, b string) string {
+		k := [2]string{a, b}
+		if v, ok := keys[k]; ok {
+			return v
+		}
+		v := optionKey(a, b)
+		keys[k] = v
+		return v
+	}
+	for _, unexplained := range []bool{true, false} {
+		for i := len(days) - 1; i >= 0; i-- {
+			d := &days[i]
+			for j := len(d.Rows) - 1; j >= 0; j-- {
+				r := &d.Rows[j]
+				if r.Unexplained != unexplained {
+					continue
+				}
+				out = append(out, histRow{Row: r, Date: d.Date, unit: key(r.Unit, r.Provider), who: key(r.Who, r.Title)})
 			}
 		}
 	}
-	return append(unexpl, rest...)
+	return out
+}
+
+// keyRows gives the rows about to be shown their entry key and basis.
+func keyRows(rows []histRow) {
+	for i := range rows {
+		rows[i].Key, rows[i].Basis = extract.EntryKey(*rows[i].Row), extract.BasisOf(*rows[i].Row)
+	}
 }
 
 // options lists the distinct units and people of rows, most accesses first.
@@ -195,6 +218,9 @@ func (h historyQuery) filter(loc *i18n.Localizer, rows []histRow, units, people 
 	}
 	if len(errs) > 0 {
 		return nil, errs
+	}
+	if h.Unit == "" && h.Person == "" && !h.Emergency && !h.Other && !h.Unexplained {
+		return rows, nil
 	}
 	out := rows[:0:0]
 	for _, r := range rows {

@@ -161,6 +161,7 @@ func (s *Server) handleHistory(c *fiber.Ctx) error {
 	d.Total = len(rows)
 	lo, hi, page, pages := pageOf(len(rows), q.Page)
 	d.Rows, d.Page, d.Pages, d.First, d.Last = rows[lo:hi], page, pages, lo+1, hi
+	keyRows(d.Rows)
 	pageURL := func(p int) string {
 		v, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
 		v.Set("page", strconv.Itoa(p))
