@@ -59,7 +59,7 @@ func TestCaseWorkScopedByProvider(t *testing.T) {
 	s, rita, conny, hedda, rk, ck := workWorld(t)
 	// Each reviewer lists, counts and reads their own provider's case only.
 	for _, tc := range []struct {
-		who       portal.Actor
+		who        portal.Actor
 		own, other string
 	}{{rita, rk, ck}, {conny, ck, rk}} {
 		list, err := s.ListCases(ctx, tc.who, store.CaseFilter{})
@@ -74,7 +74,10 @@ func TestCaseWorkScopedByProvider(t *testing.T) {
 			func() error { _, err := s.CaseDetail(ctx, tc.who, tc.other, "test"); return err },
 			func() error { _, err := s.AddNote(ctx, tc.who, tc.other, "x"); return err },
 			func() error { _, err := s.AssignCase(ctx, tc.who, tc.other, tc.who.HSAID); return err },
-			func() error { _, err := s.RequestStatement(ctx, tc.who, tc.other, "SE2321000016-1001", "?"); return err },
+			func() error {
+				_, err := s.RequestStatement(ctx, tc.who, tc.other, "SE2321000016-1001", "?")
+				return err
+			},
 			func() error { _, err := s.CasePatient(ctx, tc.who, tc.other, "test"); return err },
 		} {
 			if err := read(); !errors.Is(err, portal.ErrNotFound) {
