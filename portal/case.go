@@ -111,6 +111,9 @@ type Case struct {
 	// AssignedTo is the reviewer who works the case; empty while nobody
 	// has taken it. Internal: never shown to the patient.
 	AssignedTo HSAID
+	// Flagged tells that a patient flagged accesses of the case, whatever
+	// raised it: they read its outcome, so its decision carries a message.
+	Flagged bool
 
 	DecisionReason string // internal
 	PatientMessage string // written for the patient with the decision
@@ -175,7 +178,7 @@ func (c *Case) Decide(d Decision, by Actor, at time.Time) error {
 		return Errorf(Invalid, "case.error.outcome", "unknown outcome")
 	case d.Reason == "":
 		return Errorf(Invalid, "case.error.reason", "a decision needs a reason")
-	case c.Source == SourceFlag && d.PatientMessage == "":
+	case (c.Source == SourceFlag || c.Flagged) && d.PatientMessage == "":
 		return Errorf(Invalid, "case.error.patient_message", "a flag's decision needs a message for the patient")
 	case !validText(d.Reason, MaxCaseText) || !validText(d.PatientMessage, MaxCaseText):
 		return Errorf(Invalid, "case.error.text", "decision text too long or not text")

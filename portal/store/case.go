@@ -65,7 +65,8 @@ VALUES (:case_id, :kind, :actor_kind, :actor_id, :at, :text, :from_status, :to_s
 SELECT id, key, number, source, status, COALESCE(outcome, '') AS outcome,
        COALESCE(decision_reason, '') AS decision_reason, COALESCE(patient_message, '') AS patient_message,
        COALESCE(patient_id, '') AS patient_id, COALESCE(patient_id_kind, '') AS patient_id_kind, patient_id_root,
-       staff_hsa_id, provider_hsa_id, priority, assigned_to, created_at, updated_at
+       staff_hsa_id, provider_hsa_id, priority, assigned_to, created_at, updated_at,
+       EXISTS (SELECT 1 FROM flags f WHERE f.case_id = c.id) AS flagged
 FROM cases c
 WHERE c.key = $1
   AND ($2 = 'system'
@@ -124,6 +125,7 @@ type caseRow struct {
 	Provider       string    `db:"provider_hsa_id"`
 	Priority       int       `db:"priority"`
 	AssignedTo     string    `db:"assigned_to"`
+	Flagged        bool      `db:"flagged"`
 	CreatedAt      time.Time `db:"created_at"`
 	UpdatedAt      time.Time `db:"updated_at"`
 }
@@ -352,7 +354,7 @@ func (r caseRow) toCase() portal.Case {
 	c := portal.Case{ID: r.ID, Key: r.Key, Number: r.Number, Source: portal.CaseSource(r.Source),
 		Status: portal.CaseStatus(r.Status), Outcome: portal.Outcome(r.Outcome), Staff: portal.HSAID(r.Staff),
 		Provider: portal.HSAID(r.Provider), Priority: r.Priority, DecisionReason: r.DecisionReason,
-		PatientMessage: r.PatientMessage, AssignedTo: portal.HSAID(r.AssignedTo), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		PatientMessage: r.PatientMessage, AssignedTo: portal.HSAID(r.AssignedTo), Flagged: r.Flagged, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	if r.PatientID != "" {
 		c.Patient = portal.PersonalIDFromDB(r.PatientID, portal.IDKind(r.PatientIDKind), r.PatientIDRoot)
 	}
