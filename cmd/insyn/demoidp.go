@@ -26,7 +26,7 @@ func (a *app) startDemoProvider(ctx context.Context, addr string, staff ...demoi
 		ClientID: "insyn-demo", ClientSecret: secret,
 		RedirectURIs:           []string{base + "/auth/callback"},
 		PostLogoutRedirectURIs: []string{base + "/"},
-		Citizens:               a.sampleCitizens(5),
+		Citizens:               append(a.sampleCitizens(5), a.sampleGuardian(a.clock.Now())...),
 		Staff:                  staff,
 		PersonalIDClaim:        a.getenv("OIDC_PERSONAL_ID_CLAIM"),
 		HSAIDClaim:             a.getenv("OIDC_HSA_ID_CLAIM"),
