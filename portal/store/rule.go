@@ -49,27 +49,30 @@ WHERE ev.emergency OR ev.activity = 'emergency' OR g.occurred_at IS NOT NULL
 ORDER BY ev.id, ev.occurred_at, g.occurred_at DESC` + ruleTail
 
 	// A family link in relations (either direction), or the same family
-	// name at the same address. Looked up once per distinct (actor,
-	// patient) pair of the run, not per event: a member of staff reads the
-	// same patient many times a day.
+	// name at the same address. Worked out once per distinct (actor,
+	// patient) pair of the run, not per event (a member of staff reads the
+	// same patient many times a day), by hash joins over the pairs; the
+	// CTEs are materialised so the planner, which cannot estimate the
+	// join back to the events, does not push the lookups under it.
 	qRuleRelative = ruleInsert + `
-WITH pair AS (
+WITH pair AS MATERIALIZED (
     SELECT DISTINCT actor_personal_id, patient_id, patient_id_kind FROM run_events
     WHERE actor_personal_id <> '' AND actor_personal_id <> patient_id
-), linked AS (
-    SELECT pair.*, rel.kind AS relation FROM pair
-    LEFT JOIN LATERAL (
-        -- Two index lookups rather than one OR, which the planner reads as a scan.
-        (SELECT r.kind FROM relations r WHERE r.personal_id_a = pair.actor_personal_id AND r.personal_id_b = pair.patient_id)
+), linked AS MATERIALIZED (
+    SELECT DISTINCT ON (actor_personal_id, patient_id, patient_id_kind) * FROM (
+        SELECT pair.*, r.kind AS relation FROM pair
+        JOIN relations r ON r.personal_id_a = pair.actor_personal_id AND r.personal_id_b = pair.patient_id
         UNION ALL
-        (SELECT r.kind FROM relations r WHERE r.personal_id_a = pair.patient_id AND r.personal_id_b = pair.actor_personal_id)
-        LIMIT 1
-    ) rel ON true
-    LEFT JOIN patients ap ON ap.personal_id = pair.actor_personal_id
-    LEFT JOIN patients p ON p.personal_id = pair.patient_id AND p.id_kind = pair.patient_id_kind
-    WHERE rel.kind IS NOT NULL
-       OR (ap.street <> '' AND lower(ap.family_name) = lower(p.family_name) AND ap.postal_code = p.postal_code
-           AND insyn_street(ap.street) = insyn_street(p.street))
+        SELECT pair.*, r.kind FROM pair
+        JOIN relations r ON r.personal_id_a = pair.patient_id AND r.personal_id_b = pair.actor_personal_id
+        UNION ALL
+        SELECT pair.*, NULL FROM pair
+        JOIN patients ap ON ap.personal_id = pair.actor_personal_id
+        JOIN patients p ON p.personal_id = pair.patient_id AND p.id_kind = pair.patient_id_kind
+        WHERE ap.street <> '' AND lower(ap.family_name) = lower(p.family_name) AND ap.postal_code = p.postal_code
+          AND insyn_street(ap.street) = insyn_street(p.street)
+    ) l
+    ORDER BY actor_personal_id, patient_id, patient_id_kind, relation NULLS LAST
 )
 SELECT $1, 'relative', cfg.severity, ` + ruleCols + `,
        jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'relation', l.relation,
@@ -79,12 +82,13 @@ JOIN run_events ev ON ev.actor_personal_id = l.actor_personal_id AND ev.patient_
      AND ev.patient_id_kind = l.patient_id_kind
 JOIN LATERAL insyn_rule('relative', ev.provider_hsa_id) cfg ON cfg.enabled` + ruleTail
 
-	// The same building, per distinct pair of the run's unexplained events.
+	// The same building, per distinct pair of the run's unexplained events
+	// (materialised as relative's).
 	qRuleHousehold = ruleInsert + `
-WITH pair AS (
+WITH pair AS MATERIALIZED (
     SELECT DISTINCT actor_personal_id, patient_id, patient_id_kind FROM run_events
     WHERE relation_id IS NULL AND actor_personal_id <> '' AND actor_personal_id <> patient_id
-), near AS (
+), near AS MATERIALIZED (
     SELECT pair.* FROM pair
     JOIN patients ap ON ap.personal_id = pair.actor_personal_id
     JOIN patients p ON p.personal_id = pair.patient_id AND p.id_kind = pair.patient_id_kind
@@ -100,10 +104,10 @@ JOIN LATERAL insyn_rule('household', ev.provider_hsa_id) cfg ON cfg.enabled` + r
 	// Same postal code, not the same street (household covers that); per
 	// distinct pair as household.
 	qRuleNeighbourhood = ruleInsert + `
-WITH pair AS (
+WITH pair AS MATERIALIZED (
     SELECT DISTINCT actor_personal_id, patient_id, patient_id_kind FROM run_events
     WHERE relation_id IS NULL AND actor_personal_id <> '' AND actor_personal_id <> patient_id
-), near AS (
+), near AS MATERIALIZED (
     SELECT pair.* FROM pair
     JOIN patients ap ON ap.personal_id = pair.actor_personal_id
     JOIN patients p ON p.personal_id = pair.patient_id AND p.id_kind = pair.patient_id_kind
@@ -196,8 +200,10 @@ SELECT d.actor_hsa_id, d.day, d.actor_title,
         WHERE e.actor_hsa_id = d.actor_hsa_id
           AND e.occurred_at >= d.day::timestamp AT TIME ZONE 'Europe/Stockholm'
           AND e.occurred_at < (d.day + 1)::timestamp AT TIME ZONE 'Europe/Stockholm') END
-FROM (SELECT actor_hsa_id, day, min(actor_title) AS actor_title, count(DISTINCT patient_id) AS patients
-      FROM run_events WHERE actor_hsa_id <> '' GROUP BY actor_hsa_id, day) d
+FROM (SELECT actor_hsa_id, day, min(actor_title) AS actor_title, count(*) AS patients
+      FROM (SELECT actor_hsa_id, day, patient_id, min(actor_title) AS actor_title FROM run_events
+            WHERE actor_hsa_id <> '' GROUP BY actor_hsa_id, day, patient_id) ap
+      GROUP BY actor_hsa_id, day) d
 LEFT JOIN review_actor_days old ON old.actor_hsa_id = d.actor_hsa_id AND old.day = d.day
 ORDER BY d.actor_hsa_id, d.day
 ON CONFLICT (actor_hsa_id, day) DO UPDATE SET patients = EXCLUDED.patients, title = EXCLUDED.title`
@@ -208,20 +214,26 @@ ON CONFLICT (actor_hsa_id, day) DO UPDATE SET patients = EXCLUDED.patients, titl
 	// of the others with the same title that day, both from
 	// review_actor_days. Every run event of such a day is a hit.
 	qRuleVolume = ruleInsert + `
-WITH d AS (
+WITH d AS MATERIALIZED (
     SELECT DISTINCT ev.actor_hsa_id, ev.provider_hsa_id, ev.day, cfg.severity,
            COALESCE((cfg.params->>'factor')::numeric, 3) AS factor,
            COALESCE((cfg.params->>'min_patients')::integer, 20) AS min_patients,
            COALESCE((cfg.params->>'baseline_days')::integer, 30) AS baseline_days
     FROM run_events ev JOIN LATERAL insyn_rule('volume', ev.provider_hsa_id) cfg ON cfg.enabled
     WHERE ev.actor_hsa_id <> ''
-), spree AS (
+), peer AS MATERIALIZED (
+    -- Per day and title once: a peer average is the others' (sum less
+    -- one's own, over count less one), not a scan per actor.
+    SELECT p.day, p.title, sum(p.patients) AS total, count(*) AS n FROM review_actor_days p
+    WHERE p.day IN (SELECT DISTINCT day FROM d)
+    GROUP BY p.day, p.title
+), spree AS MATERIALIZED (
     SELECT d.*, me.patients,
            COALESCE((SELECT avg(b.patients) FROM review_actor_days b
                      WHERE b.actor_hsa_id = d.actor_hsa_id AND b.day >= d.day - d.baseline_days AND b.day < d.day), 0) AS baseline,
-           COALESCE((SELECT avg(p.patients) FROM review_actor_days p
-                     WHERE p.day = d.day AND p.title = me.title AND p.actor_hsa_id <> d.actor_hsa_id), 0) AS peers
+           CASE WHEN peer.n > 1 THEN (peer.total - me.patients)::numeric / (peer.n - 1) ELSE 0 END AS peers
     FROM d JOIN review_actor_days me ON me.actor_hsa_id = d.actor_hsa_id AND me.day = d.day
+    JOIN peer ON peer.day = me.day AND peer.title = me.title
     WHERE me.patients >= d.min_patients
 ), spree_day AS (
     SELECT * FROM spree WHERE patients > factor * baseline AND patients > factor * peers
