@@ -142,7 +142,8 @@ type builder struct {
 	aliases map[string]string  // staff with protected identity → their pseudonym in this extract
 	words   map[wordKey]string // codes already put into words: a message renders a template each time
 	phrases map[phraseKey]string
-	provs   []string // care providers that acted, in order of appearance
+	names   map[string]string // names as read → as they may be shown (plainName)
+	provs   []string          // care providers that acted, in order of appearance
 }
 
 // sitting is one person's accesses at one unit, each within
@@ -176,7 +177,25 @@ type kindCount struct {
 
 func newBuilder(l *i18n.Localizer, sink Sink) *builder {
 	return &builder{l: l, sink: sink, aliases: map[string]string{}, words: map[wordKey]string{},
-		phrases: map[phraseKey]string{}}
+		phrases: map[phraseKey]string{}, names: map[string]string{}}
+}
+
+// name is plainName(s), worked out once per extract: every row carries
+// the names of its person, unit and care provider, and a patient's log
+// holds a handful of each.
+func (b *builder) name(s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := b.names[s]; ok {
+		return v
+	}
+	v := plainName(s)
+	if len(b.names) >= maxPhrases {
+		clear(b.names)
+	}
+	b.names[s] = v
+	return v
 }
 
 // phraseKey names a message with its data: the id, up to two texts, a
@@ -290,7 +309,7 @@ func (b *builder) take(ev *store.ExtractEvent, at time.Time, emergency bool) {
 	if owner := b.owner(ev); owner != "" {
 		s.owners = addOnce(s.owners, owner)
 		// Whose records were read is a provider to contact too.
-		if prov := firstName(plainName(ev.RefOwnerProvName), plainName(ev.LogOwnerProvName)); prov != "" {
+		if prov := firstName(b.name(ev.RefOwnerProvName), b.name(ev.LogOwnerProvName)); prov != "" {
 			b.provs = addOnce(b.provs, prov)
 		}
 	}
@@ -309,7 +328,7 @@ func (b *builder) whoWhere(ev *store.ExtractEvent) Row {
 	l := b.l
 	var r Row
 	r.Title = b.word("title", ev.RefActorTitle+"\x00"+ev.LogActorTitle, func(string) string {
-		title := firstName(plainName(ev.RefActorTitle), plainName(ev.LogActorTitle))
+		title := firstName(b.name(ev.RefActorTitle), b.name(ev.LogActorTitle))
 		if id, ok := titleMsg(title); ok && title != "" {
 			return l.T(id)
 		}
@@ -331,10 +350,10 @@ func (b *builder) whoWhere(ev *store.ExtractEvent) Row {
 			return l.T("extract.person.protected", map[string]any{"Alias": alias})
 		})
 	} else {
-		r.Who = firstName(plainName(ev.RefActorName), plainName(ev.LogActorName), l.T("extract.person.unknown"))
+		r.Who = firstName(b.name(ev.RefActorName), b.name(ev.LogActorName), l.T("extract.person.unknown"))
 	}
-	r.Unit = firstName(plainName(ev.RefUnitName), plainName(ev.LogUnitName), l.T("extract.unit.unknown"))
-	prov := firstName(plainName(ev.RefProviderName), plainName(ev.LogProviderName))
+	r.Unit = firstName(b.name(ev.RefUnitName), b.name(ev.LogUnitName), l.T("extract.unit.unknown"))
+	prov := firstName(b.name(ev.RefProviderName), b.name(ev.LogProviderName))
 	r.Provider = firstName(prov, l.T("extract.provider.unknown"))
 	if prov != "" {
 		b.provs = addOnce(b.provs, prov)
@@ -356,8 +375,8 @@ func (b *builder) owner(ev *store.ExtractEvent) string {
 	if !ownerDiffers(ev) {
 		return ""
 	}
-	unit := firstName(plainName(ev.RefOwnerUnitName), plainName(ev.LogOwnerUnitName))
-	prov := firstName(plainName(ev.RefOwnerProvName), plainName(ev.LogOwnerProvName))
+	unit := firstName(b.name(ev.RefOwnerUnitName), b.name(ev.LogOwnerUnitName))
+	prov := firstName(b.name(ev.RefOwnerProvName), b.name(ev.LogOwnerProvName))
 	switch {
 	case unit != "" && prov != "":
 		return unit + ", " + prov
@@ -378,7 +397,7 @@ func (b *builder) explain(ev *store.ExtractEvent, at time.Time) string {
 	if !ok {
 		return ""
 	}
-	unit := plainName(ev.RelationUnitName)
+	unit := b.name(ev.RelationUnitName)
 	if unit == "" {
 		unit = l.T("extract.explain.the_unit")
 	}
