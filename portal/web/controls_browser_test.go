@@ -15,21 +15,6 @@ import (
 	"github.com/insyn/insyn/portal/web/webtest"
 )
 
-// browserLogin signs in through the demo provider's page as subject; any
-// earlier session is logged out first.
-func browserLogin(t *testing.T, ctx context.Context, e *authEnv, subject string) {
-	t.Helper()
-	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector('#logout')`)); ok {
-		webtest.Do(t, ctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login")))
-	}
-	webtest.Do(t, ctx,
-		chromedp.Navigate(e.base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="subject"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name="subject"]`), subject),
-		chromedp.Submit(chromedp.CSS(`input[name="subject"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#logout")))
-}
-
 // controlPages are this area's pages as each role reaches them, for the
 // accessibility test: [kind, path]. Other areas may keep tables of their own.
 func controlPages(reviewerCheck, request, month string) map[string][][2]string {
@@ -90,7 +75,7 @@ func TestControlsAccessibility(t *testing.T) {
 			t.Run(fmt.Sprintf("%s-%d-%s", g.role, i, l), func(t *testing.T) {
 				ctx := webtest.Browser(t)
 				webtest.Do(t, ctx, chromedp.EmulateViewport(320, 900))
-				browserLogin(t, ctx, e, string(g.id))
+				browserLogin(t, ctx, e.base, string(g.id))
 				for _, p := range g.pages {
 					sep := "?"
 					if strings.Contains(p[1], "?") {
@@ -134,7 +119,7 @@ func TestControlsAccessibility(t *testing.T) {
 func TestClerkRequestInBrowser(t *testing.T) {
 	e, w := startControls(t)
 	ctx := webtest.Browser(t)
-	browserLogin(t, ctx, e, string(w.Clerk.HSAID))
+	browserLogin(t, ctx, e.base, string(w.Clerk.HSAID))
 	webtest.Do(t, ctx,
 		chromedp.Click(chromedp.CSS(`nav.menu a[href^="/utdragsbegaran"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#new-request")),
