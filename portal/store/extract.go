@@ -64,6 +64,8 @@ FROM (
       AND ($6 = '' OR (e.patient_id = $6 AND e.patient_id_kind = $7))
       AND (NOT $4 OR e.actor_provider_hsa_id = ANY($8) OR e.owner_provider_hsa_id = ANY($8)
            OR u.provider_hsa_id = ANY($8) OR ou.provider_hsa_id = ANY($8))
+      -- A guardian reads a child's events only while the child is under 13.
+      AND insyn_may_act_for($9, $6, $7, $10::date)
     OFFSET 0
 ) e
 LEFT JOIN staff st ON st.hsa_id = e.actor_hsa_id AND e.actor_hsa_id <> ''
