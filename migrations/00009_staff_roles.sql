@@ -47,6 +47,9 @@ CREATE INDEX cases_assigned ON cases (assigned_to) WHERE assigned_to <> '';
 -- their own page. Request and answer are also timeline entries.
 CREATE TABLE case_statements (
     id           bigserial PRIMARY KEY,
+    -- Opaque and random like a case's key: the head of unit's answer form
+    -- names the request by it.
+    key          text NOT NULL UNIQUE CHECK (key ~ '^[a-z2-7]{26}$'),
     case_id      bigint NOT NULL REFERENCES cases ON DELETE CASCADE,
     unit_hsa_id  text NOT NULL,
     requested_by text NOT NULL,             -- the reviewer's HSA-id (Actor.ID())

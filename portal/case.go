@@ -70,6 +70,11 @@ const (
 	TimelineNote     TimelineKind = "note" // internal: never shown to the patient
 	TimelineDecision TimelineKind = "decision"
 	TimelineClosed   TimelineKind = "closed"
+	// The workplace (issue 12): who works the case, and the statements a
+	// reviewer asks a head of unit for. Internal, like notes.
+	TimelineAssigned           TimelineKind = "assigned"            // Text: the assignee's HSA-id
+	TimelineStatementRequested TimelineKind = "statement_requested" // Text: the question
+	TimelineStatement          TimelineKind = "statement"           // Text: the head of unit's answer
 )
 
 // TimelineEntry is one line of a case's history.
@@ -103,6 +108,12 @@ type Case struct {
 	Staff    HSAID // whose accesses; empty when the log named no one
 	Provider HSAID // the acting care provider: its reviewers work the case
 	Priority int
+	// AssignedTo is the reviewer who works the case; empty while nobody
+	// has taken it. Internal: never shown to the patient.
+	AssignedTo HSAID
+	// Flagged tells that a patient flagged accesses of the case, whatever
+	// raised it: they read its outcome, so its decision carries a message.
+	Flagged bool
 
 	DecisionReason string // internal
 	PatientMessage string // written for the patient with the decision
@@ -167,7 +178,7 @@ func (c *Case) Decide(d Decision, by Actor, at time.Time) error {
 		return Errorf(Invalid, "case.error.outcome", "unknown outcome")
 	case d.Reason == "":
 		return Errorf(Invalid, "case.error.reason", "a decision needs a reason")
-	case c.Source == SourceFlag && d.PatientMessage == "":
+	case (c.Source == SourceFlag || c.Flagged) && d.PatientMessage == "":
 		return Errorf(Invalid, "case.error.patient_message", "a flag's decision needs a message for the patient")
 	case !validText(d.Reason, MaxCaseText) || !validText(d.PatientMessage, MaxCaseText):
 		return Errorf(Invalid, "case.error.text", "decision text too long or not text")
@@ -194,6 +205,69 @@ func (c *Case) AddNote(text string, by Actor, at time.Time) error {
 	}
 	c.UpdatedAt = at
 	c.record(TimelineEntry{Kind: TimelineNote, At: at, Text: text}, by)
+	return nil
+}
+
+// Assign gives the case to a reviewer of its provider (by may assign it to
+// themselves). A closed case is not worked any more.
+func (c *Case) Assign(to Actor, by Actor, at time.Time) error {
+	if !CanWorkCase(by, *c) {
+		return Errorf(Forbidden, "case.error.forbidden", "actor may not work this case")
+	}
+	if to.Kind != ActorStaff || !CanWorkCase(to, *c) {
+		return Errorf(Invalid, "case.error.assignee", "assignee is no reviewer of the case's provider")
+	}
+	if c.Status == StatusClosed {
+		return Errorf(Conflict, "case.error.closed", "case is closed")
+	}
+	c.AssignedTo, c.UpdatedAt = to.HSAID, at
+	c.record(TimelineEntry{Kind: TimelineAssigned, At: at, Text: string(to.HSAID)}, by)
+	return nil
+}
+
+// RequestStatement asks the head of a unit for a statement: the case then
+// awaits it. The investigation must have started (a new case is first
+// taken up); a case already awaiting a statement may ask another unit too.
+func (c *Case) RequestStatement(question string, by Actor, at time.Time) error {
+	question = strings.TrimSpace(question)
+	if !CanWorkCase(by, *c) {
+		return Errorf(Forbidden, "case.error.forbidden", "actor may not work this case")
+	}
+	if question == "" || !validText(question, MaxCaseText) {
+		return Errorf(Invalid, "case.error.question", "question empty, too long or not text")
+	}
+	if c.Status != StatusAwaitingStatement {
+		if err := c.transition(StatusAwaitingStatement, by, at, ""); err != nil {
+			return err
+		}
+	}
+	c.UpdatedAt = at
+	c.record(TimelineEntry{Kind: TimelineStatementRequested, At: at, Text: question}, by)
+	return nil
+}
+
+// AnswerStatement records a head of unit's answer. The caller (the store)
+// has checked that by heads the unit asked; the answer is what the reviewer
+// was waiting for, so a case awaiting a statement goes back to being
+// investigated when still open is false (no other request waits).
+func (c *Case) AnswerStatement(answer string, by Actor, at time.Time, stillOpen bool) error {
+	answer = strings.TrimSpace(answer)
+	if by.Kind != ActorStaff || !by.HasRole(RoleHeadOfUnit) {
+		return Errorf(Forbidden, "case.error.forbidden", "only a head of unit answers")
+	}
+	if answer == "" || !validText(answer, MaxCaseText) {
+		return Errorf(Invalid, "case.error.answer", "answer empty, too long or not text")
+	}
+	if !c.Status.Open() {
+		return Errorf(Conflict, "case.error.answer_late", "the case was decided before the answer came")
+	}
+	c.UpdatedAt = at
+	c.record(TimelineEntry{Kind: TimelineStatement, At: at, Text: answer}, by)
+	if c.Status == StatusAwaitingStatement && !stillOpen {
+		from := c.Status
+		c.Status = StatusInvestigating
+		c.record(TimelineEntry{Kind: TimelineStatus, At: at, From: from, To: StatusInvestigating}, by)
+	}
 	return nil
 }
 

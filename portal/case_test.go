@@ -207,3 +207,63 @@ func TestFlagValidate(t *testing.T) {
 		t.Errorf("trimmed %q", f.Text)
 	}
 }
+
+// A rule case a patient flagged is decided with a message for them too:
+// they read its outcome under my flags. One nobody flagged needs none.
+func TestFlaggedRuleCaseNeedsPatientMessage(t *testing.T) {
+	at := time.Date(2026, 4, 1, 10, 0, 0, 0, portal.Stockholm)
+	c, reviewer, _, _, _ := caseFixture()
+	c.Source, c.Status = portal.SourceRule, portal.StatusInvestigating
+	d := portal.Decision{Outcome: portal.OutcomeJustified, Reason: "Vårdrelation fanns"}
+	flagged := c
+	flagged.Flagged = true
+	if err := flagged.Decide(d, reviewer, at); portal.ErrorCode(err) != portal.Invalid {
+		t.Errorf("flagged rule case decided without a message: %v", err)
+	}
+	if err := c.Decide(d, reviewer, at); err != nil {
+		t.Errorf("unflagged rule case: %v", err)
+	}
+}
+
+// The workplace's steps: assign to a reviewer of the provider only, a
+// statement once the investigation has started, the answer back to
+// investigating when no other request waits.
+func TestCaseAssignAndStatement(t *testing.T) {
+	at := time.Date(2026, 4, 1, 10, 0, 0, 0, portal.Stockholm)
+	c, reviewer, _, _, patient := caseFixture()
+	other := portal.StaffActor("SE5565594230-9005", "Conny", portal.Grant{Provider: "SE5565594230-0002", Role: portal.RoleReviewer})
+	if err := c.Assign(other, reviewer, at); portal.ErrorCode(err) != portal.Invalid {
+		t.Errorf("assigned to another provider's reviewer: %v", err)
+	}
+	if err := c.Assign(reviewer, patient, at); portal.ErrorCode(err) != portal.Forbidden {
+		t.Errorf("a patient assigned: %v", err)
+	}
+	if err := c.Assign(reviewer, reviewer, at); err != nil || c.AssignedTo != reviewer.HSAID {
+		t.Fatalf("assign: %v", err)
+	}
+	if err := c.RequestStatement("Varför?", reviewer, at); portal.ErrorCode(err) != portal.Conflict {
+		t.Errorf("statement on a new case: %v", err)
+	}
+	c.Status = portal.StatusInvestigating
+	if err := c.RequestStatement(" ", reviewer, at); portal.ErrorCode(err) != portal.Invalid {
+		t.Errorf("empty question: %v", err)
+	}
+	if err := c.RequestStatement("Varför?", reviewer, at); err != nil || c.Status != portal.StatusAwaitingStatement {
+		t.Fatalf("request: %v %s", err, c.Status)
+	}
+	head := portal.StaffActor("SE2321000016-9003", "Hedda", portal.Grant{Provider: c.Provider, Role: portal.RoleHeadOfUnit, Unit: "SE2321000016-1001"})
+	if err := c.AnswerStatement("Svar", reviewer, at, false); portal.ErrorCode(err) != portal.Forbidden {
+		t.Errorf("a reviewer answered as head: %v", err)
+	}
+	if err := c.AnswerStatement("Svar", head, at, true); err != nil || c.Status != portal.StatusAwaitingStatement {
+		t.Errorf("answer with another request waiting: %v %s", err, c.Status)
+	}
+	if err := c.AnswerStatement("Svar två", head, at, false); err != nil || c.Status != portal.StatusInvestigating {
+		t.Errorf("last answer: %v %s", err, c.Status)
+	}
+	for _, e := range c.PatientTimeline() {
+		if e.Kind == portal.TimelineAssigned || e.Kind == portal.TimelineStatement || e.Kind == portal.TimelineStatementRequested {
+			t.Errorf("the patient's timeline shows %s", e.Kind)
+		}
+	}
+}

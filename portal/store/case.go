@@ -64,7 +64,8 @@ VALUES (:case_id, :kind, :actor_kind, :actor_id, :at, :text, :from_status, :to_s
 SELECT id, key, number, source, status, COALESCE(outcome, '') AS outcome,
        COALESCE(decision_reason, '') AS decision_reason, COALESCE(patient_message, '') AS patient_message,
        COALESCE(patient_id, '') AS patient_id, COALESCE(patient_id_kind, '') AS patient_id_kind, patient_id_root,
-       staff_hsa_id, provider_hsa_id, priority, created_at, updated_at
+       staff_hsa_id, provider_hsa_id, priority, assigned_to, created_at, updated_at,
+       EXISTS (SELECT 1 FROM flags f WHERE f.case_id = c.id) AS flagged
 FROM cases c
 WHERE c.key = $1
   AND ($2 = 'system'
@@ -80,7 +81,7 @@ FROM case_timeline WHERE case_id = $1 ORDER BY at, id`
 
 	qSaveCase = `
 UPDATE cases SET status = $2, outcome = NULLIF($3, ''), decision_reason = NULLIF($4, ''),
-       patient_message = NULLIF($5, ''), updated_at = $6,
+       patient_message = NULLIF($5, ''), updated_at = $6, assigned_to = $7,
        decided_at = CASE WHEN $2 = 'decided' THEN $6 ELSE decided_at END
 WHERE id = $1`
 
@@ -121,6 +122,8 @@ type caseRow struct {
 	Staff          string    `db:"staff_hsa_id"`
 	Provider       string    `db:"provider_hsa_id"`
 	Priority       int       `db:"priority"`
+	AssignedTo     string    `db:"assigned_to"`
+	Flagged        bool      `db:"flagged"`
 	CreatedAt      time.Time `db:"created_at"`
 	UpdatedAt      time.Time `db:"updated_at"`
 }
@@ -339,7 +342,7 @@ func (s *Store) readCase(ctx context.Context, ex sqlx.ExtContext, actor portal.A
 			ActorID: t.ActorID, At: t.At, Text: t.Text, From: portal.CaseStatus(t.From), To: portal.CaseStatus(t.To)})
 	}
 	if !portal.CanSeeCaseNotes(actor, c) {
-		c.Timeline, c.DecisionReason = c.PatientTimeline(), ""
+		c.Timeline, c.DecisionReason, c.AssignedTo = c.PatientTimeline(), "", ""
 	}
 	return c, nil
 }
@@ -348,7 +351,7 @@ func (r caseRow) toCase() portal.Case {
 	c := portal.Case{ID: r.ID, Key: r.Key, Number: r.Number, Source: portal.CaseSource(r.Source),
 		Status: portal.CaseStatus(r.Status), Outcome: portal.Outcome(r.Outcome), Staff: portal.HSAID(r.Staff),
 		Provider: portal.HSAID(r.Provider), Priority: r.Priority, DecisionReason: r.DecisionReason,
-		PatientMessage: r.PatientMessage, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		PatientMessage: r.PatientMessage, AssignedTo: portal.HSAID(r.AssignedTo), Flagged: r.Flagged, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	if r.PatientID != "" {
 		c.Patient = portal.PersonalIDFromDB(r.PatientID, portal.IDKind(r.PatientIDKind), r.PatientIDRoot)
 	}
@@ -374,6 +377,12 @@ func (s *Store) DecideCase(ctx context.Context, actor portal.Actor, key string, 
 // may and which transitions exist) and saves the case with its new
 // timeline entries in one transaction.
 func (s *Store) workCase(ctx context.Context, actor portal.Actor, key string, change func(*portal.Case, time.Time) error) (portal.Case, error) {
+	return s.workCaseTx(ctx, actor, key, func(_ *sqlx.Tx, c *portal.Case, at time.Time) error { return change(c, at) })
+}
+
+// workCaseTx is workCase for changes that write more in the same
+// transaction (a statement request).
+func (s *Store) workCaseTx(ctx context.Context, actor portal.Actor, key string, change func(*sqlx.Tx, *portal.Case, time.Time) error) (portal.Case, error) {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return portal.Case{}, fmt.Errorf("store: case: %w", err)
@@ -384,11 +393,11 @@ func (s *Store) workCase(ctx context.Context, actor portal.Actor, key string, ch
 		return portal.Case{}, err
 	}
 	before := len(c.Timeline)
-	if err := change(&c, s.clock.Now()); err != nil {
+	if err := change(tx, &c, s.clock.Now()); err != nil {
 		return portal.Case{}, err
 	}
 	if _, err := tx.ExecContext(ctx, qSaveCase, c.ID, string(c.Status), string(c.Outcome), c.DecisionReason,
-		c.PatientMessage, c.UpdatedAt); err != nil {
+		c.PatientMessage, c.UpdatedAt, string(c.AssignedTo)); err != nil {
 		return portal.Case{}, fmt.Errorf("store: save case: %w", err)
 	}
 	if err := insertTimeline(ctx, tx, c.ID, c.Timeline[before:]); err != nil {

@@ -94,23 +94,42 @@ FROM c LEFT JOIN samples sm ON sm.id = c.sample_id`
 SELECT id FROM cases WHERE staff_hsa_id = $1 AND $1 <> '' AND status IN ('new', 'investigating', 'awaiting_statement')
 ORDER BY id`
 
-	// qListCases is the queue: highest priority first, then oldest. The
-	// scope is the reader's, in SQL: the system all, a reviewer their
-	// providers' cases.
+	// qCaseSeverity is a case's highest rule severity ('' without hits).
+	qCaseSeverity = `
+LEFT JOIN LATERAL (
+    SELECT COALESCE(CASE max(CASE h.severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 END)
+                    WHEN 3 THEN 'high' WHEN 2 THEN 'medium' WHEN 1 THEN 'low' END, '') AS severity
+    FROM rule_hits h WHERE h.case_id = c.id) sv ON true`
+
+	// qCaseWhere filters the queue ($1..$11; empty or zero does not
+	// filter). The scope is the reader's, in SQL: the system all ($6
+	// false), a reviewer their providers' cases ($7). A case is of a unit
+	// when one of its accesses was made for it, or its sample drew there.
+	qCaseWhere = `
+WHERE ($1 = '' OR c.source = $1) AND ($2 = '' OR c.status = $2) AND ($3 = '' OR c.provider_hsa_id = $3)
+  AND ($4 = '' OR c.staff_hsa_id = $4) AND c.id <> $5 AND ($8 = 0 OR c.id = $8)
+  AND (NOT $6 OR c.provider_hsa_id = ANY($7))
+  AND ($9 = '' OR EXISTS (SELECT 1 FROM case_events ce JOIN access_events e ON e.id = ce.event_id AND e.occurred_at = ce.occurred_at
+                          WHERE ce.case_id = c.id AND e.actor_unit_hsa_id = $9)
+               OR EXISTS (SELECT 1 FROM samples sm WHERE sm.id = c.sample_id AND sm.unit_hsa_id = $9))
+  AND ($10 = '' OR sv.severity = $10) AND ($11 = '' OR c.assigned_to = $11)`
+
+	// qListCases is the queue: highest priority first, then oldest.
 	qListCases = `
 SELECT c.id, c.key, c.number, c.source, c.status, COALESCE(c.outcome, '') AS outcome, c.priority,
        c.staff_hsa_id, CASE WHEN st.protected_identity THEN '' ELSE COALESCE(btrim(st.given_name || ' ' || st.family_name), '') END AS staff_name,
        c.provider_hsa_id, COALESCE(c.patient_id, '') AS patient_id, COALESCE(c.patient_id_kind, '') AS patient_id_kind,
        c.patient_id_root, COALESCE(c.narrative_sv, '') AS narrative_sv, COALESCE(c.narrative_en, '') AS narrative_en,
        (SELECT count(*) FROM case_events ce WHERE ce.case_id = c.id) AS events,
-       c.created_at, c.updated_at
+       c.assigned_to, COALESCE((SELECT btrim(a.given_name || ' ' || a.family_name) FROM staff a WHERE a.hsa_id = c.assigned_to), '') AS assigned_name,
+       sv.severity, c.created_at, c.updated_at
 FROM cases c
-LEFT JOIN staff st ON st.hsa_id = c.staff_hsa_id AND c.staff_hsa_id <> ''
-WHERE ($1 = '' OR c.source = $1) AND ($2 = '' OR c.status = $2) AND ($3 = '' OR c.provider_hsa_id = $3)
-  AND ($4 = '' OR c.staff_hsa_id = $4) AND c.id <> $5 AND ($9 = 0 OR c.id = $9)
-  AND (NOT $6 OR c.provider_hsa_id = ANY($7))
+LEFT JOIN staff st ON st.hsa_id = c.staff_hsa_id AND c.staff_hsa_id <> ''` + qCaseSeverity + qCaseWhere + `
 ORDER BY c.priority DESC, c.created_at, c.id
-LIMIT $8`
+LIMIT $12 OFFSET $13`
+
+	// qCaseCounts counts the filtered queue per status.
+	qCaseCounts = `SELECT c.status, count(*) AS n FROM cases c` + qCaseSeverity + qCaseWhere + ` GROUP BY c.status`
 
 	qCaseKeyByRef = `SELECT key FROM cases WHERE key = $1 OR number = $1`
 
@@ -246,11 +265,15 @@ func refreshStaffCases(ctx context.Context, ex sqlx.ExtContext, staff string) er
 
 // CaseFilter narrows the queue; empty fields do not filter.
 type CaseFilter struct {
-	Source   portal.CaseSource
-	Status   portal.CaseStatus
-	Provider portal.HSAID
-	Staff    portal.HSAID
-	Limit    int // 0: 1000
+	Source     portal.CaseSource
+	Status     portal.CaseStatus
+	Provider   portal.HSAID
+	Staff      portal.HSAID
+	Unit       portal.HSAID // an access made for the unit, or a sample drawn there
+	Severity   string       // the highest rule severity: low, medium, high
+	AssignedTo portal.HSAID
+	Limit      int // 0: 1000
+	Offset     int
 }
 
 // CaseSummary is one line of the queue.
@@ -271,6 +294,9 @@ type CaseSummary struct {
 	NarrativeSV   string            `db:"narrative_sv" json:"narrative_sv"`
 	NarrativeEN   string            `db:"narrative_en" json:"narrative_en"`
 	Events        int               `db:"events" json:"events"`
+	AssignedTo    string            `db:"assigned_to" json:"assigned_to,omitempty"`
+	AssignedName  string            `db:"assigned_name" json:"-"`
+	Severity      string            `db:"severity" json:"severity,omitempty"`
 	CreatedAt     time.Time         `db:"created_at" json:"created_at"`
 	UpdatedAt     time.Time         `db:"updated_at" json:"updated_at"`
 }
@@ -314,9 +340,37 @@ func (s *Store) listCases(ctx context.Context, actor portal.Actor, f CaseFilter,
 		f.Limit = 1000
 	}
 	out := []CaseSummary{}
-	if err := s.db.SelectContext(ctx, &out, qListCases, string(f.Source), string(f.Status), string(f.Provider),
-		string(f.Staff), except, limited, pq.Array(providers), f.Limit, only); err != nil {
+	args := append(caseFilterArgs(f, except, only, limited, providers), f.Limit, max(f.Offset, 0))
+	if err := s.db.SelectContext(ctx, &out, qListCases, args...); err != nil {
 		return nil, fmt.Errorf("store: list cases: %w", err)
+	}
+	return out, nil
+}
+
+// caseFilterArgs are qCaseWhere's $1..$11.
+func caseFilterArgs(f CaseFilter, except, only int64, limited bool, providers []string) []any {
+	return []any{string(f.Source), string(f.Status), string(f.Provider), string(f.Staff), except, limited,
+		pq.Array(providers), only, string(f.Unit), f.Severity, string(f.AssignedTo)}
+}
+
+// CaseCounts counts the cases the filter finds per status, whatever
+// status it names: the queue's tabs.
+func (s *Store) CaseCounts(ctx context.Context, actor portal.Actor, f CaseFilter) (map[portal.CaseStatus]int, error) {
+	limited, providers, err := caseListScope(actor)
+	if err != nil {
+		return nil, err
+	}
+	f.Status = ""
+	var rows []struct {
+		Status portal.CaseStatus `db:"status"`
+		N      int               `db:"n"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, qCaseCounts, caseFilterArgs(f, 0, 0, limited, providers)...); err != nil {
+		return nil, fmt.Errorf("store: count cases: %w", err)
+	}
+	out := map[portal.CaseStatus]int{}
+	for _, r := range rows {
+		out[r.Status] = r.N
 	}
 	return out, nil
 }

@@ -21,6 +21,7 @@ const localStaff = "staff"
 // (and requireRole where one role is needed).
 func (s *Server) workplaceRoutes() {
 	s.app.Get("/personal", s.requireStaff, s.handleStaffHome)
+	s.reviewRoutes()
 }
 
 // staff is the signed-in member of staff as requireStaff loaded them: their

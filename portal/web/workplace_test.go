@@ -2,7 +2,10 @@ package web_test
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -98,5 +101,267 @@ func TestStaffStartAndNoRole(t *testing.T) {
 	resp2.Body.Close()
 	if resp2.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp2.Header.Get("Location"), "/login") {
 		t.Errorf("no session: %d %q", resp2.StatusCode, resp2.Header.Get("Location"))
+	}
+}
+
+// caseWorld is the patient portal's region with the workplace's staff, and
+// two flag cases: Tolvan's on an access by Åsa (the region) and one on an
+// access by Nils (the company). It returns the region case's key and the
+// company case's.
+func caseWorld(t *testing.T) (*authEnv, string, string) {
+	t.Helper()
+	e := startPortal(t)
+	seedWorkplace(t, e.st)
+	ctx := context.Background()
+	tolvan, _ := portal.ParsePersonalID(tolvanLogin)
+	pat := portal.PatientActor(tolvan, "")
+	file := func(actor string) string {
+		var id int64
+		if err := e.st.DB().Get(&id, `SELECT id FROM access_events WHERE patient_id = '191212121212' AND actor_hsa_id = $1
+			ORDER BY occurred_at LIMIT 1`, actor); err != nil {
+			t.Fatal(err)
+		}
+		cs, err := e.st.FileFlag(ctx, pat, portal.Flag{Reason: portal.ReasonUnknownPerson, Text: "Jag känner inte Åsa.", Events: []int64{id}})
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("flag: %v", err)
+		}
+		return cs[0].Key
+	}
+	return e, file("SE2321000016-5001"), file("SE5565594230-6001")
+}
+
+// postForm sends a form with the page's CSRF token (read from the page at
+// from) and returns status and body (or the redirect's location).
+func postForm(t *testing.T, c *http.Client, from, to string, form url.Values) (int, string) {
+	t.Helper()
+	_, body := page(t, c, from)
+	if form == nil {
+		form = url.Values{}
+	}
+	form.Set("_csrf", csrfToken(t, body))
+	resp, err := c.PostForm(to, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == http.StatusSeeOther {
+		return resp.StatusCode, resp.Header.Get("Location")
+	}
+	return resp.StatusCode, string(b)
+}
+
+func TestReviewerWorksAFlagCase(t *testing.T) {
+	t.Parallel()
+	e, key, companyKey := caseWorld(t)
+	rev := e.signIn(t, wpReviewer)
+	caseURL := e.base + "/granskning/arende/" + key
+	act := func(action string, form url.Values) (int, string) {
+		return postForm(t, rev, caseURL, caseURL+"/"+action, form)
+	}
+
+	// The queue: the region's flag case at the top, not the company's.
+	status, body := page(t, rev, e.base+"/granskning")
+	first := strings.Index(body, `href="/granskning/arende/`)
+	if status != 200 || first < 0 || !strings.HasPrefix(body[first+len(`href="/granskning/arende/`):], key) ||
+		strings.Contains(body, companyKey) || !strings.Contains(body, "Nytt (1)") || !strings.Contains(body, "Åsa Öberg") {
+		t.Fatalf("queue: %d\n%s", status, body)
+	}
+	if strings.Contains(body, "19121212") || strings.Contains(body, "Tolvan") {
+		t.Error("the queue names the patient")
+	}
+	for _, q := range []string{"?kalla=rule", "?status=closed", "?allvar=high", "?mina=1", "?enhet=SE2321000016-1003"} {
+		if _, b := page(t, rev, e.base+"/granskning"+q); strings.Contains(b, key) {
+			t.Errorf("filter %s still lists the case", q)
+		}
+	}
+	for _, q := range []string{"?kalla=flag", "?status=new", "?enhet=SE2321000016-1001", "?kalla=nonsense&sida=-4"} {
+		if _, b := page(t, rev, e.base+"/granskning"+q); !strings.Contains(b, key) {
+			t.Errorf("filter %s hides the case", q)
+		}
+	}
+
+	// Another provider's case, a malformed key: not found.
+	for _, u := range []string{"/granskning/arende/" + companyKey, "/granskning/arende/nosuchkey", "/granskning/arende/" + strings.Repeat("a", 26)} {
+		if status, _ := page(t, rev, e.base+u); status != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", u, status)
+		}
+	}
+	if status, _ := postForm(t, rev, caseURL, e.base+"/granskning/arende/"+companyKey+"/anteckning", url.Values{"note": {"x"}}); status != http.StatusNotFound {
+		t.Errorf("a note on the company's case: %d", status)
+	}
+
+	// The case page: narrative, flag text, explanation; no patient until asked.
+	status, body = page(t, rev, caseURL)
+	if status != 200 || !strings.Contains(body, "Jag känner inte Åsa.") || !strings.Contains(body, "Visa patientens identitet") ||
+		!strings.Contains(body, "förklaras av besök på Vårdcentralen Ängsbacken") {
+		t.Fatalf("case page: %d\n%s", status, body)
+	}
+	if strings.Contains(body, "19121212") || strings.Contains(body, "Tolvan") {
+		t.Error("the case page names the patient before being asked")
+	}
+	reads := func(channel string) int {
+		var n int
+		if err := e.st.DB().Get(&n, `SELECT count(*) FROM log_reads WHERE channel = $1 AND reader_id = $2`, channel, wpReviewer); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if reads("web_case") == 0 {
+		t.Error("the case's accesses were read without a log_reads row")
+	}
+	status, body = act("identitet", nil)
+	if status != 200 || !strings.Contains(body, "Tolvan Tolvansson, 19121212-1212") || reads("web_case_identity") != 1 {
+		t.Fatalf("identity: %d (%d reads)\n%s", status, reads("web_case_identity"), body)
+	}
+
+	// CSRF: a form without the token changes nothing.
+	resp, err := rev.PostForm(caseURL+"/anteckning", url.Values{"note": {"utan token"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("note without CSRF token: %d", resp.StatusCode)
+	}
+
+	// Deciding a new case is refused in words, keeping what was typed.
+	status, body = act("beslut", url.Values{"outcome": {"justified"}, "reason": {"Skrivet <först>"}, "message": {"Hej"}})
+	if status != http.StatusConflict || !strings.Contains(body, "Ärendet kan inte byta till den statusen") ||
+		!strings.Contains(body, "Skrivet &lt;först&gt;</textarea>") {
+		t.Fatalf("decide a new case: %d\n%s", status, body)
+	}
+	if status, loc := act("status", url.Values{"to": {"investigating"}}); status != http.StatusSeeOther || !strings.HasPrefix(loc, "/granskning/arende/"+key) {
+		t.Fatalf("start: %d %q", status, loc)
+	}
+	if status, _ := act("tilldela", url.Values{"assignee": {"me"}}); status != http.StatusSeeOther {
+		t.Fatalf("assign: %d", status)
+	}
+	if _, b := page(t, rev, e.base+"/granskning?mina=1"); !strings.Contains(b, key) || !strings.Contains(b, "handläggs av Rita Granskare") {
+		t.Errorf("assigned to me does not list the case:\n%s", b)
+	}
+	if status, body := act("tilldela", url.Values{"assignee": {wpHead}}); status != http.StatusBadRequest || !strings.Contains(body, `id="assignee-error"`) {
+		t.Errorf("assign to a head of unit: %d", status)
+	}
+	if status, body := act("anteckning", url.Values{"note": {"   "}}); status != http.StatusBadRequest || !strings.Contains(body, `id="note-error"`) {
+		t.Errorf("empty note: %d\n%s", status, body)
+	}
+	if status, _ := act("anteckning", url.Values{"note": {"Kollar schemat."}}); status != http.StatusSeeOther {
+		t.Errorf("note: %d", status)
+	}
+	if status, body := act("yttrande", url.Values{"unit": {string(wpUnit)}, "question": {""}}); status != http.StatusBadRequest ||
+		!strings.Contains(body, `id="question-error"`) {
+		t.Errorf("empty question: %d", status)
+	}
+	if status, body := act("yttrande", url.Values{"unit": {"SE2321000016-1003"}, "question": {"Varför?"}}); status != http.StatusBadRequest ||
+		!strings.Contains(body, `id="unit-error"`) || !strings.Contains(body, "Varför?</textarea>") {
+		t.Errorf("question to a unit without head: %d", status)
+	}
+	if status, _ := act("yttrande", url.Values{"unit": {string(wpUnit)}, "question": {"Hade Åsa ett uppdrag för patienten?"}}); status != http.StatusSeeOther {
+		t.Fatalf("ask for a statement: %d", status)
+	}
+	if _, b := page(t, rev, caseURL); !strings.Contains(b, "Väntar på yttrande") || !strings.Contains(b, "bad enhetschefen om yttrande") {
+		t.Errorf("case after the question:\n%s", b)
+	}
+
+	// The head of unit answers on their page; a wrong key is not found.
+	head := e.signIn(t, wpHead)
+	status, body = page(t, head, e.base+"/chef")
+	if status != 200 || !strings.Contains(body, "Hade Åsa ett uppdrag för patienten?") || strings.Contains(body, "19121212") {
+		t.Fatalf("head's page: %d\n%s", status, body)
+	}
+	m := regexp.MustCompile(`action="/chef/yttrande/([a-z2-7]{26})`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no answer form")
+	}
+	if status, _ := postForm(t, head, e.base+"/chef", e.base+"/chef/yttrande/"+key, url.Values{"answer": {"x"}}); status != http.StatusNotFound {
+		t.Errorf("answer under the case's key: %d", status)
+	}
+	if status, body := postForm(t, head, e.base+"/chef", e.base+"/chef/yttrande/"+m[1], url.Values{"answer": {" "}}); status != http.StatusBadRequest ||
+		!strings.Contains(body, "Skriv ditt yttrande.") {
+		t.Errorf("empty answer: %d", status)
+	}
+	if status, _ := postForm(t, head, e.base+"/chef", e.base+"/chef/yttrande/"+m[1], url.Values{"answer": {"Åsa hade jour på akuten."}}); status != http.StatusSeeOther {
+		t.Fatalf("answer: %d", status)
+	}
+	if status, _ := page(t, head, caseURL); status != http.StatusForbidden {
+		t.Errorf("head of unit on the case page: %d", status)
+	}
+	if _, b := page(t, rev, caseURL); !strings.Contains(b, "Åsa hade jour på akuten.") || !strings.Contains(b, "Utreds") {
+		t.Errorf("case after the answer:\n%s", b)
+	}
+
+	// A flag's decision needs a message for the patient.
+	status, body = act("beslut", url.Values{"outcome": {"unjustified"}, "reason": {"Ingen jour den dagen."}})
+	if status != http.StatusBadRequest || !strings.Contains(body, `id="message-error"`) || !strings.Contains(body, "Ingen jour den dagen.</textarea>") {
+		t.Fatalf("decide without message: %d\n%s", status, body)
+	}
+	if status, _ := act("beslut", url.Values{"outcome": {"unjustified"}, "reason": {"Ingen jour den dagen."},
+		"message": {"Åtkomsten saknade skäl. Vi har vidtagit åtgärder."}}); status != http.StatusSeeOther {
+		t.Fatalf("decide: %d", status)
+	}
+	// Back to the patient: the outcome and the message under my flags.
+	_, body = page(t, e.signIn(t, tolvanLogin), e.base+"/flaggor")
+	if !strings.Contains(body, "Åtkomsten saknade skäl. Vi har vidtagit åtgärder.") || strings.Contains(body, "Ingen jour den dagen.") {
+		t.Errorf("patient's flags after the decision:\n%s", body)
+	}
+	if status, _ := act("status", url.Values{"to": {"closed"}}); status != http.StatusSeeOther {
+		t.Errorf("close: %d", status)
+	}
+	if _, b := page(t, rev, caseURL); !strings.Contains(b, "Avslutat") || strings.Contains(b, `id="add-note"`) {
+		t.Errorf("closed case still offers work")
+	}
+}
+
+func TestStaffPagesScoped(t *testing.T) {
+	t.Parallel()
+	e, key, companyKey := caseWorld(t)
+	// A clerk cannot open the queue.
+	if err := e.st.GrantRole(context.Background(), portal.SystemActor("test"),
+		store.RoleGrant{Staff: wpNobody, Grant: portal.Grant{Provider: wpRegion, Role: portal.RoleClerk}}); err != nil {
+		t.Fatal(err)
+	}
+	clerk := e.signIn(t, wpNobody)
+	for _, u := range []string{"/granskning", "/granskning/arende/" + key, "/chef"} {
+		if status, body := page(t, clerk, e.base+u); status != http.StatusForbidden || !strings.Contains(body, "och den rollen har du inte") {
+			t.Errorf("clerk on %s: %d", u, status)
+		}
+	}
+	// The company's reviewer sees the company's case, not the region's.
+	co := e.signIn(t, wpCoReview)
+	if _, body := page(t, co, e.base+"/granskning"); !strings.Contains(body, companyKey) || strings.Contains(body, key) {
+		t.Errorf("company queue:\n%s", body)
+	}
+	if status, _ := page(t, co, e.base+"/granskning/arende/"+key); status != http.StatusNotFound {
+		t.Errorf("company reviewer on the region's case: %d", status)
+	}
+	// A patient: none of the staff pages exist, nor their actions.
+	pat := e.signIn(t, tolvanLogin)
+	for _, u := range []string{"/personal", "/granskning", "/granskning/arende/" + key, "/chef"} {
+		if status, _ := page(t, pat, e.base+u); status != http.StatusNotFound {
+			t.Errorf("patient on %s: %d", u, status)
+		}
+	}
+	if status, _ := postForm(t, pat, e.base+"/flaggor", e.base+"/granskning/arende/"+key+"/identitet", nil); status != http.StatusNotFound {
+		t.Errorf("patient asking for identity: %d", status)
+	}
+	// No session: to log in (GET), back to the start (POST).
+	anon := newClient(t)
+	for _, u := range []string{"/granskning", "/granskning/arende/" + key, "/chef"} {
+		resp, err := anon.Get(e.base + u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+			t.Errorf("%s without session: %d %q", u, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	// Staff without a role: the no-role page on every staff path.
+	nobody := e.signIn(t, "SE2321000016-9999")
+	for _, u := range []string{"/granskning", "/chef"} {
+		if status, body := page(t, nobody, e.base+u); status != http.StatusForbidden || !strings.Contains(body, "Du har ingen roll i Insyn") {
+			t.Errorf("no role on %s: %d", u, status)
+		}
 	}
 }

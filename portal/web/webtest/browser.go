@@ -13,8 +13,15 @@ import (
 )
 
 // Browser starts a headless Chromium for the test and returns a context
-// for chromedp.Run. The browser ends with the test.
+// for chromedp.Run, good for a minute. The browser ends with the test.
 func Browser(t testing.TB) context.Context {
+	t.Helper()
+	return BrowserFor(t, 60*time.Second)
+}
+
+// BrowserFor is Browser for a test that walks through more pages (and
+// several people's logins) than a minute holds on a busy machine.
+func BrowserFor(t testing.TB, limit time.Duration) context.Context {
 	t.Helper()
 	path := os.Getenv("CHROMIUM")
 	if path == "" {
@@ -52,7 +59,7 @@ func Browser(t testing.TB) context.Context {
 		cancelAlloc()
 		t.Fatalf("webtest: start Chromium: %v", err)
 	}
-	tctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	tctx, cancelTimeout := context.WithTimeout(ctx, limit)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	return tctx
 }
