@@ -19,10 +19,15 @@ func init() {
 // cmdControls dispatches `insyn controls report`: a care unit's monthly
 // control report for its head of unit (DESIGN.md section 7).
 func cmdControls(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 || args[0] != "report" {
-		return usageError{msg: a.texts.T("controls.cli.usage")}
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "--help", "help":
+			return a.subHelp("controls", "cli.cmd.controls")
+		case "report":
+			return cmdControlsReport(ctx, a, args[1:])
+		}
 	}
-	return cmdControlsReport(ctx, a, args[1:])
+	return usageError{msg: a.texts.T("controls.cli.usage")}
 }
 
 // cmdControlsReport writes the report as PDF. The command acts as the

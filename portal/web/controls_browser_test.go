@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,8 +18,7 @@ import (
 // accessibility test: [kind, path]. Other areas may keep tables of their own.
 func controlPages(reviewerCheck, request, month string) map[string][][2]string {
 	return map[string][][2]string{
-		"reviewer": {{"targeted check form", "/sok"}, {"targeted check", "/sok/" + reviewerCheck},
-			{"targeted check", "/sok/" + reviewerCheck + "?punkt=colleague"}, {"controls", "/kontroller?month=" + month},
+		"reviewer": {{"targeted check form", "/sok"}, {"targeted check", "/sok/" + reviewerCheck + "?punkt=colleague"},
 			{"controls", "/kontroller?month=mars"}, {"authorisations", "/behorighet"}},
 		"head":  {{"controls", "/kontroller?month=" + month}, {"authorisations", "/behorighet"}},
 		"clerk": {{"requests", "/utdragsbegaran"}, {"request form", "/utdragsbegaran/ny"}, {"request", "/utdragsbegaran/" + request}},
@@ -48,35 +46,18 @@ func TestControlsAccessibility(t *testing.T) {
 	}
 	titles := map[string]string{}
 	pages := controlPages(check, req, e.clock.Now().Format("2006-01"))
-	// Each browser gets a minute; pages go in small groups so one group's
-	// minute holds on a busy machine. "forms" sends the role's forms empty
-	// (errors beside their fields).
-	type group struct {
-		role  string
-		id    portal.HSAID
-		pages [][2]string
-		forms bool
-	}
-	var groups []group
+	// One browser per person, both languages in it: a longer walk than a
+	// minute holds on a busy machine (webtest.BrowserFor).
 	for _, who := range []struct {
 		role string
 		id   portal.HSAID
 	}{{"reviewer", w.Reviewer.HSAID}, {"head", w.Head.HSAID}, {"clerk", w.Clerk.HSAID}} {
-		ps := pages[who.role]
-		for i := 0; i < len(ps); i += 3 {
-			groups = append(groups, group{role: who.role, id: who.id, pages: ps[i:min(i+3, len(ps))]})
-		}
-		if who.role != "head" {
-			groups = append(groups, group{role: who.role, id: who.id, forms: true})
-		}
-	}
-	for i, g := range groups {
-		for _, l := range []string{"sv", "en"} {
-			t.Run(fmt.Sprintf("%s-%d-%s", g.role, i, l), func(t *testing.T) {
-				ctx := webtest.Browser(t)
-				webtest.Do(t, ctx, chromedp.EmulateViewport(320, 900))
-				browserLogin(t, ctx, e.base, string(g.id))
-				for _, p := range g.pages {
+		t.Run(who.role, func(t *testing.T) {
+			ctx := webtest.BrowserFor(t, 5*time.Minute)
+			webtest.Do(t, ctx, chromedp.EmulateViewport(320, 900))
+			browserLogin(t, ctx, e.base, string(who.id))
+			for _, l := range []string{"sv", "en"} {
+				for _, p := range pages[who.role] {
 					sep := "?"
 					if strings.Contains(p[1], "?") {
 						sep = "&"
@@ -85,31 +66,35 @@ func TestControlsAccessibility(t *testing.T) {
 					webtest.Do(t, ctx, chromedp.Navigate(e.base+path), chromedp.WaitReady(chromedp.CSS("body")))
 					checkPage(t, ctx, p[0]+" "+l, path, titles)
 				}
-				if !g.forms {
-					return
-				}
-				switch g.role {
-				case "reviewer":
-					webtest.Do(t, ctx, chromedp.Navigate(e.base+"/sok?lang="+l), chromedp.WaitVisible(chromedp.CSS("#run-check")),
-						chromedp.Click(chromedp.CSS("#subject-patient")), chromedp.Click(chromedp.CSS("#run-check")),
-						chromedp.WaitVisible(chromedp.CSS("#err-patient")))
-					checkPage(t, ctx, "targeted check form with errors "+l, "/sok (errors)", titles)
-					webtest.Do(t, ctx, chromedp.Navigate(e.base+"/sok/"+check+"?lang="+l), chromedp.WaitVisible(chromedp.CSS("#complete")),
-						chromedp.Click(chromedp.CSS("#result-findings")), chromedp.Click(chromedp.CSS("#complete")),
-						chromedp.WaitVisible(chromedp.CSS("#err-actions")))
-					checkPage(t, ctx, "targeted check "+l, "/sok/KEY (errors)", titles)
-					webtest.Do(t, ctx, chromedp.Click(chromedp.CSS("#open-cases")), chromedp.WaitVisible(chromedp.CSS("#err-event")))
-					checkPage(t, ctx, "targeted check "+l, "/sok/KEY (no access ticked)", titles)
-				case "clerk":
-					webtest.Do(t, ctx, chromedp.Navigate(e.base+"/utdragsbegaran/ny?lang="+l), chromedp.WaitVisible(chromedp.CSS("#register")))
-					if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.querySelector('#f-received').value = '') === ''`)); err != nil {
-						t.Fatal(err)
-					}
-					webtest.Do(t, ctx, chromedp.Click(chromedp.CSS("#register")), chromedp.WaitVisible(chromedp.CSS("#err-patient")))
-					checkPage(t, ctx, "request form with errors "+l, "/utdragsbegaran/ny (errors)", titles)
-				}
-			})
+				controlForms(t, ctx, e, who.role, check, l, titles)
+			}
+		})
+	}
+}
+
+// controlForms sends the role's forms empty: the errors stand beside their
+// fields, and the pages still pass.
+func controlForms(t *testing.T, ctx context.Context, e *authEnv, role, check, l string, titles map[string]string) {
+	t.Helper()
+	switch role {
+	case "reviewer":
+		webtest.Do(t, ctx, chromedp.Navigate(e.base+"/sok?lang="+l), chromedp.WaitVisible(chromedp.CSS("#run-check")),
+			chromedp.Click(chromedp.CSS("#subject-patient")), chromedp.Click(chromedp.CSS("#run-check")),
+			chromedp.WaitVisible(chromedp.CSS("#err-patient")))
+		checkPage(t, ctx, "targeted check form with errors "+l, "/sok (errors)", titles)
+		webtest.Do(t, ctx, chromedp.Navigate(e.base+"/sok/"+check+"?lang="+l), chromedp.WaitVisible(chromedp.CSS("#complete")),
+			chromedp.Click(chromedp.CSS("#result-findings")), chromedp.Click(chromedp.CSS("#complete")),
+			chromedp.WaitVisible(chromedp.CSS("#err-actions")))
+		checkPage(t, ctx, "targeted check "+l, "/sok/KEY (errors)", titles)
+		webtest.Do(t, ctx, chromedp.Click(chromedp.CSS("#open-cases")), chromedp.WaitVisible(chromedp.CSS("#err-event")))
+		checkPage(t, ctx, "targeted check "+l, "/sok/KEY (no access ticked)", titles)
+	case "clerk":
+		webtest.Do(t, ctx, chromedp.Navigate(e.base+"/utdragsbegaran/ny?lang="+l), chromedp.WaitVisible(chromedp.CSS("#register")))
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.querySelector('#f-received').value = '') === ''`)); err != nil {
+			t.Fatal(err)
 		}
+		webtest.Do(t, ctx, chromedp.Click(chromedp.CSS("#register")), chromedp.WaitVisible(chromedp.CSS("#err-patient")))
+		checkPage(t, ctx, "request form with errors "+l, "/utdragsbegaran/ny (errors)", titles)
 	}
 }
 
