@@ -152,7 +152,12 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 			return len(notices), ctx.Err() // the leases expire; another claim resumes
 		}
 		r := w.deliver(ctx, n)
-		if err := w.Outbox.RecordDelivery(ctx, w.ID, n, r); err != nil {
+		// Record even when ctx ended during the send (a shutdown): an
+		// attempt left open would later count as interrupted.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err := w.Outbox.RecordDelivery(rctx, w.ID, n, r)
+		cancel()
+		if err != nil {
 			return len(notices), err
 		}
 		w.Log.Info("notice delivery", "event_id", n.ID, "status", string(r.Outcome), "count", n.Attempt)
