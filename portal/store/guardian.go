@@ -166,13 +166,14 @@ type Acting struct {
 	Child portal.PersonalID
 	Name  string
 	// Ended: the session acted for the child but may no longer (the child
-	// turned 13, or the relation is gone); the row is gone now too.
+	// turned 13, or the relation is gone). The row stays until the guardian
+	// acknowledges it (StopActingFor, a POST): reading a page changes nothing.
 	Ended bool
 }
 
 // ActingFor finds the child the guardian's session acts for: ok false when
-// it acts for no one. A switch that no longer holds is ended here, and
-// reported once (Ended) so the page can say why.
+// it acts for no one. A switch that no longer holds is reported Ended, so
+// the page can say why; it grants nothing.
 func (s *Store) ActingFor(ctx context.Context, guardian portal.PersonalID, sessionKey []byte) (Acting, bool, error) {
 	var r struct {
 		ID     string `db:"child_id"`
@@ -189,14 +190,8 @@ func (s *Store) ActingFor(ctx context.Context, guardian portal.PersonalID, sessi
 	if err != nil {
 		return Acting{}, false, fmt.Errorf("store: acting for: %w", err)
 	}
-	a := Acting{Child: portal.PersonalIDFromDB(r.ID, portal.IDKind(r.Kind), r.Root), Name: extractJoinName(r.Given, r.Family)}
-	if !r.May {
-		a.Ended = true
-		if err := s.StopActingFor(ctx, sessionKey); err != nil {
-			return Acting{}, false, err
-		}
-	}
-	return a, true, nil
+	return Acting{Child: portal.PersonalIDFromDB(r.ID, portal.IDKind(r.Kind), r.Root), Name: extractJoinName(r.Given, r.Family),
+		Ended: !r.May}, true, nil
 }
 
 const qIsGuardian = `SELECT EXISTS (SELECT 1 FROM relations WHERE personal_id_a = $1 AND kind = 'guardian')`
@@ -210,7 +205,7 @@ type GuardianState struct {
 }
 
 // GuardianState reads the signed-in patient's GuardianState; a switch
-// that no longer holds ends here (see ActingFor).
+// that no longer holds is reported Ended (see ActingFor).
 func (s *Store) GuardianState(ctx context.Context, patient portal.PersonalID, sessionKey []byte) (GuardianState, error) {
 	var st GuardianState
 	if err := s.db.GetContext(ctx, &st.Guardian, qIsGuardian, patient.Digits()); err != nil {

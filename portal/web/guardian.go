@@ -53,8 +53,8 @@ func opaqueKey(sess auth.Session, kind, id string) string {
 }
 
 // loadActing finds, for a signed-in patient, the child their session acts
-// for; a switch that no longer holds (the child turned 13 today) ends
-// here, and the page says why.
+// for; a switch that no longer holds (the child turned 13 today) grants
+// nothing, and every page says why until the guardian acknowledges it.
 func (s *Server) loadActing(c *fiber.Ctx) error {
 	sess, ok := session(c)
 	if !ok || sess.Subject.Kind != auth.PatientSubject || sess.Subject.PersonalID.IsZero() {

@@ -62,7 +62,8 @@ type view struct {
 	Switch     string
 	SwitchLang string
 	// Acting is whose log a guardian sees ("Kims", guardian.go), ActingEnded
-	// the child a switch just ended for; Guardian offers the switch.
+	// whose switch ended (the child turned 13) until the guardian
+	// acknowledges it; Guardian offers the switch in the menu.
 	Acting, ActingEnded string
 	Guardian            bool
 }

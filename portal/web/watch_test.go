@@ -287,8 +287,14 @@ func TestGuardianReachesOnlyOwnChildrenUnder13(t *testing.T) {
 		strings.Contains(body, "Tess läkare") || !strings.Contains(body, "Gretas läkare") {
 		t.Fatalf("history the day Tess turned 13: %s", body)
 	}
-	if n := e.count(t, "guardian_sessions"); n != 0 {
-		t.Errorf("%d switches left", n)
+	if n := e.count(t, "guardian_sessions"); n != 1 {
+		t.Errorf("reading a page changed the switches: %d left", n)
+	}
+	if status, _, _ := post(t, greta, e.base+"/barn/tillbaka", url.Values{"_csrf": {csrf}}); status != http.StatusSeeOther {
+		t.Fatalf("acknowledging: %d", status)
+	}
+	if _, body = page(t, greta, e.base+"/oversikt"); strings.Contains(body, "acting-ended") || e.count(t, "guardian_sessions") != 0 {
+		t.Error("the notice stays after it was acknowledged")
 	}
 	// Staff have no children's page; no session goes to login.
 	staff := signedIn(t, e, "SE2321000016-9001")
