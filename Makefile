@@ -57,8 +57,10 @@ bench-extract:
 bench-web:
 	$(GO) test -run='^$$' -bench=BenchmarkHistoryPage -benchtime=1x -timeout 60m ./portal/web/
 
+# Explanations and rules over 1,000,000 events (ten days; INSYN_BENCH_EVENTS
+# changes it) beside a sequential scan of them, then one more day.
 bench-review:
-	$(GO) test -run='^$$' -bench=BenchmarkReview -benchtime=1x -timeout 30m ./portal/review/
+	INSYN_BENCH_EVENTS=$${INSYN_BENCH_EVENTS:-1000000} $(GO) test -run='^$$' -bench=BenchmarkReview -benchtime=1x -timeout 60m ./portal/review/
 
 clean:
 	rm -rf bin

@@ -215,12 +215,14 @@ ON CONFLICT (actor_hsa_id, day) DO UPDATE SET patients = EXCLUDED.patients, titl
 	// review_actor_days. Every run event of such a day is a hit.
 	qRuleVolume = ruleInsert + `
 WITH d AS MATERIALIZED (
-    SELECT DISTINCT ev.actor_hsa_id, ev.provider_hsa_id, ev.day, cfg.severity,
+    -- The run's actor-days first, then their provider's configuration:
+    -- once per actor-day, not per event.
+    SELECT a.actor_hsa_id, a.provider_hsa_id, a.day, cfg.severity,
            COALESCE((cfg.params->>'factor')::numeric, 3) AS factor,
            COALESCE((cfg.params->>'min_patients')::integer, 20) AS min_patients,
            COALESCE((cfg.params->>'baseline_days')::integer, 30) AS baseline_days
-    FROM run_events ev JOIN LATERAL insyn_rule('volume', ev.provider_hsa_id) cfg ON cfg.enabled
-    WHERE ev.actor_hsa_id <> ''
+    FROM (SELECT DISTINCT actor_hsa_id, provider_hsa_id, day FROM run_events WHERE actor_hsa_id <> '') a
+    JOIN LATERAL insyn_rule('volume', a.provider_hsa_id) cfg ON cfg.enabled
 ), peer AS MATERIALIZED (
     -- Per day and title once: a peer average is the others' (sum less
     -- one's own, over count less one), not a scan per actor.
