@@ -119,16 +119,35 @@ type option struct {
 	N          int // accesses
 }
 
-// histRow is one row of the history as the page shows it. It points into
-// the extract rather than copying its row: the page filters and sorts all
-// of a period's rows and shows 25.
+// histRow is one row of the period's history. It points into the extract
+// rather than copying its row: the page filters and sorts all of a
+// period's rows and shows 25 (shownRow).
 type histRow struct {
 	*extract.Row
-	Key   string // set for the rows shown (keyRows)
-	Date  string
-	Basis extract.Basis // set for the rows shown (keyRows)
-	unit  string
-	who   string
+	Date string
+	unit string
+	who  string
+}
+
+// shownRow is a row as the page shows it, in fields of its own: the
+// template reads each directly, where a field promoted from an embedded
+// struct costs a reflective search (and allocations) on every access.
+type shownRow struct {
+	Key, URL, Date, Time       string
+	Who, Title, Unit, Provider string
+	What, Purpose, Explanation string
+	Basis                      string // in words
+	Unexplained, Emergency     bool
+}
+
+// rowLabels are the words every shown row repeats, looked up once a page.
+type rowLabels struct {
+	Unexplained, Emergency, Purpose, Basis, Why string
+}
+
+func rowLabelsFor(loc *i18n.Localizer) rowLabels {
+	return rowLabels{Unexplained: loc.T("extract.unexplained.label"), Emergency: loc.T("extract.emergency.label"),
+		Purpose: loc.T("web.row.purpose"), Basis: loc.T("web.row.basis"), Why: loc.T("web.row.why")}
 }
 
 // historyRows flattens the days newest first, with the rows nothing
@@ -165,11 +184,20 @@ func historyRows(days []extract.Day) []histRow {
 	return out
 }
 
-// keyRows gives the rows about to be shown their entry key and basis.
-func keyRows(rows []histRow) {
-	for i := range rows {
-		rows[i].Key, rows[i].Basis = extract.EntryKey(*rows[i].Row), extract.BasisOf(*rows[i].Row)
+// shownRows are the rows of one page as the template reads them, with
+// their entry key, link and basis.
+func shownRows(loc *i18n.Localizer, rows []histRow) []shownRow {
+	out := make([]shownRow, len(rows))
+	to := link(loc.Lang)
+	for i, h := range rows {
+		r := h.Row
+		key := extract.EntryKey(*r)
+		out[i] = shownRow{Key: key, URL: to("/historik/" + key), Date: h.Date, Time: r.Time,
+			Who: r.Who, Title: r.Title, Unit: r.Unit, Provider: r.Provider, What: r.What, Purpose: r.Purpose,
+			Explanation: r.Explanation, Basis: loc.T("web.basis." + string(extract.BasisOf(*r))),
+			Unexplained: r.Unexplained, Emergency: r.Emergency}
 	}
+	return out
 }
 
 // options lists the distinct units and people of rows, most accesses first.

@@ -118,7 +118,8 @@ type historyData struct {
 	Errs            fieldErrs
 	Periods         []option
 	Units, People   []option
-	Rows            []histRow
+	Rows            []shownRow
+	L               rowLabels
 	Total           int // rows after filtering
 	First, Last     int
 	Page, Pages     int
@@ -160,8 +161,8 @@ func (s *Server) handleHistory(c *fiber.Ctx) error {
 	d.Filtered = q.Unit != "" || q.Person != "" || q.Emergency || q.Other || q.Unexplained
 	d.Total = len(rows)
 	lo, hi, page, pages := pageOf(len(rows), q.Page)
-	d.Rows, d.Page, d.Pages, d.First, d.Last = rows[lo:hi], page, pages, lo+1, hi
-	keyRows(d.Rows)
+	d.Rows, d.Page, d.Pages, d.First, d.Last = shownRows(loc, rows[lo:hi]), page, pages, lo+1, hi
+	d.L = rowLabelsFor(loc)
 	pageURL := func(p int) string {
 		v, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
 		v.Set("page", strconv.Itoa(p))
