@@ -13,10 +13,14 @@ import (
 )
 
 // Browser starts a headless Chromium for the test and returns a context
-// for chromedp.Run, good for a minute. The browser ends with the test.
+// for chromedp.Run, good for three minutes. The limit guards against a
+// hang, not against a slow page: a walk through a dozen pages that takes
+// twenty seconds on a quiet machine takes well over a minute on a busy
+// one, and a test that fails with the machine's load proves nothing.
+// The browser ends with the test.
 func Browser(t testing.TB) context.Context {
 	t.Helper()
-	return BrowserFor(t, 60*time.Second)
+	return BrowserFor(t, 3*time.Minute)
 }
 
 // BrowserFor is Browser for a test that walks through more pages (and
