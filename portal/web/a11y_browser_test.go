@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -19,7 +20,7 @@ import (
 // focus.
 func TestAccessibility(t *testing.T) {
 	e := startPortal(t)
-	ctx := webtest.Browser(t)
+	ctx := webtest.BrowserFor(t, 3*time.Minute) // many pages; a minute is too short on a busy machine
 	webtest.Do(t, ctx, chromedp.EmulateViewport(320, 900))
 	// axe itself finds what it should: a page without language, title,
 	// image text or field label.
