@@ -9,7 +9,7 @@ import (
 
 	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
-	"github.com/insyn/insyn/report"
+	"github.com/insyn/insyn/extract/report"
 )
 
 func init() {

@@ -10,7 +10,7 @@ import (
 	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/store"
-	"github.com/insyn/insyn/report"
+	"github.com/insyn/insyn/extract/report"
 )
 
 // The controls registry, the monthly control report and the authorisation
