@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/insyn/insyn/extract/report"
 	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
-	"github.com/insyn/insyn/extract/report"
 )
 
 func init() {

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/insyn/insyn/extract/report"
 	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/store/storetest"
-	"github.com/insyn/insyn/extract/report"
 )
 
 // pdfText is the PDF's text in content order, whitespace collapsed, so a

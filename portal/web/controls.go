@@ -7,10 +7,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/insyn/insyn/extract/report"
 	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/store"
-	"github.com/insyn/insyn/extract/report"
 )
 
 // The controls registry, the monthly control report and the authorisation
