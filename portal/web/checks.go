@@ -39,17 +39,26 @@ type checkForm struct {
 
 func (s *Server) newCheckForm(c *fiber.Ctx, a portal.Actor) (checkForm, error) {
 	f := checkForm{Checkpoints: portal.Checkpoints, Subject: string(portal.CheckStaff)}
-	ps := a.CaseProviders()
-	if len(ps) > 1 {
-		names, err := s.cfg.Store.ReferenceNames(c.UserContext(), ps)
-		if err != nil {
-			return f, err
-		}
-		for _, p := range ps {
-			f.Providers = append(f.Providers, option{Key: string(p), Label: nameOr(names, p)})
-		}
+	var err error
+	f.Providers, err = s.providerOptions(c, a.CaseProviders())
+	return f, err
+}
+
+// providerOptions names the care providers a form lets a member of staff
+// choose among; none when they act for one only, so the form asks nothing.
+func (s *Server) providerOptions(c *fiber.Ctx, ps []portal.HSAID) ([]option, error) {
+	if len(ps) < 2 {
+		return nil, nil
 	}
-	return f, nil
+	names, err := s.cfg.Store.ReferenceNames(c.UserContext(), ps)
+	if err != nil {
+		return nil, err
+	}
+	opts := make([]option, 0, len(ps))
+	for _, p := range ps {
+		opts = append(opts, option{Key: string(p), Label: nameOr(names, p)})
+	}
+	return opts, nil
 }
 
 func (s *Server) handleCheckForm(c *fiber.Ctx) error {

@@ -102,17 +102,9 @@ type requestForm struct {
 
 func (s *Server) newRequestForm(c *fiber.Ctx, a portal.Actor) (requestForm, error) {
 	f := requestForm{Channels: portal.RequestChannels, PDFLang: lang(c)}
-	ps := a.RequestProviders()
-	if len(ps) > 1 {
-		names, err := s.cfg.Store.ReferenceNames(c.UserContext(), ps)
-		if err != nil {
-			return f, err
-		}
-		for _, p := range ps {
-			f.Providers = append(f.Providers, option{Key: string(p), Label: nameOr(names, p)})
-		}
-	}
-	return f, nil
+	var err error
+	f.Providers, err = s.providerOptions(c, a.RequestProviders())
+	return f, err
 }
 
 func (s *Server) handleRequestForm(c *fiber.Ctx) error {
