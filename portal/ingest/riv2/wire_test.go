@@ -3,6 +3,7 @@ package riv2
 import (
 	"bytes"
 	"encoding/xml"
+	"golang.org/x/text/transform"
 	"io"
 	"os"
 	"path/filepath"
@@ -19,6 +20,16 @@ import (
 // paths. It stops at the first error.
 func stdRecords(doc []byte) (logs []wireLog, access []wireAccessLog, err error) {
 	d := xml.NewDecoder(bytes.NewReader(doc))
+	// The scanner reads any encoding xmlstream.Charset knows ("UTF8",
+	// "latin1", ...); encoding/xml must be given the same, or the two
+	// disagree on the declaration rather than on the records.
+	d.CharsetReader = func(label string, r io.Reader) (io.Reader, error) {
+		e, err := xmlstream.Charset(label)
+		if err != nil || e == nil {
+			return r, err
+		}
+		return transform.NewReader(r, e.NewDecoder()), nil
+	}
 	for {
 		tok, err := d.Token()
 		if err != nil {
