@@ -195,6 +195,17 @@ WHERE c.id = $1 AND s.confirmed_at IS NOT NULL AND 'flag_change' = ANY(s.kinds)
                                       AND f.patient_id_kind = c.patient_id_kind)
 ON CONFLICT DO NOTHING`
 
+	// qRunWatchlist writes one notice per opted-in patient among a run's
+	// watchlist hits (watchlistHits, by patient): that a watched person
+	// opened the record, never who.
+	qRunWatchlist = `
+INSERT INTO notify_notices (patient_id, patient_id_kind, kind, dedupe, payload, created_at, next_attempt_at)
+SELECT s.patient_id, s.patient_id_kind, 'watchlist', 'run:' || $1::bigint, jsonb_build_object('count', h.n), $2, $2
+FROM unnest($3::text[], $4::text[], $5::int[]) AS h(id, kind, n)
+JOIN notify_settings s ON s.patient_id = h.id AND s.patient_id_kind = h.kind
+WHERE s.confirmed_at IS NOT NULL AND 'watchlist' = ANY(s.kinds)
+ON CONFLICT DO NOTHING`
+
 	qDigestMonth = `
 INSERT INTO notify_digest_months (month, done_at, notices) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING RETURNING month`
 
@@ -627,6 +638,30 @@ func enqueueRunNotices(ctx context.Context, tx *sqlx.Tx, run int64, now time.Tim
 		if _, err := tx.ExecContext(ctx, q, run, now); err != nil {
 			return fmt.Errorf("store: run notices: %w", err)
 		}
+	}
+	return nil
+}
+
+// enqueueWatchlistNotices writes, inside a review run's transaction and
+// after its cases, a notice to each opted-in patient whose watchlist the
+// run's hits concern. A run sees each event once and the notice is keyed
+// by the run, so a second run writes nothing for the same accesses.
+func enqueueWatchlistNotices(ctx context.Context, tx *sqlx.Tx, run int64, now time.Time) error {
+	hits, err := watchlistHits(ctx, tx, run)
+	if err != nil || len(hits) == 0 {
+		return err
+	}
+	var ids, kinds []string
+	var counts []int64
+	for _, h := range hits { // ordered by patient: one entry each
+		if n := len(ids); n > 0 && ids[n-1] == h.PatientID && kinds[n-1] == h.PatientIDKind {
+			counts[n-1] += int64(h.Accesses)
+			continue
+		}
+		ids, kinds, counts = append(ids, h.PatientID), append(kinds, h.PatientIDKind), append(counts, int64(h.Accesses))
+	}
+	if _, err := tx.ExecContext(ctx, qRunWatchlist, run, now, pq.Array(ids), pq.Array(kinds), pq.Array(counts)); err != nil {
+		return fmt.Errorf("store: watchlist notices: %w", err)
 	}
 	return nil
 }
