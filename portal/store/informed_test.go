@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -78,5 +79,93 @@ func TestWatchlistHitsWriteNotices(t *testing.T) {
 	}
 	if !sent {
 		t.Errorf("claimed %+v", claimed)
+	}
+}
+
+// TestGuardianChildNotices: Greta opts in, while acting for Kim (10), to
+// Kim's emergency notices; a run writes one to Greta's own address, about
+// Kim, and the worker sends it as a child's mail. Tess (13 today) gets no
+// notice even from a row saved before her birthday, Hugo's child Lo cannot
+// be chosen, and a notice written before the child's 13th birthday is
+// cancelled when it is due after it.
+func TestGuardianChildNotices(t *testing.T) {
+	ctx := context.Background()
+	f := newFamily(t)
+	greta := portal.PatientActor(f.greta, "")
+	subscribe(t, f.s, greta, "greta@example.se") // an address, no kind of her own
+	forKim, forTess, forLo := greta.ActingFor(f.kim), greta.ActingFor(f.tess), greta.ActingFor(f.lo)
+	if err := f.s.SaveChildNotify(ctx, forKim, []notify.Kind{notify.KindEmergency, notify.KindWatchlist}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.SaveChildNotify(ctx, forKim, []notify.Kind{notify.KindDigest}); !errors.As(err, new(portal.FieldErrors)) {
+		t.Errorf("a digest for a child: %v", err)
+	}
+	for _, a := range []portal.Actor{forTess, forLo, portal.PatientActor(f.hugo, "").ActingFor(f.kim)} {
+		if err := f.s.SaveChildNotify(ctx, a, []notify.Kind{notify.KindEmergency}); portal.ErrorCode(err) != portal.NotFound {
+			t.Errorf("%v for a child not theirs to act for: %v", a.For, err)
+		}
+		if _, err := f.s.ChildNotifySettings(ctx, a); portal.ErrorCode(err) != portal.NotFound {
+			t.Errorf("read for a child not theirs to act for: %v", err)
+		}
+	}
+	got, err := f.s.ChildNotifySettings(ctx, forKim)
+	if err != nil || !got.Has(notify.KindEmergency) || got.Has(notify.KindDigest) || got.Address != "greta@example.se" || !got.Confirmed {
+		t.Fatalf("Kim's settings %+v %v", got, err)
+	}
+	// Greta chose Tess's notices before Tess turned 13 (a row as the page
+	// saved it yesterday).
+	if _, err := f.s.DB().Exec(`INSERT INTO notify_guardians (child_id, child_kind, guardian_id, guardian_kind, kinds, updated_at)
+		VALUES ($1, 'personnummer', $2, 'personnummer', '{emergency}', now())`, f.tess.Digits(), f.greta.Digits()); err != nil {
+		t.Fatal(err)
+	}
+	emergency := func(id string, p portal.PersonalID) portal.Event {
+		return portal.Event{SourceSystem: "S", SourceLogID: id, OccurredAt: f.clock.T.Add(-time.Hour), ActorHSAID: "SE2321000016-5001",
+			ActorProvider: portal.Party{HSAID: region}, ActorUnit: portal.Party{HSAID: "SE2321000016-1001"},
+			Activity: portal.ActivityRead, Purpose: portal.PurposeCare, Patient: p, EmergencyClaimed: true, ResourceType: "Journalanteckning"}
+	}
+	if _, err := f.s.InsertEvents(ctx, []portal.Event{emergency("ek", f.kim), emergency("et", f.tess), emergency("el", f.lo)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.RunReview(ctx, store.ReviewRunOptions{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		To      string `db:"patient_id"`
+		Subject string `db:"subject_id"`
+		Dedupe  string `db:"dedupe"`
+	}
+	if err := f.s.DB().Select(&rows, `SELECT patient_id, subject_id, dedupe FROM notify_notices WHERE kind = 'emergency'`); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].To != f.greta.Digits() || rows[0].Subject != f.kim.Digits() || strings.Contains(rows[0].Dedupe, f.kim.Digits()) {
+		t.Fatalf("emergency notices %+v, want one to Greta about Kim", rows)
+	}
+	claimed, err := f.s.ClaimNotices(ctx, "w", 10, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var child *notify.Notice
+	for i := range claimed {
+		if claimed[i].Kind == notify.KindEmergency {
+			child = &claimed[i]
+		}
+	}
+	if child == nil || !child.ForChild || child.To != "greta@example.se" || child.Count != 1 {
+		t.Fatalf("claimed %+v", claimed)
+	}
+	// A notice about Tess written yesterday, due today (her birthday):
+	// cancelled, not sent.
+	if _, err := f.s.DB().Exec(`INSERT INTO notify_notices (patient_id, patient_id_kind, kind, dedupe, created_at, next_attempt_at, subject_id, subject_kind)
+		VALUES ($1, 'personnummer', 'emergency', 'yesterday', now(), $2, $3, 'personnummer')`,
+		f.greta.Digits(), f.clock.T.Add(-time.Minute), f.tess.Digits()); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err = f.s.ClaimNotices(ctx, "w", 10, time.Minute)
+	if err != nil || len(claimed) != 0 {
+		t.Fatalf("a notice about a child of 13 claimed: %+v %v", claimed, err)
+	}
+	var status string
+	if err := f.s.DB().Get(&status, `SELECT status FROM notify_notices WHERE dedupe = 'yesterday'`); err != nil || status != "cancelled" {
+		t.Errorf("status %q %v", status, err)
 	}
 }
