@@ -65,7 +65,7 @@ func TestInformedInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	runReview() // what the fixtures hold, before Greta chooses anything
+	runReview()                                 // what the fixtures hold, before Greta chooses anything
 	ctx := webtest.BrowserFor(t, 5*time.Minute) // three logins
 	webtest.Do(t, ctx, chromedp.EmulateViewport(1000, 1100))
 
