@@ -169,3 +169,32 @@ func TestGuardianChildNotices(t *testing.T) {
 		t.Errorf("status %q %v", status, err)
 	}
 }
+
+// TestGuardianUnsubscribeStopsThatChildOnly: the one-click link of a mail
+// about a child removes that kind from the guardian's choice for the
+// child, and leaves the guardian's own choices as they were.
+func TestGuardianUnsubscribeStopsThatChildOnly(t *testing.T) {
+	ctx := context.Background()
+	f := newFamily(t)
+	greta := portal.PatientActor(f.greta, "")
+	subscribe(t, f.s, greta, "greta@example.se", notify.KindEmergency)
+	if err := f.s.SaveChildNotify(ctx, greta.ActingFor(f.kim), []notify.Kind{notify.KindEmergency, notify.KindWatchlist}); err != nil {
+		t.Fatal(err)
+	}
+	var token string
+	if err := f.s.DB().Get(&token, `INSERT INTO notify_notices (patient_id, patient_id_kind, kind, dedupe, created_at, next_attempt_at, subject_id, subject_kind)
+		VALUES ($1, 'personnummer', 'emergency', 'x', now(), now(), $2, 'personnummer') RETURNING unsub_token`, f.greta.Digits(), f.kim.Digits()); err != nil {
+		t.Fatal(err)
+	}
+	if k, _, err := f.s.Unsubscribe(ctx, token); err != nil || k != notify.KindEmergency {
+		t.Fatalf("unsubscribe %v %v", k, err)
+	}
+	child, err := f.s.ChildNotifySettings(ctx, greta.ActingFor(f.kim))
+	if err != nil || child.Has(notify.KindEmergency) || !child.Has(notify.KindWatchlist) {
+		t.Errorf("Kim's choices after unsubscribing %+v %v", child, err)
+	}
+	own, err := f.s.NotifySettings(ctx, greta, "sv")
+	if err != nil || !own.Has(notify.KindEmergency) {
+		t.Errorf("Greta's own choices changed: %+v %v", own, err)
+	}
+}
