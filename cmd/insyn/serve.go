@@ -47,9 +47,18 @@ func (a *app) serve(ctx context.Context, st *store.Store, addr string) error {
 	if err != nil {
 		return err
 	}
+	def := reviewEveryServe
+	if a.demoInbox != nil { // the demo: a reader sees a notice soon after an ingest
+		def = reviewEveryDemo
+	}
+	every, err := a.reviewEvery(def)
+	if err != nil {
+		return err
+	}
 	if err := a.startNotifier(ctx, st, cfg.BaseURL); err != nil { // notify.go
 		return err
 	}
+	a.startReviewSchedule(ctx, st, every) // schedule.go
 	a.log.Info("listening", "addr", addr)
 	a.printf("cli.listening", map[string]any{"URL": cfg.BaseURL + "/"})
 	return srv.Listen(ctx, addr)

@@ -23,6 +23,9 @@ type Notice struct {
 	Attempt    int    // this attempt's number, from 1
 	To         string // the address (a confirmation's own, else the confirmed one)
 	Lang       string
+	// ForChild: the notice is about the record of a child the recipient is
+	// guardian of; the mail says "your child", never who.
+	ForChild bool
 	// Payload: counts and a month for the digest, a count for the access
 	// kinds, the token for a confirmation.
 	Count        int    `json:"count"`
@@ -86,16 +89,27 @@ func (c Composer) Compose(n Notice, at time.Time) (Mail, error) {
 	if n.Kind == KindConfirm {
 		data["Confirm"] = base + ConfirmPath + n.ConfirmToken + "?lang=" + loc.Lang
 	}
-	m := Mail{MessageID: c.MessageID(n.Key), Subject: loc.T("notify.mail."+string(n.Kind)+".subject", data)}
+	key := "notify.mail." + string(n.Kind)
+	if n.ForChild {
+		if !n.Kind.ForChild() {
+			return Mail{}, fmt.Errorf("notify: compose: kind %q is not for a child", n.Kind)
+		}
+		key += ".child"
+	}
+	m := Mail{MessageID: c.MessageID(n.Key), Subject: loc.T(key+".subject", data)}
 	var body strings.Builder
 	body.WriteString(loc.T("notify.mail.greeting"))
 	body.WriteString("\n\n")
 	if n.Kind == KindDigest || n.Kind == KindNewProvider || n.Kind == KindEmergency {
-		body.WriteString(loc.N("notify.mail."+string(n.Kind)+".body", n.Count, data))
+		body.WriteString(loc.N(key+".body", n.Count, data))
 	} else {
-		body.WriteString(loc.T("notify.mail."+string(n.Kind)+".body", data))
+		body.WriteString(loc.T(key+".body", data))
 	}
 	body.WriteString("\n\n")
+	if n.ForChild {
+		body.WriteString(loc.T("notify.mail.child.footer"))
+		body.WriteString("\n\n")
+	}
 	if n.Kind == KindConfirm {
 		body.WriteString(loc.T("notify.mail.confirm.footer", data))
 	} else {

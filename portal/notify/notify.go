@@ -26,6 +26,9 @@ const (
 	KindDigest Kind = "digest"
 	// KindFlagChange: one of the patient's flags changed status.
 	KindFlagChange Kind = "flag_change"
+	// KindWatchlist: a person on the patient's watchlist opened the record
+	// (the mail never says who: the case does, behind the login).
+	KindWatchlist Kind = "watchlist"
 	// KindConfirm asks the owner of an address to confirm it; it is not a
 	// kind anyone opts in to.
 	KindConfirm Kind = "confirm"
@@ -33,7 +36,22 @@ const (
 
 // Kinds are the kinds a patient may opt in to, in the order the settings
 // page offers them.
-var Kinds = []Kind{KindEmergency, KindNewProvider, KindDigest, KindFlagChange}
+var Kinds = []Kind{KindEmergency, KindNewProvider, KindWatchlist, KindDigest, KindFlagChange}
+
+// ChildKinds are the kinds a guardian may choose for a child under 13:
+// what a review run finds in the child's record. The digest and a flag's
+// change stay with the record's own settings.
+var ChildKinds = []Kind{KindEmergency, KindNewProvider, KindWatchlist}
+
+// ForChild tells whether a guardian may choose k for a child.
+func (k Kind) ForChild() bool {
+	for _, x := range ChildKinds {
+		if k == x {
+			return true
+		}
+	}
+	return false
+}
 
 // Optional tells whether k is a kind a patient may opt in to.
 func (k Kind) Optional() bool {

@@ -81,7 +81,8 @@ WHERE n.unsub_token = $1`
 	// address it was sent to (someone gave an address not theirs), if it
 	// is still the one set.
 	qUnsubscribe = `
-WITH n AS (SELECT patient_id, patient_id_kind, kind, to_address FROM notify_notices WHERE unsub_token = $1)
+WITH n AS (SELECT patient_id, patient_id_kind, kind, to_address FROM notify_notices
+           WHERE unsub_token = $1 AND subject_id IS NULL)
 UPDATE notify_settings s SET
     kinds = CASE WHEN n.kind = 'confirm' THEN s.kinds ELSE array_remove(s.kinds, n.kind) END,
     address = CASE WHEN n.kind = 'confirm' THEN '' ELSE s.address END,
@@ -93,17 +94,33 @@ FROM n
 WHERE s.patient_id = n.patient_id AND s.patient_id_kind = n.patient_id_kind
   AND (n.kind <> 'confirm' OR s.address = n.to_address)`
 
+	// qUnsubscribeChild: a notice about a child stops that kind for that
+	// child only, leaving the guardian's own choices as they are.
+	qUnsubscribeChild = `
+UPDATE notify_guardians g SET kinds = array_remove(g.kinds, n.kind), updated_at = $2
+FROM notify_notices n
+WHERE n.unsub_token = $1 AND g.child_id = n.subject_id AND g.child_kind = n.subject_kind
+  AND g.guardian_id = n.patient_id AND g.guardian_kind = n.patient_id_kind`
+
 	qPatientNotices = `
 SELECT kind, status, created_at, sent_at FROM notify_notices
 WHERE patient_id = $1 AND patient_id_kind = $2 ORDER BY created_at DESC, id DESC LIMIT $3`
 
 	// qClaim takes the due notices no live lease holds, skipping those
 	// another worker is claiming right now, with what decides where (and
-	// whether) each goes.
+	// whether) each goes. A notice about a child goes only while the
+	// guardian still chose its kind and may still act for the child (under
+	// 13 today): the kinds are then empty and the notice is cancelled.
 	qClaim = `
 SELECT n.id, n.key, n.unsub_token, n.kind, n.attempts, n.payload, COALESCE(n.to_address, '') AS to_address,
        COALESCE(s.address, '') AS address, COALESCE(s.confirmed_at IS NOT NULL, false) AS confirmed,
-       COALESCE(s.kinds, '{}') AS kinds, COALESCE(s.lang, 'sv') AS lang
+       COALESCE(CASE WHEN n.subject_id IS NULL THEN s.kinds ELSE
+           (SELECT g.kinds FROM notify_guardians g
+            WHERE g.child_id = n.subject_id AND g.child_kind = n.subject_kind
+              AND g.guardian_id = n.patient_id AND g.guardian_kind = n.patient_id_kind
+              AND insyn_may_act_for(n.patient_id, n.subject_id, n.subject_kind,
+                                    ($1::timestamptz AT TIME ZONE 'Europe/Stockholm')::date)) END, '{}') AS kinds,
+       n.subject_id IS NOT NULL AS for_child, COALESCE(s.lang, 'sv') AS lang
 FROM notify_notices n
 LEFT JOIN notify_settings s ON s.patient_id = n.patient_id AND s.patient_id_kind = n.patient_id_kind
 WHERE n.status = 'pending' AND n.next_attempt_at <= $1 AND (n.lease_until IS NULL OR n.lease_until <= $1)
@@ -143,30 +160,55 @@ WHERE notice_id = $1 AND n = $2 AND finished_at IS NULL`
 	// qActiveRunKinds tells whether anyone waits for a review run's
 	// notices, so a run with no subscriber costs one index probe.
 	qActiveRunKinds = `
-SELECT EXISTS (SELECT 1 FROM notify_settings WHERE confirmed_at IS NOT NULL AND kinds && '{emergency,new_provider}')`
+SELECT EXISTS (SELECT 1 FROM notify_settings WHERE confirmed_at IS NOT NULL AND kinds && '{emergency,new_provider}')
+    OR EXISTS (SELECT 1 FROM notify_guardians WHERE kinds && '{emergency,new_provider}')`
 
-	// qRunEmergency writes one notice per opted-in patient with emergency
-	// accesses among the run's events, counting the occasions (person and
-	// day), not the events of each.
-	qRunEmergency = `
-INSERT INTO notify_notices (patient_id, patient_id_kind, kind, dedupe, payload, created_at, next_attempt_at)
-SELECT s.patient_id, s.patient_id_kind, 'emergency', 'run:' || $1::bigint,
-       jsonb_build_object('count', count(DISTINCT (r.actor_hsa_id, r.day))), $2, $2
-FROM notify_settings s
-JOIN run_events r ON r.patient_id = s.patient_id AND r.patient_id_kind = s.patient_id_kind
-WHERE s.confirmed_at IS NOT NULL AND 'emergency' = ANY(s.kinds) AND (r.emergency OR r.activity = 'emergency')
-GROUP BY s.patient_id, s.patient_id_kind
+	// qRunRecipients is who a run's notices go to, by whose record they
+	// are about (subj): a patient with a confirmed address for their own
+	// record, and a guardian with a confirmed address for a child under 13
+	// whose notices they chose (child_id set). $2 is the run's time.
+	qRunRecipients = `
+WITH rcpt AS (
+    SELECT s.patient_id AS subj_id, s.patient_id_kind AS subj_kind, s.patient_id AS to_id,
+           s.patient_id_kind AS to_kind, s.kinds, NULL::text AS child_id, NULL::text AS child_kind
+    FROM notify_settings s WHERE s.confirmed_at IS NOT NULL
+    UNION ALL
+    SELECT g.child_id, g.child_kind, g.guardian_id, g.guardian_kind, g.kinds, g.child_id, g.child_kind
+    FROM notify_guardians g
+    JOIN notify_settings s ON s.patient_id = g.guardian_id AND s.patient_id_kind = g.guardian_kind
+    WHERE s.confirmed_at IS NOT NULL
+      AND insyn_may_act_for(g.guardian_id, g.child_id, g.child_kind, ($2::timestamptz AT TIME ZONE 'Europe/Stockholm')::date)
+)`
+
+	// runNoticeInsert is the head of a run's notice: one per recipient and
+	// record, keyed by the run (and for a guardian by a hash of the child,
+	// so two children make two notices and the key holds no personal id).
+	runNoticeInsert = `
+INSERT INTO notify_notices (patient_id, patient_id_kind, kind, dedupe, payload, created_at, next_attempt_at, subject_id, subject_kind)
+`
+	runNoticeDedupe = `'run:' || $1::bigint || COALESCE(':child:' || md5(child_id), '')`
+
+	// qRunEmergency writes one notice per opted-in recipient with
+	// emergency accesses among the run's events in the record, counting
+	// the occasions (person and day), not the events of each.
+	qRunEmergency = qRunRecipients + runNoticeInsert + `
+SELECT s.to_id, s.to_kind, 'emergency', ` + runNoticeDedupe + `,
+       jsonb_build_object('count', count(DISTINCT (r.actor_hsa_id, r.day))), $2, $2, s.child_id, s.child_kind
+FROM rcpt s
+JOIN run_events r ON r.patient_id = s.subj_id AND r.patient_id_kind = s.subj_kind
+WHERE 'emergency' = ANY(s.kinds) AND (r.emergency OR r.activity = 'emergency')
+GROUP BY s.to_id, s.to_kind, s.child_id, s.child_kind
 ON CONFLICT DO NOTHING`
 
-	// qRunNewProvider writes one notice per opted-in patient whose record
-	// the run shows a provider reading that had no access to it stored
-	// before this run's events (events of this run carry its explanations).
-	qRunNewProvider = `
-WITH cand AS (
-    SELECT DISTINCT r.patient_id, r.patient_id_kind, r.provider_hsa_id
-    FROM notify_settings s
-    JOIN run_events r ON r.patient_id = s.patient_id AND r.patient_id_kind = s.patient_id_kind
-    WHERE s.confirmed_at IS NOT NULL AND 'new_provider' = ANY(s.kinds) AND r.provider_hsa_id <> ''
+	// qRunNewProvider writes one notice per opted-in recipient whose
+	// record the run shows a provider reading that had no access to it
+	// stored before this run's events (events of this run carry its
+	// explanations).
+	qRunNewProvider = qRunRecipients + `, cand AS (
+    SELECT DISTINCT s.to_id, s.to_kind, s.child_id, s.child_kind, r.patient_id, r.patient_id_kind, r.provider_hsa_id
+    FROM rcpt s
+    JOIN run_events r ON r.patient_id = s.subj_id AND r.patient_id_kind = s.subj_kind
+    WHERE 'new_provider' = ANY(s.kinds) AND r.provider_hsa_id <> ''
 ), fresh AS (
     SELECT c.* FROM cand c
     WHERE NOT EXISTS (
@@ -176,10 +218,9 @@ WITH cand AS (
           AND COALESCE(NULLIF(e.actor_provider_hsa_id, ''), u.provider_hsa_id, '') = c.provider_hsa_id
           AND NOT EXISTS (SELECT 1 FROM event_explanations x
                           WHERE x.event_id = e.id AND x.occurred_at = e.occurred_at AND x.run_id = $1::bigint))
-)
-INSERT INTO notify_notices (patient_id, patient_id_kind, kind, dedupe, payload, created_at, next_attempt_at)
-SELECT patient_id, patient_id_kind, 'new_provider', 'run:' || $1::bigint, jsonb_build_object('count', count(*)), $2, $2
-FROM fresh GROUP BY patient_id, patient_id_kind
+)` + runNoticeInsert + `
+SELECT to_id, to_kind, 'new_provider', ` + runNoticeDedupe + `, jsonb_build_object('count', count(*)), $2, $2, child_id, child_kind
+FROM fresh GROUP BY to_id, to_kind, child_id, child_kind
 ON CONFLICT DO NOTHING`
 
 	// qFlagChange writes a notice for the patient whose flag the case
@@ -193,6 +234,16 @@ JOIN notify_settings s ON s.patient_id = c.patient_id AND s.patient_id_kind = c.
 WHERE c.id = $1 AND s.confirmed_at IS NOT NULL AND 'flag_change' = ANY(s.kinds)
   AND EXISTS (SELECT 1 FROM flags f WHERE f.case_id = c.id AND f.patient_id = c.patient_id
                                       AND f.patient_id_kind = c.patient_id_kind)
+ON CONFLICT DO NOTHING`
+
+	// qRunWatchlist writes one notice per opted-in recipient of a record
+	// among a run's watchlist hits (watchlistHits, by patient): that a
+	// watched person opened the record, never who.
+	qRunWatchlist = qRunRecipients + runNoticeInsert + `
+SELECT s.to_id, s.to_kind, 'watchlist', ` + runNoticeDedupe + `, jsonb_build_object('count', h.n), $2, $2, s.child_id, s.child_kind
+FROM unnest($3::text[], $4::text[], $5::int[]) AS h(id, kind, n)
+JOIN rcpt s ON s.subj_id = h.id AND s.subj_kind = h.kind
+WHERE 'watchlist' = ANY(s.kinds)
 ON CONFLICT DO NOTHING`
 
 	qDigestMonth = `
@@ -454,8 +505,10 @@ func (s *Store) Unsubscribe(ctx context.Context, token string) (notify.Kind, str
 	if err != nil {
 		return "", "", err
 	}
-	if _, err := s.db.ExecContext(ctx, qUnsubscribe, token, s.clock.Now()); err != nil {
-		return "", "", fmt.Errorf("store: unsubscribe: %w", err)
+	for _, q := range []string{qUnsubscribe, qUnsubscribeChild} { // one of them matches
+		if _, err := s.db.ExecContext(ctx, q, token, s.clock.Now()); err != nil {
+			return "", "", fmt.Errorf("store: unsubscribe: %w", err)
+		}
 	}
 	return kind, lang, nil
 }
@@ -495,6 +548,7 @@ type claimRow struct {
 	Confirmed  bool           `db:"confirmed"`
 	Kinds      pq.StringArray `db:"kinds"`
 	Lang       string         `db:"lang"`
+	ForChild   bool           `db:"for_child"`
 }
 
 // deliverable is where the notice goes now, or "" when it no longer
@@ -546,7 +600,7 @@ func (s *Store) ClaimNotices(ctx context.Context, worker string, n int, lease ti
 		}
 		take = append(take, r.ID)
 		nt := notify.Notice{ID: r.ID, Key: r.Key, UnsubToken: r.UnsubToken, Kind: notify.Kind(r.Kind),
-			Attempt: r.Attempts + 1, To: to, Lang: r.Lang}
+			Attempt: r.Attempts + 1, To: to, Lang: r.Lang, ForChild: r.ForChild}
 		if err := json.Unmarshal(r.Payload, &nt); err != nil {
 			return nil, fmt.Errorf("store: notice payload: %w", err)
 		}
@@ -627,6 +681,30 @@ func enqueueRunNotices(ctx context.Context, tx *sqlx.Tx, run int64, now time.Tim
 		if _, err := tx.ExecContext(ctx, q, run, now); err != nil {
 			return fmt.Errorf("store: run notices: %w", err)
 		}
+	}
+	return nil
+}
+
+// enqueueWatchlistNotices writes, inside a review run's transaction and
+// after its cases, a notice to each opted-in patient whose watchlist the
+// run's hits concern. A run sees each event once and the notice is keyed
+// by the run, so a second run writes nothing for the same accesses.
+func enqueueWatchlistNotices(ctx context.Context, tx *sqlx.Tx, run int64, now time.Time) error {
+	hits, err := watchlistHits(ctx, tx, run)
+	if err != nil || len(hits) == 0 {
+		return err
+	}
+	var ids, kinds []string
+	var counts []int64
+	for _, h := range hits { // ordered by patient: one entry each
+		if n := len(ids); n > 0 && ids[n-1] == h.PatientID && kinds[n-1] == h.PatientIDKind {
+			counts[n-1] += int64(h.Accesses)
+			continue
+		}
+		ids, kinds, counts = append(ids, h.PatientID), append(kinds, h.PatientIDKind), append(counts, int64(h.Accesses))
+	}
+	if _, err := tx.ExecContext(ctx, qRunWatchlist, run, now, pq.Array(ids), pq.Array(kinds), pq.Array(counts)); err != nil {
+		return fmt.Errorf("store: watchlist notices: %w", err)
 	}
 	return nil
 }

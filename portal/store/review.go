@@ -369,6 +369,9 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 	if err := enqueueRunNotices(ctx, tx, res.Run, now); err != nil { // notify.go: the run's notices, in its transaction
 		return res, err
 	}
+	if err := enqueueWatchlistNotices(ctx, tx, res.Run, now); err != nil {
+		return res, err
+	}
 	if len(batches) > 0 {
 		if _, err := tx.ExecContext(ctx, qMarkBatches, pq.Array(batches), res.Run); err != nil {
 			return res, fmt.Errorf("store: review batches: %w", err)

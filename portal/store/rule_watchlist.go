@@ -47,9 +47,9 @@ type WatchlistHit struct {
 }
 
 // watchlistHits lists run's watchlist hits per patient and case. It takes
-// the run's transaction: notifications (issue 13 item 1, another branch)
-// write their outbox rows from these inside RunReview, after ruleCases, so
-// a notice is written exactly when its case is.
+// the run's transaction: enqueueWatchlistNotices (notify.go) writes the
+// outbox rows from these inside RunReview, after ruleCases, so a notice is
+// written exactly when its case is.
 func watchlistHits(ctx context.Context, tx sqlx.QueryerContext, run int64) ([]WatchlistHit, error) {
 	var out []WatchlistHit
 	if err := sqlx.SelectContext(ctx, tx, &out, qWatchlistRunHits, run); err != nil {

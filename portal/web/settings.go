@@ -17,7 +17,7 @@ import (
 // local inbox of what the demo's SMTP server received.
 func init() {
 	pageNames = append(pageNames, "settings", "settings_confirm", "settings_confirmed", "settings_unsubscribe",
-		"settings_unsubscribed", "settings_inbox")
+		"settings_unsubscribed", "settings_inbox", "settings_child")
 }
 
 // notifyRoutes registers the pages. The token pages take POST without a
@@ -107,6 +107,9 @@ func (s *Server) handleSettings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if a.ActsFor() {
+		return s.childSettings(c, a, nil, nil)
+	}
 	p, err := s.settingsPage(c, a, nil)
 	if err != nil {
 		return err
@@ -125,6 +128,9 @@ func (s *Server) handleSettingsSave(c *fiber.Ctx) error {
 	form, err := postedForm(c)
 	if err != nil {
 		return err
+	}
+	if a.ActsFor() {
+		return s.saveChildSettings(c, a, form["kind"])
 	}
 	set := notify.Settings{Lang: form.Get("lang"), Address: form.Get("address")}
 	for _, k := range form["kind"] {
@@ -284,3 +290,61 @@ func (s *Server) handleDemoInbox(c *fiber.Ctx) error {
 type DemoInbox interface{ Messages() []inbox.Message }
 
 var _ DemoInbox = (*inbox.Server)(nil)
+
+// childSettingsPage is the settings page of a guardian acting for a child:
+// which of the child's notices go to the guardian's own address.
+type childSettingsPage struct {
+	Kinds     []kindChoice
+	Address   string
+	Confirmed bool
+	Errors    map[string]string
+	Saved     bool
+}
+
+// childSettings shows the guardian's choices for the child; typed keeps
+// what was ticked when the form comes back with an error.
+func (s *Server) childSettings(c *fiber.Ctx, a portal.Actor, typed []string, fe portal.FieldErrors) error {
+	cur, err := s.cfg.Store.ChildNotifySettings(c.UserContext(), a)
+	if err != nil {
+		return err
+	}
+	p := childSettingsPage{Address: cur.Address, Confirmed: cur.Confirmed, Saved: c.Query("sparat") == "1" && fe == nil}
+	for _, k := range notify.ChildKinds {
+		checked := cur.Has(k)
+		if fe != nil {
+			checked = false
+			for _, x := range typed {
+				checked = checked || x == string(k)
+			}
+		}
+		p.Kinds = append(p.Kinds, kindChoice{Kind: string(k), Checked: checked})
+	}
+	if fe == nil {
+		return s.render(c, fiber.StatusOK, "settings_child", "notify.web.child.heading", p)
+	}
+	loc := s.cfg.Texts.For(lang(c))
+	p.Errors = map[string]string{}
+	for field, e := range fe {
+		p.Errors[field] = loc.T(e.MsgID, numbersFor(loc, e.Data))
+	}
+	return s.render(c, fiber.StatusUnprocessableEntity, "settings_child", "notify.web.child.heading", p)
+}
+
+// saveChildSettings saves the guardian's choices for the child; the store
+// checks in SQL that the guardian may still act for the child.
+func (s *Server) saveChildSettings(c *fiber.Ctx, a portal.Actor, kinds []string) error {
+	var ks []notify.Kind
+	for _, k := range kinds {
+		ks = append(ks, notify.Kind(k))
+	}
+	err := s.cfg.Store.SaveChildNotify(c.UserContext(), a, ks)
+	var fe portal.FieldErrors
+	if errors.As(err, &fe) {
+		return s.childSettings(c, a, kinds, fe)
+	}
+	if err != nil {
+		return err
+	}
+	s.cfg.Log.Info("guardian's notification choices saved", "request_id", c.Locals("requestid"), "count", len(ks))
+	return c.Redirect(notify.SettingsPath+"?sparat=1&lang="+lang(c), fiber.StatusSeeOther)
+}

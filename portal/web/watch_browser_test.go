@@ -133,7 +133,7 @@ func TestGuardianBannerAccessibility(t *testing.T) {
 	)
 	titles := map[string]string{}
 	for _, l := range []string{"sv", "en"} {
-		for _, p := range [][2]string{{"history", "/historik?period=all"}, {"children", "/barn?x=1"}} {
+		for _, p := range [][2]string{{"history", "/historik?period=all"}, {"children", "/barn?x=1"}, {"child notifications", "/installningar?x=1"}} {
 			webtest.Do(t, ctx, chromedp.Navigate(e.base+p[1]+"&lang="+l), chromedp.WaitVisible(chromedp.CSS("#acting-banner")))
 			checkPage(t, ctx, p[0]+" "+l, p[1], titles)
 		}
