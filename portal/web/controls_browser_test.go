@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -159,10 +158,5 @@ func TestClerkRequestInBrowser(t *testing.T) {
 	if body := webtest.Text(t, ctx, "main"); !strings.Contains(body, "Inga begäranden väntar på svar.") || !strings.Contains(body, "Per Patient") {
 		t.Errorf("list after delivery:\n%s", body)
 	}
-	if os.Getenv("INSYN_SHOTS") != "" {
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err == nil {
-			os.WriteFile(filepath.Join(os.Getenv("INSYN_SHOTS"), "requests.png"), png, 0o644)
-		}
-	}
+	keepScreenshot(t, ctx, "requests")
 }

@@ -267,6 +267,10 @@ func TestControlsRegistryReportAndAuthorisationPages(t *testing.T) {
 		!strings.Contains(text, "Hedda Chef") || strings.Contains(text, string(w.Nurse)) {
 		t.Errorf("report text:\n%s", text)
 	}
+	if *screenshots { // the report's first page, in Swedish as the screenshots are
+		_, _, _, sv := getRaw(t, head, e.base+"/kontroller/rapport?unit="+string(w.Unit)+"&month="+month)
+		keepImage(t, "control-report", pdfPage(t, sv))
+	}
 	// The head of unit reads but does not write actions.
 	_, hb := page(t, head, e.base+"/kontroller")
 	if strings.Contains(hb, "/atgarder") {

@@ -1,8 +1,6 @@
 package web_test
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"testing"
 
@@ -13,22 +11,12 @@ import (
 // TestFlagInBrowser flags an entry as a person would: the form refuses
 // without a reason and keeps the text, then files the flag with a second
 // sitting of the same person, shows the case number and finds the flag
-// under my flags. INSYN_SHOTS=DIR saves screenshots of the pages.
+// under my flags. With -screenshots it keeps the pages in docs/screenshots/.
 func TestFlagInBrowser(t *testing.T) {
 	e := startAuthEnv(t)
 	keys := flagWorld(t, e)
 	ctx := webtest.Browser(t)
-	shot := func(name string) {
-		dir := os.Getenv("INSYN_SHOTS")
-		if dir == "" {
-			return
-		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
-	}
+	shot := func(name string) { keepScreenshot(t, ctx, name) }
 	webtest.Do(t, ctx,
 		chromedp.Navigate(e.base+"/login"),
 		chromedp.WaitVisible(chromedp.CSS(`input[name="subject"]`)),

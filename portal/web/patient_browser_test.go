@@ -17,6 +17,28 @@ import (
 
 var screenshots = flag.Bool("screenshots", false, "write the Swedish screenshots to docs/screenshots/")
 
+// keepScreenshot writes the page in the browser to docs/screenshots/NAME.png
+// when the tests run with -screenshots.
+func keepScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if !*screenshots {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keepImage(t, name, png)
+}
+
+// keepImage writes an image to docs/screenshots/NAME.png.
+func keepImage(t *testing.T, name string, png []byte) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join("..", "..", "docs", "screenshots", name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestPatientFlowInBrowser is a patient's visit in headless Chromium: log
 // in through the demo provider, read the history (the unexplained first),
 // filter, open an entry, switch language, download the PDF, log out. It

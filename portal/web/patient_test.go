@@ -393,6 +393,24 @@ func pdfText(t *testing.T, pdf []byte) string {
 	return string(out)
 }
 
+// pdfPage renders a PDF's first page as PNG (pdftoppm, 80 dpi).
+func pdfPage(t *testing.T, pdf []byte) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "x.pdf")
+	if err := os.WriteFile(p, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec.Command("pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", p, filepath.Join(dir, "page")).Run(); err != nil {
+		t.Fatalf("pdftoppm: %v", err)
+	}
+	png, err := os.ReadFile(filepath.Join(dir, "page.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return png
+}
+
 // TestLanguageSwitchStaysOnSite: a page that echoes an unknown path never
 // turns it into a link to another site.
 func TestLanguageSwitchStaysOnSite(t *testing.T) {

@@ -3,8 +3,6 @@ package web_test
 import (
 	"context"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -29,15 +27,7 @@ func TestNotifyInBrowser(t *testing.T) {
 	m := startMailEnv(t)
 	e := m.authEnv
 	ctx := webtest.Browser(t)
-	shot := func(name string) { // INSYN_SHOTS=DIR keeps screenshots
-		if dir := os.Getenv("INSYN_SHOTS"); dir != "" {
-			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			if err != nil {
-				t.Fatal(err)
-			}
-			os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
-		}
-	}
+	shot := func(name string) { keepScreenshot(t, ctx, name) }
 	webtest.Do(t, ctx,
 		chromedp.Navigate(e.base+"/login"),
 		chromedp.WaitVisible(chromedp.CSS(`input[name="subject"]`)),
