@@ -41,6 +41,7 @@ func (s *Server) routes() {
 	s.workplaceRoutes()
 	s.controlsRoutes()
 	s.notifyRoutes()
+	s.adminRoutes()
 }
 
 // codeRateLimited answers 429.

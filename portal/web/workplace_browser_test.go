@@ -189,6 +189,11 @@ var staffPages = []struct{ Login, Kind, Path string }{
 	{wpHead, "statements", "/chef"},
 	{wpHead, "forbidden", "/granskning"},
 	{wpNobody, "no role", "/personal"},
+	{wpAdmin, "admin roles", "/admin/roller"},
+	{wpAdmin, "admin rules", "/admin/regler"},
+	{wpAdmin, "admin quality", "/admin/kvalitet"},
+	{wpAdmin, "admin reads", "/admin/lasningar"},
+	{wpAdmin, "admin reads", "/admin/lasningar?reader=Rita"},
 }
 
 // TestWorkplaceAccessibility runs the accessibility checks of

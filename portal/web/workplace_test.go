@@ -23,6 +23,7 @@ const (
 	wpHead     = "SE2321000016-9003"
 	wpNobody   = "SE2321000016-9004"
 	wpCoReview = "SE5565594230-9005" // reviewer at the company
+	wpAdmin    = "SE2321000016-9006" // admin of the region
 )
 
 // seedWorkplace loads the providers, units and staff and grants roles.
@@ -35,7 +36,7 @@ func seedWorkplace(t *testing.T, st *store.Store) {
 		 ('SE5565594230-2001', 'SE5565594230-0002', 'Norrskenskliniken Öst') ON CONFLICT DO NOTHING`,
 		`INSERT INTO staff (hsa_id, given_name, family_name, title) VALUES ('SE2321000016-9001', 'Rita', 'Granskare', 'Jurist'),
 		 ('SE2321000016-9003', 'Hedda', 'Chef', 'Enhetschef'), ('SE2321000016-9004', 'Nils', 'Utanroll', 'Sjuksköterska'),
-		 ('SE5565594230-9005', 'Conny', 'Bolagsson', 'Jurist') ON CONFLICT DO NOTHING`,
+		 ('SE5565594230-9005', 'Conny', 'Bolagsson', 'Jurist'), ('SE2321000016-9006', 'Adam', 'Admin', 'Systemförvaltare') ON CONFLICT DO NOTHING`,
 	} {
 		if _, err := st.DB().Exec(q); err != nil {
 			t.Fatal(err)
@@ -46,6 +47,7 @@ func seedWorkplace(t *testing.T, st *store.Store) {
 		{Staff: wpReviewer, Grant: portal.Grant{Provider: wpRegion, Role: portal.RoleReviewer}},
 		{Staff: wpHead, Grant: portal.Grant{Provider: wpRegion, Role: portal.RoleHeadOfUnit, Unit: wpUnit}},
 		{Staff: wpCoReview, Grant: portal.Grant{Provider: wpCompany, Role: portal.RoleReviewer}},
+		{Staff: wpAdmin, Grant: portal.Grant{Provider: wpRegion, Role: portal.RoleAdmin}},
 	} {
 		if err := st.GrantRole(context.Background(), sys, g); err != nil {
 			t.Fatal(err)

@@ -1,0 +1,166 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/store"
+)
+
+// startAdmin is the workplace with the region's reviewer also its admin.
+func startAdmin(t *testing.T) *authEnv {
+	t.Helper()
+	e := startAuthEnv(t)
+	seedWorkplace(t, e.st)
+	if err := e.st.GrantRole(context.Background(), portal.SystemActor("test"),
+		store.RoleGrant{Staff: wpReviewer, Grant: portal.Grant{Provider: wpRegion, Role: portal.RoleAdmin}}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestAdminPagesScope(t *testing.T) {
+	t.Parallel()
+	e := startAdmin(t)
+	admin := e.signIn(t, wpReviewer)
+	for _, p := range []string{"/admin/roller", "/admin/regler", "/admin/kvalitet", "/admin/lasningar"} {
+		if status, body := page(t, admin, e.base+p); status != http.StatusOK || !strings.Contains(body, `href="/admin/regler?lang=sv"`) {
+			t.Errorf("admin on %s: %d", p, status)
+		}
+		if status, _ := page(t, admin, e.base+p+"?provider="+string(wpCompany)); status != http.StatusNotFound {
+			t.Errorf("admin of the region on the company's %s: %d", p, status)
+		}
+		if status, _ := page(t, e.signIn(t, wpCoReview), e.base+p); status != http.StatusForbidden {
+			t.Errorf("reviewer without admin on %s: %d", p, status)
+		}
+		if status, _ := page(t, e.signIn(t, unknownPID), e.base+p); status != http.StatusNotFound {
+			t.Errorf("patient on %s: %d", p, status)
+		}
+		resp, err := newClient(t).Get(e.base + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+			t.Errorf("no session on %s: %d", p, resp.StatusCode)
+		}
+	}
+}
+
+func TestAdminRoles(t *testing.T) {
+	t.Parallel()
+	e := startAdmin(t)
+	admin := e.signIn(t, wpReviewer)
+	_, body := page(t, admin, e.base+"/admin/roller")
+	if !strings.Contains(body, "Hedda Chef") || strings.Contains(body, "Conny") {
+		t.Fatalf("region's roles:\n%s", body)
+	}
+	token := csrfToken(t, body)
+	if status, _, _ := post(t, admin, e.base+"/admin/roller", url.Values{"staff": {wpNobody}, "role": {"clerk"}}); status != http.StatusForbidden {
+		t.Errorf("grant without csrf: %d", status)
+	}
+	// A unit of another provider: refused beside the unit, what was typed kept.
+	status, _, body := post(t, admin, e.base+"/admin/roller", url.Values{"_csrf": {token}, "staff": {wpNobody},
+		"role": {"head_of_unit"}, "unit": {"SE5565594230-2001"}})
+	if status != http.StatusBadRequest || !strings.Contains(body, `id="err-unit"`) || !strings.Contains(body, `value="SE5565594230-2001"`) {
+		t.Errorf("unit of another provider: %d\n%s", status, body)
+	}
+	status, _, body = post(t, admin, e.base+"/admin/roller", url.Values{"_csrf": {token}, "staff": {"SE2321000016-9999"}, "role": {"clerk"}})
+	if status != http.StatusBadRequest || !strings.Contains(body, `id="err-staff"`) || !strings.Contains(body, `value="SE2321000016-9999"`) {
+		t.Errorf("unknown staff: %d\n%s", status, body)
+	}
+	status, loc, _ := post(t, admin, e.base+"/admin/roller", url.Values{"_csrf": {token}, "staff": {wpNobody}, "role": {"clerk"}})
+	if status != http.StatusSeeOther || !strings.Contains(loc, "done=granted") {
+		t.Fatalf("grant: %d %q", status, loc)
+	}
+	if status, _ := page(t, e.signIn(t, wpNobody), e.base+"/personal"); status != http.StatusOK {
+		t.Errorf("after the grant the clerk's start: %d", status)
+	}
+	// Changing the company's roles: not found.
+	if status, _, _ := post(t, admin, e.base+"/admin/roller?provider="+string(wpCompany), url.Values{"_csrf": {token},
+		"staff": {wpCoReview}, "role": {"reviewer"}}); status != http.StatusNotFound {
+		t.Errorf("revoke at the company: %d", status)
+	}
+	status, _, _ = post(t, admin, e.base+"/admin/roller/aterkalla", url.Values{"_csrf": {token}, "staff": {wpNobody}, "role": {"clerk"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", status)
+	}
+	if status, _ := page(t, e.signIn(t, wpNobody), e.base+"/personal"); status != http.StatusForbidden {
+		t.Errorf("after the revoke: %d", status)
+	}
+	// Revoking a role not held says why.
+	status, _, body = post(t, admin, e.base+"/admin/roller/aterkalla?lang=en", url.Values{"_csrf": {token}, "staff": {wpNobody}, "role": {"clerk"}})
+	if status != http.StatusBadRequest || !strings.Contains(body, "field-error") {
+		t.Errorf("revoke not held: %d\n%s", status, body)
+	}
+}
+
+func TestAdminRules(t *testing.T) {
+	t.Parallel()
+	e := startAdmin(t)
+	admin := e.signIn(t, wpReviewer)
+	_, body := page(t, admin, e.base+"/admin/regler")
+	token := csrfToken(t, body)
+	if status, _, _ := post(t, admin, e.base+"/admin/regler", url.Values{"rule": {"vip"}, "severity": {"low"}}); status != http.StatusForbidden {
+		t.Errorf("rule without csrf: %d", status)
+	}
+	status, _, body := post(t, admin, e.base+"/admin/regler", url.Values{"_csrf": {token}, "rule": {"vip"}, "severity": {"low"}, "params": {"[1,2"}})
+	if status != http.StatusBadRequest || !strings.Contains(body, `id="err-par-vip"`) || !strings.Contains(body, `value="[1,2"`) {
+		t.Errorf("bad params: %d\n%s", status, body)
+	}
+	status, _, _ = post(t, admin, e.base+"/admin/regler", url.Values{"_csrf": {token}, "rule": {"vip"}, "severity": {"low"}, "params": {"{}"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("turn vip off: %d", status)
+	}
+	rules, err := e.st.Rules(context.Background(), string(wpRegion))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules {
+		if r.Rule == "vip" && (r.Enabled || r.Severity != "low") {
+			t.Errorf("vip after the change: %+v", r)
+		}
+	}
+	def, _ := e.st.Rules(context.Background(), "")
+	for _, r := range def {
+		if r.Rule == "vip" && !r.Enabled {
+			t.Error("the region's change turned the default off")
+		}
+	}
+	if status, _, _ := post(t, admin, e.base+"/admin/regler?provider="+string(wpCompany), url.Values{"_csrf": {token},
+		"rule": {"vip"}, "severity": {"low"}}); status != http.StatusNotFound {
+		t.Errorf("the company's rule: %d", status)
+	}
+}
+
+func TestAdminReads(t *testing.T) {
+	t.Parallel()
+	e := startAdmin(t)
+	if _, err := e.st.DB().Exec(`INSERT INTO log_reads (read_at, reader_kind, reader_id, reader_name, patient_id, channel, provider_hsa_id)
+		VALUES (now(), 'staff', 'SE2321000016-9001', 'Rita Granskare', '191212121212', 'case', 'SE2321000016-0001'),
+		       (now(), 'staff', 'SE5565594230-9005', 'Conny Bolagsson', '191212121212', 'case', 'SE5565594230-0002'),
+		       (now(), 'patient', '201212121212', '', '201212121212', 'web', 'SE2321000016-0001')`); err != nil {
+		t.Fatal(err)
+	}
+	admin := e.signIn(t, wpReviewer)
+	status, body := page(t, admin, e.base+"/admin/lasningar?reader=Rita")
+	if status != 200 || !strings.Contains(body, "Rita Granskare") || strings.Contains(body, "Conny") || strings.Contains(body, "201212121212") {
+		t.Fatalf("reads by Rita: %d\n%s", status, body)
+	}
+	token := csrfToken(t, body)
+	status, _, body = post(t, admin, e.base+"/admin/lasningar", url.Values{"_csrf": {token}, "patient": {"19121212-1212"}})
+	if status != 200 || !strings.Contains(body, "Rita Granskare") || strings.Contains(body, "Conny") {
+		t.Fatalf("reads of the patient: %d\n%s", status, body)
+	}
+	status, _, body = post(t, admin, e.base+"/admin/lasningar", url.Values{"_csrf": {token}, "patient": {"19121212-1213"}})
+	if status != http.StatusBadRequest || !strings.Contains(body, `id="err-patient"`) || !strings.Contains(body, `value="19121212-1213"`) {
+		t.Errorf("bad personal id: %d\n%s", status, body)
+	}
+	if status, _, _ := post(t, admin, e.base+"/admin/lasningar", url.Values{"patient": {"19121212-1212"}}); status != http.StatusForbidden {
+		t.Errorf("search without csrf: %d", status)
+	}
+}
