@@ -327,9 +327,15 @@ func (s *Server) handleAdminQuality(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := adminQualityPage{adminBase: b, Issues: extract.Quality(s.cfg.Texts.For(lang(c)), append(counts, local...))}
+	loc := s.cfg.Texts.For(lang(c))
+	d := adminQualityPage{adminBase: b, Issues: extract.Quality(loc, append(counts, local...))}
 	if d.Quarantined, err = s.cfg.Store.QuarantineReasons(ctx); err != nil {
 		return err
+	}
+	for i, q := range d.Quarantined {
+		if id := "quarantine.reason." + q.Reason; loc.Has(id) {
+			d.Quarantined[i].Reason = loc.T(id)
+		}
 	}
 	return s.render(c, fiber.StatusOK, "admin_quality", "admin.quality.title", d)
 }
@@ -394,7 +400,7 @@ func (s *Server) handleAdminReads(c *fiber.Ctx) error {
 		if r.ReaderName != "" {
 			who = r.ReaderName + " (" + r.ReaderID + ")"
 		}
-		d.Reads = append(d.Reads, adminReadLine{At: loc.DateTime(r.At), Reader: who, Channel: r.Channel, Rows: r.Rows})
+		d.Reads = append(d.Reads, adminReadLine{At: loc.DateTime(r.At), Reader: who, Channel: channelWords(loc, r.Channel), Rows: r.Rows})
 	}
 	if more {
 		d.Next = strconv.Itoa(d.Page + 1)
@@ -403,4 +409,31 @@ func (s *Server) handleAdminReads(c *fiber.Ctx) error {
 		d.Prev = strconv.Itoa(d.Page - 1)
 	}
 	return s.render(c, fiber.StatusOK, "admin_reads", "admin.reads.title", d)
+}
+
+// channelPrefixes word how a log was read, by the channel's first part:
+// log_reads keeps the channel as the code that read it.
+var channelPrefixes = []struct{ prefix, id string }{
+	{"web_case", "admin.channel.case"}, {"case", "admin.channel.case"},
+	{"request", "admin.channel.request"}, {"extract", "admin.channel.cli"}, {"cli", "admin.channel.cli"},
+	{"check", "admin.channel.check"}, {"targeted", "admin.channel.check"},
+	{"digest", "admin.channel.notify"}, {"notify", "admin.channel.notify"},
+	{"web", "admin.channel.web"},
+}
+
+// channelWords says in words how a log was read; a read made as a
+// guardian says so.
+func channelWords(loc *i18n.Localizer, ch string) string {
+	base, guardian := strings.CutSuffix(ch, ":guardian")
+	words := loc.T("admin.channel.other")
+	for _, p := range channelPrefixes {
+		if strings.HasPrefix(base, p.prefix) {
+			words = loc.T(p.id)
+			break
+		}
+	}
+	if guardian {
+		words += " " + loc.T("admin.channel.guardian")
+	}
+	return words
 }

@@ -141,7 +141,7 @@ func TestAdminReads(t *testing.T) {
 	t.Parallel()
 	e := startAdmin(t)
 	if _, err := e.st.DB().Exec(`INSERT INTO log_reads (read_at, reader_kind, reader_id, reader_name, patient_id, channel, provider_hsa_id)
-		VALUES (now(), 'staff', 'SE2321000016-9001', 'Rita Granskare', '191212121212', 'case', 'SE2321000016-0001'),
+		VALUES (now(), 'staff', 'SE2321000016-9001', 'Rita Granskare', '191212121212', 'web_case:guardian', 'SE2321000016-0001'),
 		       (now(), 'staff', 'SE5565594230-9005', 'Conny Bolagsson', '191212121212', 'case', 'SE5565594230-0002'),
 		       (now(), 'patient', '201212121212', '', '201212121212', 'web', 'SE2321000016-0001')`); err != nil {
 		t.Fatal(err)
@@ -150,6 +150,9 @@ func TestAdminReads(t *testing.T) {
 	status, body := page(t, admin, e.base+"/admin/lasningar?reader=Rita")
 	if status != 200 || !strings.Contains(body, "Rita Granskare") || strings.Contains(body, "Conny") || strings.Contains(body, "201212121212") {
 		t.Fatalf("reads by Rita: %d\n%s", status, body)
+	}
+	if !strings.Contains(body, "Granskarens ärendesida (som vårdnadshavare)") || strings.Contains(body, "web_case") {
+		t.Errorf("the channel is not in words:\n%s", body)
 	}
 	token := csrfToken(t, body)
 	status, _, body = post(t, admin, e.base+"/admin/lasningar", url.Values{"_csrf": {token}, "patient": {"19121212-1212"}})
