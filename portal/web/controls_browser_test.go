@@ -160,3 +160,54 @@ func TestClerkRequestInBrowser(t *testing.T) {
 	}
 	keepScreenshot(t, ctx, "requests")
 }
+
+// TestTargetedCheckInBrowser is a reviewer's targeted check on a member of
+// staff as a person runs it: search by HSA-id and period, follow the
+// deceased-patients checkpoint, open a case from the access found there,
+// and complete the check with findings and actions, which the controls
+// registry then shows.
+func TestTargetedCheckInBrowser(t *testing.T) {
+	e, w := startControls(t)
+	ctx := webtest.Browser(t)
+	browserLogin(t, ctx, e.base, string(w.Reviewer.HSAID))
+	webtest.Do(t, ctx,
+		chromedp.Click(chromedp.CSS(`nav.menu a[href^="/sok"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#run-check")),
+		chromedp.Click(chromedp.CSS("#subject-staff")),
+		chromedp.SendKeys(chromedp.CSS("#f-staff"), string(w.Nurse)),
+		chromedp.SetValue(chromedp.CSS("#f-from"), "2026-03-01"),
+		chromedp.SetValue(chromedp.CSS("#f-to"), "2026-03-31"),
+		chromedp.Click(chromedp.CSS("#run-check")),
+		chromedp.WaitVisible(chromedp.CSS("#checkpoints")),
+	)
+	if s := webtest.Text(t, ctx, "#row-count"); !strings.HasPrefix(s, "5 åtkomster") {
+		t.Errorf("row count %q", s)
+	}
+	webtest.Do(t, ctx,
+		chromedp.Click(chromedp.CSS(`#checkpoints a[href*="punkt=deceased"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#event-0")),
+	)
+	if s := webtest.Text(t, ctx, "main"); !strings.Contains(s, "Eva Avliden") || strings.Contains(s, "Dan Ström") {
+		t.Errorf("deceased checkpoint:\n%s", s)
+	}
+	webtest.Do(t, ctx,
+		chromedp.Click(chromedp.CSS("#event-0")),
+		chromedp.Click(chromedp.CSS("#open-cases")),
+		chromedp.WaitVisible(chromedp.CSS("#check-cases")),
+	)
+	if n := e.count(t, "cases WHERE source = 'rule'"); n != 1 {
+		t.Fatalf("%d cases", n)
+	}
+	webtest.Do(t, ctx,
+		chromedp.Click(chromedp.CSS("#result-findings")),
+		chromedp.SendKeys(chromedp.CSS("#f-actions"), "Samtal med medarbetaren"),
+		chromedp.Click(chromedp.CSS("#complete")),
+		chromedp.WaitVisible(chromedp.CSS("#f-month")), // the completed check is shown in the controls registry
+	)
+	if n := e.count(t, "controls WHERE kind = 'targeted'"); n != 1 {
+		t.Errorf("%d controls of the check", n)
+	}
+	if s := webtest.Text(t, ctx, "main"); !strings.Contains(s, "Avvikelser funna") || !strings.Contains(s, "Samtal med medarbetaren") {
+		t.Errorf("registry after completing:\n%s", s)
+	}
+}
