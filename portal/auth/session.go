@@ -125,6 +125,10 @@ func (m *Sessions) Sweep(ctx context.Context) (int64, error) {
 	return m.store.DeleteStaleSessions(ctx, now, now.Add(-IdleTimeout))
 }
 
+// Key names the session inside this process (a per-session cache): the
+// stored hash of its id, never the cookie's value.
+func (s Session) Key() string { return string(s.idHash) }
+
 // CheckCSRF compares a submitted form token with the session's in constant
 // time.
 func (s Session) CheckCSRF(token string) bool {

@@ -97,8 +97,11 @@ ORDER BY min(e.occurred_at), e.actor_hsa_id`
 	qInsertLogRead = `
 INSERT INTO log_reads (read_at, reader_kind, reader_id, reader_name, patient_id, channel,
                        period_from, period_to, provider_hsa_id, rows)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 RETURNING id`
+
+	// last_value with is_called: a sequence never drawn from reads 0.
+	qDataGeneration = `SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM insyn_data_generation`
 
 	qCountLogRead = `UPDATE log_reads SET rows = $2 WHERE id = $1`
 
@@ -378,28 +381,11 @@ func (s *Store) EventsForPatient(ctx context.Context, actor portal.Actor, q Extr
 	if !q.To.After(from) {
 		return 0, portal.Errorf(portal.Invalid, "extract.error.period", "period ends before it starts")
 	}
-	var periodFrom any
-	if !q.From.IsZero() {
-		periodFrom = q.From
-	}
 	sc := scopeFor(actor, q.Provider)
 	sc.today = s.today()
-	// What the reader was allowed to see: the provider asked for, or a
-	// member of staff's own providers.
-	scope := string(q.Provider)
-	if actor.Kind == portal.ActorStaff {
-		scope = strings.Join(sc.providers, ",")
-	}
-	// A guardian's read is theirs (actor.ID()) of the child's log; the
-	// channel says it was made as guardian.
-	channel := q.Channel
-	if actor.ActsFor() {
-		channel += ":guardian"
-	}
-	var readID int64
-	if err := s.db.GetContext(ctx, &readID, qInsertLogRead, s.clock.Now(), string(actor.Kind), actor.ID(),
-		strings.TrimSpace(actor.Name), q.Patient, channel, periodFrom, q.To, scope); err != nil {
-		return 0, fmt.Errorf("store: record log read: %w", err)
+	readID, err := s.insertLogRead(ctx, actor, q, sc, 0)
+	if err != nil {
+		return 0, err
 	}
 	var protected []string
 	pa, err := s.prepared(ctx, qProtectedActors)
@@ -425,6 +411,61 @@ func (s *Store) EventsForPatient(ctx context.Context, actor portal.Actor, q Extr
 		err = fmt.Errorf("store: record log read: %w", uerr)
 	}
 	return n, err
+}
+
+// RecordRead records in log_reads a read of the patient's log that the
+// reader makes without reading the events again: a page that shows what it
+// built from EventsForPatient moments before (rows events). The same
+// permission checks as EventsForPatient come first, so a guardian whose
+// child turned 13 since is refused here too.
+func (s *Store) RecordRead(ctx context.Context, actor portal.Actor, q ExtractQuery, rows int) error {
+	if err := mayRead(actor, q.Patient); err != nil {
+		return err
+	}
+	if err := s.mayActFor(ctx, actor); err != nil {
+		return err
+	}
+	sc := scopeFor(actor, q.Provider)
+	_, err := s.insertLogRead(ctx, actor, q, sc, rows)
+	return err
+}
+
+// insertLogRead writes the log_reads row of one read and returns its id.
+func (s *Store) insertLogRead(ctx context.Context, actor portal.Actor, q ExtractQuery, sc readScope, rows int) (int64, error) {
+	var periodFrom any
+	if !q.From.IsZero() {
+		periodFrom = q.From
+	}
+	// What the reader was allowed to see: the provider asked for, or a
+	// member of staff's own providers.
+	scope := string(q.Provider)
+	if actor.Kind == portal.ActorStaff {
+		scope = strings.Join(sc.providers, ",")
+	}
+	// A guardian's read is theirs (actor.ID()) of the child's log; the
+	// channel says it was made as guardian.
+	channel := q.Channel
+	if actor.ActsFor() {
+		channel += ":guardian"
+	}
+	var id int64
+	if err := s.db.GetContext(ctx, &id, qInsertLogRead, s.clock.Now(), string(actor.Kind), actor.ID(),
+		strings.TrimSpace(actor.Name), q.Patient, channel, periodFrom, q.To, scope, rows); err != nil {
+		return 0, fmt.Errorf("store: record log read: %w", err)
+	}
+	return id, nil
+}
+
+// DataGeneration is a number that moves whenever events, explanations,
+// care relations or the reference data an extract names are written
+// (migration 00019): what was built from them at one number is still true
+// while the number stays.
+func (s *Store) DataGeneration(ctx context.Context) (int64, error) {
+	var g int64
+	if err := s.db.GetContext(ctx, &g, qDataGeneration); err != nil {
+		return 0, fmt.Errorf("store: data generation: %w", err)
+	}
+	return g, nil
 }
 
 func streamExtractEvents(ctx context.Context, s *Store, patient portal.PersonalID,

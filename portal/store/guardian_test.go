@@ -211,3 +211,87 @@ func TestGuardianFlagsAndWatchesForTheChild(t *testing.T) {
 		t.Fatalf("Kim's watchlist: %+v", l)
 	}
 }
+
+// TestRecordReadChecksLikeARead: a view shown again from what was built
+// (store.RecordRead) passes the same checks as reading the events and is
+// recorded with the rows it shows; a refused one records nothing.
+func TestRecordReadChecksLikeARead(t *testing.T) {
+	f := newFamily(t)
+	ctx := context.Background()
+	g := portal.PatientActor(f.greta, "")
+	q := func(p portal.PersonalID) store.ExtractQuery {
+		return store.ExtractQuery{Patient: p, To: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), Channel: "web_history"}
+	}
+	count := func() (n int) {
+		if err := f.s.DB().Get(&n, `SELECT count(*) FROM log_reads`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if err := f.s.RecordRead(ctx, g.ActingFor(f.kim), q(f.kim), 7); err != nil {
+		t.Fatal(err)
+	}
+	var reader, patient, channel string
+	var rows int
+	if err := f.s.DB().QueryRow(`SELECT reader_id, patient_id, channel, rows FROM log_reads ORDER BY id DESC LIMIT 1`).
+		Scan(&reader, &patient, &channel, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if reader != f.greta.Digits() || patient != f.kim.Digits() || channel != "web_history:guardian" || rows != 7 {
+		t.Fatalf("recorded %s of %s on %s with %d rows", reader, patient, channel, rows)
+	}
+	before := count()
+	for name, c := range map[string]struct {
+		a portal.Actor
+		p portal.PersonalID
+	}{"Tess, 13 today": {g.ActingFor(f.tess), f.tess}, "another patient's log": {portal.PatientActor(f.hugo, ""), f.greta},
+		"Lo, another family's": {g.ActingFor(f.lo), f.lo}} {
+		if err := f.s.RecordRead(ctx, c.a, q(c.p), 1); portal.ErrorCode(err) != portal.NotFound {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if n := count(); n != before {
+		t.Errorf("refused views recorded %d reads", n-before)
+	}
+}
+
+// TestDataGenerationMoves: each write a history is built from moves the
+// number; a read and a write elsewhere do not.
+func TestDataGenerationMoves(t *testing.T) {
+	f := newFamily(t)
+	ctx := context.Background()
+	gen := func() int64 {
+		g, err := f.s.DataGeneration(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	g0 := gen()
+	if _, err := f.read(t, portal.PatientActor(f.greta, ""), f.greta); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.StartActingFor(ctx, portal.PatientActor(f.greta, ""), key("s1"), f.kim); err != nil {
+		t.Fatal(err)
+	}
+	if g := gen(); g != g0 {
+		t.Fatalf("a read and a guardian's switch moved the generation from %d to %d", g0, g)
+	}
+	for _, w := range []string{
+		`UPDATE staff SET title = 'Läkare' WHERE hsa_id = 'SE2321000016-5001'`,
+		`UPDATE units SET name = 'VC Ängsbacken' WHERE hsa_id = 'SE2321000016-1001'`,
+		`UPDATE providers SET name = 'Region Exempel' WHERE hsa_id = 'SE2321000016-0001'`,
+		`UPDATE patients SET given_name = 'Greta' WHERE given_name = 'Greta'`,
+		`INSERT INTO care_relations (personal_id, unit_hsa_id, staff_hsa_id, kind, starts_at) VALUES ('191212121212', 'SE2321000016-1001', '', 'visit', now())`,
+		`DELETE FROM event_explanations`,
+		`UPDATE access_events SET actor_title = 'x' WHERE false`,
+	} {
+		before := gen()
+		if _, err := f.s.DB().Exec(w); err != nil {
+			t.Fatalf("%s: %v", w, err)
+		}
+		if g := gen(); g <= before {
+			t.Errorf("%s left the generation at %d", w, g)
+		}
+	}
+}

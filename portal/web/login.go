@@ -50,6 +50,7 @@ func (s *Server) handleLogout(c *fiber.Ctx) error {
 	if err := s.cfg.Sessions.End(c.UserContext(), sess); err != nil {
 		return err
 	}
+	s.history.dropSession(sess.Key())
 	s.clearCookie(c, sessionCookie)
 	to := "/" + langQuery(lang(c))
 	if s.cfg.Auth != nil {

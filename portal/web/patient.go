@@ -92,18 +92,18 @@ func (s *Server) handleOverview(c *fiber.Ctx) error {
 	req := s.request(c, a, channelOverview)
 	from, to, _ := historyQuery{Period: period12m}.span(loc, req.ProducedAt)
 	req.From, req.To = from, to
-	x, err := s.collect(c, req)
+	v, err := s.historyView(c, req) // the same period the history opens with
 	if err != nil {
 		return err
 	}
-	rows := historyRows(x.Days)
-	units, people := options(rows)
+	x := v.x
+	units := slices.Clone(v.units) // the view is shared: sort a copy
 	slices.SortStableFunc(units, func(a, b option) int { return b.N - a.N })
 	d := overviewData{From: loc.Date(from), To: loc.Date(to.AddDate(0, 0, -1)), Accesses: int64(x.Summary.Events),
-		Sittings: int64(x.Summary.Rows), People: int64(len(people)), UnitCount: int64(len(units)), Units: units,
+		Sittings: int64(x.Summary.Rows), People: int64(len(v.people)), UnitCount: int64(len(units)), Units: units,
 		Unexplained: int64(x.Summary.Unexplained), UnexplainedRows: int64(x.Summary.UnexplainedRows),
 		UnexplainedText: x.Summary.UnexplainedText}
-	for _, r := range rows {
+	for _, r := range v.rows {
 		if r.Provider != "" && !slices.Contains(d.Providers, r.Provider) {
 			d.Providers = append(d.Providers, r.Provider)
 		}
@@ -146,14 +146,13 @@ func (s *Server) handleHistory(c *fiber.Ctx) error {
 		return s.renderTitled(c, fiber.StatusBadRequest, "history", loc.T("web.history.title_error"), d)
 	}
 	req.From, req.To = from, to
-	x, err := s.collect(c, req)
+	v, err := s.historyView(c, req)
 	if err != nil {
 		return err
 	}
-	rows := historyRows(x.Days)
-	d.Units, d.People = options(rows)
-	d.Summary, d.UnexplainedText = x.Summary.Text, x.Summary.UnexplainedText
-	rows, errs = q.filter(loc, rows, d.Units, d.People)
+	d.Units, d.People = v.units, v.people
+	d.Summary, d.UnexplainedText = v.x.Summary.Text, v.x.Summary.UnexplainedText
+	rows, errs := q.filter(loc, v.rows, d.Units, d.People)
 	if len(errs) > 0 {
 		d.Errs = errs
 		return s.renderTitled(c, fiber.StatusBadRequest, "history", loc.T("web.history.title_error"), d)

@@ -425,3 +425,50 @@ func TestLanguageSwitchStaysOnSite(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryKeptForTheVisit: the history built for a period serves the
+// visit's next views, each checked and recorded as a read, and is built
+// again as soon as an event or a name it shows changes.
+func TestHistoryKeptForTheVisit(t *testing.T) {
+	t.Parallel()
+	e := startPortal(t)
+	c := e.signIn(t, tolvanLogin)
+	reads := func() (n, rows int) {
+		if err := e.st.DB().QueryRow(`SELECT count(*), COALESCE(min(rows), 0) FROM log_reads WHERE channel = 'web_history'`).Scan(&n, &rows); err != nil {
+			t.Fatal(err)
+		}
+		return n, rows
+	}
+	_, first := page(t, c, e.base+"/historik?period=all")
+	_, again := page(t, c, e.base+"/historik?period=all")
+	if again != first {
+		t.Error("the same view twice differs")
+	}
+	if n, rows := reads(); n != 2 || rows == 0 {
+		t.Fatalf("two views recorded as %d reads (fewest rows %d)", n, rows)
+	}
+	pat, _ := portal.ParsePersonalID(extracttest.PatientID)
+	if _, err := e.st.InsertEvents(context.Background(), []portal.Event{{SourceSystem: "SYS-EXEMPEL", SourceLogID: "late-1",
+		OccurredAt: time.Date(2026, 3, 25, 10, 0, 0, 0, portal.Stockholm), ActorHSAID: "SE2321000016-5999", ActorName: "Vera Sentida",
+		ActorUnit: portal.Party{HSAID: "SE2321000016-1001"}, ActorProvider: portal.Party{HSAID: extracttest.RegionHSA},
+		Activity: portal.ActivityRead, Purpose: portal.PurposeCare, Patient: pat, ResourceType: "Journalanteckning"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := page(t, c, e.base+"/historik?period=all"); !strings.Contains(body, "Vera Sentida") {
+		t.Error("an event ingested during the visit is missing from the next view")
+	}
+	if _, err := e.st.DB().Exec(`INSERT INTO staff (hsa_id, given_name, family_name, title) VALUES ('SE2321000016-5999', 'Vera', 'Sentida-Lund', 'Kurator')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := page(t, c, e.base+"/historik?period=all"); !strings.Contains(body, "Vera Sentida-Lund") {
+		t.Error("a name the reference data gave during the visit is missing from the next view")
+	}
+	// Another session of the same patient builds its own.
+	other := e.signIn(t, tolvanLogin)
+	if _, body := page(t, other, e.base+"/historik?period=all"); !strings.Contains(body, "Vera Sentida-Lund") {
+		t.Error("a second session does not see the history")
+	}
+	if n, _ := reads(); n != 5 {
+		t.Errorf("five views recorded as %d reads", n)
+	}
+}

@@ -42,9 +42,10 @@ type Config struct {
 
 // Server is the web application.
 type Server struct {
-	app   *fiber.App
-	cfg   Config
-	pages *pages
+	app     *fiber.App
+	cfg     Config
+	pages   *pages
+	history *historyCache
 }
 
 // New builds the server; it refuses to start when a template is broken.
@@ -53,7 +54,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, pages: pg}
+	s := &Server{cfg: cfg, pages: pg, history: newHistoryCache(historyCacheRows, historyCacheTTL)}
 	s.app = fiber.New(fiber.Config{
 		Immutable:             true, // fiber reuses buffers after a handler returns
 		DisableStartupMessage: true,

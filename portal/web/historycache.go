@@ -1,0 +1,151 @@
+package web
+
+import (
+	"container/list"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/insyn/insyn/extract"
+	"github.com/insyn/insyn/portal/store"
+)
+
+// A patient reads their history as a series of views of one period: the
+// first page, the next, a filter, back again. Each view needs every row of
+// the period (the unexplained come first, the filters list every unit and
+// person, the counts cover all), so each used to read and word every event
+// again to show 25 rows. The history built for a period is kept for the
+// rest of the visit, per session, until the data it was built from
+// changes (store.DataGeneration) or historyCacheTTL passes. Every view is
+// still checked and recorded in log_reads as a read of the log.
+const (
+	historyCacheTTL  = 2 * time.Minute
+	historyCacheRows = 100_000 // rows kept in all: about 1 KB each, 100 MB at most
+)
+
+// historyView is a patient's history for one period, ready to filter and
+// page: the rows point into the extract, which the view keeps alive.
+type historyView struct {
+	x             *extract.Extract
+	rows          []histRow
+	units, people []option
+	events        int // events read to build it: each view records as many
+	gen           int64
+	built         time.Time
+}
+
+// historyCache keeps views in least-recently-used order within a bound
+// on their rows. Views are shared by the requests of one session and read
+// only.
+type historyCache struct {
+	mu      sync.Mutex
+	maxRows int
+	ttl     time.Duration
+	rows    int
+	order   *list.List // front: most recently used
+	byKey   map[string]*list.Element
+}
+
+type historyEntry struct {
+	key, session string
+	v            *historyView
+}
+
+func newHistoryCache(maxRows int, ttl time.Duration) *historyCache {
+	return &historyCache{maxRows: maxRows, ttl: ttl, order: list.New(), byKey: map[string]*list.Element{}}
+}
+
+func cost(v *historyView) int { return len(v.rows) + 1 }
+
+// get returns the view kept under key if it was built at generation gen
+// and is young enough.
+func (c *historyCache) get(key string, gen int64, now time.Time) (*historyView, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.byKey[key]
+	if !ok {
+		return nil, false
+	}
+	e := el.Value.(*historyEntry)
+	if e.v.gen != gen || now.Sub(e.v.built) >= c.ttl {
+		c.remove(el)
+		return nil, false
+	}
+	c.order.MoveToFront(el)
+	return e.v, true
+}
+
+// put keeps v under key, dropping the least recently used views beyond
+// the bound; a view larger than a quarter of it is not kept.
+func (c *historyCache) put(key, session string, v *historyView) {
+	if cost(v) > c.maxRows/4 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.byKey[key]; ok {
+		c.remove(el)
+	}
+	c.byKey[key] = c.order.PushFront(&historyEntry{key: key, session: session, v: v})
+	c.rows += cost(v)
+	for c.rows > c.maxRows {
+		c.remove(c.order.Back())
+	}
+}
+
+// dropSession forgets every view of a session (at logout).
+func (c *historyCache) dropSession(session string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for el := c.order.Front(); el != nil; {
+		next := el.Next()
+		if el.Value.(*historyEntry).session == session {
+			c.remove(el)
+		}
+		el = next
+	}
+}
+
+func (c *historyCache) remove(el *list.Element) {
+	e := c.order.Remove(el).(*historyEntry)
+	delete(c.byKey, e.key)
+	c.rows -= cost(e.v)
+}
+
+// historyView returns the history of req's period for the signed-in
+// reader, kept or built; either way the read is checked and recorded.
+func (s *Server) historyView(c *fiber.Ctx, req extract.Request) (*historyView, error) {
+	ctx := c.UserContext()
+	sess, ok := session(c)
+	gen, err := s.cfg.Store.DataGeneration(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Whose session, who reads whose log (a guardian the child's), in
+	// which language and period: a view is never shared beyond that.
+	key := sess.Key() + "\x00" + req.Actor.ID() + "\x00" + string(req.Patient.Kind()) + ":" + req.Patient.Digits() +
+		"\x00" + req.Lang + "\x00" + strconv.FormatInt(req.From.Unix(), 10) + "-" + strconv.FormatInt(req.To.Unix(), 10)
+	now := time.Now()
+	if !ok { // the routes require a session; without one nothing is kept
+		key = ""
+	}
+	if v, hit := s.history.get(key, gen, now); key != "" && hit {
+		q := store.ExtractQuery{Patient: req.Patient, From: req.From, To: req.To, Channel: req.Channel}
+		if err := s.cfg.Store.RecordRead(ctx, req.Actor, q, v.events); err != nil {
+			return nil, err
+		}
+		return v, nil
+	}
+	x, err := s.collect(c, req)
+	if err != nil {
+		return nil, err
+	}
+	v := &historyView{x: x, rows: historyRows(x.Days), events: x.Summary.Events, gen: gen, built: now}
+	v.units, v.people = options(v.rows)
+	if key != "" {
+		s.history.put(key, sess.Key(), v)
+	}
+	return v, nil
+}
