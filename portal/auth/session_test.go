@@ -53,6 +53,39 @@ func TestIdleTimeout(t *testing.T) {
 	}
 }
 
+// TestActivityRecordedAtMostTwiceAMinute: a burst of requests writes the
+// session once; the next after touchEvery writes again.
+func TestActivityRecordedAtMostTwiceAMinute(t *testing.T) {
+	m, clock := newSessions(t)
+	ctx := context.Background()
+	id, _, err := m.Start(ctx, patientLogin(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastSeen := func() time.Time {
+		row, err := m.store.SessionByHash(ctx, m.hash(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return row.LastSeenAt
+	}
+	start := lastSeen()
+	clock.T = clock.T.Add(10 * time.Second)
+	if _, err := m.Load(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if got := lastSeen(); !got.Equal(start) {
+		t.Errorf("a request 10 s after the last record wrote the session (%v → %v)", start, got)
+	}
+	clock.T = clock.T.Add(touchEvery)
+	if _, err := m.Load(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if got := lastSeen(); !got.Equal(clock.T) {
+		t.Errorf("activity %v after the last record not recorded: %v", touchEvery+10*time.Second, got)
+	}
+}
+
 func TestAbsoluteTimeout(t *testing.T) {
 	m, clock := newSessions(t)
 	ctx := context.Background()
