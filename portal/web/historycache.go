@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"container/list"
+	"html/template"
 	"strconv"
 	"sync"
 	"time"
@@ -9,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/insyn/insyn/extract"
+	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal/store"
 )
 
@@ -34,6 +37,9 @@ type historyView struct {
 	events        int // events read to build it: each view records as many
 	gen           int64
 	built         time.Time
+
+	mu   sync.Mutex
+	html map[*extract.Row]template.HTML // rows as shown, rendered once
 }
 
 // historyCache keeps views in least-recently-used order within a bound
@@ -148,4 +154,46 @@ func (s *Server) historyView(c *fiber.Ctx, req extract.Request) (*historyView, e
 		s.history.put(key, sess.Key(), v)
 	}
 	return v, nil
+}
+
+// rowData is what the history_row template reads.
+type rowData struct {
+	R shownRow
+	L rowLabels
+}
+
+// rowsHTML is rows as the history shows them. Rendering a row costs about
+// as much as the rest of a page view, and a visit shows the same rows
+// again and again (paging back, a filter, the language kept): each row
+// of a view is rendered once.
+func (s *Server) rowsHTML(loc *i18n.Localizer, v *historyView, rows []histRow) ([]template.HTML, error) {
+	out := make([]template.HTML, len(rows))
+	var t *template.Template
+	labels := rowLabelsFor(loc)
+	for i, h := range rows {
+		v.mu.Lock()
+		html, ok := v.html[h.Row]
+		v.mu.Unlock()
+		if !ok {
+			if t == nil {
+				var err error
+				if t, err = s.pages.forLang("history", loc); err != nil {
+					return nil, err
+				}
+			}
+			var buf bytes.Buffer
+			if err := t.ExecuteTemplate(&buf, "history_row", rowData{R: shownRows(loc, rows[i:i+1])[0], L: labels}); err != nil {
+				return nil, err
+			}
+			html = template.HTML(buf.String()) // escaped by html/template above
+			v.mu.Lock()
+			if v.html == nil {
+				v.html = map[*extract.Row]template.HTML{}
+			}
+			v.html[h.Row] = html
+			v.mu.Unlock()
+		}
+		out[i] = html
+	}
+	return out, nil
 }

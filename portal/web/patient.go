@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"html/template"
 	"net/url"
 	"slices"
 	"strconv"
@@ -118,9 +119,8 @@ type historyData struct {
 	Errs            fieldErrs
 	Periods         []option
 	Units, People   []option
-	Rows            []shownRow
-	L               rowLabels
-	Total           int // rows after filtering
+	Rows            []template.HTML // rowsHTML
+	Total           int             // rows after filtering
 	First, Last     int
 	Page, Pages     int
 	PrevURL         string
@@ -160,8 +160,10 @@ func (s *Server) handleHistory(c *fiber.Ctx) error {
 	d.Filtered = q.Unit != "" || q.Person != "" || q.Emergency || q.Other || q.Unexplained
 	d.Total = len(rows)
 	lo, hi, page, pages := pageOf(len(rows), q.Page)
-	d.Rows, d.Page, d.Pages, d.First, d.Last = shownRows(loc, rows[lo:hi]), page, pages, lo+1, hi
-	d.L = rowLabelsFor(loc)
+	if d.Rows, err = s.rowsHTML(loc, v, rows[lo:hi]); err != nil {
+		return err
+	}
+	d.Page, d.Pages, d.First, d.Last = page, pages, lo+1, hi
 	pageURL := func(p int) string {
 		v, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
 		v.Set("page", strconv.Itoa(p))
