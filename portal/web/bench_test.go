@@ -206,7 +206,7 @@ FROM generate_series($1::int, $2::int) g`, lo, hi, step); err != nil {
 		}
 		sm, sp := quantiles(sqlTimes)
 		om, op := quantiles(oneTimes)
-		fmt.Printf("%s (%d events, a patient with 500 accesses):\n", state, n+500)
+		fmt.Printf("%s (%d events, a patient with 500 accesses; load average %s):\n", state, n+500, loadAvg())
 		fmt.Printf("  the page's read in SQL alone: median %s, p99 %s\n", sm.Round(10*time.Microsecond), sp.Round(10*time.Microsecond))
 		fmt.Printf("  first view from one client, interleaved with the SQL: median %s, p99 %s; page ÷ SQL median %.1f\n",
 			om.Round(10*time.Microsecond), op.Round(10*time.Microsecond), float64(om)/float64(sm))
@@ -258,6 +258,16 @@ func peakRSS() string {
 		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
 			return strings.TrimSpace(v)
 		}
+	}
+	return "?"
+}
+
+// loadAvg is the machine's 1-minute load average, which says how far the
+// absolute figures can be trusted on a shared machine.
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(data)); err == nil && len(f) > 0 {
+		return f[0]
 	}
 	return "?"
 }
