@@ -130,7 +130,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		}
 	}
 	s.cfg.Log.Info("request", "request_id", c.Locals("requestid"), "route", c.Route().Path,
-		"status", status, "duration_ms", time.Since(start).Milliseconds())
+		"status", status, "duration", time.Since(start))
 	return err
 }
 
