@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -70,13 +69,11 @@ func cmdControlsReport(ctx context.Context, a *app, args []string) error {
 		return &portal.Error{Code: portal.Invalid, MsgID: "controls.cli.write",
 			Data: map[string]any{"File": termSafe(*out)}, Detail: "cannot write the report", Err: err}
 	}
-	// Beside the target, renamed at the end: a failed run leaves no half report.
-	tmp, err := os.CreateTemp(filepath.Dir(*out), ".insyn-report-*")
+	tmp, err := createBeside(*out, ".insyn-report-*")
 	if err != nil {
 		return writeErr(err)
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
+	defer tmp.discard()
 
 	st, closeStore, err := a.openStore(ctx, true)
 	if err != nil {
@@ -88,13 +85,9 @@ func cmdControlsReport(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := tmp.Close(); err != nil {
+	if err := tmp.commit(); err != nil { // names staff: for the head of unit
 		return writeErr(err)
 	}
-	if err := os.Rename(tmp.Name(), *out); err != nil {
-		return writeErr(err)
-	}
-	os.Chmod(*out, 0o600) // names staff: for the head of unit
 	fmt.Fprintln(a.stderr, a.texts.N("controls.cli.done", n, map[string]any{"File": termSafe(*out)}))
 	return nil
 }
