@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/insyn/insyn/extract/report"
-	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
 )
 
@@ -80,7 +79,7 @@ func cmdControlsReport(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer closeStore()
-	n, err := report.WriteControlPDF(ctx, tmp, st, i18n.MustLoad(portal.Stockholm), report.ControlQuery{
+	n, err := report.WriteControlPDF(ctx, tmp, st, a.catalog, report.ControlQuery{
 		Unit: unit, Month: month, Lang: *lang, Actor: actor, ProducedAt: a.clock.Now()})
 	if err != nil {
 		return err

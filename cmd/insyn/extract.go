@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/insyn/insyn/extract"
-	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
 )
 
@@ -80,7 +79,7 @@ func cmdExtract(ctx context.Context, a *app, args []string) error {
 		sink = extract.NewJSONWriter(tmp)
 	}
 	req.Channel = channel
-	sum, err := extract.Build(ctx, st, i18n.MustLoad(portal.Stockholm), req, sink)
+	sum, err := extract.Build(ctx, st, a.catalog, req, sink)
 	if err != nil {
 		return err
 	}
