@@ -387,15 +387,7 @@ func activityWords(loc *i18n.Localizer, a portal.Activity, resource string) stri
 // Case actions: one POST path per action, each with the session's CSRF
 // token (checked by the csrf middleware before this runs).
 func (s *Server) handleCaseAction(c *fiber.Ctx) error {
-	a, err := staff(c)
-	if err != nil {
-		return err
-	}
-	key, err := caseKey(c)
-	if err != nil {
-		return err
-	}
-	form, err := caseFormValues(c)
+	a, key, form, err := caseRequest(c)
 	if err != nil {
 		return err
 	}
@@ -498,6 +490,20 @@ func errorField(action, msgID string) string {
 	return ""
 }
 
+// caseRequest is what a POST on a case or a statement starts from: the
+// member of staff, the key in the path (anything but a key's shape is not
+// found) and the form.
+func caseRequest(c *fiber.Ctx) (a portal.Actor, key string, form url.Values, err error) {
+	if a, err = staff(c); err != nil {
+		return
+	}
+	if key, err = caseKey(c); err != nil {
+		return
+	}
+	form, err = caseFormValues(c)
+	return
+}
+
 // caseFormValues reads a urlencoded form of valid UTF-8.
 func caseFormValues(c *fiber.Ctx) (url.Values, error) {
 	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationForm) {
@@ -564,15 +570,7 @@ func (s *Server) chefData(c *fiber.Ctx) (*chefData, error) {
 // handleAnswer records the head of unit's answer; another unit's statement
 // is not found.
 func (s *Server) handleAnswer(c *fiber.Ctx) error {
-	a, err := staff(c)
-	if err != nil {
-		return err
-	}
-	key, err := caseKey(c)
-	if err != nil {
-		return err
-	}
-	form, err := caseFormValues(c)
+	a, key, form, err := caseRequest(c)
 	if err != nil {
 		return err
 	}
