@@ -64,13 +64,9 @@ func cmdControlsReport(ctx context.Context, a *app, args []string) error {
 	if actor.Validate() != nil {
 		return usageError{msg: a.texts.T("controls.cli.by_required")}
 	}
-	writeErr := func(err error) error {
-		return &portal.Error{Code: portal.Invalid, MsgID: "controls.cli.write",
-			Data: map[string]any{"File": termSafe(*out)}, Detail: "cannot write the report", Err: err}
-	}
-	tmp, err := createBeside(*out, ".insyn-report-*")
+	tmp, err := createBeside(*out, ".insyn-report-*", "controls.cli.write")
 	if err != nil {
-		return writeErr(err)
+		return err
 	}
 	defer tmp.discard()
 
@@ -85,7 +81,7 @@ func cmdControlsReport(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if err := tmp.commit(); err != nil { // names staff: for the head of unit
-		return writeErr(err)
+		return err
 	}
 	fmt.Fprintln(a.stderr, a.texts.N("controls.cli.done", n, map[string]any{"File": termSafe(*out)}))
 	return nil

@@ -55,13 +55,9 @@ func cmdExtract(ctx context.Context, a *app, args []string) error {
 
 	// The folder is tried before the patient's log is read: a read that
 	// cannot be saved is not recorded.
-	writeErr := func(err error) error {
-		return &portal.Error{Code: portal.Invalid, MsgID: "extract.error.write",
-			Data: map[string]any{"File": *out}, Detail: "cannot write the extract", Err: err}
-	}
-	tmp, err := createBeside(*out, ".insyn-extract-*")
+	tmp, err := createBeside(*out, ".insyn-extract-*", "extract.error.write")
 	if err != nil {
-		return writeErr(err)
+		return err
 	}
 	defer tmp.discard()
 
@@ -84,7 +80,7 @@ func cmdExtract(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if err := tmp.commit(); err != nil { // a patient's log: readable by its producer only
-		return writeErr(err)
+		return err
 	}
 	a.log.Info("extract written", "count", sum.Events)
 	fmt.Fprintln(a.stderr, a.texts.N("extract.cli.done", sum.Events, map[string]any{"File": termSafe(*out)}))

@@ -3,6 +3,8 @@ package main
 import (
 	"os"
 	"path/filepath"
+
+	"github.com/insyn/insyn/portal"
 )
 
 // outFile is a file written beside its target and renamed onto it at the
@@ -12,37 +14,46 @@ import (
 type outFile struct {
 	*os.File
 	target string
+	msgID  string // the command's "cannot write" message, with {{.File}}
 	done   bool
 }
 
 // createBeside opens the temporary file in the target's folder (a rename
-// is atomic only within one file system). pattern is os.CreateTemp's.
-func createBeside(target, pattern string) (*outFile, error) {
+// is atomic only within one file system); pattern is os.CreateTemp's.
+// Its errors, and commit's, say msgID with the target's name.
+func createBeside(target, pattern, msgID string) (*outFile, error) {
+	o := &outFile{target: target, msgID: msgID}
 	f, err := os.CreateTemp(filepath.Dir(target), pattern)
 	if err != nil {
-		return nil, err
+		return nil, o.writeErr(err)
 	}
-	return &outFile{File: f, target: target}, nil
+	o.File = f
+	return o, nil
 }
 
 // commit closes the file and puts it in the target's place.
-func (f *outFile) commit() error {
-	if err := f.Close(); err != nil {
-		return err
+func (o *outFile) commit() error {
+	if err := o.Close(); err != nil {
+		return o.writeErr(err)
 	}
-	if err := os.Rename(f.Name(), f.target); err != nil {
-		return err
+	if err := os.Rename(o.Name(), o.target); err != nil {
+		return o.writeErr(err)
 	}
-	f.done = true
+	o.done = true
 	return nil
 }
 
 // discard removes the temporary file unless commit succeeded; deferred
 // right after createBeside.
-func (f *outFile) discard() {
-	if f.done {
+func (o *outFile) discard() {
+	if o.done {
 		return
 	}
-	f.Close()
-	os.Remove(f.Name())
+	o.Close()
+	os.Remove(o.Name())
+}
+
+func (o *outFile) writeErr(err error) error {
+	return &portal.Error{Code: portal.Invalid, MsgID: o.msgID, Data: map[string]any{"File": termSafe(o.target)},
+		Detail: "cannot write the output file", Err: err}
 }

@@ -11,7 +11,7 @@ import (
 func TestOutFile(t *testing.T) {
 	dir := t.TempDir()
 	target := filepath.Join(dir, "out.pdf")
-	f, err := createBeside(target, ".insyn-test-*")
+	f, err := createBeside(target, ".insyn-test-*", "extract.error.write")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func TestOutFile(t *testing.T) {
 		t.Fatalf("committed: %v %v", fi, err)
 	}
 
-	g, err := createBeside(filepath.Join(dir, "failed.pdf"), ".insyn-test-*")
+	g, err := createBeside(filepath.Join(dir, "failed.pdf"), ".insyn-test-*", "extract.error.write")
 	if err != nil {
 		t.Fatal(err)
 	}
