@@ -367,3 +367,47 @@ func TestStaffPagesScoped(t *testing.T) {
 		}
 	}
 }
+
+// A rule case the patient has also flagged says so in the queue, in words
+// (a badge, not only the row's colour), in both languages; before the flag
+// it does not.
+func TestQueueMarksRuleCaseThePatientFlagged(t *testing.T) {
+	t.Parallel()
+	e := startPortal(t)
+	seedWorkplace(t, e.st)
+	ctx := context.Background()
+	var ev int64
+	if err := e.st.DB().Get(&ev, `SELECT id FROM access_events WHERE patient_id = '191212121212' AND actor_hsa_id = 'SE2321000016-5001'
+		ORDER BY occurred_at LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	// A rule case on Åsa's accesses to Tolvan, as a review run opens one.
+	const ruleKey = "rulecaseaaaaaaaaaaaaaaaaaa"
+	if _, err := e.st.DB().Exec(`INSERT INTO cases (key, number, source, patient_id, patient_id_kind, patient_id_root,
+		staff_hsa_id, provider_hsa_id, priority, created_at, updated_at)
+		SELECT $1, '2026-900001', 'rule', e.patient_id, e.patient_id_kind, e.patient_id_root, e.actor_hsa_id,
+		       COALESCE(NULLIF(e.actor_provider_hsa_id, ''), u.provider_hsa_id), 10, now(), now()
+		FROM access_events e LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id WHERE e.id = $2`, ruleKey, ev); err != nil {
+		t.Fatal(err)
+	}
+	rev := e.signIn(t, wpReviewer)
+	if _, body := page(t, rev, e.base+"/granskning"); !strings.Contains(body, ruleKey) || strings.Contains(body, "Även anmält av patienten") {
+		t.Fatalf("queue before the flag:\n%s", body)
+	}
+	tolvan, _ := portal.ParsePersonalID(tolvanLogin)
+	cs, err := e.st.FileFlag(ctx, portal.PatientActor(tolvan, ""), portal.Flag{Reason: portal.ReasonUnknownPerson, Text: "Vem är Åsa?", Events: []int64{ev}})
+	if err != nil || len(cs) != 1 || cs[0].Key != ruleKey {
+		t.Fatalf("the flag did not join the rule case: %v %+v", err, cs)
+	}
+	badge := regexp.MustCompile(`(?s)href="/granskning/arende/` + ruleKey + `[^"]*".*?<span class="mark">Regelträff</span> <span class="mark flagged">Även anmält av patienten</span>`)
+	if _, body := page(t, rev, e.base+"/granskning"); !badge.MatchString(body) {
+		t.Errorf("queue after the flag has no badge:\n%s", body)
+	}
+	if _, body := page(t, rev, e.base+"/granskning?lang=en"); !strings.Contains(body, `<span class="mark">Rule hit</span> <span class="mark flagged">Also reported by the patient</span>`) {
+		t.Errorf("English queue has no badge:\n%s", body)
+	}
+	// The case page has the flag, as before.
+	if _, body := page(t, rev, e.base+"/granskning/arende/"+ruleKey); !strings.Contains(body, "Vem är Åsa?") {
+		t.Errorf("case page without the flag:\n%s", body)
+	}
+}
