@@ -201,6 +201,7 @@ type caseView struct {
 	Open            bool
 	Closed          bool
 	Refused         string // a refused action, in words
+	Saved           string // what the last action saved, in words (savedNotices)
 }
 
 // caseForm keeps what was typed in the case page's forms and the errors
@@ -255,7 +256,22 @@ func (s *Server) handleCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if id, ok := savedNotices[c.Query("sparat")]; ok {
+		v.Saved = s.cfg.Texts.For(lang(c)).T(id)
+	}
 	return s.renderCase(c, fiber.StatusOK, v)
+}
+
+// savedNotices are the case page's "saved" notices after an action: the
+// redirect names one of these words (?sparat=beslut), never what was
+// typed, so nothing personal reaches the URL or the access log.
+var savedNotices = map[string]string{
+	"tilldela":   "workplace.case.saved.assigned",
+	"anteckning": "workplace.case.saved.note",
+	"yttrande":   "workplace.case.saved.statement",
+	"beslut":     "workplace.case.saved.decided",
+	"utreds":     "workplace.case.saved.investigating",
+	"avslutat":   "workplace.case.saved.closed",
 }
 
 func (s *Server) renderCase(c *fiber.Ctx, status int, v *caseView) error {
@@ -395,6 +411,7 @@ func (s *Server) handleCaseAction(c *fiber.Ctx) error {
 	f := caseForm{Note: form.Get("note"), Question: form.Get("question"), Unit: form.Get("unit"), Outcome: form.Get("outcome"),
 		Reason: form.Get("reason"), Message: form.Get("message"), Assignee: form.Get("assignee")}
 	var identity *store.PatientIdentity
+	saved := c.Params("action") // the savedNotices word on success
 	switch c.Params("action") {
 	case "tilldela":
 		to := a.HSAID
@@ -424,6 +441,7 @@ func (s *Server) handleCaseAction(c *fiber.Ctx) error {
 			break
 		}
 		_, err = s.cfg.Store.TransitionCase(ctx, a, key, to)
+		saved = map[portal.CaseStatus]string{portal.StatusInvestigating: "utreds", portal.StatusClosed: "avslutat"}[to]
 	case "identitet":
 		id, ierr := s.cfg.Store.CasePatient(ctx, a, key, channelCaseIdentity)
 		if ierr != nil {
@@ -434,7 +452,7 @@ func (s *Server) handleCaseAction(c *fiber.Ctx) error {
 		return &portal.Error{Code: portal.NotFound, MsgID: "error.not_found", Detail: "unknown case action", Err: portal.ErrNotFound}
 	}
 	if err == nil && identity == nil {
-		return c.Redirect("/granskning/arende/"+key+langQuery(lang(c)), fiber.StatusSeeOther)
+		return c.Redirect("/granskning/arende/"+key+"?sparat="+saved+langQueryAmp(lang(c)), fiber.StatusSeeOther)
 	}
 	// Not found and internal errors go to the error page; what the domain
 	// refused is shown on the case page, beside the field it concerns,
@@ -529,6 +547,7 @@ type chefData struct {
 	Answer         string // what was typed, kept on an error
 	ErrorKey       string // the statement whose answer was refused
 	Error          string
+	Saved          bool // an answer was just sent (?sparat=1 after the redirect)
 }
 
 type chefLine struct {
@@ -541,6 +560,7 @@ func (s *Server) handleChef(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	d.Saved = c.Query("sparat") == "1"
 	return s.render(c, fiber.StatusOK, "chef", "workplace.chef.title", d)
 }
 
@@ -577,7 +597,7 @@ func (s *Server) handleAnswer(c *fiber.Ctx) error {
 	answer := form.Get("answer")
 	err = s.cfg.Store.AnswerStatement(c.UserContext(), a, key, answer)
 	if err == nil {
-		return c.Redirect("/chef"+langQuery(lang(c)), fiber.StatusSeeOther)
+		return c.Redirect("/chef?sparat=1"+langQueryAmp(lang(c)), fiber.StatusSeeOther)
 	}
 	code := portal.ErrorCode(err)
 	if code != portal.Invalid && code != portal.Conflict {

@@ -236,8 +236,8 @@ func TestReviewerWorksAFlagCase(t *testing.T) {
 	if status, loc := act("status", url.Values{"to": {"investigating"}}); status != http.StatusSeeOther || !strings.HasPrefix(loc, "/granskning/arende/"+key) {
 		t.Fatalf("start: %d %q", status, loc)
 	}
-	if status, _ := act("tilldela", url.Values{"assignee": {"me"}}); status != http.StatusSeeOther {
-		t.Fatalf("assign: %d", status)
+	if status, loc := act("tilldela", url.Values{"assignee": {"me"}}); status != http.StatusSeeOther || !strings.HasSuffix(loc, "?sparat=tilldela") {
+		t.Fatalf("assign: %d %q", status, loc)
 	}
 	if _, b := page(t, rev, e.base+"/granskning?mina=1"); !strings.Contains(b, key) || !strings.Contains(b, "handläggs av Rita Granskare") {
 		t.Errorf("assigned to me does not list the case:\n%s", b)
@@ -248,8 +248,23 @@ func TestReviewerWorksAFlagCase(t *testing.T) {
 	if status, body := act("anteckning", url.Values{"note": {"   "}}); status != http.StatusBadRequest || !strings.Contains(body, `id="note-error"`) {
 		t.Errorf("empty note: %d\n%s", status, body)
 	}
-	if status, _ := act("anteckning", url.Values{"note": {"Kollar schemat."}}); status != http.StatusSeeOther {
-		t.Errorf("note: %d", status)
+	// A saved action comes back to the case page with a notice; the URL
+	// names the kind of action only, never what was typed.
+	status, loc := act("anteckning", url.Values{"note": {"Kollar schemat."}})
+	if status != http.StatusSeeOther || loc != "/granskning/arende/"+key+"?sparat=anteckning" {
+		t.Fatalf("note: %d %q", status, loc)
+	}
+	if _, b := page(t, rev, e.base+loc); !strings.Contains(b, `<p class="notice" role="status" id="saved">Sparat: anteckningen står i tidslinjen.</p>`) {
+		t.Errorf("no saved notice after the note:\n%s", b)
+	}
+	if _, b := page(t, rev, e.base+loc+"&lang=en"); !strings.Contains(b, `role="status" id="saved">Saved: the note is in the timeline.</p>`) {
+		t.Errorf("no English saved notice:\n%s", b)
+	}
+	if _, b := page(t, rev, caseURL); strings.Contains(b, `id="saved"`) {
+		t.Error("the notice shows without an action")
+	}
+	if _, b := page(t, rev, caseURL+"?sparat=%3Cscript%3E"); strings.Contains(b, `id="saved"`) {
+		t.Error("an unknown word shows a notice")
 	}
 	if status, body := act("yttrande", url.Values{"unit": {string(wpUnit)}, "question": {""}}); status != http.StatusBadRequest ||
 		!strings.Contains(body, `id="question-error"`) {
@@ -259,8 +274,9 @@ func TestReviewerWorksAFlagCase(t *testing.T) {
 		!strings.Contains(body, `id="unit-error"`) || !strings.Contains(body, "Varför?</textarea>") {
 		t.Errorf("question to a unit without head: %d", status)
 	}
-	if status, _ := act("yttrande", url.Values{"unit": {string(wpUnit)}, "question": {"Hade Åsa ett uppdrag för patienten?"}}); status != http.StatusSeeOther {
-		t.Fatalf("ask for a statement: %d", status)
+	if status, loc := act("yttrande", url.Values{"unit": {string(wpUnit)}, "question": {"Hade Åsa ett uppdrag för patienten?"}}); status != http.StatusSeeOther ||
+		strings.Contains(loc, "uppdrag") || !strings.HasSuffix(loc, "?sparat=yttrande") {
+		t.Fatalf("ask for a statement: %d %q", status, loc)
 	}
 	if _, b := page(t, rev, caseURL); !strings.Contains(b, "Väntar på yttrande") || !strings.Contains(b, "bad enhetschefen om yttrande") {
 		t.Errorf("case after the question:\n%s", b)
@@ -283,8 +299,12 @@ func TestReviewerWorksAFlagCase(t *testing.T) {
 		!strings.Contains(body, "Skriv ditt yttrande.") {
 		t.Errorf("empty answer: %d", status)
 	}
-	if status, _ := postForm(t, head, e.base+"/chef", e.base+"/chef/yttrande/"+m[1], url.Values{"answer": {"Åsa hade jour på akuten."}}); status != http.StatusSeeOther {
-		t.Fatalf("answer: %d", status)
+	status, loc = postForm(t, head, e.base+"/chef", e.base+"/chef/yttrande/"+m[1], url.Values{"answer": {"Åsa hade jour på akuten."}})
+	if status != http.StatusSeeOther || loc != "/chef?sparat=1" {
+		t.Fatalf("answer: %d %q", status, loc)
+	}
+	if _, b := page(t, head, e.base+loc); !strings.Contains(b, `role="status" id="saved">Sparat: ditt yttrande är skickat till granskaren.</p>`) {
+		t.Errorf("no saved notice after the answer:\n%s", b)
 	}
 	if status, _ := page(t, head, caseURL); status != http.StatusForbidden {
 		t.Errorf("head of unit on the case page: %d", status)
@@ -298,17 +318,23 @@ func TestReviewerWorksAFlagCase(t *testing.T) {
 	if status != http.StatusBadRequest || !strings.Contains(body, `id="message-error"`) || !strings.Contains(body, "Ingen jour den dagen.</textarea>") {
 		t.Fatalf("decide without message: %d\n%s", status, body)
 	}
-	if status, _ := act("beslut", url.Values{"outcome": {"unjustified"}, "reason": {"Ingen jour den dagen."},
-		"message": {"Åtkomsten saknade skäl. Vi har vidtagit åtgärder."}}); status != http.StatusSeeOther {
-		t.Fatalf("decide: %d", status)
+	status, loc = act("beslut", url.Values{"outcome": {"unjustified"}, "reason": {"Ingen jour den dagen."},
+		"message": {"Åtkomsten saknade skäl. Vi har vidtagit åtgärder."}})
+	if status != http.StatusSeeOther || !strings.HasSuffix(loc, "?sparat=beslut") {
+		t.Fatalf("decide: %d %q", status, loc)
+	}
+	if _, b := page(t, rev, e.base+loc); !strings.Contains(b, "Sparat: beslutet är registrerat.") {
+		t.Errorf("no saved notice after the decision:\n%s", b)
 	}
 	// Back to the patient: the outcome and the message under my flags.
 	_, body = page(t, e.signIn(t, tolvanLogin), e.base+"/flaggor")
 	if !strings.Contains(body, "Åtkomsten saknade skäl. Vi har vidtagit åtgärder.") || strings.Contains(body, "Ingen jour den dagen.") {
 		t.Errorf("patient's flags after the decision:\n%s", body)
 	}
-	if status, _ := act("status", url.Values{"to": {"closed"}}); status != http.StatusSeeOther {
-		t.Errorf("close: %d", status)
+	if status, loc := act("status", url.Values{"to": {"closed"}}); status != http.StatusSeeOther || !strings.HasSuffix(loc, "?sparat=avslutat") {
+		t.Errorf("close: %d %q", status, loc)
+	} else if _, b := page(t, rev, e.base+loc); !strings.Contains(b, "Sparat: ärendet är avslutat.") {
+		t.Errorf("no saved notice after closing:\n%s", b)
 	}
 	if _, b := page(t, rev, caseURL); !strings.Contains(b, "Avslutat") || strings.Contains(b, `id="add-note"`) {
 		t.Errorf("closed case still offers work")
