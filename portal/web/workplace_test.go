@@ -70,6 +70,18 @@ func TestStaffStartAndNoRole(t *testing.T) {
 		strings.Contains(body, `href="/oversikt`) {
 		t.Fatalf("reviewer's start: %d\n%s", status, body)
 	}
+	// Staff pages have the staff footer, none of the patient's text.
+	const patientFooter, staffFooter = "Insyn visar vem som har tagit del av din journal", "Insyn för vårdgivarens personal."
+	if !strings.Contains(body, "<footer>"+staffFooter) || strings.Contains(body, patientFooter) {
+		t.Errorf("staff page's footer:\n%s", body)
+	}
+	if _, b := page(t, c, e.base+"/granskning?lang=en"); !strings.Contains(b, "<footer>Insyn for the care provider&#39;s staff.") ||
+		strings.Contains(b, "who has accessed your medical record") {
+		t.Errorf("English staff footer:\n%s", b)
+	}
+	if _, b := page(t, e.signIn(t, tolvanLogin), e.base+"/oversikt"); !strings.Contains(b, "<footer>"+patientFooter) || strings.Contains(b, staffFooter) {
+		t.Errorf("patient page's footer:\n%s", b)
+	}
 	status, body = page(t, e.signIn(t, wpHead), e.base+"/personal?lang=en")
 	if status != 200 || !strings.Contains(body, "head of unit of Vårdcentralen Ängsbacken") || strings.Contains(body, `href="/granskning`) {
 		t.Fatalf("head's start: %d\n%s", status, body)
@@ -78,7 +90,8 @@ func TestStaffStartAndNoRole(t *testing.T) {
 	nobody := e.signIn(t, wpNobody)
 	for _, p := range []string{"/personal"} {
 		status, body := page(t, nobody, e.base+p)
-		if status != http.StatusForbidden || !strings.Contains(body, "Du har ingen roll i Insyn") || strings.Contains(body, "Personalmeny") {
+		if status != http.StatusForbidden || !strings.Contains(body, "Du har ingen roll i Insyn") || strings.Contains(body, "Personalmeny") ||
+			strings.Contains(body, "Insyn visar vem som har tagit del av din journal") {
 			t.Errorf("%s without a role: %d\n%s", p, status, body)
 		}
 	}
