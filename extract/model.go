@@ -4,6 +4,16 @@
 // builder holds one day of rows at a time and hands each finished day to a
 // Sink, so an extract of tens of thousands of rows never sits in memory
 // twice.
+//
+// A row is a sitting: the same person at the same unit, reads at most 30
+// minutes apart; reads after an emergency access join it. words.go is the
+// only map from codes to words, and each phrase and staff name is worked
+// out once per extract. Form turns what was typed (command line or web)
+// into a Request, with errors naming their field. An entry's URL key is
+// the decimal id of its sitting's first event: Entry finds that event's
+// day through the store's scoped EventTime (another patient's key is not
+// found, like a malformed one) and rebuilds the day with the same builder,
+// so the entry is exactly the history's row.
 package extract
 
 // Extract is the whole model; Collect builds it in memory, JSONWriter

@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/insyn/insyn/extract/report"
-	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
 )
 
@@ -66,35 +64,25 @@ func cmdControlsReport(ctx context.Context, a *app, args []string) error {
 	if actor.Validate() != nil {
 		return usageError{msg: a.texts.T("controls.cli.by_required")}
 	}
-	writeErr := func(err error) error {
-		return &portal.Error{Code: portal.Invalid, MsgID: "controls.cli.write",
-			Data: map[string]any{"File": termSafe(*out)}, Detail: "cannot write the report", Err: err}
-	}
-	// Beside the target, renamed at the end: a failed run leaves no half report.
-	tmp, err := os.CreateTemp(filepath.Dir(*out), ".insyn-report-*")
+	tmp, err := createBeside(*out, ".insyn-report-*", "controls.cli.write")
 	if err != nil {
-		return writeErr(err)
+		return err
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
+	defer tmp.discard()
 
 	st, closeStore, err := a.openStore(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	n, err := report.WriteControlPDF(ctx, tmp, st, i18n.MustLoad(portal.Stockholm), report.ControlQuery{
+	n, err := report.WriteControlPDF(ctx, tmp, st, a.catalog, report.ControlQuery{
 		Unit: unit, Month: month, Lang: *lang, Actor: actor, ProducedAt: a.clock.Now()})
 	if err != nil {
 		return err
 	}
-	if err := tmp.Close(); err != nil {
-		return writeErr(err)
+	if err := tmp.commit(); err != nil { // names staff: for the head of unit
+		return err
 	}
-	if err := os.Rename(tmp.Name(), *out); err != nil {
-		return writeErr(err)
-	}
-	os.Chmod(*out, 0o600) // names staff: for the head of unit
 	fmt.Fprintln(a.stderr, a.texts.N("controls.cli.done", n, map[string]any{"File": termSafe(*out)}))
 	return nil
 }

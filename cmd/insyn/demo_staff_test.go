@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/store"
 	"github.com/insyn/insyn/portal/store/storetest"
@@ -31,7 +30,7 @@ func TestDemoStaffGrantsRoles(t *testing.T) {
 	var errb bytes.Buffer
 	a := &app{stdout: io.Discard, stderr: &errb, log: slog.New(slog.DiscardHandler), clock: portal.SystemClock{},
 		getenv: func(k string) string { return env[k] }}
-	a.texts = i18n.MustLoad(portal.Stockholm).For("sv")
+	a.loadTexts("sv")
 	ctx := context.Background()
 	st, err := store.Open(ctx, dsn, portal.SystemClock{}, nil)
 	if err != nil {

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/insyn/insyn/extract"
-	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
 )
 
@@ -55,19 +53,13 @@ func cmdExtract(ctx context.Context, a *app, args []string) error {
 		return usageError{msg: a.texts.T("extract.error.reader")} // "--by"
 	}
 
-	// Write beside the target and rename at the end, so a failed run never
-	// leaves half an extract behind. The folder is tried before the
-	// patient's log is read: a read that cannot be saved is not recorded.
-	writeErr := func(err error) error {
-		return &portal.Error{Code: portal.Invalid, MsgID: "extract.error.write",
-			Data: map[string]any{"File": *out}, Detail: "cannot write the extract", Err: err}
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(*out), ".insyn-extract-*")
+	// The folder is tried before the patient's log is read: a read that
+	// cannot be saved is not recorded.
+	tmp, err := createBeside(*out, ".insyn-extract-*", "extract.error.write")
 	if err != nil {
-		return writeErr(err)
+		return err
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
+	defer tmp.discard()
 
 	st, closeStore, err := a.openStore(ctx, true)
 	if err != nil {
@@ -83,17 +75,13 @@ func cmdExtract(ctx context.Context, a *app, args []string) error {
 		sink = extract.NewJSONWriter(tmp)
 	}
 	req.Channel = channel
-	sum, err := extract.Build(ctx, st, i18n.MustLoad(portal.Stockholm), req, sink)
+	sum, err := extract.Build(ctx, st, a.catalog, req, sink)
 	if err != nil {
 		return err
 	}
-	if err := tmp.Close(); err != nil {
-		return writeErr(err)
+	if err := tmp.commit(); err != nil { // a patient's log: readable by its producer only
+		return err
 	}
-	if err := os.Rename(tmp.Name(), *out); err != nil {
-		return writeErr(err)
-	}
-	os.Chmod(*out, 0o600) // a patient's log: readable by its producer only
 	a.log.Info("extract written", "count", sum.Events)
 	fmt.Fprintln(a.stderr, a.texts.N("extract.cli.done", sum.Events, map[string]any{"File": termSafe(*out)}))
 	return nil

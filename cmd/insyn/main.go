@@ -27,7 +27,8 @@ type app struct {
 	log            *slog.Logger
 	logLevel       *slog.LevelVar // warn for tools; serve and demo raise it to info
 	clock          portal.Clock
-	texts          *i18n.Localizer
+	catalog        *i18n.Catalog   // every message file, loaded once; for what speaks another language (web, extract, mail)
+	texts          *i18n.Localizer // the command's own messages, in INSYN_LANG
 	getenv         func(string) string
 	demoInbox      web.DemoInbox // the demo's mail, shown on /demo/inkorg (notify.go)
 }
@@ -67,9 +68,7 @@ func main() {
 
 // main runs one sub-command and maps its error to an exit code.
 func (a *app) main(ctx context.Context, args []string) int {
-	if a.texts == nil {
-		a.texts = i18n.MustLoad(portal.Stockholm).For(a.getenvDefault("INSYN_LANG", "sv"))
-	}
+	a.loadTexts(a.getenvDefault("INSYN_LANG", "sv"))
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		a.printUsage()
 		if len(args) == 0 {
@@ -118,6 +117,17 @@ func (a *app) printUsage() {
 	sort.Strings(names)
 	for _, n := range names {
 		fmt.Fprintf(a.stderr, "  insyn %-10s %s\n", n, a.texts.T(commands[n].usage))
+	}
+}
+
+// loadTexts loads the catalog once and picks the command's language,
+// unless a test has set them.
+func (a *app) loadTexts(lang string) {
+	if a.catalog == nil {
+		a.catalog = i18n.MustLoad(portal.Stockholm)
+	}
+	if a.texts == nil {
+		a.texts = a.catalog.For(lang)
 	}
 }
 

@@ -6,8 +6,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/insyn/insyn/i18n"
-	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/notify"
 	"github.com/insyn/insyn/portal/notify/inbox"
 	"github.com/insyn/insyn/portal/store"
@@ -33,7 +31,7 @@ func (a *app) startNotifier(ctx context.Context, st *store.Store, baseURL string
 	host, _ := os.Hostname()
 	w := &notify.Worker{Outbox: st, Sender: cfg, Clock: a.clock, Log: a.log, ID: host + "/" + randomHex(4),
 		Digests:  true,
-		Composer: notify.Composer{Texts: i18n.MustLoad(portal.Stockholm), BaseURL: baseURL, From: from}}
+		Composer: notify.Composer{Texts: a.catalog, BaseURL: baseURL, From: from}}
 	if a.demoInbox != nil {
 		w.Poll = 2 * time.Second // the demo shows mails soon after they are due
 	}

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/notify"
 	"github.com/insyn/insyn/portal/notify/inbox"
@@ -23,7 +22,7 @@ func TestDemoMailAndNotifier(t *testing.T) {
 	env := map[string]string{}
 	a := &app{stdout: io.Discard, stderr: &errb, log: slog.New(slog.DiscardHandler), clock: portal.SystemClock{},
 		getenv: func(k string) string { return env[k] }}
-	a.texts = i18n.MustLoad(portal.Stockholm).For("sv")
+	a.loadTexts("sv")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	st := storetest.Open(t, portal.SystemClock{})
@@ -68,7 +67,7 @@ func TestServeRefusesABadSMTPURL(t *testing.T) {
 			}
 			return ""
 		}}
-	a.texts = i18n.MustLoad(portal.Stockholm).For("sv")
+	a.loadTexts("sv")
 	err := a.startNotifier(context.Background(), nil, "http://127.0.0.1:8080")
 	if got := a.errorText(err); got != "INSYN_SMTP_URL ska börja med smtp:// eller smtps://." {
 		t.Errorf("a bad INSYN_SMTP_URL: %q", got)

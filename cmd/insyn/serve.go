@@ -4,8 +4,6 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/insyn/insyn/i18n"
-	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/auth"
 	"github.com/insyn/insyn/portal/store"
 	"github.com/insyn/insyn/portal/web"
@@ -42,7 +40,7 @@ func (a *app) serve(ctx context.Context, st *store.Store, addr string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{Store: st, Texts: i18n.MustLoad(portal.Stockholm), Log: a.log, Clock: a.clock,
+	srv, err := web.New(web.Config{Store: st, Texts: a.catalog, Log: a.log, Clock: a.clock,
 		Auth: client, Sessions: auth.NewSessions(st, a.clock, cfg.SessionKey), DemoInbox: a.demoInbox})
 	if err != nil {
 		return err

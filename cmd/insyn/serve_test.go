@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/auth"
 	"github.com/insyn/insyn/portal/store/storetest"
@@ -38,7 +37,7 @@ func TestDemoProviderConfiguresServe(t *testing.T) {
 	var errb bytes.Buffer
 	a := &app{stdout: io.Discard, stderr: &errb, log: slog.New(slog.DiscardHandler), clock: portal.SystemClock{},
 		getenv: func(k string) string { return env[k] }}
-	a.texts = i18n.MustLoad(portal.Stockholm).For("sv")
+	a.loadTexts("sv")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if err := a.startDemoProvider(ctx, "127.0.0.1:18080"); err != nil {

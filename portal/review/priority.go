@@ -1,8 +1,12 @@
-// Package review holds the pure parts of caregiver-side review: the
-// priority and the narrative of a case computed from its evidence, and the
-// sample's draw order. The store gathers the evidence (portal/store/
-// casequery.go) and keeps the results on the case.
 package review
+
+// The priority and the narrative of a case are computed from its evidence
+// (gathered by the store, portal/store/casequery.go, and kept on the case):
+// flags and watchlist hits in the top band, then rule severity, how many
+// independent signals agree (relation, address, workplace, no care, never
+// documented, volume), then what is unexplained and repeat offending. The
+// narrative is one sentence in sv and en naming staff and unit, never the
+// patient.
 
 import (
 	"slices"

@@ -132,7 +132,8 @@ SELECT c.id, c.key, c.number, c.source, c.status, COALESCE(c.outcome, '') AS out
        c.patient_id_root, COALESCE(c.narrative_sv, '') AS narrative_sv, COALESCE(c.narrative_en, '') AS narrative_en,
        (SELECT count(*) FROM case_events ce WHERE ce.case_id = c.id) AS events,
        c.assigned_to, COALESCE((SELECT btrim(a.given_name || ' ' || a.family_name) FROM staff a WHERE a.hsa_id = c.assigned_to), '') AS assigned_name,
-       sv.severity, c.created_at, c.updated_at
+       sv.severity, c.created_at, c.updated_at,
+       EXISTS (SELECT 1 FROM flags f WHERE f.case_id = c.id) AS flagged
 FROM cases c
 LEFT JOIN staff st ON st.hsa_id = c.staff_hsa_id AND c.staff_hsa_id <> ''` + qCaseSeverity + qCaseWhere + `
 ORDER BY c.priority DESC, c.created_at, c.id
@@ -354,6 +355,9 @@ type CaseSummary struct {
 	Severity      string            `db:"severity" json:"severity,omitempty"`
 	CreatedAt     time.Time         `db:"created_at" json:"created_at"`
 	UpdatedAt     time.Time         `db:"updated_at" json:"updated_at"`
+	// Flagged: the patient has flagged an access of the case, also when a
+	// rule or the watchlist opened it and the flag joined it.
+	Flagged bool `db:"flagged" json:"flagged"`
 }
 
 // Narrative is the sentence in lang ("sv" or "en").

@@ -1,6 +1,53 @@
 // Package store keeps Insyn's data in PostgreSQL: reference data, access
 // events, quarantine and the record of who read which log. Every method that
-// returns patient data takes the reading Actor and records the read.
+// returns patient data takes the reading Actor, filters on it in SQL (a
+// guardian's reads call insyn_may_act_for in the same statement; another's
+// case or event is not found) and records the read in log_reads.
+//
+// Where things are:
+//   - Ingest: COPY into access_events (monthly partitions made on demand); a
+//     batch that overlaps stored events goes through staging and ON
+//     CONFLICT DO NOTHING; a row the database refuses is found by halving
+//     the batch and quarantined with its SQLSTATE.
+//   - extract.go: EventsForPatient streams a
+//     patient's events with reference names and the explaining care
+//     relation (the one a review run kept in event_explanations, else
+//     insyn_explaining_relation for that event only) as a prepared
+//     statement, so partitions are pruned at run time on a cached plan.
+//   - review.go, rule.go: RunReview is one transaction under an
+//     advisory lock. It gathers the events of finished ingest batches no run
+//     has covered (review_batches is the watermark, so events committed out
+//     of id order are never skipped), explains them by one hash join to
+//     care_relations (insyn_care_* of migration 00013, the parts
+//     insyn_explaining_relation is written from), applies each rule as one
+//     INSERT … SELECT into rule_hits, groups the hits per (actor, provider,
+//     patient) into cases on the open-case index and refreshes their
+//     priority and narrative in one statement. A care import re-explains the
+//     events its relations cover under the same lock, withdraws hits of
+//     rules that fire only on unexplained accesses and closes, as justified,
+//     a rule case left with nothing that no reviewer has touched.
+//   - case.go: FileFlag checks that the flagged events are the patient's and
+//     joins the open case about the same (person, provider) or opens one
+//     (INSERT … ON CONFLICT on cases_one_open, so concurrent flags meet).
+//     casequery.go: ListCases, CaseDetail, RefreshCase. sample.go: one draw
+//     per month and unit under an advisory lock, seed and criteria in
+//     samples. casework.go: assignment, statements to a head of unit
+//     (scoped by the head's role as it is now), CasePatient (identity on
+//     demand) and StaffDayActivity (other patients unnamed), each read
+//     recorded.
+//   - role.go: staff_roles, every change in role_changes; GrantsFor is read
+//     on every request, so a revoke takes effect at once.
+//   - request.go, check.go, control.go: extract requests, targeted checks
+//     and controls (filled by a trigger on a decision's timeline entry and
+//     by completed checks), scoped to the reviewer's providers or the head
+//     of unit's units.
+//   - guardian.go, watch.go, rule_watchlist.go: guardian_sessions (keyed by
+//     a hash of the session's form token), the watchlist and its changes,
+//     and the watchlist rule.
+//   - notify.go, notify_guardian.go: settings and the outbox. Notices are
+//     written in the transaction of their cause (the review run, a case
+//     decision, an address change, the monthly digest) and claimed with
+//     FOR UPDATE SKIP LOCKED under a lease.
 package store
 
 import (

@@ -37,6 +37,9 @@ type checkForm struct {
 	Errs                                                    fieldErrs
 }
 
+// PeriodHint is the message under the period (the staff_form partial).
+func (checkForm) PeriodHint() string { return "controls.page.field.check_period_hint" }
+
 func (s *Server) newCheckForm(c *fiber.Ctx, a portal.Actor) (checkForm, error) {
 	f := checkForm{Checkpoints: portal.Checkpoints, Subject: string(portal.CheckStaff)}
 	var err error

@@ -56,6 +56,7 @@ type view struct {
 	SignedIn bool      // the request has a session
 	CSRF     string    // the session's form token, for the csrf partial
 	Patient  bool      // a patient is signed in: the portal's menu
+	StaffIn  bool      // a member of staff is signed in (with roles or not): the staff footer
 	Staff    *staffNav // a member of staff with roles is signed in: the staff menu
 	Page     string    // the page's name, to mark the menu's current item
 	// Switch is this very page (path and query) in the other language.
@@ -92,6 +93,7 @@ func (s *Server) renderTitled(c *fiber.Ctx, status int, page, title string, data
 	if sess, ok := session(c); ok {
 		v.SignedIn, v.CSRF = true, sess.CSRFToken
 		v.Patient = sess.Subject.Kind == auth.PatientSubject
+		v.StaffIn = sess.Subject.Kind == auth.StaffSubject
 		v.Acting, v.ActingEnded, v.Guardian = actingView(c, loc.Lang)
 	}
 	if a, err := staff(c); err == nil && len(a.Grants) > 0 {

@@ -100,6 +100,9 @@ type requestForm struct {
 	Errs                                                    fieldErrs
 }
 
+// PeriodHint is the message under the period (the staff_form partial).
+func (requestForm) PeriodHint() string { return "controls.page.field.period_hint" }
+
 func (s *Server) newRequestForm(c *fiber.Ctx, a portal.Actor) (requestForm, error) {
 	f := requestForm{Channels: portal.RequestChannels, PDFLang: lang(c)}
 	var err error

@@ -201,6 +201,7 @@ type caseView struct {
 	Open            bool
 	Closed          bool
 	Refused         string // a refused action, in words
+	Saved           string // what the last action saved, in words (savedNotices)
 }
 
 // caseForm keeps what was typed in the case page's forms and the errors
@@ -255,7 +256,22 @@ func (s *Server) handleCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if id, ok := savedNotices[c.Query("sparat")]; ok {
+		v.Saved = s.cfg.Texts.For(lang(c)).T(id)
+	}
 	return s.renderCase(c, fiber.StatusOK, v)
+}
+
+// savedNotices are the case page's "saved" notices after an action: the
+// redirect names one of these words (?sparat=beslut), never what was
+// typed, so nothing personal reaches the URL or the access log.
+var savedNotices = map[string]string{
+	"tilldela":   "workplace.case.saved.assigned",
+	"anteckning": "workplace.case.saved.note",
+	"yttrande":   "workplace.case.saved.statement",
+	"beslut":     "workplace.case.saved.decided",
+	"utreds":     "workplace.case.saved.investigating",
+	"avslutat":   "workplace.case.saved.closed",
 }
 
 func (s *Server) renderCase(c *fiber.Ctx, status int, v *caseView) error {
@@ -387,15 +403,7 @@ func activityWords(loc *i18n.Localizer, a portal.Activity, resource string) stri
 // Case actions: one POST path per action, each with the session's CSRF
 // token (checked by the csrf middleware before this runs).
 func (s *Server) handleCaseAction(c *fiber.Ctx) error {
-	a, err := staff(c)
-	if err != nil {
-		return err
-	}
-	key, err := caseKey(c)
-	if err != nil {
-		return err
-	}
-	form, err := caseFormValues(c)
+	a, key, form, err := caseRequest(c)
 	if err != nil {
 		return err
 	}
@@ -403,6 +411,7 @@ func (s *Server) handleCaseAction(c *fiber.Ctx) error {
 	f := caseForm{Note: form.Get("note"), Question: form.Get("question"), Unit: form.Get("unit"), Outcome: form.Get("outcome"),
 		Reason: form.Get("reason"), Message: form.Get("message"), Assignee: form.Get("assignee")}
 	var identity *store.PatientIdentity
+	saved := c.Params("action") // the savedNotices word on success
 	switch c.Params("action") {
 	case "tilldela":
 		to := a.HSAID
@@ -432,6 +441,7 @@ func (s *Server) handleCaseAction(c *fiber.Ctx) error {
 			break
 		}
 		_, err = s.cfg.Store.TransitionCase(ctx, a, key, to)
+		saved = map[portal.CaseStatus]string{portal.StatusInvestigating: "utreds", portal.StatusClosed: "avslutat"}[to]
 	case "identitet":
 		id, ierr := s.cfg.Store.CasePatient(ctx, a, key, channelCaseIdentity)
 		if ierr != nil {
@@ -442,7 +452,7 @@ func (s *Server) handleCaseAction(c *fiber.Ctx) error {
 		return &portal.Error{Code: portal.NotFound, MsgID: "error.not_found", Detail: "unknown case action", Err: portal.ErrNotFound}
 	}
 	if err == nil && identity == nil {
-		return c.Redirect("/granskning/arende/"+key+langQuery(lang(c)), fiber.StatusSeeOther)
+		return c.Redirect("/granskning/arende/"+key+"?sparat="+saved+langQueryAmp(lang(c)), fiber.StatusSeeOther)
 	}
 	// Not found and internal errors go to the error page; what the domain
 	// refused is shown on the case page, beside the field it concerns,
@@ -498,6 +508,20 @@ func errorField(action, msgID string) string {
 	return ""
 }
 
+// caseRequest is what a POST on a case or a statement starts from: the
+// member of staff, the key in the path (anything but a key's shape is not
+// found) and the form.
+func caseRequest(c *fiber.Ctx) (a portal.Actor, key string, form url.Values, err error) {
+	if a, err = staff(c); err != nil {
+		return
+	}
+	if key, err = caseKey(c); err != nil {
+		return
+	}
+	form, err = caseFormValues(c)
+	return
+}
+
 // caseFormValues reads a urlencoded form of valid UTF-8.
 func caseFormValues(c *fiber.Ctx) (url.Values, error) {
 	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationForm) {
@@ -523,6 +547,7 @@ type chefData struct {
 	Answer         string // what was typed, kept on an error
 	ErrorKey       string // the statement whose answer was refused
 	Error          string
+	Saved          bool // an answer was just sent (?sparat=1 after the redirect)
 }
 
 type chefLine struct {
@@ -535,6 +560,7 @@ func (s *Server) handleChef(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	d.Saved = c.Query("sparat") == "1"
 	return s.render(c, fiber.StatusOK, "chef", "workplace.chef.title", d)
 }
 
@@ -564,22 +590,14 @@ func (s *Server) chefData(c *fiber.Ctx) (*chefData, error) {
 // handleAnswer records the head of unit's answer; another unit's statement
 // is not found.
 func (s *Server) handleAnswer(c *fiber.Ctx) error {
-	a, err := staff(c)
-	if err != nil {
-		return err
-	}
-	key, err := caseKey(c)
-	if err != nil {
-		return err
-	}
-	form, err := caseFormValues(c)
+	a, key, form, err := caseRequest(c)
 	if err != nil {
 		return err
 	}
 	answer := form.Get("answer")
 	err = s.cfg.Store.AnswerStatement(c.UserContext(), a, key, answer)
 	if err == nil {
-		return c.Redirect("/chef"+langQuery(lang(c)), fiber.StatusSeeOther)
+		return c.Redirect("/chef?sparat=1"+langQueryAmp(lang(c)), fiber.StatusSeeOther)
 	}
 	code := portal.ErrorCode(err)
 	if code != portal.Invalid && code != portal.Conflict {

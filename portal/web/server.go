@@ -1,6 +1,25 @@
 // Package web serves Insyn's pages with fiber: thin handlers that parse
 // input, call the store or extract, and render an embedded template in the
 // reader's language.
+//
+// Every request passes, in order: recover, request id, security headers
+// (CSP without inline code), the access log (route pattern, never the
+// URI's data), the session (auth.Sessions) and the CSRF check of every
+// POST, then per route requireSession (a patient), requireStaff (the staff
+// member's roles, read per request) and requireRole. The language is the
+// request's (?lang=, else Accept-Language, else Swedish). Errors go to one
+// ErrorHandler that words them in the reader's language.
+//
+// The pages, one file each: patient.go and history.go (/oversikt,
+// /historik, /historik/{key}, /utdrag, built from the extract model through
+// the store's scoped reads), flag.go (/flaggor), watch.go (/bevakning),
+// guardian.go (/barn and the banner while acting for a child),
+// settings.go (/installningar and the mail's /avisering links, where the
+// mailed token is the authority), workplace.go (/personal and the staff
+// menu), review.go (/granskning, the case page and its actions, /chef),
+// checks.go (/sok), controls.go (/kontroller, /behorighet), requests.go
+// (/utdragsbegaran) and admin.go (/admin/...). webtest drives headless
+// Chromium and runs axe-core over the pages in both languages.
 package web
 
 import (

@@ -251,4 +251,15 @@ func TestWorkplaceAccessibility(t *testing.T) {
 		)
 		checkPage(t, ctx, "review case "+l, "case with a refused decision ("+l+")", titles)
 	}
+	// A saved action: the case page with its notice, in both languages.
+	for _, l := range []string{"sv", "en"} {
+		webtest.Do(t, ctx,
+			chromedp.Navigate(e.base+"/granskning/arende/"+key+"?lang="+l),
+			chromedp.WaitVisible(chromedp.CSS("#note-field")),
+			chromedp.SendKeys(chromedp.CSS("#note-field"), "Kollar schemat."),
+			chromedp.Click(chromedp.CSS("#add-note")),
+			chromedp.WaitVisible(chromedp.CSS("#saved")),
+		)
+		checkPage(t, ctx, "review case "+l, "case with a saved notice ("+l+")", titles)
+	}
 }

@@ -70,6 +70,18 @@ func TestStaffStartAndNoRole(t *testing.T) {
 		strings.Contains(body, `href="/oversikt`) {
 		t.Fatalf("reviewer's start: %d\n%s", status, body)
 	}
+	// Staff pages have the staff footer, none of the patient's text.
+	const patientFooter, staffFooter = "Insyn visar vem som har tagit del av din journal", "Insyn för vårdgivarens personal."
+	if !strings.Contains(body, "<footer>"+staffFooter) || strings.Contains(body, patientFooter) {
+		t.Errorf("staff page's footer:\n%s", body)
+	}
+	if _, b := page(t, c, e.base+"/granskning?lang=en"); !strings.Contains(b, "<footer>Insyn for the care provider&#39;s staff.") ||
+		strings.Contains(b, "who has accessed your medical record") {
+		t.Errorf("English staff footer:\n%s", b)
+	}
+	if _, b := page(t, e.signIn(t, tolvanLogin), e.base+"/oversikt"); !strings.Contains(b, "<footer>"+patientFooter) || strings.Contains(b, staffFooter) {
+		t.Errorf("patient page's footer:\n%s", b)
+	}
 	status, body = page(t, e.signIn(t, wpHead), e.base+"/personal?lang=en")
 	if status != 200 || !strings.Contains(body, "head of unit of Vårdcentralen Ängsbacken") || strings.Contains(body, `href="/granskning`) {
 		t.Fatalf("head's start: %d\n%s", status, body)
@@ -78,7 +90,8 @@ func TestStaffStartAndNoRole(t *testing.T) {
 	nobody := e.signIn(t, wpNobody)
 	for _, p := range []string{"/personal"} {
 		status, body := page(t, nobody, e.base+p)
-		if status != http.StatusForbidden || !strings.Contains(body, "Du har ingen roll i Insyn") || strings.Contains(body, "Personalmeny") {
+		if status != http.StatusForbidden || !strings.Contains(body, "Du har ingen roll i Insyn") || strings.Contains(body, "Personalmeny") ||
+			strings.Contains(body, "Insyn visar vem som har tagit del av din journal") {
 			t.Errorf("%s without a role: %d\n%s", p, status, body)
 		}
 	}
@@ -236,8 +249,8 @@ func TestReviewerWorksAFlagCase(t *testing.T) {
 	if status, loc := act("status", url.Values{"to": {"investigating"}}); status != http.StatusSeeOther || !strings.HasPrefix(loc, "/granskning/arende/"+key) {
 		t.Fatalf("start: %d %q", status, loc)
 	}
-	if status, _ := act("tilldela", url.Values{"assignee": {"me"}}); status != http.StatusSeeOther {
-		t.Fatalf("assign: %d", status)
+	if status, loc := act("tilldela", url.Values{"assignee": {"me"}}); status != http.StatusSeeOther || !strings.HasSuffix(loc, "?sparat=tilldela") {
+		t.Fatalf("assign: %d %q", status, loc)
 	}
 	if _, b := page(t, rev, e.base+"/granskning?mina=1"); !strings.Contains(b, key) || !strings.Contains(b, "handläggs av Rita Granskare") {
 		t.Errorf("assigned to me does not list the case:\n%s", b)
@@ -248,8 +261,23 @@ func TestReviewerWorksAFlagCase(t *testing.T) {
 	if status, body := act("anteckning", url.Values{"note": {"   "}}); status != http.StatusBadRequest || !strings.Contains(body, `id="note-error"`) {
 		t.Errorf("empty note: %d\n%s", status, body)
 	}
-	if status, _ := act("anteckning", url.Values{"note": {"Kollar schemat."}}); status != http.StatusSeeOther {
-		t.Errorf("note: %d", status)
+	// A saved action comes back to the case page with a notice; the URL
+	// names the kind of action only, never what was typed.
+	status, loc := act("anteckning", url.Values{"note": {"Kollar schemat."}})
+	if status != http.StatusSeeOther || loc != "/granskning/arende/"+key+"?sparat=anteckning" {
+		t.Fatalf("note: %d %q", status, loc)
+	}
+	if _, b := page(t, rev, e.base+loc); !strings.Contains(b, `<p class="notice" role="status" id="saved">Sparat: anteckningen står i tidslinjen.</p>`) {
+		t.Errorf("no saved notice after the note:\n%s", b)
+	}
+	if _, b := page(t, rev, e.base+loc+"&lang=en"); !strings.Contains(b, `role="status" id="saved">Saved: the note is in the timeline.</p>`) {
+		t.Errorf("no English saved notice:\n%s", b)
+	}
+	if _, b := page(t, rev, caseURL); strings.Contains(b, `id="saved"`) {
+		t.Error("the notice shows without an action")
+	}
+	if _, b := page(t, rev, caseURL+"?sparat=%3Cscript%3E"); strings.Contains(b, `id="saved"`) {
+		t.Error("an unknown word shows a notice")
 	}
 	if status, body := act("yttrande", url.Values{"unit": {string(wpUnit)}, "question": {""}}); status != http.StatusBadRequest ||
 		!strings.Contains(body, `id="question-error"`) {
@@ -259,8 +287,9 @@ func TestReviewerWorksAFlagCase(t *testing.T) {
 		!strings.Contains(body, `id="unit-error"`) || !strings.Contains(body, "Varför?</textarea>") {
 		t.Errorf("question to a unit without head: %d", status)
 	}
-	if status, _ := act("yttrande", url.Values{"unit": {string(wpUnit)}, "question": {"Hade Åsa ett uppdrag för patienten?"}}); status != http.StatusSeeOther {
-		t.Fatalf("ask for a statement: %d", status)
+	if status, loc := act("yttrande", url.Values{"unit": {string(wpUnit)}, "question": {"Hade Åsa ett uppdrag för patienten?"}}); status != http.StatusSeeOther ||
+		strings.Contains(loc, "uppdrag") || !strings.HasSuffix(loc, "?sparat=yttrande") {
+		t.Fatalf("ask for a statement: %d %q", status, loc)
 	}
 	if _, b := page(t, rev, caseURL); !strings.Contains(b, "Väntar på yttrande") || !strings.Contains(b, "bad enhetschefen om yttrande") {
 		t.Errorf("case after the question:\n%s", b)
@@ -283,8 +312,12 @@ func TestReviewerWorksAFlagCase(t *testing.T) {
 		!strings.Contains(body, "Skriv ditt yttrande.") {
 		t.Errorf("empty answer: %d", status)
 	}
-	if status, _ := postForm(t, head, e.base+"/chef", e.base+"/chef/yttrande/"+m[1], url.Values{"answer": {"Åsa hade jour på akuten."}}); status != http.StatusSeeOther {
-		t.Fatalf("answer: %d", status)
+	status, loc = postForm(t, head, e.base+"/chef", e.base+"/chef/yttrande/"+m[1], url.Values{"answer": {"Åsa hade jour på akuten."}})
+	if status != http.StatusSeeOther || loc != "/chef?sparat=1" {
+		t.Fatalf("answer: %d %q", status, loc)
+	}
+	if _, b := page(t, head, e.base+loc); !strings.Contains(b, `role="status" id="saved">Sparat: ditt yttrande är skickat till granskaren.</p>`) {
+		t.Errorf("no saved notice after the answer:\n%s", b)
 	}
 	if status, _ := page(t, head, caseURL); status != http.StatusForbidden {
 		t.Errorf("head of unit on the case page: %d", status)
@@ -298,17 +331,23 @@ func TestReviewerWorksAFlagCase(t *testing.T) {
 	if status != http.StatusBadRequest || !strings.Contains(body, `id="message-error"`) || !strings.Contains(body, "Ingen jour den dagen.</textarea>") {
 		t.Fatalf("decide without message: %d\n%s", status, body)
 	}
-	if status, _ := act("beslut", url.Values{"outcome": {"unjustified"}, "reason": {"Ingen jour den dagen."},
-		"message": {"Åtkomsten saknade skäl. Vi har vidtagit åtgärder."}}); status != http.StatusSeeOther {
-		t.Fatalf("decide: %d", status)
+	status, loc = act("beslut", url.Values{"outcome": {"unjustified"}, "reason": {"Ingen jour den dagen."},
+		"message": {"Åtkomsten saknade skäl. Vi har vidtagit åtgärder."}})
+	if status != http.StatusSeeOther || !strings.HasSuffix(loc, "?sparat=beslut") {
+		t.Fatalf("decide: %d %q", status, loc)
+	}
+	if _, b := page(t, rev, e.base+loc); !strings.Contains(b, "Sparat: beslutet är registrerat.") {
+		t.Errorf("no saved notice after the decision:\n%s", b)
 	}
 	// Back to the patient: the outcome and the message under my flags.
 	_, body = page(t, e.signIn(t, tolvanLogin), e.base+"/flaggor")
 	if !strings.Contains(body, "Åtkomsten saknade skäl. Vi har vidtagit åtgärder.") || strings.Contains(body, "Ingen jour den dagen.") {
 		t.Errorf("patient's flags after the decision:\n%s", body)
 	}
-	if status, _ := act("status", url.Values{"to": {"closed"}}); status != http.StatusSeeOther {
-		t.Errorf("close: %d", status)
+	if status, loc := act("status", url.Values{"to": {"closed"}}); status != http.StatusSeeOther || !strings.HasSuffix(loc, "?sparat=avslutat") {
+		t.Errorf("close: %d %q", status, loc)
+	} else if _, b := page(t, rev, e.base+loc); !strings.Contains(b, "Sparat: ärendet är avslutat.") {
+		t.Errorf("no saved notice after closing:\n%s", b)
 	}
 	if _, b := page(t, rev, caseURL); !strings.Contains(b, "Avslutat") || strings.Contains(b, `id="add-note"`) {
 		t.Errorf("closed case still offers work")
@@ -365,5 +404,49 @@ func TestStaffPagesScoped(t *testing.T) {
 		if status, body := page(t, nobody, e.base+u); status != http.StatusForbidden || !strings.Contains(body, "Du har ingen roll i Insyn") {
 			t.Errorf("no role on %s: %d", u, status)
 		}
+	}
+}
+
+// A rule case the patient has also flagged says so in the queue, in words
+// (a badge, not only the row's colour), in both languages; before the flag
+// it does not.
+func TestQueueMarksRuleCaseThePatientFlagged(t *testing.T) {
+	t.Parallel()
+	e := startPortal(t)
+	seedWorkplace(t, e.st)
+	ctx := context.Background()
+	var ev int64
+	if err := e.st.DB().Get(&ev, `SELECT id FROM access_events WHERE patient_id = '191212121212' AND actor_hsa_id = 'SE2321000016-5001'
+		ORDER BY occurred_at LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	// A rule case on Åsa's accesses to Tolvan, as a review run opens one.
+	const ruleKey = "rulecaseaaaaaaaaaaaaaaaaaa"
+	if _, err := e.st.DB().Exec(`INSERT INTO cases (key, number, source, patient_id, patient_id_kind, patient_id_root,
+		staff_hsa_id, provider_hsa_id, priority, created_at, updated_at)
+		SELECT $1, '2026-900001', 'rule', e.patient_id, e.patient_id_kind, e.patient_id_root, e.actor_hsa_id,
+		       COALESCE(NULLIF(e.actor_provider_hsa_id, ''), u.provider_hsa_id), 10, now(), now()
+		FROM access_events e LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id WHERE e.id = $2`, ruleKey, ev); err != nil {
+		t.Fatal(err)
+	}
+	rev := e.signIn(t, wpReviewer)
+	if _, body := page(t, rev, e.base+"/granskning"); !strings.Contains(body, ruleKey) || strings.Contains(body, "Även anmält av patienten") {
+		t.Fatalf("queue before the flag:\n%s", body)
+	}
+	tolvan, _ := portal.ParsePersonalID(tolvanLogin)
+	cs, err := e.st.FileFlag(ctx, portal.PatientActor(tolvan, ""), portal.Flag{Reason: portal.ReasonUnknownPerson, Text: "Vem är Åsa?", Events: []int64{ev}})
+	if err != nil || len(cs) != 1 || cs[0].Key != ruleKey {
+		t.Fatalf("the flag did not join the rule case: %v %+v", err, cs)
+	}
+	badge := regexp.MustCompile(`(?s)href="/granskning/arende/` + ruleKey + `[^"]*".*?<span class="mark">Regelträff</span> <span class="mark flagged">Även anmält av patienten</span>`)
+	if _, body := page(t, rev, e.base+"/granskning"); !badge.MatchString(body) {
+		t.Errorf("queue after the flag has no badge:\n%s", body)
+	}
+	if _, body := page(t, rev, e.base+"/granskning?lang=en"); !strings.Contains(body, `<span class="mark">Rule hit</span> <span class="mark flagged">Also reported by the patient</span>`) {
+		t.Errorf("English queue has no badge:\n%s", body)
+	}
+	// The case page has the flag, as before.
+	if _, body := page(t, rev, e.base+"/granskning/arende/"+ruleKey); !strings.Contains(body, "Vem är Åsa?") {
+		t.Errorf("case page without the flag:\n%s", body)
 	}
 }

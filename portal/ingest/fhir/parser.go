@@ -382,16 +382,10 @@ func (p *parser) object(s *scanner) error {
 		case c != '"':
 			return p.broken(s, line, "document is not well-formed JSON")
 		}
-		key, ok := s.str()
-		if !ok {
-			return p.truncated(s, line)
+		key, done, err := p.memberKey(s, line, "document is not well-formed JSON")
+		if done {
+			return err
 		}
-		if c, ok := s.peek(); !ok {
-			return p.truncated(s, line)
-		} else if c != ':' {
-			return p.broken(s, line, "document is not well-formed JSON")
-		}
-		s.skip1()
 		switch {
 		case key == "resourceType":
 			if rt, ok = s.str(); !ok {
@@ -477,16 +471,10 @@ func (p *parser) entry(s *scanner) error {
 		case c != '"':
 			return p.broken(s, line, "Bundle entry is not well-formed JSON")
 		}
-		key, ok := s.str()
-		if !ok {
-			return p.truncated(s, line)
+		key, done, err := p.memberKey(s, line, "Bundle entry is not well-formed JSON")
+		if done {
+			return err
 		}
-		if c, ok := s.peek(); !ok {
-			return p.truncated(s, line)
-		} else if c != ':' {
-			return p.broken(s, line, "Bundle entry is not well-formed JSON")
-		}
-		s.skip1()
 		if key != "resource" {
 			if _, ok := s.value(); !ok {
 				return p.truncated(s, line)
@@ -588,6 +576,23 @@ func (p *parser) broken(s *scanner, line int, detail string) error {
 		return p.truncated(s, line)
 	}
 	return p.quarantine(bytes.Clone(s.buf[:min(len(s.buf), portal.MaxRecordBytes)]), line, portal.ReasonMalformed, detail)
+}
+
+// memberKey reads an object member's key and its ':', the key's opening
+// quote next. done says the object ends there, with err: the input ended
+// (truncated) or the member is not well-formed (broken, worded by detail).
+func (p *parser) memberKey(s *scanner, line int, detail string) (key string, done bool, err error) {
+	key, ok := s.str()
+	if !ok {
+		return "", true, p.truncated(s, line)
+	}
+	if c, ok := s.peek(); !ok {
+		return "", true, p.truncated(s, line)
+	} else if c != ':' {
+		return "", true, p.broken(s, line, detail)
+	}
+	s.skip1()
+	return key, false, nil
 }
 
 // truncated quarantines what was kept of the record the input ended in,

@@ -105,7 +105,8 @@ const (
 // parsed from it in place, and a record's bytes stay in it until the record
 // ends, for its raw copy. A token cut off by the end of the buffer is parsed
 // again once more input is read, so the code paths never see a partial token;
-// that costs a rescan of at most one token per refill.
+// that costs a rescan of at most one token per refill, and each refill reads
+// at least as much as the cut-off token holds (fill).
 type Scanner struct {
 	r       io.Reader
 	buf     []byte // input; buf[:n] is filled
@@ -356,10 +357,13 @@ func (s *Scanner) fill() int {
 		copy(nb, s.buf[:s.n])
 		s.buf = nb
 	}
-	// A token that takes up half the buffer is rescanned after every
-	// read; with a reader that trickles, that would be quadratic. Reading
-	// until the buffer is full makes the rescans follow its doublings.
-	long := 2*(s.n-s.tok0) > len(s.buf)
+	// The token cut off by the end of the buffer is scanned again from
+	// its start after this fill. With a reader that trickles (a pipe, a
+	// transcoder, one byte at a time) one read per rescan is quadratic in
+	// the token's length: a start tag of 16 KiB read bytewise took
+	// seconds. Reading at least as much as the token already holds makes
+	// the rescans follow its doublings, linear in all.
+	want := s.n - s.tok0
 	total := 0
 	for s.n < len(s.buf) {
 		m, err := s.r.Read(s.buf[s.n:])
@@ -374,7 +378,7 @@ func (s *Scanner) fill() int {
 		case err != nil:
 			s.rerr = err
 		}
-		if !long || err != nil || m == 0 {
+		if total >= want || err != nil || m == 0 {
 			break
 		}
 	}
