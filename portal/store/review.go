@@ -88,13 +88,22 @@ ORDER BY ev.id, ev.occurred_at,
 
 	// A run is one large batch job: JIT compiling each statement costs
 	// more than it saves here, the explanation's sort and the rules'
-	// hashes fit in memory with a larger work_mem, and the gathering may
-	// use two parallel workers (as a plain scan of the events would). All
-	// end with the transaction.
+	// hashes fit in memory with a larger work_mem, and the gathering uses
+	// two parallel workers (as a plain scan of the events would): passing
+	// a row from a worker costs less than the planner's default says
+	// beside the join and the sort it saves the leader, which otherwise
+	// tips a full run's plan to one process. All end with the transaction.
 	qRunSettings = `SELECT set_config('jit', 'off', true), set_config('work_mem', '256MB', true),
-       set_config('max_parallel_workers_per_gather', '2', true)`
+       set_config('max_parallel_workers_per_gather', '2', true), set_config('parallel_tuple_cost', '0.01', true)`
 
 	qAnalyzeRunEvents = `ANALYZE run_events`
+
+	// qRunUnexplained keeps the run's unexplained events apart for the
+	// rules that look only at those (UnexplainedRules).
+	qRunUnexplained = `
+CREATE TEMP TABLE run_unexplained ON COMMIT DROP AS SELECT * FROM run_events WHERE relation_id IS NULL`
+
+	qAnalyzeRunUnexplained = `ANALYZE run_unexplained`
 
 	// qInsertExplanations keeps each event's explanation (NULL: none).
 	// A plain INSERT: run_events holds no event a run has explained (a
@@ -150,9 +159,44 @@ WITH t AS (
     WHERE upd.explained AND h.event_id = upd.event_id AND h.occurred_at = upd.occurred_at
       AND h.rule = ANY($7) AND h.withdrawn_at IS NULL
     RETURNING h.case_id
+), rs AS (
+    -- And it stands again when a later import leaves the access
+    -- unexplained once more (an end moved earlier).
+    UPDATE rule_hits h SET withdrawn_at = NULL
+    FROM upd
+    WHERE NOT upd.explained AND h.event_id = upd.event_id AND h.occurred_at = upd.occurred_at
+      AND h.rule = ANY($7) AND h.withdrawn_at IS NOT NULL
+    RETURNING h.case_id
 )
 SELECT (SELECT count(*) FROM upd) AS changed,
-       ARRAY(SELECT DISTINCT case_id FROM wd WHERE case_id IS NOT NULL ORDER BY 1) AS cases`
+       ARRAY(SELECT DISTINCT case_id FROM wd WHERE case_id IS NOT NULL ORDER BY 1) AS cases,
+       ARRAY(SELECT DISTINCT case_id FROM rs WHERE case_id IS NOT NULL ORDER BY 1) AS restored`
+
+	// qReopenRestored opens again, of the given cases, those the system
+	// closed when their hits were withdrawn (closed, a rule case, nothing
+	// in the timeline but the system, no flag), now that a hit stands
+	// again; a case a person closed stays closed. It is not reopened while
+	// another case of the same person and patient is open (the open-case
+	// index allows one); the timeline says why.
+	qReopenRestored = `
+WITH c AS (
+    SELECT c.id FROM cases c
+    WHERE c.id = ANY($1) AND c.source = 'rule' AND c.status = 'closed'
+      AND EXISTS (SELECT 1 FROM rule_hits h WHERE h.case_id = c.id AND h.withdrawn_at IS NULL)
+      AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.case_id = c.id)
+      AND NOT EXISTS (SELECT 1 FROM case_timeline t WHERE t.case_id = c.id AND t.actor_kind <> 'system')
+      AND NOT EXISTS (SELECT 1 FROM cases o WHERE o.source_group = c.source_group AND o.staff_hsa_id = c.staff_hsa_id
+                      AND o.provider_hsa_id = c.provider_hsa_id AND o.patient_id = c.patient_id
+                      AND o.patient_id_kind = c.patient_id_kind
+                      AND o.status IN ('new', 'investigating', 'awaiting_statement'))
+    FOR UPDATE OF c
+), reopened AS (
+    UPDATE cases SET status = 'new', outcome = NULL, decision_reason = NULL, decided_at = NULL, updated_at = $2
+    FROM c WHERE cases.id = c.id
+    RETURNING cases.id
+)
+INSERT INTO case_timeline (case_id, kind, actor_kind, actor_id, at, text, from_status, to_status)
+SELECT id, 'status', 'system', 'review', $2, $3, 'closed', 'new' FROM reopened`
 
 	// qCloseWithdrawn closes, of the given cases, those raised by rules
 	// whose every hit is withdrawn, that no patient flagged and no reviewer
@@ -322,6 +366,8 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 		runEvents(from, to, batches, check),
 		{"analyze", qAnalyzeRunEvents, nil},
 		{"explanations", qInsertExplanations, []any{res.Run}},
+		{"unexplained", qRunUnexplained, nil},
+		{"analyze unexplained", qAnalyzeRunUnexplained, nil},
 	}
 	for _, st := range steps {
 		t0 := time.Now()
@@ -470,18 +516,30 @@ func (s *Store) ruleCases(ctx context.Context, tx *sqlx.Tx, res *ReviewRunResult
 // done. Hits that only fired because an access was unexplained are
 // withdrawn when care now explains it; the cases they were on take their
 // priority and narrative from what stands, and a case left with nothing
-// that no one has started on is closed.
+// that no one has started on is closed. A withdrawn hit whose access a
+// later import leaves unexplained again stands again, and the case the
+// system closed for it is opened again (one a person closed is not).
 func reexplainCare(ctx context.Context, tx *sqlx.Tx, pid, unit, staff, kind, starts []string, now time.Time) (int64, error) {
 	if _, err := tx.ExecContext(ctx, qReviewLock); err != nil {
 		return 0, err
 	}
 	var r struct {
-		Changed int64         `db:"changed"`
-		Cases   pq.Int64Array `db:"cases"`
+		Changed  int64         `db:"changed"`
+		Cases    pq.Int64Array `db:"cases"`
+		Restored pq.Int64Array `db:"restored"`
 	}
 	if err := tx.GetContext(ctx, &r, qReexplainCare, pq.Array(pid), pq.Array(unit), pq.Array(staff), pq.Array(kind),
 		pq.Array(starts), now, pq.Array(UnexplainedRules)); err != nil {
 		return 0, err
+	}
+	if len(r.Restored) > 0 {
+		reason := narrativeTexts().For("sv").T("review.restored.reopened")
+		if _, err := tx.ExecContext(ctx, qReopenRestored, pq.Array([]int64(r.Restored)), now, reason); err != nil {
+			return 0, fmt.Errorf("store: reopen restored cases: %w", err)
+		}
+		if err := refreshCases(ctx, tx, r.Restored); err != nil {
+			return 0, err
+		}
 	}
 	if len(r.Cases) == 0 {
 		return r.Changed, nil
