@@ -208,7 +208,6 @@ FROM (SELECT actor_hsa_id, day, min(actor_title) AS actor_title, count(*) AS pat
             WHERE actor_hsa_id <> '' GROUP BY actor_hsa_id, day, patient_id) ap
       GROUP BY actor_hsa_id, day) d
 LEFT JOIN review_actor_days old ON old.actor_hsa_id = d.actor_hsa_id AND old.day = d.day
-ORDER BY d.actor_hsa_id, d.day
 ON CONFLICT (actor_hsa_id, day) DO UPDATE SET patients = EXCLUDED.patients, title = EXCLUDED.title`
 
 	// qRuleVolume: an actor-day of the run whose distinct patients reach
