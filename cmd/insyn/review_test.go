@@ -130,7 +130,7 @@ func detectionQuality(t *testing.T, db *sqlx.DB, planted []seed.Planted) {
 		              AND c.status IN ('new', 'investigating', 'awaiting_statement'))) AS in_case,
 		       (SELECT count(*) FROM event_explanations x WHERE NOT EXISTS (
 		            SELECT 1 FROM planted_ev p WHERE p.id = x.event_id AND p.occurred_at = x.occurred_at)) AS legitimate,
-		       (SELECT count(*) FROM event_explanations x WHERE x.explained AND NOT EXISTS (
+		       (SELECT count(*) FROM event_explanations x WHERE x.relation_id IS NOT NULL AND NOT EXISTS (
 		            SELECT 1 FROM planted_ev p WHERE p.id = x.event_id AND p.occurred_at = x.occurred_at)) AS explained,
 		       last.rank,
 		       (SELECT count(*) FROM queue WHERE queue.rank <= last.rank AND (planted OR emergency)) AS relevant

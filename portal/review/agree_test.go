@@ -51,7 +51,7 @@ func TestRunAgreesWithFunction(t *testing.T) {
 	}
 	if err := s.DB().Select(&differ, `
 		SELECT x.event_id, x.relation_id AS kept, r.relation_id AS live
-		FROM event_explanations x JOIN access_events e ON e.id = x.event_id AND e.occurred_at = x.occurred_at
+		FROM event_explanation_evidence x JOIN access_events e ON e.id = x.event_id AND e.occurred_at = x.occurred_at
 		LEFT JOIN LATERAL insyn_explaining_relation(e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id, e.occurred_at) r ON true
 		WHERE x.relation_id IS DISTINCT FROM r.relation_id OR x.days IS DISTINCT FROM r.days
 		   OR x.by_staff IS DISTINCT FROM COALESCE(r.by_staff, false) OR x.kind IS DISTINCT FROM r.kind`); err != nil {

@@ -94,7 +94,7 @@ type explanation struct {
 func explanations(t testing.TB, s *store.Store) map[string]explanation {
 	t.Helper()
 	rows, err := s.DB().Queryx(`SELECT e.source_log_id, x.explained, x.kind, x.by_staff, x.days
-		FROM event_explanations x JOIN access_events e ON e.id = x.event_id AND e.occurred_at = x.occurred_at`)
+		FROM event_explanation_evidence x JOIN access_events e ON e.id = x.event_id AND e.occurred_at = x.occurred_at`)
 	if err != nil {
 		t.Fatal(err)
 	}

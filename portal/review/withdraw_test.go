@@ -99,3 +99,80 @@ func TestLateCareWithdrawsHits(t *testing.T) {
 		t.Errorf("run after the import: %+v", res)
 	}
 }
+
+// TestShortenedCareRestoresHits: a hit withdrawn because a late care
+// import explained its access stands again when a later import shortens
+// that relation so the access is unexplained once more. The case the
+// system closed for it opens again, saying why; a case a reviewer closed
+// stays closed.
+func TestShortenedCareRestoresHits(t *testing.T) {
+	s := world(t)
+	at := time.Date(2025, 6, 12, 10, 0, 0, 0, time.UTC)
+	alone, closed := pid(t, 1), pid(t, 2)
+	insert(t, s, access(alone, anna, unit, unit, at), access(alone, anna, unit, unit, at.Add(time.Hour)),
+		access(closed, anna, unit, unit, at))
+	run(t, s)
+	caseOf := func(p portal.PersonalID) (id int64, status string) {
+		t.Helper()
+		if err := s.DB().QueryRow(`SELECT id, status FROM cases WHERE patient_id = $1 AND staff_hsa_id = $2`,
+			p.Digits(), anna).Scan(&id, &status); err != nil {
+			t.Fatalf("case of %s: %v", p.Digits(), err)
+		}
+		return
+	}
+	aloneID, _ := caseOf(alone)
+	closedID, _ := caseOf(closed)
+	// A reviewer starts on one case; after the import explains it, they close it.
+	exec(t, s, `INSERT INTO case_timeline (case_id, kind, actor_kind, actor_id, at, text) VALUES ($1, 'note', 'staff', 'rev', $2, 'tittar')`,
+		closedID, at)
+	// An admission from 60 days before, still open: it explains both.
+	stay := func(p portal.PersonalID, ends time.Time) portal.CareRelation {
+		return portal.CareRelation{PersonalID: p, UnitHSAID: unit, Kind: portal.CareAdmission,
+			StartsAt: at.Add(-60 * 24 * time.Hour), EndsAt: ends}
+	}
+	care(t, s, stay(alone, time.Time{}), stay(closed, time.Time{}))
+	if _, st := caseOf(alone); st != "closed" {
+		t.Fatalf("alone after the first import: %s", st)
+	}
+	exec(t, s, `UPDATE cases SET status = 'closed', outcome = 'justified', decided_at = $2 WHERE id = $1`, closedID, at)
+	exec(t, s, `INSERT INTO case_timeline (case_id, kind, actor_kind, actor_id, at, from_status, to_status)
+		VALUES ($1, 'closed', 'staff', 'rev', $2, 'new', 'closed')`, closedID, at)
+
+	// The stay ended 40 days before the accesses: more than 30 days after
+	// it, so it no longer explains them.
+	ended := at.Add(-40 * 24 * time.Hour)
+	care(t, s, stay(alone, ended), stay(closed, ended))
+
+	standing := func(caseID int64) (live, withdrawn int) {
+		t.Helper()
+		if err := s.DB().QueryRow(`SELECT count(*) FILTER (WHERE withdrawn_at IS NULL), count(*) FILTER (WHERE withdrawn_at IS NOT NULL)
+			FROM rule_hits WHERE case_id = $1`, caseID).Scan(&live, &withdrawn); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if live, wd := standing(aloneID); live != 2 || wd != 0 {
+		t.Errorf("alone: %d hits stand, %d withdrawn", live, wd)
+	}
+	var status string
+	var outcome *string
+	var text string
+	if err := s.DB().QueryRow(`SELECT c.status, c.outcome, t.text FROM cases c
+		JOIN case_timeline t ON t.case_id = c.id AND t.kind = 'status' AND t.actor_kind = 'system' AND t.to_status = 'new'
+		WHERE c.id = $1`, aloneID).Scan(&status, &outcome, &text); err != nil {
+		t.Fatalf("alone not reopened with a timeline entry: %v", err)
+	}
+	if status != "new" || outcome != nil || !strings.Contains(text, "vårdkontakter") {
+		t.Errorf("alone reopened: %s %v %q", status, outcome, text)
+	}
+	if live, _ := standing(closedID); live != 1 {
+		t.Errorf("closed by a reviewer: %d hits stand", live)
+	}
+	if _, st := caseOf(closed); st != "closed" {
+		t.Errorf("a case a reviewer closed was opened again: %s", st)
+	}
+	var explained int
+	if err := s.DB().QueryRow(`SELECT count(*) FROM event_explanations WHERE relation_id IS NOT NULL`).Scan(&explained); err != nil || explained != 0 {
+		t.Errorf("%d accesses still explained (%v)", explained, err)
+	}
+}

@@ -58,18 +58,10 @@ func (g *generator) writeReference(dir string) error {
 				w(g.people[r.a].pid, g.people[r.b].pid, string(r.kind))
 			}
 		}},
-		{"care_relations.csv", []string{"personal_id", "unit_hsa_id", "staff_hsa_id", "kind", "starts_at", "ends_at"}, func(w func(...string)) {
-			for _, c := range g.care {
-				staff, end := "", ""
-				if c.staff >= 0 {
-					staff = g.staff[c.staff].hsa
-				}
-				if !c.end.IsZero() {
-					end = c.end.Format(time.RFC3339)
-				}
-				w(g.people[c.patient].pid, g.units[c.unit].hsa, staff, string(c.kind), c.start.Format(time.RFC3339), end)
-			}
-		}},
+		{"care_relations.csv", careColumns, func(w func(...string)) { g.writeCare(w, false) }},
+		// The key to the relations left out of care_relations.csv, like
+		// planted.json is to the misuse: not reference data, never imported.
+		{"unrecorded_care.csv", careColumns, func(w func(...string)) { g.writeCare(w, true) }},
 	}
 	for _, f := range files {
 		if err := writeCSV(filepath.Join(dir, f.name), f.header, f.rows); err != nil {
@@ -106,4 +98,24 @@ func writeCSV(path string, header []string, rows func(w func(...string))) error 
 		return fmt.Errorf("seed: write %s: %w", filepath.Base(path), werr)
 	}
 	return nil
+}
+
+var careColumns = []string{"personal_id", "unit_hsa_id", "staff_hsa_id", "kind", "starts_at", "ends_at"}
+
+// writeCare writes the care relations in the data (unrecorded false) or
+// those markUnrecorded left out of it.
+func (g *generator) writeCare(w func(...string), unrecorded bool) {
+	for _, c := range g.care {
+		if c.unrecorded != unrecorded {
+			continue
+		}
+		staff, end := "", ""
+		if c.staff >= 0 {
+			staff = g.staff[c.staff].hsa
+		}
+		if !c.end.IsZero() {
+			end = c.end.Format(time.RFC3339)
+		}
+		w(g.people[c.patient].pid, g.units[c.unit].hsa, staff, string(c.kind), c.start.Format(time.RFC3339), end)
+	}
 }

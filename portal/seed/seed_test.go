@@ -294,7 +294,7 @@ func TestOrdinaryAccessesAreExplained(t *testing.T) {
 	dir, _ := region(t)
 	r := loadRegion(t, dir)
 	acts, purposes, resources := map[string]int{}, map[string]int{}, map[string]int{}
-	coherent, total := 0, 0
+	coherent, total, unrecorded := 0, 0, 0
 	repeats := map[string]int{}
 	for _, e := range r.events {
 		acts[e.Activity.Type]++
@@ -309,7 +309,13 @@ func TestOrdinaryAccessesAreExplained(t *testing.T) {
 		}
 		repeats[e.User.ID+e.Patient.Ext+e.ResourceType+e.Activity.Type]++
 		if !r.explained(e) {
-			t.Errorf("ordinary access %s is not explained by a care relation", e.LogID)
+			// Care that took place but is missing from the data explains
+			// a few per cent; nothing else may be left unexplained.
+			if explainedBy(e, r.unrecorded[e.Patient.Ext]) {
+				unrecorded++
+			} else {
+				t.Errorf("ordinary access %s is not explained by a care relation", e.LogID)
+			}
 		}
 		if e.Activity.Type == "Nödöppning" {
 			t.Errorf("ordinary access %s is an emergency access", e.LogID)
@@ -329,6 +335,11 @@ func TestOrdinaryAccessesAreExplained(t *testing.T) {
 		if r.close(e.User.PersonID.Ext, e.Patient.Ext) {
 			t.Errorf("ordinary access %s to oneself, a relative or a neighbour", e.LogID)
 		}
+	}
+	share := float64(unrecorded) / float64(max(total, 1))
+	t.Logf("%d of %d ordinary accesses (%.1f %%) have no care relation in the data", unrecorded, total, 100*share)
+	if share < 0.01 || share > 0.06 {
+		t.Errorf("%.1f %% of ordinary accesses without a care relation in the data, want a few per cent", 100*share)
 	}
 	if acts["Läsa"] < total/2 || acts["Skriva"] == 0 || acts["Signera"] == 0 || acts["Utskrift"] == 0 {
 		t.Errorf("activity mix %v", acts)
@@ -553,6 +564,7 @@ type regionData struct {
 	staffByPID  map[string]map[string]string
 	assignments map[string][]map[string]string
 	care        map[string][]careRow
+	unrecorded  map[string][]careRow // unrecorded_care.csv: care that took place, missing from the data
 	relations   map[[2]string]bool
 	events      []*logEntry
 	byID        map[string]*logEntry
@@ -563,7 +575,7 @@ func loadRegion(t *testing.T, dir string) *regionData {
 	t.Helper()
 	r := &regionData{people: map[string]map[string]string{}, staff: map[string]map[string]string{},
 		staffByPID: map[string]map[string]string{}, assignments: map[string][]map[string]string{},
-		care: map[string][]careRow{}, relations: map[[2]string]bool{}, byID: map[string]*logEntry{}, planted: map[string]string{}}
+		care: map[string][]careRow{}, unrecorded: map[string][]careRow{}, relations: map[[2]string]bool{}, byID: map[string]*logEntry{}, planted: map[string]string{}}
 	for _, p := range readCSV(t, filepath.Join(dir, "population.csv")) {
 		r.people[p["personal_id"]] = p
 	}
@@ -578,16 +590,18 @@ func loadRegion(t *testing.T, dir string) *regionData {
 		r.relations[[2]string{rel["personal_id_a"], rel["personal_id_b"]}] = true
 		r.relations[[2]string{rel["personal_id_b"], rel["personal_id_a"]}] = true
 	}
-	for _, c := range readCSV(t, filepath.Join(dir, "care_relations.csv")) {
-		row := careRow{unit: c["unit_hsa_id"], staff: c["staff_hsa_id"], kind: c["kind"]}
-		var err error
-		if row.start, err = portal.ParseTimestamp("starts_at", c["starts_at"]); err != nil {
-			t.Fatal(err)
+	for file, into := range map[string]map[string][]careRow{"care_relations.csv": r.care, "unrecorded_care.csv": r.unrecorded} {
+		for _, c := range readCSV(t, filepath.Join(dir, file)) {
+			row := careRow{unit: c["unit_hsa_id"], staff: c["staff_hsa_id"], kind: c["kind"]}
+			var err error
+			if row.start, err = portal.ParseTimestamp("starts_at", c["starts_at"]); err != nil {
+				t.Fatal(err)
+			}
+			if row.end, err = portal.ParseTimestamp("ends_at", c["ends_at"]); err != nil {
+				t.Fatal(err)
+			}
+			into[c["personal_id"]] = append(into[c["personal_id"]], row)
 		}
-		if row.end, err = portal.ParseTimestamp("ends_at", c["ends_at"]); err != nil {
-			t.Fatal(err)
-		}
-		r.care[c["personal_id"]] = append(r.care[c["personal_id"]], row)
 	}
 	planted, err := seed.ReadPlanted(filepath.Join(dir, "planted.json"))
 	if err != nil {
@@ -608,9 +622,12 @@ func loadRegion(t *testing.T, dir string) *regionData {
 // explained applies DESIGN.md section 5 strictly: a care relation of the
 // patient with the actor or the actor's unit, within 30 days of a visit,
 // booking or referral, during an admission, or while a team relation holds.
-func (r *regionData) explained(e *logEntry) bool {
+func (r *regionData) explained(e *logEntry) bool { return explainedBy(e, r.care[e.Patient.Ext]) }
+
+// explainedBy: one of rels explains e.
+func explainedBy(e *logEntry, rels []careRow) bool {
 	const window = 30 * 24 * time.Hour
-	for _, c := range r.care[e.Patient.Ext] {
+	for _, c := range rels {
 		if c.unit != e.User.Unit && (c.staff == "" || c.staff != e.User.ID) {
 			continue
 		}

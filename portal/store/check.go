@@ -69,7 +69,7 @@ flagged AS (
         COALESCE(p.deceased_on < (ev.occurred_at AT TIME ZONE 'Europe/Stockholm')::date, false) AS deceased,
         (ev.emergency OR ev.activity = 'emergency') AS emergency_access,
         (ev.purpose <> 'care') AS non_care_purpose,
-        COALESCE(x.explained, live.relation_id IS NOT NULL) AS explained,
+        CASE WHEN x.event_id IS NULL THEN live.relation_id IS NOT NULL ELSE x.relation_id IS NOT NULL END AS explained,
         ARRAY(SELECT h.rule FROM rule_hits h WHERE h.event_id = ev.id AND h.occurred_at = ev.occurred_at ORDER BY h.rule) AS rules
     FROM ev
     LEFT JOIN staff st ON st.hsa_id = ev.actor_hsa_id AND ev.actor_hsa_id <> ''

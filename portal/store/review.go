@@ -44,11 +44,14 @@ INSERT INTO review_batches (batch_id, run_id) SELECT unnest($1::bigint[]), $2 ON
 	// explains them all at once: the events are joined to the patients'
 	// care relations and each keeps the one insyn_explaining_relation would
 	// pick, through the same parts (insyn_care_who, _covers, _preference,
-	// _distance, migration 00013). A hash join and one sort over the run,
-	// where a call per event cost an index probe and a sort each.
+	// _distance, migration 00013). One pass: a hash join, then one sort
+	// over the run's event-relation pairs keeps each event's first; with
+	// the parts PARALLEL SAFE (migration 00016) the scan, the join and the
+	// sort run in parallel workers and the leader merges.
 	qRunEvents = `
 CREATE TEMP TABLE run_events ON COMMIT DROP AS
-WITH ev AS MATERIALIZED (
+SELECT DISTINCT ON (ev.id, ev.occurred_at) ev.*, c.id AS relation_id
+FROM (
     SELECT e.id, e.occurred_at, e.actor_hsa_id, e.actor_unit_hsa_id,
            COALESCE(NULLIF(e.actor_provider_hsa_id, ''), u.provider_hsa_id, '') AS provider_hsa_id,
            COALESCE(NULLIF(e.actor_personal_id, ''), NULLIF(st.personal_id, ''), '') AS actor_personal_id,
@@ -59,20 +62,14 @@ WITH ev AS MATERIALIZED (
     LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_provider_hsa_id = ''
     LEFT JOIN staff st ON st.hsa_id = e.actor_hsa_id AND e.actor_hsa_id <> ''
     %s
-), best AS (
-    SELECT DISTINCT ON (ev.id, ev.occurred_at) ev.id, ev.occurred_at, c.id AS relation_id, c.kind,
-           insyn_care_by_staff(c.staff_hsa_id, ev.actor_hsa_id) AS by_staff,
-           insyn_care_days(c.starts_at, ev.occurred_at) AS days
-    FROM ev JOIN care_relations c ON c.personal_id = ev.patient_id
-    WHERE c.starts_at <= ev.occurred_at + interval '30 days'
+) ev
+LEFT JOIN care_relations c ON c.personal_id = ev.patient_id
+      AND c.starts_at <= ev.occurred_at + interval '30 days'
       AND insyn_care_who(c.unit_hsa_id, c.staff_hsa_id, ev.actor_unit_hsa_id, ev.actor_hsa_id)
       AND insyn_care_covers(c.kind, c.starts_at, c.ends_at, ev.occurred_at)
-    ORDER BY ev.id, ev.occurred_at,
-             insyn_care_preference(c.staff_hsa_id, c.kind, c.starts_at, c.ends_at, ev.actor_hsa_id, ev.occurred_at),
-             insyn_care_distance(c.starts_at, ev.occurred_at), c.id
-)
-SELECT ev.*, best.relation_id, best.kind, COALESCE(best.by_staff, false) AS by_staff, best.days
-FROM ev LEFT JOIN best ON best.id = ev.id AND best.occurred_at = ev.occurred_at`
+ORDER BY ev.id, ev.occurred_at,
+         insyn_care_preference(c.staff_hsa_id, c.kind, c.starts_at, c.ends_at, ev.actor_hsa_id, ev.occurred_at),
+         insyn_care_distance(c.starts_at, ev.occurred_at), c.id`
 
 	// The two ways a run picks its events: the batches no run covered, or
 	// a period's events of every finished batch. Batches are found through
@@ -90,17 +87,32 @@ FROM ev LEFT JOIN best ON best.id = ev.id AND best.occurred_at = ev.occurred_at`
 	qAnyPeriodRun = `SELECT EXISTS (SELECT 1 FROM review_runs WHERE period_from IS NOT NULL OR period_to IS NOT NULL)`
 
 	// A run is one large batch job: JIT compiling each statement costs
-	// more than it saves here, and the explanation's sort and the rules'
-	// hashes fit in memory with a larger work_mem. Both end with the
-	// transaction.
-	qRunSettings = `SELECT set_config('jit', 'off', true), set_config('work_mem', '256MB', true)`
+	// more than it saves here, the explanation's sort and the rules'
+	// hashes fit in memory with a larger work_mem, and the gathering uses
+	// two parallel workers (as a plain scan of the events would): passing
+	// a row from a worker costs less than the planner's default says
+	// beside the join and the sort it saves the leader, which otherwise
+	// tips a full run's plan to one process. All end with the transaction.
+	qRunSettings = `SELECT set_config('jit', 'off', true), set_config('work_mem', '256MB', true),
+       set_config('max_parallel_workers_per_gather', '2', true), set_config('parallel_tuple_cost', '0.01', true)`
 
 	qAnalyzeRunEvents = `ANALYZE run_events`
 
+	// qRunUnexplained keeps the run's unexplained events apart for the
+	// rules that look only at those (UnexplainedRules).
+	qRunUnexplained = `
+CREATE TEMP TABLE run_unexplained ON COMMIT DROP AS SELECT * FROM run_events WHERE relation_id IS NULL`
+
+	qAnalyzeRunUnexplained = `ANALYZE run_unexplained`
+
+	// qInsertExplanations keeps each event's explanation (NULL: none).
+	// A plain INSERT: run_events holds no event a run has explained (a
+	// batch is covered once, under the review lock, and runNotExplained
+	// leaves out what a period run explained), and checking for a
+	// conflict per row cost more than the row.
 	qInsertExplanations = `
-INSERT INTO event_explanations (event_id, occurred_at, explained, relation_id, kind, by_staff, days, run_id, evaluated_at)
-SELECT id, occurred_at, relation_id IS NOT NULL, relation_id, kind, by_staff, days, $1, $2 FROM run_events
-ON CONFLICT DO NOTHING`
+INSERT INTO event_explanations (event_id, occurred_at, relation_id, run_id)
+SELECT id, occurred_at, relation_id, $1 FROM run_events`
 
 	qRunCounts = `SELECT count(*) AS events, count(relation_id) AS explained FROM run_events`
 
@@ -110,8 +122,10 @@ WHERE id = $1`
 
 	// qReexplainCare re-evaluates, after care relations were imported, the
 	// events they may explain (the patient's events in each relation's
-	// window) and the events they explained before (an end moved earlier),
-	// through the same definition; only explanations that change are written.
+	// window) and the events they explained before (an end moved earlier:
+	// the patient's events from 30 days before the start, the earliest a
+	// relation explains), through the same definition; only explanations
+	// that change are written.
 	qReexplainCare = `
 WITH t AS (
     SELECT c.id, c.personal_id, c.kind, c.starts_at, c.ends_at
@@ -126,19 +140,17 @@ WITH t AS (
                                                    THEN 'infinity'::timestamptz ELSE t.starts_at END) + interval '30 days'
     UNION
     SELECT e.id, e.occurred_at, e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id
-    FROM t JOIN event_explanations x ON x.relation_id = t.id
-    JOIN access_events e ON e.id = x.event_id AND e.occurred_at = x.occurred_at
+    FROM t JOIN access_events e ON e.patient_id = t.personal_id AND e.occurred_at >= t.starts_at - interval '30 days'
+    JOIN event_explanations x ON x.event_id = e.id AND x.occurred_at = e.occurred_at AND x.relation_id = t.id
 ), best AS (
-    SELECT ev.id, ev.occurred_at, r.relation_id, r.kind, COALESCE(r.by_staff, false) AS by_staff, r.days
+    SELECT ev.id, ev.occurred_at, r.relation_id
     FROM ev LEFT JOIN LATERAL insyn_explaining_relation(ev.patient_id, ev.actor_hsa_id, ev.actor_unit_hsa_id, ev.occurred_at) r ON true
 ), upd AS (
-    UPDATE event_explanations x
-    SET explained = best.relation_id IS NOT NULL, relation_id = best.relation_id, kind = best.kind,
-        by_staff = best.by_staff, days = best.days, evaluated_at = $6
+    UPDATE event_explanations x SET relation_id = best.relation_id
     FROM best
     WHERE x.event_id = best.id AND x.occurred_at = best.occurred_at
-      AND (x.relation_id IS DISTINCT FROM best.relation_id OR x.days IS DISTINCT FROM best.days)
-    RETURNING x.event_id, x.occurred_at, x.explained
+      AND x.relation_id IS DISTINCT FROM best.relation_id
+    RETURNING x.event_id, x.occurred_at, x.relation_id IS NOT NULL AS explained
 ), wd AS (
     -- A hit a rule made only because its access was unexplained is
     -- withdrawn once care explains the access.
@@ -147,9 +159,44 @@ WITH t AS (
     WHERE upd.explained AND h.event_id = upd.event_id AND h.occurred_at = upd.occurred_at
       AND h.rule = ANY($7) AND h.withdrawn_at IS NULL
     RETURNING h.case_id
+), rs AS (
+    -- And it stands again when a later import leaves the access
+    -- unexplained once more (an end moved earlier).
+    UPDATE rule_hits h SET withdrawn_at = NULL
+    FROM upd
+    WHERE NOT upd.explained AND h.event_id = upd.event_id AND h.occurred_at = upd.occurred_at
+      AND h.rule = ANY($7) AND h.withdrawn_at IS NOT NULL
+    RETURNING h.case_id
 )
 SELECT (SELECT count(*) FROM upd) AS changed,
-       ARRAY(SELECT DISTINCT case_id FROM wd WHERE case_id IS NOT NULL ORDER BY 1) AS cases`
+       ARRAY(SELECT DISTINCT case_id FROM wd WHERE case_id IS NOT NULL ORDER BY 1) AS cases,
+       ARRAY(SELECT DISTINCT case_id FROM rs WHERE case_id IS NOT NULL ORDER BY 1) AS restored`
+
+	// qReopenRestored opens again, of the given cases, those the system
+	// closed when their hits were withdrawn (closed, a rule case, nothing
+	// in the timeline but the system, no flag), now that a hit stands
+	// again; a case a person closed stays closed. It is not reopened while
+	// another case of the same person and patient is open (the open-case
+	// index allows one); the timeline says why.
+	qReopenRestored = `
+WITH c AS (
+    SELECT c.id FROM cases c
+    WHERE c.id = ANY($1) AND c.source = 'rule' AND c.status = 'closed'
+      AND EXISTS (SELECT 1 FROM rule_hits h WHERE h.case_id = c.id AND h.withdrawn_at IS NULL)
+      AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.case_id = c.id)
+      AND NOT EXISTS (SELECT 1 FROM case_timeline t WHERE t.case_id = c.id AND t.actor_kind <> 'system')
+      AND NOT EXISTS (SELECT 1 FROM cases o WHERE o.source_group = c.source_group AND o.staff_hsa_id = c.staff_hsa_id
+                      AND o.provider_hsa_id = c.provider_hsa_id AND o.patient_id = c.patient_id
+                      AND o.patient_id_kind = c.patient_id_kind
+                      AND o.status IN ('new', 'investigating', 'awaiting_statement'))
+    FOR UPDATE OF c
+), reopened AS (
+    UPDATE cases SET status = 'new', outcome = NULL, decision_reason = NULL, decided_at = NULL, updated_at = $2
+    FROM c WHERE cases.id = c.id
+    RETURNING cases.id
+)
+INSERT INTO case_timeline (case_id, kind, actor_kind, actor_id, at, text, from_status, to_status)
+SELECT id, 'status', 'system', 'review', $2, $3, 'closed', 'new' FROM reopened`
 
 	// qCloseWithdrawn closes, of the given cases, those raised by rules
 	// whose every hit is withdrawn, that no patient flagged and no reviewer
@@ -318,7 +365,9 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 	steps := []runStep{
 		runEvents(from, to, batches, check),
 		{"analyze", qAnalyzeRunEvents, nil},
-		{"explanations", qInsertExplanations, []any{res.Run, now}},
+		{"explanations", qInsertExplanations, []any{res.Run}},
+		{"unexplained", qRunUnexplained, nil},
+		{"analyze unexplained", qAnalyzeRunUnexplained, nil},
 	}
 	for _, st := range steps {
 		t0 := time.Now()
@@ -345,11 +394,14 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 			// One index range per actor-day is what this needs; a month's
 			// partition just attached (or with stale statistics) can make
 			// the planner scan it once per actor instead.
-			if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+			// And counting a run's actor-days by hashing beat sorting
+			// every event of the run (a million) by actor, day and patient
+			// by two to one, which the planner does not see.
+			if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off`); err != nil {
 				return res, fmt.Errorf("store: review rule %s: %w", name, err)
 			}
 			_, err := tx.ExecContext(ctx, pre)
-			if _, rerr := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = on`); err == nil {
+			if _, rerr := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = on; SET LOCAL enable_sort = on`); err == nil {
 				err = rerr
 			}
 			if err != nil {
@@ -467,18 +519,30 @@ func (s *Store) ruleCases(ctx context.Context, tx *sqlx.Tx, res *ReviewRunResult
 // done. Hits that only fired because an access was unexplained are
 // withdrawn when care now explains it; the cases they were on take their
 // priority and narrative from what stands, and a case left with nothing
-// that no one has started on is closed.
+// that no one has started on is closed. A withdrawn hit whose access a
+// later import leaves unexplained again stands again, and the case the
+// system closed for it is opened again (one a person closed is not).
 func reexplainCare(ctx context.Context, tx *sqlx.Tx, pid, unit, staff, kind, starts []string, now time.Time) (int64, error) {
 	if _, err := tx.ExecContext(ctx, qReviewLock); err != nil {
 		return 0, err
 	}
 	var r struct {
-		Changed int64         `db:"changed"`
-		Cases   pq.Int64Array `db:"cases"`
+		Changed  int64         `db:"changed"`
+		Cases    pq.Int64Array `db:"cases"`
+		Restored pq.Int64Array `db:"restored"`
 	}
 	if err := tx.GetContext(ctx, &r, qReexplainCare, pq.Array(pid), pq.Array(unit), pq.Array(staff), pq.Array(kind),
 		pq.Array(starts), now, pq.Array(UnexplainedRules)); err != nil {
 		return 0, err
+	}
+	if len(r.Restored) > 0 {
+		reason := narrativeTexts().For("sv").T("review.restored.reopened")
+		if _, err := tx.ExecContext(ctx, qReopenRestored, pq.Array([]int64(r.Restored)), now, reason); err != nil {
+			return 0, fmt.Errorf("store: reopen restored cases: %w", err)
+		}
+		if err := refreshCases(ctx, tx, r.Restored); err != nil {
+			return 0, err
+		}
 	}
 	if len(r.Cases) == 0 {
 		return r.Changed, nil
