@@ -614,7 +614,7 @@ func (g *generator) flagPeople() {
 // accesses have no care relation in the data (DESIGN.md section 7: a
 // consultant's or a secretary's, the accesses a reviewer must learn to
 // tell from snooping).
-const unrecordedOneIn = 3
+const unrecordedOneIn = 2
 
 // markUnrecorded chooses, from a stream of its own (the rest of the region
 // stays as it was), the relations missing from the data: a visit, booking
@@ -624,19 +624,22 @@ const unrecordedOneIn = 3
 // rules' business by design).
 func (g *generator) markUnrecorded() {
 	rng := newRand(g.opts.Seed, 4)
-	per := map[[2]int32]int{}
+	per, gone := map[[2]int32]int{}, map[[2]int32]bool{}
 	for _, c := range g.care {
 		per[[2]int32{c.patient, int32(c.unit)}]++
 	}
 	for i := range g.care {
 		c := &g.care[i]
 		p := &g.people[c.patient]
-		if c.kind == portal.CareAdmission || c.kind == portal.CareTeam || per[[2]int32{c.patient, int32(c.unit)}] < 2 ||
+		k := [2]int32{c.patient, int32(c.unit)}
+		// One per patient and unit at most: the others stay in the data,
+		// so the unit is known to treat the patient.
+		if c.kind == portal.CareAdmission || c.kind == portal.CareTeam || per[k] < 2 || gone[k] ||
 			p.staff >= 0 || p.protected || p.vip || p.died != noDay {
 			continue
 		}
 		if rng.IntN(unrecordedOneIn) == 0 {
-			c.unrecorded = true
+			c.unrecorded, gone[k] = true, true
 		}
 	}
 }
