@@ -477,7 +477,7 @@ func (s *Store) insertLogRead(ctx context.Context, actor portal.Actor, q Extract
 
 // DataGeneration is a number that moves whenever events, explanations,
 // care relations or the reference data an extract names are written
-// (migration 00019): what was built from them at one number is still true
+// (migration 00017): what was built from them at one number is still true
 // while the number stays.
 func (s *Store) DataGeneration(ctx context.Context) (int64, error) {
 	var g int64
