@@ -387,20 +387,21 @@ func (s *Store) EventsForPatient(ctx context.Context, actor portal.Actor, q Extr
 	if err != nil {
 		return 0, err
 	}
-	// Pseudonyms number protected staff by their first access in all of
-	// the patient's log; most logs have none, so the numbering is read
-	// only when the period shows one (on another connection of the pool,
-	// while this one streams).
-	var order map[string]int
+	var protected []string
+	pa, err := s.prepared(ctx, qProtectedActors)
+	if err == nil {
+		err = pa.SelectContext(ctx, &protected, q.Patient, string(q.Patient.Kind()),
+			sc.patient, sc.patientKind, sc.limited, pq.Array(sc.providers), sc.guardian, sc.today)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: protected actors: %w", err)
+	}
+	order := make(map[string]int, len(protected))
+	for i, id := range protected {
+		order[id] = i + 1
+	}
 	n, err := streamExtractEvents(ctx, s, q.Patient, from, q.To, sc, func(ev *ExtractEvent) error {
 		if ev.ActorProtected {
-			if order == nil {
-				o, err := s.protectedOrder(ctx, q.Patient, sc)
-				if err != nil {
-					return err
-				}
-				order = o
-			}
 			ev.ProtectedOrder = order[ev.ActorHSAID]
 		}
 		return fn(ev)
@@ -410,26 +411,6 @@ func (s *Store) EventsForPatient(ctx context.Context, actor portal.Actor, q Extr
 		err = fmt.Errorf("store: record log read: %w", uerr)
 	}
 	return n, err
-}
-
-// protectedOrder numbers the staff with protected identity who ever
-// accessed the patient within the reader's scope, from 1, in order of
-// their first access.
-func (s *Store) protectedOrder(ctx context.Context, patient portal.PersonalID, sc readScope) (map[string]int, error) {
-	var protected []string
-	pa, err := s.prepared(ctx, qProtectedActors)
-	if err == nil {
-		err = pa.SelectContext(ctx, &protected, patient, string(patient.Kind()),
-			sc.patient, sc.patientKind, sc.limited, pq.Array(sc.providers), sc.guardian, sc.today)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: protected actors: %w", err)
-	}
-	order := make(map[string]int, len(protected))
-	for i, id := range protected {
-		order[id] = i + 1
-	}
-	return order, nil
 }
 
 // RecordRead records in log_reads a read of the patient's log that the
