@@ -244,7 +244,7 @@ func TestGuardianReachesOnlyOwnChildrenUnder13(t *testing.T) {
 		}
 	}
 
-	if status, loc, _ := post(t, greta, e.base+"/barn/valj", url.Values{"_csrf": {csrf}, "child": {childKey(csrf, f.kim)}}); status != http.StatusSeeOther || loc != "/oversikt" {
+	if status, loc, _ := post(t, greta, e.base+"/barn/valj", url.Values{"_csrf": {csrf}, "child": {childKey(csrf, f.kim)}}); status != http.StatusSeeOther || loc != "/oversikt?lang=sv" {
 		t.Fatalf("switch to Kim: %d %q", status, loc)
 	}
 	_, body = page(t, greta, e.base+"/historik?period=all")
@@ -267,7 +267,7 @@ func TestGuardianReachesOnlyOwnChildrenUnder13(t *testing.T) {
 	if _, hbody := page(t, hugo, e.base+"/historik?period=all"); strings.Contains(hbody, "Kim") {
 		t.Error("Greta's switch shows in Hugo's session")
 	}
-	if status, loc, _ := post(t, greta, e.base+"/barn/tillbaka", url.Values{"_csrf": {csrf}}); status != http.StatusSeeOther || loc != "/oversikt" {
+	if status, loc, _ := post(t, greta, e.base+"/barn/tillbaka", url.Values{"_csrf": {csrf}}); status != http.StatusSeeOther || loc != "/oversikt?lang=sv" {
 		t.Fatalf("back: %d %q", status, loc)
 	}
 	if _, body = page(t, greta, e.base+"/historik?period=all"); strings.Contains(body, "Du ser Kim") || !strings.Contains(body, "Gretas läkare") {

@@ -62,7 +62,7 @@ func TestStaffStartAndNoRole(t *testing.T) {
 	// A staff login lands on the staff start page.
 	c := newClient(t)
 	resp, _ := e.login(t, c, wpReviewer, nil)
-	if loc := resp.Header.Get("Location"); loc != "/personal" {
+	if loc := resp.Header.Get("Location"); loc != "/personal?lang=sv" {
 		t.Fatalf("staff login goes to %q", loc)
 	}
 	status, body := page(t, c, e.base+"/personal")
