@@ -57,6 +57,9 @@ func TestWatchlistIsThePatientsAlone(t *testing.T) {
 		!strings.Contains(body, "Vårdcentralen Ängsbacken") || strings.Contains(body, "Pia") || strings.Contains(body, "SE2321000016") {
 		t.Fatalf("search: %d %s", status, body)
 	}
+	if _, eb := page(t, tolvan, e.base+"/bevakning?q=berg&lang=en"); !strings.Contains(eb, "Anna Berg</strong>, Nurse,") {
+		t.Errorf("search in English keeps the Swedish title:\n%s", eb)
+	}
 	if m := personField.FindAllStringSubmatch(body, -1); len(m) != 1 {
 		t.Fatalf("results: %v", m)
 	}
