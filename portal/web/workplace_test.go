@@ -229,7 +229,7 @@ func TestReviewerWorksAFlagCase(t *testing.T) {
 
 	// Deciding a new case is refused in words, keeping what was typed.
 	status, body = act("beslut", url.Values{"outcome": {"justified"}, "reason": {"Skrivet <först>"}, "message": {"Hej"}})
-	if status != http.StatusConflict || !strings.Contains(body, "Ärendet kan inte byta till den statusen") ||
+	if status != http.StatusConflict || !strings.Contains(body, "Ärendet är nytt och kan inte avgöras än: välj först Börja utreda.") ||
 		!strings.Contains(body, "Skrivet &lt;först&gt;</textarea>") {
 		t.Fatalf("decide a new case: %d\n%s", status, body)
 	}
