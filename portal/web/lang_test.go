@@ -17,7 +17,7 @@ func (englishBrowser) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // A reader who chose Swedish in an English browser stays in Swedish after
 // a redirect: here the login, whose callback has no ?lang of its own.
-func TestChosenSwedishOutlastsAnEnglishBrowser(t *testing.T) {
+func TestChosenSwedishOutlastsAcceptLanguageEnglish(t *testing.T) {
 	t.Parallel()
 	e := startAuthEnv(t)
 	c := newClient(t)
