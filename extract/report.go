@@ -169,6 +169,16 @@ func ActivityWords(loc *i18n.Localizer, a portal.Activity) string {
 	return loc.T(id)
 }
 
+// TitleWords is a staff title in the reader's language when it is a known
+// one ("Sjuksköterska" is "Nurse" in English), else the title as given:
+// staff pages name people's titles as the extract does.
+func TitleWords(loc *i18n.Localizer, title string) string {
+	if id, ok := titleMsg(title); ok && title != "" {
+		return loc.T(id)
+	}
+	return title
+}
+
 // PurposeWords is a purpose in plain words, as the extract says it.
 func PurposeWords(loc *i18n.Localizer, p portal.Purpose, code string) string {
 	id, _ := purposeMsg(p, code)

@@ -150,6 +150,11 @@ func (c *Case) transition(to CaseStatus, by Actor, at time.Time, text string) er
 	if !CanWorkCase(by, *c) {
 		return Errorf(Forbidden, "case.error.forbidden", "actor may not work this case")
 	}
+	if c.Status == StatusNew && to == StatusDecided {
+		// The commonest refusal gets its own words: the reviewer should
+		// know what to do, not only that the status cannot change.
+		return Errorf(Conflict, "case.error.decide_new", "a new case is started before it is decided")
+	}
 	if !CanTransition(c.Status, to) {
 		return Errorf(Conflict, "case.error.transition", "case cannot go from %s to %s", c.Status, to).
 			With("From", string(c.Status)).With("To", string(to))

@@ -68,6 +68,9 @@ func TestCaseTransitions(t *testing.T) {
 			if portal.ErrorCode(err) != portal.Conflict || c.Status != from || len(c.Timeline) != 0 {
 				t.Errorf("%s → %s refused: %v, status %s", from, to, err, c.Status)
 			}
+			if from == portal.StatusNew && to == portal.StatusDecided && msgID(err) != "case.error.decide_new" {
+				t.Errorf("deciding a new case is refused as %q, want words saying to start it first", msgID(err))
+			}
 		}
 	}
 }
@@ -266,4 +269,9 @@ func TestCaseAssignAndStatement(t *testing.T) {
 			t.Errorf("the patient's timeline shows %s", e.Kind)
 		}
 	}
+}
+
+func msgID(err error) string {
+	id, _ := portal.ErrorMsgID(err)
+	return id
 }

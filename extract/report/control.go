@@ -248,7 +248,7 @@ func PersonWords(loc *i18n.Localizer, name string, protected bool, title string)
 		name = loc.T("controls.person.unknown")
 	}
 	if title != "" {
-		return name + ", " + strings.ToLower(title)
+		return name + ", " + strings.ToLower(extract.TitleWords(loc, title))
 	}
 	return name
 }

@@ -97,3 +97,20 @@ func TestControlReportPDF(t *testing.T) {
 		t.Errorf("a clerk: %v", err)
 	}
 }
+
+// A member of staff is named with their title in the reader's language
+// when it is a known one, as the extract names them; others as given.
+func TestPersonWordsTitleInReadersLanguage(t *testing.T) {
+	texts := i18n.MustLoad(portal.Stockholm)
+	for _, c := range []struct{ lang, title, want string }{
+		{"sv", "Sjuksköterska", "Anna Berg, sjuksköterska"},
+		{"en", "Sjuksköterska", "Anna Berg, nurse"},
+		{"en", "Undersköterska", "Anna Berg, assistant nurse"},
+		{"en", "Stjärnkikare", "Anna Berg, stjärnkikare"},
+		{"en", "", "Anna Berg"},
+	} {
+		if got := report.PersonWords(texts.For(c.lang), "Anna Berg", false, c.title); got != c.want {
+			t.Errorf("%s %q: %q, want %q", c.lang, c.title, got, c.want)
+		}
+	}
+}

@@ -205,7 +205,7 @@ func checkRowWords(loc *i18n.Localizer, r store.CheckRow) checkRowView {
 		v.Who = loc.T("controls.person.protected") + " (" + r.Staff + ")"
 	}
 	if r.StaffTitle != "" {
-		v.Who += ", " + strings.ToLower(r.StaffTitle)
+		v.Who += ", " + strings.ToLower(extract.TitleWords(loc, r.StaffTitle))
 	}
 	v.Patient = r.PatientName
 	if v.Patient == "" {

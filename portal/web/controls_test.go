@@ -297,6 +297,9 @@ func TestControlsRegistryReportAndAuthorisationPages(t *testing.T) {
 	if status != 200 || !strings.Contains(body, "Bo Lund, läkare") || !strings.Contains(body, "Uppdraget 2026-02-28") {
 		t.Errorf("authorisations: %d\n%s", status, body)
 	}
+	if _, eb := page(t, head, e.base+"/behorighet?lang=en"); !strings.Contains(eb, "Bo Lund, physician") {
+		t.Errorf("authorisations in English keep the Swedish title:\n%s", eb)
+	}
 	if _, ob := page(t, other, e.base+"/behorighet"); strings.Contains(ob, "Bo Lund") {
 		t.Error("another provider sees the list")
 	}

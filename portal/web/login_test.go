@@ -26,7 +26,7 @@ func TestLoginWithPKCEStateAndNonceGivesSession(t *testing.T) {
 	e := startAuthEnv(t)
 	c := newClient(t)
 	resp, f := e.login(t, c, unknownPID, nil)
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/oversikt" {
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/oversikt?lang=sv" {
 		t.Fatalf("callback: %d to %q, want 303 to the patient's overview", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	if n := e.sessions(t); n != 1 {

@@ -152,10 +152,14 @@ func (s *Server) clearCookie(c *fiber.Ctx, base string) {
 		Secure: s.secure(), SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1, Expires: time.Unix(1, 0)})
 }
 
-// langQuery keeps an English reader in English across redirects.
+// langQuery keeps the reader in the language they chose across redirects.
+// Swedish is named too: without it the page after the redirect would follow
+// the browser's Accept-Language, and a reader who chose Swedish in an
+// English browser would land in English after every form.
 func langQuery(l string) string {
-	if strings.TrimSpace(l) == "en" {
-		return "?lang=en"
+	switch l = strings.TrimSpace(l); l {
+	case "sv", "en":
+		return "?lang=" + l
 	}
 	return ""
 }

@@ -75,8 +75,8 @@ func TestPatientPagesShowOwnLog(t *testing.T) {
 	e := startPortal(t)
 	c := newClient(t)
 	resp, _ := e.login(t, c, tolvanLogin, nil)
-	if loc := resp.Header.Get("Location"); loc != "/oversikt" {
-		t.Fatalf("a patient's login lands on %q, want /oversikt", loc)
+	if loc := resp.Header.Get("Location"); loc != "/oversikt?lang=sv" {
+		t.Fatalf("a patient's login lands on %q, want /oversikt?lang=sv", loc)
 	}
 	if resp, err := c.Get(e.base + "/"); err != nil || resp.StatusCode != http.StatusSeeOther ||
 		resp.Header.Get("Location") != "/oversikt?lang=sv" {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
+	"github.com/insyn/insyn/extract"
 	"github.com/insyn/insyn/portal"
 )
 
@@ -107,7 +108,7 @@ func (s *Server) renderWatch(c *fiber.Ctx, status int, d watchData) error {
 	}
 	watched := map[portal.HSAID]bool{}
 	for _, w := range list {
-		it := watchItem{Key: w.Key, Name: w.Name, Title: w.Title, Units: strings.Join(w.Units, ", "), Added: loc.DateTime(w.Added)}
+		it := watchItem{Key: w.Key, Name: w.Name, Title: extract.TitleWords(loc, w.Title), Units: strings.Join(w.Units, ", "), Added: loc.DateTime(w.Added)}
 		if it.Name == "" {
 			it.Name = loc.T("watch.protected")
 		}
@@ -134,7 +135,7 @@ func (s *Server) renderWatch(c *fiber.Ctx, status int, d watchData) error {
 		}
 		for _, m := range matches {
 			d.Matches = append(d.Matches, matchItem{Key: opaqueKey(sess, "staff", string(m.Staff)), Name: m.Name,
-				Title: m.Title, Units: strings.Join(m.Units, ", "), Watched: watched[m.Staff]})
+				Title: extract.TitleWords(loc, m.Title), Units: strings.Join(m.Units, ", "), Watched: watched[m.Staff]})
 		}
 	}
 	title := loc.T("watch.title")

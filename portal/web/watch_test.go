@@ -57,6 +57,9 @@ func TestWatchlistIsThePatientsAlone(t *testing.T) {
 		!strings.Contains(body, "Vårdcentralen Ängsbacken") || strings.Contains(body, "Pia") || strings.Contains(body, "SE2321000016") {
 		t.Fatalf("search: %d %s", status, body)
 	}
+	if _, eb := page(t, tolvan, e.base+"/bevakning?q=berg&lang=en"); !strings.Contains(eb, "Anna Berg</strong>, Nurse,") {
+		t.Errorf("search in English keeps the Swedish title:\n%s", eb)
+	}
 	if m := personField.FindAllStringSubmatch(body, -1); len(m) != 1 {
 		t.Fatalf("results: %v", m)
 	}
@@ -244,7 +247,7 @@ func TestGuardianReachesOnlyOwnChildrenUnder13(t *testing.T) {
 		}
 	}
 
-	if status, loc, _ := post(t, greta, e.base+"/barn/valj", url.Values{"_csrf": {csrf}, "child": {childKey(csrf, f.kim)}}); status != http.StatusSeeOther || loc != "/oversikt" {
+	if status, loc, _ := post(t, greta, e.base+"/barn/valj", url.Values{"_csrf": {csrf}, "child": {childKey(csrf, f.kim)}}); status != http.StatusSeeOther || loc != "/oversikt?lang=sv" {
 		t.Fatalf("switch to Kim: %d %q", status, loc)
 	}
 	_, body = page(t, greta, e.base+"/historik?period=all")
@@ -267,7 +270,7 @@ func TestGuardianReachesOnlyOwnChildrenUnder13(t *testing.T) {
 	if _, hbody := page(t, hugo, e.base+"/historik?period=all"); strings.Contains(hbody, "Kim") {
 		t.Error("Greta's switch shows in Hugo's session")
 	}
-	if status, loc, _ := post(t, greta, e.base+"/barn/tillbaka", url.Values{"_csrf": {csrf}}); status != http.StatusSeeOther || loc != "/oversikt" {
+	if status, loc, _ := post(t, greta, e.base+"/barn/tillbaka", url.Values{"_csrf": {csrf}}); status != http.StatusSeeOther || loc != "/oversikt?lang=sv" {
 		t.Fatalf("back: %d %q", status, loc)
 	}
 	if _, body = page(t, greta, e.base+"/historik?period=all"); strings.Contains(body, "Du ser Kim") || !strings.Contains(body, "Gretas läkare") {

@@ -62,7 +62,7 @@ func TestStaffStartAndNoRole(t *testing.T) {
 	// A staff login lands on the staff start page.
 	c := newClient(t)
 	resp, _ := e.login(t, c, wpReviewer, nil)
-	if loc := resp.Header.Get("Location"); loc != "/personal" {
+	if loc := resp.Header.Get("Location"); loc != "/personal?lang=sv" {
 		t.Fatalf("staff login goes to %q", loc)
 	}
 	status, body := page(t, c, e.base+"/personal")
@@ -242,7 +242,7 @@ func TestReviewerWorksAFlagCase(t *testing.T) {
 
 	// Deciding a new case is refused in words, keeping what was typed.
 	status, body = act("beslut", url.Values{"outcome": {"justified"}, "reason": {"Skrivet <först>"}, "message": {"Hej"}})
-	if status != http.StatusConflict || !strings.Contains(body, "Ärendet kan inte byta till den statusen") ||
+	if status != http.StatusConflict || !strings.Contains(body, "Ärendet är nytt och kan inte avgöras än: välj först Börja utreda.") ||
 		!strings.Contains(body, "Skrivet &lt;först&gt;</textarea>") {
 		t.Fatalf("decide a new case: %d\n%s", status, body)
 	}
