@@ -107,7 +107,12 @@ FROM generate_series($1::int, $2::int) g`, lo, hi, step); err != nil {
 	}
 	// One session per first view (a visit's first look at its history
 	// builds it), and one per client for the views that follow in a visit.
-	const clients, total = 4, 2000
+	// 4 clients (twice the cores) unless INSYN_BENCH_CLIENTS says otherwise.
+	const total = 2000
+	clients := 4
+	if v, err := strconv.Atoi(os.Getenv("INSYN_BENCH_CLIENTS")); err == nil && v > 0 && v <= 50 {
+		clients = v
+	}
 	ids := make([]string, 2*(200+total+clients)+20) // two measures and the warm-up
 	for i := range ids {
 		if ids[i], _, err = sessions.Start(ctx, auth.Login{Subject: auth.Subject{Kind: auth.PatientSubject, PersonalID: pat}}, ""); err != nil {
@@ -156,7 +161,7 @@ FROM generate_series($1::int, $2::int) g`, lo, hi, step); err != nil {
 		}
 		return n
 	}
-	// load runs total requests from 4 clients at once; view gives each
+	// load runs total requests from the clients at once; view gives each
 	// request's session and page.
 	load := func(view func(client, i int) (string, int)) (times, server []time.Duration, wall time.Duration, allocKB float64, allocs uint64) {
 		timing.take()
@@ -189,8 +194,8 @@ FROM generate_series($1::int, $2::int) g`, lo, hi, step); err != nil {
 		}
 		pm, pp := quantiles(times)
 		qm, qp := quantiles(server)
-		fmt.Printf("  %s, 4 clients: server time median %s, p99 %s; at the client median %s, p99 %s; %.0f requests/s; server median ÷ SQL median %.1f; %.0f KB and %d allocations per request\n",
-			what, qm.Round(10*time.Microsecond), qp.Round(10*time.Microsecond), pm.Round(10*time.Microsecond), pp.Round(10*time.Microsecond),
+		fmt.Printf("  %s, %d clients: server time median %s, p99 %s; at the client median %s, p99 %s; %.0f requests/s; server median ÷ SQL median %.1f; %.0f KB and %d allocations per request\n",
+			what, clients, qm.Round(10*time.Microsecond), qp.Round(10*time.Microsecond), pm.Round(10*time.Microsecond), pp.Round(10*time.Microsecond),
 			float64(total)/wall.Seconds(), float64(qm)/float64(sm), allocKB, allocs)
 		if qp > 50*time.Millisecond {
 			b.Logf("%s: server time p99 %s is above the 50 ms target", what, qp)

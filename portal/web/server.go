@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -57,6 +58,16 @@ type Config struct {
 	FlagLimit int
 	// DemoInbox, set by `insyn demo` only, adds the local inbox page.
 	DemoInbox DemoInbox
+	// MaxInFlight is how many requests work at once (default: as many
+	// as the process may run threads, GOMAXPROCS); the rest wait in turn.
+	MaxInFlight int
+}
+
+func (c Config) maxInFlight() int {
+	if c.MaxInFlight > 0 {
+		return c.MaxInFlight
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 // Server is the web application.
@@ -85,6 +96,7 @@ func New(cfg Config) (*Server, error) {
 	s.app.Use(requestid.New())
 	s.app.Use(s.securityHeaders())
 	s.app.Use(s.accessLog)
+	s.app.Use(admit(s.cfg.maxInFlight(), admitWait))
 	s.app.Use(s.loadSession)
 	s.app.Use(s.csrf)
 	s.routes()
@@ -212,6 +224,8 @@ func statusOf(code portal.Code) int {
 		return fiber.StatusConflict
 	case codeRateLimited:
 		return fiber.StatusTooManyRequests
+	case codeBusy:
+		return fiber.StatusServiceUnavailable
 	}
 	return fiber.StatusInternalServerError
 }
