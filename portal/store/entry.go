@@ -33,10 +33,7 @@ LIMIT 1`
 // gone is NotFound, alike. It reads no log content and records nothing:
 // the day's rows are read, and recorded, through EventsForPatient.
 func (s *Store) EventTime(ctx context.Context, actor portal.Actor, patient portal.PersonalID, id int64) (time.Time, error) {
-	if err := mayRead(actor, patient); err != nil {
-		return time.Time{}, err
-	}
-	if err := s.mayActFor(ctx, actor); err != nil {
+	if err := s.mayReadLog(ctx, actor, patient); err != nil {
 		return time.Time{}, err
 	}
 	sc := scopeFor(actor, "")

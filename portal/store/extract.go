@@ -287,6 +287,15 @@ func mayRead(actor portal.Actor, patient portal.PersonalID) error {
 	return nil
 }
 
+// mayReadLog is mayRead and, for a guardian, that they may still act for
+// the child today (a query): what every read of a log checks first.
+func (s *Store) mayReadLog(ctx context.Context, actor portal.Actor, patient portal.PersonalID) error {
+	if err := mayRead(actor, patient); err != nil {
+		return err
+	}
+	return s.mayActFor(ctx, actor)
+}
+
 func unknownPatient() error {
 	return &portal.Error{Code: portal.NotFound, MsgID: "extract.error.unknown_patient",
 		Detail: "no such patient", Err: portal.ErrNotFound}
@@ -371,10 +380,7 @@ func unknownProvider() error {
 // added at the end. The event passed to fn is reused; fn must copy what it
 // keeps. It returns the number of events delivered.
 func (s *Store) EventsForPatient(ctx context.Context, actor portal.Actor, q ExtractQuery, fn func(*ExtractEvent) error) (int, error) {
-	if err := mayRead(actor, q.Patient); err != nil {
-		return 0, err
-	}
-	if err := s.mayActFor(ctx, actor); err != nil { // before the read is recorded
+	if err := s.mayReadLog(ctx, actor, q.Patient); err != nil { // before the read is recorded
 		return 0, err
 	}
 	from, _ := openPeriod(q.From, q.To)
@@ -419,10 +425,7 @@ func (s *Store) EventsForPatient(ctx context.Context, actor portal.Actor, q Extr
 // permission checks as EventsForPatient come first, so a guardian whose
 // child turned 13 since is refused here too.
 func (s *Store) RecordRead(ctx context.Context, actor portal.Actor, q ExtractQuery, rows int) error {
-	if err := mayRead(actor, q.Patient); err != nil {
-		return err
-	}
-	if err := s.mayActFor(ctx, actor); err != nil {
+	if err := s.mayReadLog(ctx, actor, q.Patient); err != nil {
 		return err
 	}
 	sc := scopeFor(actor, q.Provider)
