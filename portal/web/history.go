@@ -184,20 +184,15 @@ func historyRows(days []extract.Day) []histRow {
 	return out
 }
 
-// shownRows are the rows of one page as the template reads them, with
-// their entry key, link and basis.
-func shownRows(loc *i18n.Localizer, rows []histRow) []shownRow {
-	out := make([]shownRow, len(rows))
-	to := link(loc.Lang)
-	for i, h := range rows {
-		r := h.Row
-		key := extract.EntryKey(*r)
-		out[i] = shownRow{Key: key, URL: to("/historik/" + key), Date: h.Date, Time: r.Time,
-			Who: r.Who, Title: r.Title, Unit: r.Unit, Provider: r.Provider, What: r.What, Purpose: r.Purpose,
-			Explanation: r.Explanation, Basis: loc.T("web.basis." + string(extract.BasisOf(*r))),
-			Unexplained: r.Unexplained, Emergency: r.Emergency}
-	}
-	return out
+// shown is a row as the template reads it, with its entry key, link and
+// basis.
+func shown(loc *i18n.Localizer, h histRow) shownRow {
+	r := h.Row
+	key := extract.EntryKey(*r)
+	return shownRow{Key: key, URL: link(loc.Lang)("/historik/" + key), Date: h.Date, Time: r.Time,
+		Who: r.Who, Title: r.Title, Unit: r.Unit, Provider: r.Provider, What: r.What, Purpose: r.Purpose,
+		Explanation: r.Explanation, Basis: loc.T("web.basis." + string(extract.BasisOf(*r))),
+		Unexplained: r.Unexplained, Emergency: r.Emergency}
 }
 
 // options lists the distinct units and people of rows, most accesses first.

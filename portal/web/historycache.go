@@ -12,6 +12,7 @@ import (
 
 	"github.com/insyn/insyn/extract"
 	"github.com/insyn/insyn/i18n"
+	"github.com/insyn/insyn/portal/auth"
 	"github.com/insyn/insyn/portal/store"
 )
 
@@ -124,36 +125,40 @@ func (c *historyCache) remove(el *list.Element) {
 // reader, kept or built; either way the read is checked and recorded.
 func (s *Server) historyView(c *fiber.Ctx, req extract.Request) (*historyView, error) {
 	ctx := c.UserContext()
-	sess, ok := session(c)
 	gen, err := s.cfg.Store.DataGeneration(ctx)
 	if err != nil {
 		return nil, err
 	}
-	// Whose session, who reads whose log (a guardian the child's), in
-	// which language and period: a view is never shared beyond that.
-	key := sess.Key() + "\x00" + req.Actor.ID() + "\x00" + string(req.Patient.Kind()) + ":" + req.Patient.Digits() +
-		"\x00" + req.Lang + "\x00" + strconv.FormatInt(req.From.Unix(), 10) + "-" + strconv.FormatInt(req.To.Unix(), 10)
-	now := time.Now()
-	if !ok { // the routes require a session; without one nothing is kept
-		key = ""
-	}
-	if v, hit := s.history.get(key, gen, now); key != "" && hit {
-		q := store.ExtractQuery{Patient: req.Patient, From: req.From, To: req.To, Channel: req.Channel}
-		if err := s.cfg.Store.RecordRead(ctx, req.Actor, q, v.events); err != nil {
-			return nil, err
+	sess, ok := session(c) // the routes require one; without it nothing is kept
+	key := historyKey(sess, req)
+	if ok {
+		if v, hit := s.history.get(key, gen, time.Now()); hit {
+			q := store.ExtractQuery{Patient: req.Patient, From: req.From, To: req.To, Channel: req.Channel}
+			if err := s.cfg.Store.RecordRead(ctx, req.Actor, q, v.events); err != nil {
+				return nil, err
+			}
+			return v, nil
 		}
-		return v, nil
 	}
 	x, err := s.collect(c, req)
 	if err != nil {
 		return nil, err
 	}
-	v := &historyView{x: x, rows: historyRows(x.Days), events: x.Summary.Events, gen: gen, built: now}
+	v := &historyView{x: x, rows: historyRows(x.Days), events: x.Summary.Events, gen: gen, built: time.Now(),
+		html: map[*extract.Row]template.HTML{}}
 	v.units, v.people = options(v.rows)
-	if key != "" {
+	if ok {
 		s.history.put(key, sess.Key(), v)
 	}
 	return v, nil
+}
+
+// historyKey names a view by whose session, who reads whose log (a
+// guardian the child's), in which language and period: a view is never
+// shared beyond that.
+func historyKey(sess auth.Session, req extract.Request) string {
+	return sess.Key() + "\x00" + req.Actor.ID() + "\x00" + string(req.Patient.Kind()) + ":" + req.Patient.Digits() +
+		"\x00" + req.Lang + "\x00" + strconv.FormatInt(req.From.Unix(), 10) + "-" + strconv.FormatInt(req.To.Unix(), 10)
 }
 
 // rowData is what the history_row template reads.
@@ -169,7 +174,7 @@ type rowData struct {
 func (s *Server) rowsHTML(loc *i18n.Localizer, v *historyView, rows []histRow) ([]template.HTML, error) {
 	out := make([]template.HTML, len(rows))
 	var t *template.Template
-	labels := rowLabelsFor(loc)
+	var labels rowLabels
 	for i, h := range rows {
 		v.mu.Lock()
 		html, ok := v.html[h.Row]
@@ -180,16 +185,14 @@ func (s *Server) rowsHTML(loc *i18n.Localizer, v *historyView, rows []histRow) (
 				if t, err = s.pages.forLang("history", loc); err != nil {
 					return nil, err
 				}
+				labels = rowLabelsFor(loc)
 			}
 			var buf bytes.Buffer
-			if err := t.ExecuteTemplate(&buf, "history_row", rowData{R: shownRows(loc, rows[i:i+1])[0], L: labels}); err != nil {
+			if err := t.ExecuteTemplate(&buf, "history_row", rowData{R: shown(loc, h), L: labels}); err != nil {
 				return nil, err
 			}
 			html = template.HTML(buf.String()) // escaped by html/template above
 			v.mu.Lock()
-			if v.html == nil {
-				v.html = map[*extract.Row]template.HTML{}
-			}
 			v.html[h.Row] = html
 			v.mu.Unlock()
 		}
