@@ -172,6 +172,13 @@ SELECT (SELECT count(*) FROM upd) AS changed,
        ARRAY(SELECT DISTINCT case_id FROM wd WHERE case_id IS NOT NULL ORDER BY 1) AS cases,
        ARRAY(SELECT DISTINCT case_id FROM rs WHERE case_id IS NOT NULL ORDER BY 1) AS restored`
 
+	// untouchedCase holds for a case c that no patient flagged and no
+	// person has worked (only the system in its timeline): the review may
+	// close it when its hits are withdrawn, and open it again when one
+	// stands again.
+	untouchedCase = `NOT EXISTS (SELECT 1 FROM flags f WHERE f.case_id = c.id)
+      AND NOT EXISTS (SELECT 1 FROM case_timeline t WHERE t.case_id = c.id AND t.actor_kind <> 'system')`
+
 	// qReopenRestored opens again, of the given cases, those the system
 	// closed when their hits were withdrawn (closed, a rule case, nothing
 	// in the timeline but the system, no flag), now that a hit stands
@@ -183,8 +190,7 @@ WITH c AS (
     SELECT c.id FROM cases c
     WHERE c.id = ANY($1) AND c.source = 'rule' AND c.status = 'closed'
       AND EXISTS (SELECT 1 FROM rule_hits h WHERE h.case_id = c.id AND h.withdrawn_at IS NULL)
-      AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.case_id = c.id)
-      AND NOT EXISTS (SELECT 1 FROM case_timeline t WHERE t.case_id = c.id AND t.actor_kind <> 'system')
+      AND ` + untouchedCase + `
       AND NOT EXISTS (SELECT 1 FROM cases o WHERE o.source_group = c.source_group AND o.staff_hsa_id = c.staff_hsa_id
                       AND o.provider_hsa_id = c.provider_hsa_id AND o.patient_id = c.patient_id
                       AND o.patient_id_kind = c.patient_id_kind
@@ -209,8 +215,7 @@ WITH c AS (
     WHERE c.id = ANY($1) AND c.source = 'rule' AND c.status = 'new'
       AND EXISTS (SELECT 1 FROM rule_hits h WHERE h.case_id = c.id)
       AND NOT EXISTS (SELECT 1 FROM rule_hits h WHERE h.case_id = c.id AND h.withdrawn_at IS NULL)
-      AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.case_id = c.id)
-      AND NOT EXISTS (SELECT 1 FROM case_timeline t WHERE t.case_id = c.id AND t.actor_kind <> 'system')
+      AND ` + untouchedCase + `
     FOR UPDATE OF c
 ), closed AS (
     UPDATE cases SET status = 'closed', outcome = 'justified', decision_reason = $3, decided_at = $2, updated_at = $2

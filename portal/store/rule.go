@@ -90,7 +90,7 @@ JOIN LATERAL insyn_rule('relative', ev.provider_hsa_id) cfg ON cfg.enabled` + ru
 	qRuleHousehold = ruleInsert + `
 WITH pair AS MATERIALIZED (
     SELECT DISTINCT actor_personal_id, patient_id, patient_id_kind FROM run_unexplained
-    WHERE relation_id IS NULL AND actor_personal_id <> '' AND actor_personal_id <> patient_id
+    WHERE actor_personal_id <> '' AND actor_personal_id <> patient_id
 ), near AS MATERIALIZED (
     SELECT pair.* FROM pair
     JOIN patients ap ON ap.personal_id = pair.actor_personal_id
@@ -101,7 +101,7 @@ SELECT $1, 'household', cfg.severity, ` + ruleCols + `,
        jsonb_build_object('explained', false, 'same_street', true)
 FROM near n
 JOIN run_unexplained ev ON ev.actor_personal_id = n.actor_personal_id AND ev.patient_id = n.patient_id
-     AND ev.patient_id_kind = n.patient_id_kind AND ev.relation_id IS NULL
+     AND ev.patient_id_kind = n.patient_id_kind
 JOIN LATERAL insyn_rule('household', ev.provider_hsa_id) cfg ON cfg.enabled` + ruleTail
 
 	// Same postal code, not the same street (household covers that); per
@@ -109,7 +109,7 @@ JOIN LATERAL insyn_rule('household', ev.provider_hsa_id) cfg ON cfg.enabled` + r
 	qRuleNeighbourhood = ruleInsert + `
 WITH pair AS MATERIALIZED (
     SELECT DISTINCT actor_personal_id, patient_id, patient_id_kind FROM run_unexplained
-    WHERE relation_id IS NULL AND actor_personal_id <> '' AND actor_personal_id <> patient_id
+    WHERE actor_personal_id <> '' AND actor_personal_id <> patient_id
 ), near AS MATERIALIZED (
     SELECT pair.* FROM pair
     JOIN patients ap ON ap.personal_id = pair.actor_personal_id
@@ -121,7 +121,7 @@ SELECT $1, 'neighbourhood', cfg.severity, ` + ruleCols + `,
        jsonb_build_object('explained', false, 'same_postal_code', true)
 FROM near n
 JOIN run_unexplained ev ON ev.actor_personal_id = n.actor_personal_id AND ev.patient_id = n.patient_id
-     AND ev.patient_id_kind = n.patient_id_kind AND ev.relation_id IS NULL
+     AND ev.patient_id_kind = n.patient_id_kind
 JOIN LATERAL insyn_rule('neighbourhood', ev.provider_hsa_id) cfg ON cfg.enabled` + ruleTail
 
 	// The patient works in care; high when at the actor's own unit.
@@ -135,26 +135,26 @@ JOIN LATERAL (
     FROM staff ps WHERE ps.personal_id = ev.patient_id
     ORDER BY 1 DESC LIMIT 1
 ) same ON true
-WHERE ev.relation_id IS NULL AND ev.actor_personal_id IS DISTINCT FROM ev.patient_id` + ruleTail
+WHERE ev.actor_personal_id IS DISTINCT FROM ev.patient_id` + ruleTail
 
 	qRuleProtected = ruleInsert + `
 SELECT $1, 'protected_identity', cfg.severity, ` + ruleCols + `, jsonb_build_object('explained', false)
 FROM run_unexplained ev JOIN LATERAL insyn_rule('protected_identity', ev.provider_hsa_id) cfg ON cfg.enabled
 JOIN patients p ON p.personal_id = ev.patient_id AND p.id_kind = ev.patient_id_kind
-WHERE ev.relation_id IS NULL AND p.protected_identity` + ruleTail
+WHERE p.protected_identity` + ruleTail
 
 	qRuleVIP = ruleInsert + `
 SELECT $1, 'vip', cfg.severity, ` + ruleCols + `, jsonb_build_object('explained', false)
 FROM run_unexplained ev JOIN LATERAL insyn_rule('vip', ev.provider_hsa_id) cfg ON cfg.enabled
 JOIN patients p ON p.personal_id = ev.patient_id AND p.id_kind = ev.patient_id_kind
-WHERE ev.relation_id IS NULL AND p.vip` + ruleTail
+WHERE p.vip` + ruleTail
 
 	qRuleDeceased = ruleInsert + `
 SELECT $1, 'deceased', cfg.severity, ` + ruleCols + `,
        jsonb_build_object('explained', false, 'days_after_death', ev.day - p.deceased_on)
 FROM run_unexplained ev JOIN LATERAL insyn_rule('deceased', ev.provider_hsa_id) cfg ON cfg.enabled
 JOIN patients p ON p.personal_id = ev.patient_id AND p.id_kind = ev.patient_id_kind
-WHERE ev.relation_id IS NULL AND ev.day > p.deceased_on` + ruleTail
+WHERE ev.day > p.deceased_on` + ruleTail
 
 	// A purpose other than care from someone with no assignment for that
 	// purpose at the acting unit that day (an assignment's name begins with
@@ -178,10 +178,9 @@ WHERE ev.purpose <> 'care'
 	qRuleNoCare = ruleInsert + `
 SELECT $1, 'no_care_relation', cfg.severity, ` + ruleCols + `, jsonb_build_object('explained', false)
 FROM run_unexplained ev JOIN LATERAL insyn_rule('no_care_relation', ev.provider_hsa_id) cfg ON cfg.enabled
-WHERE ev.relation_id IS NULL
-  AND NOT EXISTS (SELECT 1 FROM care_relations c WHERE c.personal_id = ev.patient_id
-                  AND ((ev.actor_unit_hsa_id <> '' AND c.unit_hsa_id = ev.actor_unit_hsa_id)
-                       OR (c.staff_hsa_id <> '' AND c.staff_hsa_id = ev.actor_hsa_id)))` + ruleTail
+WHERE NOT EXISTS (SELECT 1 FROM care_relations c WHERE c.personal_id = ev.patient_id
+                AND ((ev.actor_unit_hsa_id <> '' AND c.unit_hsa_id = ev.actor_unit_hsa_id)
+                     OR (c.staff_hsa_id <> '' AND c.staff_hsa_id = ev.actor_hsa_id)))` + ruleTail
 
 	qRuleAfterEmployment = ruleInsert + `
 SELECT $1, 'after_employment', cfg.severity, ` + ruleCols + `,
