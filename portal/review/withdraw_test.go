@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/store"
 )
 
 // TestLateCareWithdrawsHits: care relations imported after a run explain
@@ -48,14 +49,7 @@ func TestLateCareWithdrawsHits(t *testing.T) {
 	}
 	care(t, s, visit(alone), visit(touched), visit(half), visit(self))
 
-	standing := func(caseID int64) (live, withdrawn int) {
-		t.Helper()
-		if err := s.DB().QueryRow(`SELECT count(*) FILTER (WHERE withdrawn_at IS NULL), count(*) FILTER (WHERE withdrawn_at IS NOT NULL)
-			FROM rule_hits WHERE case_id = $1`, caseID).Scan(&live, &withdrawn); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
+	standing := func(caseID int64) (live, withdrawn int) { return standingHits(t, s, caseID) }
 	if live, wd := standing(aloneID); live != 0 || wd != 2 {
 		t.Errorf("alone: %d hits stand, %d withdrawn", live, wd)
 	}
@@ -143,14 +137,7 @@ func TestShortenedCareRestoresHits(t *testing.T) {
 	ended := at.Add(-40 * 24 * time.Hour)
 	care(t, s, stay(alone, ended), stay(closed, ended))
 
-	standing := func(caseID int64) (live, withdrawn int) {
-		t.Helper()
-		if err := s.DB().QueryRow(`SELECT count(*) FILTER (WHERE withdrawn_at IS NULL), count(*) FILTER (WHERE withdrawn_at IS NOT NULL)
-			FROM rule_hits WHERE case_id = $1`, caseID).Scan(&live, &withdrawn); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
+	standing := func(caseID int64) (live, withdrawn int) { return standingHits(t, s, caseID) }
 	if live, wd := standing(aloneID); live != 2 || wd != 0 {
 		t.Errorf("alone: %d hits stand, %d withdrawn", live, wd)
 	}
@@ -175,4 +162,14 @@ func TestShortenedCareRestoresHits(t *testing.T) {
 	if err := s.DB().QueryRow(`SELECT count(*) FROM event_explanations WHERE relation_id IS NOT NULL`).Scan(&explained); err != nil || explained != 0 {
 		t.Errorf("%d accesses still explained (%v)", explained, err)
 	}
+}
+
+// standingHits counts a case's rule hits that stand and those withdrawn.
+func standingHits(t *testing.T, s *store.Store, caseID int64) (live, withdrawn int) {
+	t.Helper()
+	if err := s.DB().QueryRow(`SELECT count(*) FILTER (WHERE withdrawn_at IS NULL), count(*) FILTER (WHERE withdrawn_at IS NOT NULL)
+		FROM rule_hits WHERE case_id = $1`, caseID).Scan(&live, &withdrawn); err != nil {
+		t.Fatal(err)
+	}
+	return live, withdrawn
 }
