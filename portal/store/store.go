@@ -25,7 +25,9 @@
 //     priority and narrative in one statement. A care import re-explains the
 //     events its relations cover under the same lock, withdraws hits of
 //     rules that fire only on unexplained accesses and closes, as justified,
-//     a rule case left with nothing that no reviewer has touched.
+//     a rule case left with nothing that no reviewer has touched; a later
+//     import that leaves such an access unexplained again restores its hit
+//     and reopens the case the system closed.
 //   - case.go: FileFlag checks that the flagged events are the patient's and
 //     joins the open case about the same (person, provider) or opens one
 //     (INSERT … ON CONFLICT on cases_one_open, so concurrent flags meet).

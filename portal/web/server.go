@@ -4,7 +4,8 @@
 //
 // Every request passes, in order: recover, request id, security headers
 // (CSP without inline code), the access log (route pattern, never the
-// URI's data), the session (auth.Sessions) and the CSRF check of every
+// URI's data), admission (admit.go: at most GOMAXPROCS requests at work,
+// the others in turn), the session (auth.Sessions) and the CSRF check of every
 // POST, then per route requireSession (a patient), requireStaff (the staff
 // member's roles, read per request) and requireRole. The language is the
 // request's (?lang=, else Accept-Language, else Swedish). Errors go to one
