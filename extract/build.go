@@ -329,11 +329,7 @@ func (b *builder) whoWhere(ev *store.ExtractEvent) Row {
 	l := b.l
 	var r Row
 	r.Title = b.word("title", ev.RefActorTitle+"\x00"+ev.LogActorTitle, func(string) string {
-		title := firstName(b.name(ev.RefActorTitle), b.name(ev.LogActorTitle))
-		if id, ok := titleMsg(title); ok && title != "" {
-			return l.T(id)
-		}
-		return title
+		return TitleWords(l, firstName(b.name(ev.RefActorTitle), b.name(ev.LogActorTitle)))
 	})
 	if ev.ActorProtected {
 		// A stable pseudonym per person in this extract, and nothing that
