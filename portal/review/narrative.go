@@ -14,7 +14,7 @@ import (
 type Subject struct {
 	StaffHSAID string
 	StaffName  string // "" when the reference data has no name: the HSA-id stands in
-	Title      string // "Sjuksköterska"
+	Title      string // "Sjuksköterska", as the reference data writes it
 	Unit       string // the unit most of the case's accesses were made for
 	Month      time.Time
 }
@@ -47,7 +47,14 @@ func Narrative(l *i18n.Localizer, s Subject, e Evidence) string {
 	return sentence(strings.Join(parts, "; "))
 }
 
-// whoText is "Anna Berg, sjuksköterska på Kirurgkliniken".
+// NarrativeVersion names the wording narratives are written in. A case
+// keeps the version its sentences were written in, and a review run
+// rewrites those of an older one: raise it whenever Narrative words a case
+// differently, so stored sentences follow.
+const NarrativeVersion = 1
+
+// whoText is "Anna Berg, sjuksköterska på Kirurgkliniken" ("Anna Berg,
+// nurse at Kirurgkliniken"): a known title in the reader's language.
 func whoText(l *i18n.Localizer, s Subject) string {
 	name := strings.TrimSpace(s.StaffName)
 	if name == "" {
@@ -56,7 +63,11 @@ func whoText(l *i18n.Localizer, s Subject) string {
 	if name == "" {
 		return l.T("review.who.unknown")
 	}
-	title := lowerFirst(strings.TrimSpace(s.Title))
+	title := strings.TrimSpace(s.Title)
+	if id, ok := portal.StaffTitleMessage(title); ok {
+		title = l.T(id)
+	}
+	title = lowerFirst(title)
 	switch {
 	case s.Unit != "" && title != "":
 		return l.T("review.who.title_unit", map[string]any{"Name": name, "Title": title, "Unit": s.Unit})

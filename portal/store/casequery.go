@@ -94,11 +94,15 @@ SELECT case_id, rule, severity::text FROM rule_hits WHERE case_id = ANY($1) AND 
 ORDER BY case_id, rule`
 
 	// qSetCasePriority writes every refreshed case's priority and
-	// narratives in one statement.
+	// narratives in one statement, with the wording they were written in.
 	qSetCasePriority = `
-UPDATE cases c SET priority = u.priority, narrative_sv = u.sv, narrative_en = u.en
+UPDATE cases c SET priority = u.priority, narrative_sv = u.sv, narrative_en = u.en, narrative_version = $5
 FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[]) AS u(id, priority, sv, en)
 WHERE c.id = u.id`
+
+	// qStaleNarratives is every case whose narratives were written in an
+	// older wording than the code's.
+	qStaleNarratives = `SELECT id FROM cases WHERE narrative_version < $1 ORDER BY id`
 
 	qOpenCasesOfStaff = `
 SELECT id FROM cases WHERE staff_hsa_id = $1 AND $1 <> '' AND status IN ('new', 'investigating', 'awaiting_statement')
@@ -289,7 +293,7 @@ func refreshCases(ctx context.Context, ex sqlx.ExtContext, ids []int64) error {
 		prio = append(prio, int64(review.Priority(e)))
 		nsv, nen = append(nsv, review.Narrative(sv, subjs[i], e)), append(nen, review.Narrative(en, subjs[i], e))
 	}
-	if _, err := ex.ExecContext(ctx, qSetCasePriority, pq.Array(id), pq.Array(prio), pq.Array(nsv), pq.Array(nen)); err != nil {
+	if _, err := ex.ExecContext(ctx, qSetCasePriority, pq.Array(id), pq.Array(prio), pq.Array(nsv), pq.Array(nen), review.NarrativeVersion); err != nil {
 		return fmt.Errorf("store: case priority: %w", err)
 	}
 	return nil

@@ -11,6 +11,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/insyn/insyn/portal/review"
 )
 
 // reviewLockKey serialises review runs with each other and with the
@@ -435,12 +437,17 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 		}
 	}
 	// The cases the run's hits opened or joined take their priority and
-	// narrative from the evidence as it now stands.
+	// narrative from the evidence as it now stands, and so do the cases
+	// whose narratives an older wording wrote (once, after an upgrade).
 	t0 = time.Now()
-	var touched []int64
+	var touched, stale []int64
 	if err := tx.SelectContext(ctx, &touched, qRunCases, res.Run); err != nil {
 		return res, fmt.Errorf("store: review cases: %w", err)
 	}
+	if err := tx.SelectContext(ctx, &stale, qStaleNarratives, review.NarrativeVersion); err != nil {
+		return res, fmt.Errorf("store: review cases: %w", err)
+	}
+	touched = append(touched, stale...)
 	if err := refreshCases(ctx, tx, touched); err != nil {
 		return res, err
 	}

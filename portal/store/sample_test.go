@@ -179,7 +179,7 @@ func TestSampleCaseShowsExplanations(t *testing.T) {
 		t.Errorf("summary %+v", c)
 	}
 	wantSV := "Anna Berg, sjuksköterska på Kirurgkliniken, drogs i stickprovet för 2026-03 med 3 åtkomster till 3 patienter; vårdkontakter förklarar 1 av 3 åtkomster."
-	if c.NarrativeSV != wantSV || !strings.HasPrefix(c.NarrativeEN, "Anna Berg, sjuksköterska at Kirurgkliniken, was drawn") {
+	if c.NarrativeSV != wantSV || !strings.HasPrefix(c.NarrativeEN, "Anna Berg, nurse at Kirurgkliniken, was drawn") {
 		t.Errorf("narratives:\n%s\n%s", c.NarrativeSV, c.NarrativeEN)
 	}
 	if c.Priority <= 0 || c.Priority >= portal.PriorityPatientSignal {
