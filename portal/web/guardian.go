@@ -3,9 +3,11 @@ package web
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/auth"
 	"github.com/insyn/insyn/portal/store"
@@ -177,6 +179,23 @@ func (s *Server) handleStopActing(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect("/oversikt"+langQuery(lang(c)), fiber.StatusSeeOther)
+}
+
+// titleFor is a page's title in the reader's language. While a guardian
+// acts for a child, a title that would say "min journal" has a variant
+// (id + "_child") naming whose record it is ("Vem har läst Elsas
+// journal"), and that is the one used.
+func titleFor(c *fiber.Ctx, loc *i18n.Localizer, id string, data map[string]any) string {
+	a, ok := c.Locals(localActing).(store.Acting)
+	if !ok || !loc.Has(id+"_child") {
+		if data == nil {
+			return loc.T(id)
+		}
+		return loc.T(id, data)
+	}
+	d := map[string]any{"Whose": genitive(loc.Lang, childName(loc.Lang, a.Name))}
+	maps.Copy(d, data)
+	return loc.T(id+"_child", d)
 }
 
 // childName is a child's name as the pages show it; someone missing from

@@ -143,7 +143,7 @@ func (s *Server) handleHistory(c *fiber.Ctx) error {
 	from, to, errs := q.span(loc, req.ProducedAt)
 	if len(errs) > 0 {
 		d.Errs = errs
-		return s.renderTitled(c, fiber.StatusBadRequest, "history", loc.T("web.history.title_error"), d)
+		return s.renderTitled(c, fiber.StatusBadRequest, "history", titleFor(c, loc, "web.history.title_error", nil), d)
 	}
 	req.From, req.To = from, to
 	v, err := s.historyView(c, req)
@@ -155,7 +155,7 @@ func (s *Server) handleHistory(c *fiber.Ctx) error {
 	rows, errs := q.filter(loc, v.rows, d.Units, d.People)
 	if len(errs) > 0 {
 		d.Errs = errs
-		return s.renderTitled(c, fiber.StatusBadRequest, "history", loc.T("web.history.title_error"), d)
+		return s.renderTitled(c, fiber.StatusBadRequest, "history", titleFor(c, loc, "web.history.title_error", nil), d)
 	}
 	d.Filtered = q.Unit != "" || q.Person != "" || q.Emergency || q.Other || q.Unexplained
 	d.Total = len(rows)
@@ -176,9 +176,9 @@ func (s *Server) handleHistory(c *fiber.Ctx) error {
 	if page < pages {
 		d.NextURL = pageURL(page + 1)
 	}
-	title := loc.T("web.history.title")
+	title := titleFor(c, loc, "web.history.title", nil)
 	if pages > 1 {
-		title = loc.T("web.history.title_page", map[string]any{"Page": page, "Pages": pages})
+		title = titleFor(c, loc, "web.history.title_page", map[string]any{"Page": page, "Pages": pages})
 	}
 	return s.renderTitled(c, fiber.StatusOK, "history", title, d)
 }
@@ -250,7 +250,7 @@ func (s *Server) handleExtractPDF(c *fiber.Ctx) error {
 		}
 		msgID, data := portal.ErrorMsgID(fe.Err)
 		f.Errs = fieldErrs{field: loc.T(msgID, data)}
-		return s.renderTitled(c, fiber.StatusBadRequest, "extract", loc.T("web.extract.title_error"), f)
+		return s.renderTitled(c, fiber.StatusBadRequest, "extract", titleFor(c, loc, "web.extract.title_error", nil), f)
 	}
 	req.Patient, req.Channel = a.Subject(), channelPDF
 	if s.cfg.Auth != nil {

@@ -72,7 +72,7 @@ type view struct {
 // render executes a page into a buffer first, so a failing template never
 // sends half a page.
 func (s *Server) render(c *fiber.Ctx, status int, page, titleID string, data any) error {
-	return s.renderTitled(c, status, page, s.cfg.Texts.For(lang(c)).T(titleID), data)
+	return s.renderTitled(c, status, page, titleFor(c, s.cfg.Texts.For(lang(c)), titleID, nil), data)
 }
 
 // renderTitled renders a page whose title is already in the reader's

@@ -312,3 +312,58 @@ func TestGuardianReachesOnlyOwnChildrenUnder13(t *testing.T) {
 		t.Errorf("anonymous switch: %d %q", status, loc)
 	}
 }
+
+// ownRecordHeadings finds a title, heading, label or menu item that
+// speaks of the reader's own record.
+var ownRecordHeadings = regexp.MustCompile(`<(title|h1|h2|dt|a)\b[^>]*>[^<]*(?i:din journal|min journal|your record|my record|mina anmälningar|my reports|mitt utdrag|my extract)[^<]*<`)
+
+// TestGuardianPagesNameTheChild: while a guardian acts for a child, the
+// pages' titles, headings and menu name the child's record, not "din
+// journal", in both languages; back on their own log they say "min".
+func TestGuardianPagesNameTheChild(t *testing.T) {
+	t.Parallel()
+	e := startAuthEnv(t)
+	flagWorld(t, e)
+	f := newGuardianFamily(t, e)
+	greta := signedIn(t, e, f.greta.Formatted())
+	_, body := page(t, greta, e.base+"/barn")
+	csrf := csrfToken(t, body)
+	if status, _, _ := post(t, greta, e.base+"/barn/valj", url.Values{"_csrf": {csrf}, "child": {childKey(csrf, f.kim)}}); status != http.StatusSeeOther {
+		t.Fatalf("switch to Kim: %d", status)
+	}
+	for _, tc := range []struct {
+		path string
+		want []string
+	}{
+		{"/oversikt", []string{"<h1>Översikt över Kim Eks journal det senaste året</h1>", "Åtkomster till Kim Eks journal",
+			">Vem har läst Kim Eks journal</a>"}},
+		{"/historik?period=all", []string{"<title>Vem har läst Kim Eks journal – Insyn", "<h1>Vem har läst Kim Eks journal</h1>"}},
+		{"/flaggor", []string{"<h1>Anmälningar om Kim Eks journal</h1>"}},
+		{"/utdrag", []string{"<h1>Utdrag om Kim Eks journal som PDF</h1>"}},
+		{"/bevakning", []string{"öppnar Kim Eks journal"}},
+		{"/oversikt?lang=en", []string{"<h1>Overview of Kim Ek&#39;s record in the last year</h1>", "Accesses to Kim Ek&#39;s record"}},
+		{"/historik?period=all&lang=en", []string{"<title>Who has read Kim Ek&#39;s record – Insyn", "<h1>Who has read Kim Ek&#39;s record</h1>"}},
+		{"/flaggor?lang=en", []string{"<h1>Reports about Kim Ek&#39;s record</h1>"}},
+		{"/utdrag?lang=en", []string{"<h1>Extract of Kim Ek&#39;s record as PDF</h1>"}},
+	} {
+		status, body := page(t, greta, e.base+tc.path)
+		if status != 200 {
+			t.Errorf("%s: %d", tc.path, status)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: no %q", tc.path, w)
+			}
+		}
+		for _, h := range ownRecordHeadings.FindAllString(body, -1) {
+			t.Errorf("%s still says %s", tc.path, h)
+		}
+	}
+	if status, _, _ := post(t, greta, e.base+"/barn/tillbaka", url.Values{"_csrf": {csrf}}); status != http.StatusSeeOther {
+		t.Fatalf("back: %d", status)
+	}
+	if _, body := page(t, greta, e.base+"/historik?period=all"); !strings.Contains(body, "<h1>Vem har läst min journal</h1>") {
+		t.Errorf("the guardian's own history: %s", body)
+	}
+}
