@@ -169,6 +169,14 @@ func ActivityWords(loc *i18n.Localizer, a portal.Activity) string {
 	return loc.T(id)
 }
 
+// AccessWords is one access in the extract's words ("läste en
+// journalanteckning", "read a clinical note"): staff pages that list
+// single accesses word them as the patient's history does.
+func AccessWords(loc *i18n.Localizer, a portal.Activity, resourceType string) string {
+	info, _ := infoMsg(resourceType)
+	return loc.T(whatMsg(a), map[string]any{"Info": loc.T(info)})
+}
+
 // TitleWords is a staff title in the reader's language when it is a known
 // one ("Sjuksköterska" is "Nurse" in English), else the title as given:
 // staff pages name people's titles as the extract does.

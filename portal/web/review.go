@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/insyn/insyn/extract"
 	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/review"
@@ -307,7 +308,7 @@ func (s *Server) caseView(c *fiber.Ctx, a portal.Actor, key string) (*caseView, 
 			Filed: loc.DateTime(f.CreatedAt), Events: f.Events})
 	}
 	for _, e := range d.Events {
-		l := caseEventLine{When: loc.DateTime(e.OccurredAt), What: activityWords(loc, e.Activity, e.ResourceType),
+		l := caseEventLine{When: loc.DateTime(e.OccurredAt), What: extract.AccessWords(loc, e.Activity, e.ResourceType),
 			Unit: e.UnitName, Explained: e.Explained(), Emergency: e.Emergency, Explanation: loc.T("cases.show.unexplained")}
 		if e.Explained() {
 			l.Explanation = loc.T("cases.show.explained", map[string]any{"Kind": loc.T("cases.relation." + e.RelationKind),
@@ -324,7 +325,7 @@ func (s *Server) caseView(c *fiber.Ctx, a portal.Actor, key string) (*caseView, 
 	}
 	v.DayMore = len(day) >= store.MaxDayAccesses
 	for _, e := range day {
-		v.Day = append(v.Day, dayLine{When: loc.DateTime(e.OccurredAt), What: activityWords(loc, e.Activity, e.ResourceType),
+		v.Day = append(v.Day, dayLine{When: loc.DateTime(e.OccurredAt), What: extract.AccessWords(loc, e.Activity, e.ResourceType),
 			Unit: e.UnitName, Patient: e.Patient, SamePatient: e.Patient == 0, Explained: e.Explained, Emergency: e.Emergency})
 	}
 	if v.Statements, err = s.cfg.Store.CaseStatements(ctx, a, cs); err != nil {
@@ -386,18 +387,6 @@ func (s *Server) timeline(c *fiber.Ctx, loc *i18n.Localizer, cs portal.Case, v *
 		v.Timeline = append(v.Timeline, l)
 	}
 	return nil
-}
-
-// activityWords is what was done to what, in words.
-func activityWords(loc *i18n.Localizer, a portal.Activity, resource string) string {
-	what := string(a)
-	if id := "extract.activity." + string(a); loc.Has(id) {
-		what = loc.T(id)
-	}
-	if resource != "" {
-		what += " – " + resource
-	}
-	return what
 }
 
 // Case actions: one POST path per action, each with the session's CSRF
