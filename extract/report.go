@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"database/sql"
 	"fmt"
 	"io"
 	"time"
@@ -175,6 +176,25 @@ func ActivityWords(loc *i18n.Localizer, a portal.Activity) string {
 func AccessWords(loc *i18n.Localizer, a portal.Activity, resourceType string) string {
 	info, _ := infoMsg(resourceType)
 	return loc.T(whatMsg(a), map[string]any{"Info": loc.T(info)})
+}
+
+// CareApart is how far an access at at lies from the care relation of
+// kind (from start, to end when it has one) that explains it, in the words
+// of the patient's history ("29 dagar tidigare", "2 days later"; "" within
+// it): calendar days in the reader's time zone, by the computation the
+// extract uses, so a reviewer reads the distance the patient reads.
+func CareApart(loc *i18n.Localizer, kind string, at, start time.Time, end sql.NullTime) string {
+	last := start
+	if end.Valid {
+		last = end.Time
+	}
+	switch days := relationDays(loc, kind, !end.Valid, at, start, last); {
+	case days > 0:
+		return loc.N("extract.explain.later", days)
+	case days < 0:
+		return loc.N("extract.explain.earlier", -days)
+	}
+	return ""
 }
 
 // TitleWords is a staff title in the reader's language when it is a known

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/insyn/insyn/extract"
 	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/store"
 )
@@ -256,7 +257,8 @@ func (a *app) printCase(d store.CaseDetail) {
 		expl := t.T("cases.show.unexplained")
 		if e.Explained() {
 			expl = t.T("cases.show.explained", map[string]any{"Kind": t.T("cases.relation." + e.RelationKind),
-				"Unit": termSafe(e.RelationUnit), "Days": e.RelationDays.Int64})
+				"Unit": termSafe(e.RelationUnit), "Date": t.Date(e.RelationStartsAt.Time),
+				"Apart": extract.CareApart(t, e.RelationKind, e.OccurredAt, e.RelationStartsAt.Time, e.RelationEndsAt)})
 		}
 		fmt.Fprintf(w, "  %s  %s  %s  %s  %s  %s  %s\n", t.DateTime(e.OccurredAt), termSafe(e.Staff), what,
 			termSafe(e.ResourceType), termSafe(e.UnitName), patientText(e.PatientID, e.PatientIDKind), expl)

@@ -156,7 +156,7 @@ SELECT e.id, e.occurred_at, e.actor_hsa_id, e.actor_unit_hsa_id,
        e.activity, e.purpose, e.resource_type, (e.emergency OR e.activity = 'emergency') AS emergency,
        e.patient_id, e.patient_id_kind, e.patient_id_root,
        COALESCE(x.kind, '') AS relation_kind, COALESCE(NULLIF(xu.name, ''), x.unit_hsa_id, '') AS relation_unit,
-       COALESCE(x.by_staff, false) AS relation_by_staff, x.starts_at AS relation_starts_at, x.days AS relation_days
+       COALESCE(x.by_staff, false) AS relation_by_staff, x.starts_at AS relation_starts_at, x.ends_at AS relation_ends_at
 FROM case_events ce
 JOIN access_events e ON e.id = ce.event_id AND e.occurred_at = ce.occurred_at
 LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> ''
@@ -457,7 +457,7 @@ type CaseEventView struct {
 	RelationUnit     string          `db:"relation_unit" json:"relation_unit,omitempty"`
 	RelationByStaff  bool            `db:"relation_by_staff" json:"relation_names_actor,omitempty"`
 	RelationStartsAt sql.NullTime    `db:"relation_starts_at" json:"-"`
-	RelationDays     sql.NullInt64   `db:"relation_days" json:"-"`
+	RelationEndsAt   sql.NullTime    `db:"relation_ends_at" json:"-"` // how far the access lies from it: extract.CareApart
 }
 
 // Explained tells whether a care relation explains the access.

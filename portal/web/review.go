@@ -312,7 +312,8 @@ func (s *Server) caseView(c *fiber.Ctx, a portal.Actor, key string) (*caseView, 
 			Unit: e.UnitName, Explained: e.Explained(), Emergency: e.Emergency, Explanation: loc.T("cases.show.unexplained")}
 		if e.Explained() {
 			l.Explanation = loc.T("cases.show.explained", map[string]any{"Kind": loc.T("cases.relation." + e.RelationKind),
-				"Unit": e.RelationUnit, "Days": e.RelationDays.Int64})
+				"Unit": e.RelationUnit, "Date": loc.Date(e.RelationStartsAt.Time),
+				"Apart": extract.CareApart(loc, e.RelationKind, e.OccurredAt, e.RelationStartsAt.Time, e.RelationEndsAt)})
 		}
 		v.Events = append(v.Events, l)
 	}
