@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"errors"
 	"strings"
 	"time"
 
@@ -88,17 +89,23 @@ func (f Form) Request(by portal.Actor, lang string, now time.Time) (Request, err
 			return req, asField("provider", err)
 		}
 	}
+	// Both days are read before either is refused: a form marks every
+	// bad one at once.
+	var dayErrs []error
 	if strings.TrimSpace(f.From) != "" {
 		if req.From, err = ParseDay(f.From); err != nil {
-			return req, asField("from", err)
+			dayErrs = append(dayErrs, asField("from", err))
 		}
 	}
 	last := now.In(portal.Stockholm)
 	last = time.Date(last.Year(), last.Month(), last.Day(), 0, 0, 0, 0, portal.Stockholm)
 	if strings.TrimSpace(f.To) != "" {
 		if last, err = ParseDay(f.To); err != nil {
-			return req, asField("to", err)
+			dayErrs = append(dayErrs, asField("to", err))
 		}
+	}
+	if len(dayErrs) > 0 {
+		return req, errors.Join(dayErrs...)
 	}
 	req.To = last.AddDate(0, 0, 1)
 	if !req.From.IsZero() && req.From.After(last) {
@@ -110,13 +117,35 @@ func (f Form) Request(by portal.Actor, lang string, now time.Time) (Request, err
 	return req, nil
 }
 
-// ParseDay reads YYYY-MM-DD as the start of that day in Stockholm.
+// ParseDay reads YYYY-MM-DD as the start of that day in Stockholm. A day
+// written that way that does not exist (2026-02-30) is refused as such,
+// not as written wrongly.
 func ParseDay(s string) (time.Time, error) {
 	t, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(s), portal.Stockholm)
-	if err != nil {
+	switch {
+	case err != nil && portal.DayShaped(s):
+		return time.Time{}, portal.Errorf(portal.Invalid, "extract.error.date_impossible", "no such day").With("Date", s)
+	case err != nil:
 		return time.Time{}, portal.Errorf(portal.Invalid, "extract.error.date", "date must be YYYY-MM-DD").With("Date", s)
 	}
 	return t, nil
+}
+
+// FieldErrors is every *FieldError in err, in the order of the form's
+// fields: Form.Request refuses both days of a period at once.
+func FieldErrors(err error) []*FieldError {
+	var out []*FieldError
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			out = append(out, FieldErrors(e)...)
+		}
+		return out
+	}
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		out = append(out, fe)
+	}
+	return out
 }
 
 // Lang is the supported language nearest to lang, Swedish by default.

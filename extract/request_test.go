@@ -45,7 +45,10 @@ func TestFormRequest(t *testing.T) {
 		{extract.Form{Patient: "191212121212", Provider: "1234"}, by, "provider", "error.hsa_id.format", "", ""},
 		{extract.Form{Patient: "191212121212", From: "1 mars"}, by, "from", "extract.error.date",
 			"Datumet 1 mars ska skrivas ÅÅÅÅ-MM-DD, till exempel 2026-03-05.", ""},
-		{extract.Form{Patient: "191212121212", To: "2026-02-30"}, by, "to", "extract.error.date", "", ""},
+		// A day written right that does not exist says so.
+		{extract.Form{Patient: "191212121212", To: "2026-02-30"}, by, "to", "extract.error.date_impossible",
+			"Datumet 2026-02-30 finns inte. Skriv ett datum som finns, till exempel 2026-02-28.",
+			"The date 2026-02-30 does not exist. Write a date that exists, for example 2026-02-28."},
 		{extract.Form{Patient: "191212121212", From: "2026-04-01", To: "2026-03-31"}, by, "to", "extract.error.period",
 			"Perioden slutar innan den börjar.", "The period ends before it begins."},
 		// The patient is checked before who asks.
@@ -65,5 +68,12 @@ func TestFormRequest(t *testing.T) {
 				t.Errorf("%+v in %s: %q, want %q", c.form, lang, got, want)
 			}
 		}
+	}
+	// Both days of a period are refused at once, each with its own field.
+	_, err = extract.Form{Patient: "191212121212", From: "1 mars", To: "2026-02-30"}.Request(by, "sv", now)
+	fes := extract.FieldErrors(err)
+	if len(fes) != 2 || fes[0].Field != "from" || fes[0].Err.MsgID != "extract.error.date" ||
+		fes[1].Field != "to" || fes[1].Err.MsgID != "extract.error.date_impossible" {
+		t.Errorf("two bad days: %v", err)
 	}
 }

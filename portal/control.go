@@ -173,9 +173,32 @@ func (f CheckForm) Query(provider HSAID, now time.Time) (CheckQuery, map[string]
 func parseDay(s string) (time.Time, error) {
 	t, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(s), Stockholm)
 	if err != nil {
+		if DayShaped(s) {
+			return time.Time{}, Errorf(Invalid, "controls.error.date_impossible", "no such day")
+		}
 		return time.Time{}, Errorf(Invalid, "controls.error.date", "date must be YYYY-MM-DD")
 	}
 	return t, nil
+}
+
+// DayShaped tells whether s is written as YYYY-MM-DD, whether or not the
+// day exists: a form tells "2026-02-30" (no such day) from "30/2" (written
+// another way).
+func DayShaped(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) != 10 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if i == 4 || i == 7 {
+			if s[i] != '-' {
+				return false
+			}
+		} else if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // CheckCompletion is how a reviewer closes a targeted check: what it found

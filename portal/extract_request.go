@@ -162,6 +162,9 @@ func ParseReceived(s string, now time.Time) (time.Time, error) {
 		return time.Time{}, Errorf(Invalid, "controls.request.error.received_missing", "received day is required")
 	}
 	d, err := time.ParseInLocation("2006-01-02", s, Stockholm)
+	if err != nil && DayShaped(s) {
+		return time.Time{}, Errorf(Invalid, "controls.request.error.received_impossible", "no such day")
+	}
 	if err != nil {
 		return time.Time{}, Errorf(Invalid, "controls.request.error.received", "received day must be YYYY-MM-DD")
 	}

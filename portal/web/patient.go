@@ -240,16 +240,14 @@ func (s *Server) handleExtractPDF(c *fiber.Ctx) error {
 	f := extractForm{From: clip(c.Query("from")), To: clip(c.Query("to")), PDFLang: clip(c.Query("pdflang"))}
 	req, err := extract.Form{Patient: a.Subject().Digits(), From: f.From, To: f.To, Lang: f.PDFLang}.Request(a, lang(c), s.now())
 	if err != nil {
-		var fe *extract.FieldError
-		if !asFieldError(err, &fe) {
+		fes := extract.FieldErrors(err)
+		if len(fes) == 0 {
 			return err
 		}
-		field := fe.Field
-		if field == "lang" {
-			field = "pdflang"
+		f.Errs = fieldErrs{}
+		for _, fe := range fes {
+			f.Errs[formField(fe.Field)] = loc.T(portal.ErrorMsgID(fe.Err))
 		}
-		msgID, data := portal.ErrorMsgID(fe.Err)
-		f.Errs = fieldErrs{field: loc.T(msgID, data)}
 		return s.renderTitled(c, fiber.StatusBadRequest, "extract", titleFor(c, loc, "web.extract.title_error", nil), f)
 	}
 	req.Patient, req.Channel = a.Subject(), channelPDF

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -92,6 +91,15 @@ func (s *Server) handleRequests(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "requests", "controls.page.requests.title", d)
 }
 
+// formField is the form's name for a field of an extract request: the
+// extract's language is "pdflang" beside the page's own "lang".
+func formField(field string) string {
+	if field == "lang" {
+		return "pdflang"
+	}
+	return field
+}
+
 // requestForm is the registration form as typed, with its errors.
 type requestForm struct {
 	Patient, From, To, Channel, Received, PDFLang, Provider string
@@ -148,16 +156,13 @@ func (s *Server) handleRequestCreate(c *fiber.Ctx) error {
 	now := s.now()
 	req, err := extract.Form{Patient: f.Patient, From: f.From, To: f.To, Lang: f.PDFLang}.Request(a, lang(c), now)
 	if err != nil {
-		var fe *extract.FieldError
-		if !errors.As(err, &fe) {
+		fes := extract.FieldErrors(err)
+		if len(fes) == 0 {
 			return err
 		}
-		field := fe.Field
-		if field == "lang" {
-			field = "pdflang"
+		for _, fe := range fes {
+			f.Errs[formField(fe.Field)] = loc.T(portal.ErrorMsgID(fe.Err))
 		}
-		msgID, data := portal.ErrorMsgID(fe.Err)
-		f.Errs[field] = loc.T(msgID, data)
 	}
 	channel, err := portal.ParseRequestChannel(f.Channel)
 	if err != nil {
