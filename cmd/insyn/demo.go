@@ -53,7 +53,7 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	for _, m := range staff {
 		a.printf("demo.staff", map[string]any{"Name": m.Name, "HSAID": m.HSAID, "Role": m.Role})
 	}
-	if err := a.startDemoProvider(ctx, *addr, staff...); err != nil {
+	if err := a.startDemoProvider(ctx, st, *addr, staff...); err != nil {
 		return err
 	}
 	if err := a.startDemoMail(ctx, *addr); err != nil { // notify.go

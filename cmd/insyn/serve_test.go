@@ -40,7 +40,7 @@ func TestDemoProviderConfiguresServe(t *testing.T) {
 	a.loadTexts("sv")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if err := a.startDemoProvider(ctx, "127.0.0.1:18080"); err != nil {
+	if err := a.startDemoProvider(ctx, nil, "127.0.0.1:18080"); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := auth.ConfigFromEnv(a.getenv, "http://unused")
@@ -54,7 +54,7 @@ func TestDemoProviderConfiguresServe(t *testing.T) {
 	if !strings.Contains(errb.String(), cfg.Issuer) {
 		t.Errorf("the provider's address is not shown: %q", errb.String())
 	}
-	cs := a.sampleCitizens(5)
+	cs := a.sampleCitizens(ctx, nil, 5)
 	if len(cs) != 1 || cs[0].Name != "Tolvan Tolvansson" || cs[0].PersonalID != "19121212-1212" {
 		t.Errorf("sample citizens %+v (protected and deceased people must not be offered)", cs)
 	}
