@@ -243,3 +243,17 @@ func (s *Store) ReferenceNames(ctx context.Context, ids []portal.HSAID) (map[por
 	}
 	return out, nil
 }
+
+// AdminUnits lists the units of a care provider for its admin, by name:
+// the unit a head of unit's role covers is chosen among them. Another
+// provider's units are not found.
+func (s *Store) AdminUnits(ctx context.Context, actor portal.Actor, provider portal.HSAID) ([]CaseUnit, error) {
+	if !actor.Has(portal.RoleAdmin, provider) {
+		return nil, fmt.Errorf("store: units: %w", portal.ErrNotFound)
+	}
+	var out []CaseUnit
+	if err := s.db.SelectContext(ctx, &out, qProviderUnits, pq.Array([]string{string(provider)})); err != nil {
+		return nil, fmt.Errorf("store: units: %w", err)
+	}
+	return out, nil
+}

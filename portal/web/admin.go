@@ -95,6 +95,7 @@ type adminRolesPage struct {
 	Roles                   []adminRoleLine
 	Staff, Role, Unit, Done string
 	RoleOptions             []option
+	UnitOptions             []option // the provider's units by name, for a head of unit
 	Errs                    fieldErrs
 }
 
@@ -129,6 +130,17 @@ func (s *Server) showAdminRoles(c *fiber.Ctx, status int, d adminRolesPage) erro
 	}
 	for _, r := range []portal.Role{portal.RoleReviewer, portal.RoleClerk, portal.RoleHeadOfUnit, portal.RoleAdmin} {
 		d.RoleOptions = append(d.RoleOptions, option{Key: string(r), Label: loc.T("role.name." + string(r))})
+	}
+	units, err := s.cfg.Store.AdminUnits(c.UserContext(), a, portal.HSAID(b.Provider))
+	if err != nil {
+		return err
+	}
+	for _, u := range units {
+		label := u.Name
+		if label == "" {
+			label = string(u.HSAID)
+		}
+		d.UnitOptions = append(d.UnitOptions, option{Key: string(u.HSAID), Label: label})
 	}
 	return s.render(c, status, "admin_roles", "admin.roles.title", d)
 }

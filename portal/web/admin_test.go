@@ -63,14 +63,24 @@ func TestAdminRoles(t *testing.T) {
 	if status, _, _ := post(t, admin, e.base+"/admin/roller", url.Values{"staff": {wpNobody}, "role": {"clerk"}}); status != http.StatusForbidden {
 		t.Errorf("grant without csrf: %d", status)
 	}
-	// A unit of another provider: refused beside the unit, what was typed kept.
+	// The unit is chosen by name among the provider's own units.
+	if !strings.Contains(body, `<select id="f-unit" name="unit"`) ||
+		!strings.Contains(body, `<option value="`+string(wpUnit)+`">Vårdcentralen Ängsbacken</option>`) ||
+		strings.Contains(body, "Norrskenskliniken") || strings.Contains(body, `id="f-unit" name="unit" autocomplete`) {
+		t.Errorf("the unit field is no choice of the region's units:\n%s", body)
+	}
+	// A unit of another provider (a forged form): refused beside the unit.
 	status, _, body := post(t, admin, e.base+"/admin/roller", url.Values{"_csrf": {token}, "staff": {wpNobody},
 		"role": {"head_of_unit"}, "unit": {"SE5565594230-2001"}})
-	if status != http.StatusBadRequest || !strings.Contains(body, `id="err-unit"`) || !strings.Contains(body, `value="SE5565594230-2001"`) {
+	if status != http.StatusBadRequest || !strings.Contains(body, `id="err-unit"`) {
 		t.Errorf("unit of another provider: %d\n%s", status, body)
 	}
-	status, _, body = post(t, admin, e.base+"/admin/roller", url.Values{"_csrf": {token}, "staff": {"SE2321000016-9999"}, "role": {"clerk"}})
-	if status != http.StatusBadRequest || !strings.Contains(body, `id="err-staff"`) || !strings.Contains(body, `value="SE2321000016-9999"`) {
+	// An unknown person: refused beside the HSA-id, the role and unit chosen kept.
+	status, _, body = post(t, admin, e.base+"/admin/roller", url.Values{"_csrf": {token}, "staff": {"SE2321000016-9999"},
+		"role": {"head_of_unit"}, "unit": {string(wpUnit)}})
+	if status != http.StatusBadRequest || !strings.Contains(body, `id="err-staff"`) || !strings.Contains(body, `value="SE2321000016-9999"`) ||
+		!strings.Contains(body, `<option value="head_of_unit" selected>`) ||
+		!strings.Contains(body, `<option value="`+string(wpUnit)+`" selected>Vårdcentralen Ängsbacken</option>`) {
 		t.Errorf("unknown staff: %d\n%s", status, body)
 	}
 	status, loc, _ := post(t, admin, e.base+"/admin/roller", url.Values{"_csrf": {token}, "staff": {wpNobody}, "role": {"clerk"}})
