@@ -98,12 +98,39 @@ ORDER BY ev.id, ev.occurred_at,
 
 	qAnalyzeRunEvents = `ANALYZE run_events`
 
+	// qRunMarked keeps apart, in one pass, the run's events a rule that
+	// looks at single events may fire on (unexplained, the actor's own
+	// record, a purpose other than care, after employment, emergency
+	// access), so those rules read a few per cent of the run, not all of it.
+	qRunMarked = `
+CREATE TEMP TABLE run_marked ON COMMIT DROP AS SELECT * FROM run_events
+WHERE relation_id IS NULL OR (actor_personal_id <> '' AND actor_personal_id = patient_id) OR purpose <> 'care'
+   OR (employed_to IS NOT NULL AND day > employed_to) OR emergency OR activity = 'emergency'`
+
 	// qRunUnexplained keeps the run's unexplained events apart for the
 	// rules that look only at those (UnexplainedRules).
 	qRunUnexplained = `
-CREATE TEMP TABLE run_unexplained ON COMMIT DROP AS SELECT * FROM run_events WHERE relation_id IS NULL`
+CREATE TEMP TABLE run_unexplained ON COMMIT DROP AS SELECT * FROM run_marked WHERE relation_id IS NULL`
 
-	qAnalyzeRunUnexplained = `ANALYZE run_unexplained`
+	// qRunActorPatients counts, in one pass, the run's events per actor,
+	// day and patient: the actor-days the volume rule counts patients of
+	// and the (actor, patient) pairs the relative rule looks up come from
+	// this, not from passes of their own over every event.
+	qRunActorPatients = `
+CREATE TEMP TABLE run_actor_patients ON COMMIT DROP AS
+SELECT actor_hsa_id, actor_personal_id, provider_hsa_id, day, patient_id, patient_id_kind,
+       min(actor_title) AS actor_title, count(*) AS events
+FROM run_events GROUP BY actor_hsa_id, actor_personal_id, provider_hsa_id, day, patient_id, patient_id_kind`
+
+	qAnalyzeRunSmall = `ANALYZE run_marked; ANALYZE run_unexplained; ANALYZE run_actor_patients`
+
+	// qRunTempBuffers gives the run's temporary tables memory of their own
+	// (the default 8MB sends a million events' rows through the kernel on
+	// every pass). PostgreSQL takes the setting only before a session's
+	// first temporary table; on a pooled connection that has had one, the
+	// default stays, which costs time, not correctness.
+	qRunTempBuffers = `
+DO $$ BEGIN PERFORM set_config('temp_buffers', '1GB', true); EXCEPTION WHEN OTHERS THEN NULL; END $$`
 
 	// qInsertExplanations keeps each event's explanation (NULL: none).
 	// A plain INSERT: run_events holds no event a run has explained (a
@@ -113,8 +140,6 @@ CREATE TEMP TABLE run_unexplained ON COMMIT DROP AS SELECT * FROM run_events WHE
 	qInsertExplanations = `
 INSERT INTO event_explanations (event_id, occurred_at, relation_id, run_id)
 SELECT id, occurred_at, relation_id, $1 FROM run_events`
-
-	qRunCounts = `SELECT count(*) AS events, count(relation_id) AS explained FROM run_events`
 
 	qFinishRun = `
 UPDATE review_runs SET finished_at = $2, events = $3, explained = $4, hits = $5, cases_opened = $6, cases_joined = $7
@@ -367,28 +392,39 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 		}
 	}
 	res.Steps = append(res.Steps, ReviewStep{"batches", time.Since(t0)})
+	if _, err := tx.ExecContext(ctx, qRunTempBuffers); err != nil {
+		return res, fmt.Errorf("store: review run: %w", err)
+	}
 	steps := []runStep{
 		runEvents(from, to, batches, check),
 		{"analyze", qAnalyzeRunEvents, nil},
 		{"explanations", qInsertExplanations, []any{res.Run}},
+		{"marked", qRunMarked, nil},
 		{"unexplained", qRunUnexplained, nil},
-		{"analyze unexplained", qAnalyzeRunUnexplained, nil},
+		{"actor patients", qRunActorPatients, nil},
+		{"analyze small", qAnalyzeRunSmall, nil},
 	}
 	for _, st := range steps {
 		t0 := time.Now()
-		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
+		r, err := tx.ExecContext(ctx, st.q, st.args...)
+		if err != nil {
+			return res, fmt.Errorf("store: review %s: %w", st.op, err)
+		}
+		// The run's count and its unexplained come from the rows the two
+		// tables were made with, not from another pass over them.
+		switch st.op {
+		case "run events":
+			res.Events, err = r.RowsAffected()
+		case "unexplained":
+			var n int64
+			n, err = r.RowsAffected()
+			res.Explained = res.Events - n
+		}
+		if err != nil {
 			return res, fmt.Errorf("store: review %s: %w", st.op, err)
 		}
 		res.Steps = append(res.Steps, ReviewStep{st.op, time.Since(t0)})
 	}
-	var c struct {
-		Events    int64 `db:"events"`
-		Explained int64 `db:"explained"`
-	}
-	if err := tx.GetContext(ctx, &c, qRunCounts); err != nil {
-		return res, fmt.Errorf("store: review counts: %w", err)
-	}
-	res.Events, res.Explained = c.Events, c.Explained
 	for _, name := range rules {
 		q, ok := RuleQueries[name]
 		if !ok {
@@ -405,7 +441,12 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 			if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off`); err != nil {
 				return res, fmt.Errorf("store: review rule %s: %w", name, err)
 			}
-			_, err := tx.ExecContext(ctx, pre)
+			var err error
+			for _, q := range pre {
+				if _, err = tx.ExecContext(ctx, q); err != nil {
+					break
+				}
+			}
 			if _, rerr := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = on; SET LOCAL enable_sort = on`); err == nil {
 				err = rerr
 			}
