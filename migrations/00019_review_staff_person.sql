@@ -3,7 +3,7 @@
 -- indexed, so each lookup read every member of staff.
 
 -- +goose Up
-CREATE INDEX staff_personal_id ON staff (personal_id) WHERE personal_id <> '';
+CREATE INDEX staff_personal_id ON staff (personal_id);
 
 -- +goose Down
 DROP INDEX staff_personal_id;

@@ -41,16 +41,18 @@ INSERT INTO review_batches (batch_id, run_id) SELECT unnest($1::bigint[]), $2 ON
 
 	// qRunEvents gathers the run's events (those of the given batches, or
 	// of every finished batch in a period) with what the rules need, and
-	// explains them all at once: the events are joined to the patients'
-	// care relations and each keeps the one insyn_explaining_relation would
-	// pick, through the same parts (insyn_care_who, _covers, _preference,
-	// _distance, migration 00013). One pass: a hash join, then one sort
-	// over the run's event-relation pairs keeps each event's first; with
-	// the parts PARALLEL SAFE (migration 00016) the scan, the join and the
-	// sort run in parallel workers and the leader merges.
+	// explains them all at once: each event is joined to the patient's
+	// care relations that may explain it (c) and keeps the one
+	// insyn_explaining_relation would pick, through the same parts
+	// (insyn_care_who, _covers, _preference, _distance, migration 00013):
+	// the candidate no other candidate (b) ranks before, by preference,
+	// distance and id. Both are hash joins: with the parts PARALLEL SAFE
+	// (migration 00016) the scan and the joins run in parallel workers and
+	// the leader only writes. (Keeping each event's first candidate by
+	// sorting every row instead left the sort and the merge to one process.)
 	qRunEvents = `
 CREATE TEMP TABLE run_events ON COMMIT DROP AS
-SELECT DISTINCT ON (ev.id, ev.occurred_at) ev.*, c.id AS relation_id
+SELECT ev.*, c.id AS relation_id
 FROM (
     SELECT e.id, e.occurred_at, e.actor_hsa_id, e.actor_unit_hsa_id,
            COALESCE(NULLIF(e.actor_provider_hsa_id, ''), u.provider_hsa_id, '') AS provider_hsa_id,
@@ -67,9 +69,15 @@ LEFT JOIN care_relations c ON c.personal_id = ev.patient_id
       AND c.starts_at <= ev.occurred_at + interval '30 days'
       AND insyn_care_who(c.unit_hsa_id, c.staff_hsa_id, ev.actor_unit_hsa_id, ev.actor_hsa_id)
       AND insyn_care_covers(c.kind, c.starts_at, c.ends_at, ev.occurred_at)
-ORDER BY ev.id, ev.occurred_at,
-         insyn_care_preference(c.staff_hsa_id, c.kind, c.starts_at, c.ends_at, ev.actor_hsa_id, ev.occurred_at),
-         insyn_care_distance(c.starts_at, ev.occurred_at), c.id`
+LEFT JOIN care_relations b ON b.personal_id = ev.patient_id
+      AND b.starts_at <= ev.occurred_at + interval '30 days'
+      AND insyn_care_who(b.unit_hsa_id, b.staff_hsa_id, ev.actor_unit_hsa_id, ev.actor_hsa_id)
+      AND insyn_care_covers(b.kind, b.starts_at, b.ends_at, ev.occurred_at)
+      AND (insyn_care_preference(b.staff_hsa_id, b.kind, b.starts_at, b.ends_at, ev.actor_hsa_id, ev.occurred_at),
+           insyn_care_distance(b.starts_at, ev.occurred_at), b.id)
+        < (insyn_care_preference(c.staff_hsa_id, c.kind, c.starts_at, c.ends_at, ev.actor_hsa_id, ev.occurred_at),
+           insyn_care_distance(c.starts_at, ev.occurred_at), c.id)
+WHERE b.id IS NULL`
 
 	// The two ways a run picks its events: the batches no run covered, or
 	// a period's events of every finished batch. Batches are found through
