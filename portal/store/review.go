@@ -218,7 +218,8 @@ SELECT (SELECT count(*) FROM upd) AS changed,
 	// in the timeline but the system, no flag), now that a hit stands
 	// again; a case a person closed stays closed. It is not reopened while
 	// another case of the same person and patient is open (the open-case
-	// index allows one); the timeline says why.
+	// index allows one): qMoveRestored moves its hits there. The timeline
+	// says why.
 	qReopenRestored = `
 WITH c AS (
     SELECT c.id FROM cases c
@@ -237,6 +238,33 @@ WITH c AS (
 )
 INSERT INTO case_timeline (case_id, kind, actor_kind, actor_id, at, text, from_status, to_status)
 SELECT id, 'status', 'system', 'review', $2, $3, 'closed', 'new' FROM reopened`
+
+	// qMoveRestored moves, of the given cases the system closed (as
+	// qReopenRestored), the hits that stand again to the case of the same
+	// person and patient that is open, when qReopenRestored could not open
+	// theirs for it: on a closed case no reviewer would see them. The open
+	// case gains their events and a timeline entry saying why; its id is
+	// returned, to be ranked again.
+	qMoveRestored = `
+WITH moved AS (
+    UPDATE rule_hits h SET case_id = o.id
+    FROM cases c
+    JOIN cases o ON o.source_group = c.source_group AND o.staff_hsa_id = c.staff_hsa_id
+                AND o.provider_hsa_id = c.provider_hsa_id AND o.patient_id = c.patient_id
+                AND o.patient_id_kind = c.patient_id_kind
+                AND o.status IN ('new', 'investigating', 'awaiting_statement')
+    WHERE c.id = ANY($1) AND c.source = 'rule' AND c.status = 'closed' AND ` + untouchedCase + `
+      AND h.case_id = c.id AND h.withdrawn_at IS NULL
+    RETURNING h.case_id, h.event_id, h.occurred_at
+), ce AS (
+    INSERT INTO case_events (case_id, event_id, occurred_at)
+    SELECT DISTINCT case_id, event_id, occurred_at FROM moved
+    ON CONFLICT DO NOTHING
+), tl AS (
+    INSERT INTO case_timeline (case_id, kind, actor_kind, actor_id, at, text)
+    SELECT DISTINCT case_id, 'joined', 'system', 'review', $2::timestamptz, $3::text FROM moved
+)
+SELECT DISTINCT case_id FROM moved ORDER BY 1`
 
 	// qCloseWithdrawn closes, of the given cases, those raised by rules
 	// whose every hit is withdrawn, that no patient flagged and no reviewer
@@ -575,7 +603,9 @@ func (s *Store) ruleCases(ctx context.Context, tx *sqlx.Tx, res *ReviewRunResult
 // priority and narrative from what stands, and a case left with nothing
 // that no one has started on is closed. A withdrawn hit whose access a
 // later import leaves unexplained again stands again, and the case the
-// system closed for it is opened again (one a person closed is not).
+// system closed for it is opened again (one a person closed is not), or,
+// when the same person and patient have another case open, the hit moves
+// to that one.
 func reexplainCare(ctx context.Context, tx *sqlx.Tx, pid, unit, staff, kind, starts []string, now time.Time) (int64, error) {
 	if _, err := tx.ExecContext(ctx, qReviewLock); err != nil {
 		return 0, err
@@ -594,7 +624,12 @@ func reexplainCare(ctx context.Context, tx *sqlx.Tx, pid, unit, staff, kind, sta
 		if _, err := tx.ExecContext(ctx, qReopenRestored, pq.Array([]int64(r.Restored)), now, reason); err != nil {
 			return 0, fmt.Errorf("store: reopen restored cases: %w", err)
 		}
-		if err := refreshCases(ctx, tx, r.Restored); err != nil {
+		reason = narrativeTexts().For("sv").T("review.restored.moved")
+		var moved []int64
+		if err := tx.SelectContext(ctx, &moved, qMoveRestored, pq.Array([]int64(r.Restored)), now, reason); err != nil {
+			return 0, fmt.Errorf("store: move restored hits: %w", err)
+		}
+		if err := refreshCases(ctx, tx, append(r.Restored, moved...)); err != nil {
 			return 0, err
 		}
 	}
