@@ -173,3 +173,59 @@ func standingHits(t *testing.T, s *store.Store, caseID int64) (live, withdrawn i
 	}
 	return live, withdrawn
 }
+
+// TestRestoredHitJoinsOpenCase: when a hit stands again but the case the
+// system closed for it cannot open again, because a later run opened
+// another case for the same person and patient, the hit moves to the open
+// case, so a reviewer sees it there.
+func TestRestoredHitJoinsOpenCase(t *testing.T) {
+	s := world(t)
+	at := time.Date(2025, 6, 12, 10, 0, 0, 0, time.UTC)
+	later := at.Add(100 * 24 * time.Hour)
+	p := pid(t, 1)
+	insert(t, s, access(p, anna, unit, unit, at))
+	run(t, s)
+	var firstID int64
+	if err := s.DB().QueryRow(`SELECT id FROM cases WHERE patient_id = $1`, p.Digits()).Scan(&firstID); err != nil {
+		t.Fatal(err)
+	}
+	// A stay ending on the day of the access explains it; the case closes.
+	stay := func(ends time.Time) portal.CareRelation {
+		return portal.CareRelation{PersonalID: p, UnitHSAID: unit, Kind: portal.CareAdmission,
+			StartsAt: at.Add(-60 * 24 * time.Hour), EndsAt: ends}
+	}
+	care(t, s, stay(at))
+	// A read at the lab 100 days later, which nothing explains, opens a
+	// second case for the same person and patient.
+	insert(t, s, access(p, anna, lab, lab, later))
+	run(t, s)
+	var openID int64
+	if err := s.DB().QueryRow(`SELECT id FROM cases WHERE patient_id = $1 AND status = 'new'`, p.Digits()).Scan(&openID); err != nil {
+		t.Fatal(err)
+	}
+	if openID == firstID {
+		t.Fatal("the first case was not closed")
+	}
+	// The stay is shortened: the first access is unexplained again.
+	care(t, s, stay(at.Add(-40*24*time.Hour)))
+
+	if live, _ := standingHits(t, s, firstID); live != 0 {
+		t.Errorf("%d hits stand on the closed case", live)
+	}
+	if live, _ := standingHits(t, s, openID); live != 2 {
+		t.Errorf("%d hits stand on the open case, want both accesses'", live)
+	}
+	var events, joined int
+	if err := s.DB().QueryRow(`SELECT (SELECT count(*) FROM case_events WHERE case_id = $1),
+		(SELECT count(*) FROM case_timeline WHERE case_id = $1 AND kind = 'joined' AND text LIKE '%stängt ärende%')`,
+		openID).Scan(&events, &joined); err != nil {
+		t.Fatal(err)
+	}
+	if events != 2 || joined != 1 {
+		t.Errorf("open case: %d events, %d timeline entries for the move", events, joined)
+	}
+	var status string
+	if err := s.DB().QueryRow(`SELECT status FROM cases WHERE id = $1`, firstID).Scan(&status); err != nil || status != "closed" {
+		t.Errorf("first case: %s (%v)", status, err)
+	}
+}

@@ -189,13 +189,14 @@ INSERT INTO notify_notices (patient_id, patient_id_kind, kind, dedupe, payload, 
 	runNoticeDedupe = `'run:' || $1::bigint || COALESCE(':child:' || md5(child_id), '')`
 
 	// qRunEmergency writes one notice per opted-in recipient with
-	// emergency accesses among the run's events in the record, counting
-	// the occasions (person and day), not the events of each.
+	// emergency accesses among the run's events in the record (run_marked
+	// holds every one), counting the occasions (person and day), not the
+	// events of each.
 	qRunEmergency = qRunRecipients + runNoticeInsert + `
 SELECT s.to_id, s.to_kind, 'emergency', ` + runNoticeDedupe + `,
        jsonb_build_object('count', count(DISTINCT (r.actor_hsa_id, r.day))), $2, $2, s.child_id, s.child_kind
 FROM rcpt s
-JOIN run_events r ON r.patient_id = s.subj_id AND r.patient_id_kind = s.subj_kind
+JOIN run_marked r ON r.patient_id = s.subj_id AND r.patient_id_kind = s.subj_kind
 WHERE 'emergency' = ANY(s.kinds) AND (r.emergency OR r.activity = 'emergency')
 GROUP BY s.to_id, s.to_kind, s.child_id, s.child_kind
 ON CONFLICT DO NOTHING`
@@ -207,7 +208,7 @@ ON CONFLICT DO NOTHING`
 	qRunNewProvider = qRunRecipients + `, cand AS (
     SELECT DISTINCT s.to_id, s.to_kind, s.child_id, s.child_kind, r.patient_id, r.patient_id_kind, r.provider_hsa_id
     FROM rcpt s
-    JOIN run_events r ON r.patient_id = s.subj_id AND r.patient_id_kind = s.subj_kind
+    JOIN run_actor_patients r ON r.patient_id = s.subj_id AND r.patient_id_kind = s.subj_kind
     WHERE 'new_provider' = ANY(s.kinds) AND r.provider_hsa_id <> ''
 ), fresh AS (
     SELECT c.* FROM cand c

@@ -43,16 +43,18 @@ INSERT INTO review_batches (batch_id, run_id) SELECT unnest($1::bigint[]), $2 ON
 
 	// qRunEvents gathers the run's events (those of the given batches, or
 	// of every finished batch in a period) with what the rules need, and
-	// explains them all at once: the events are joined to the patients'
-	// care relations and each keeps the one insyn_explaining_relation would
-	// pick, through the same parts (insyn_care_who, _covers, _preference,
-	// _distance, migration 00013). One pass: a hash join, then one sort
-	// over the run's event-relation pairs keeps each event's first; with
-	// the parts PARALLEL SAFE (migration 00016) the scan, the join and the
-	// sort run in parallel workers and the leader merges.
+	// explains them all at once: each event is joined to the patient's
+	// care relations that may explain it (c) and keeps the one
+	// insyn_explaining_relation would pick, through the same parts
+	// (insyn_care_who, _covers, _preference, _distance, migration 00013):
+	// the candidate no other candidate (b) ranks before, by preference,
+	// distance and id. Both are hash joins: with the parts PARALLEL SAFE
+	// (migration 00016) the scan and the joins run in parallel workers and
+	// the leader only writes. (Keeping each event's first candidate by
+	// sorting every row instead left the sort and the merge to one process.)
 	qRunEvents = `
 CREATE TEMP TABLE run_events ON COMMIT DROP AS
-SELECT DISTINCT ON (ev.id, ev.occurred_at) ev.*, c.id AS relation_id
+SELECT ev.*, c.id AS relation_id
 FROM (
     SELECT e.id, e.occurred_at, e.actor_hsa_id, e.actor_unit_hsa_id,
            COALESCE(NULLIF(e.actor_provider_hsa_id, ''), u.provider_hsa_id, '') AS provider_hsa_id,
@@ -69,9 +71,15 @@ LEFT JOIN care_relations c ON c.personal_id = ev.patient_id
       AND c.starts_at <= ev.occurred_at + interval '30 days'
       AND insyn_care_who(c.unit_hsa_id, c.staff_hsa_id, ev.actor_unit_hsa_id, ev.actor_hsa_id)
       AND insyn_care_covers(c.kind, c.starts_at, c.ends_at, ev.occurred_at)
-ORDER BY ev.id, ev.occurred_at,
-         insyn_care_preference(c.staff_hsa_id, c.kind, c.starts_at, c.ends_at, ev.actor_hsa_id, ev.occurred_at),
-         insyn_care_distance(c.starts_at, ev.occurred_at), c.id`
+LEFT JOIN care_relations b ON b.personal_id = ev.patient_id
+      AND b.starts_at <= ev.occurred_at + interval '30 days'
+      AND insyn_care_who(b.unit_hsa_id, b.staff_hsa_id, ev.actor_unit_hsa_id, ev.actor_hsa_id)
+      AND insyn_care_covers(b.kind, b.starts_at, b.ends_at, ev.occurred_at)
+      AND (insyn_care_preference(b.staff_hsa_id, b.kind, b.starts_at, b.ends_at, ev.actor_hsa_id, ev.occurred_at),
+           insyn_care_distance(b.starts_at, ev.occurred_at), b.id)
+        < (insyn_care_preference(c.staff_hsa_id, c.kind, c.starts_at, c.ends_at, ev.actor_hsa_id, ev.occurred_at),
+           insyn_care_distance(c.starts_at, ev.occurred_at), c.id)
+WHERE b.id IS NULL`
 
 	// The two ways a run picks its events: the batches no run covered, or
 	// a period's events of every finished batch. Batches are found through
@@ -89,23 +97,51 @@ ORDER BY ev.id, ev.occurred_at,
 	qAnyPeriodRun = `SELECT EXISTS (SELECT 1 FROM review_runs WHERE period_from IS NOT NULL OR period_to IS NOT NULL)`
 
 	// A run is one large batch job: JIT compiling each statement costs
-	// more than it saves here, the explanation's sort and the rules'
-	// hashes fit in memory with a larger work_mem, and the gathering uses
-	// two parallel workers (as a plain scan of the events would): passing
-	// a row from a worker costs less than the planner's default says
-	// beside the join and the sort it saves the leader, which otherwise
-	// tips a full run's plan to one process. All end with the transaction.
+	// more than it saves here, the explanation's and the rules' hashes fit
+	// in memory with a larger work_mem, and the gathering uses two
+	// parallel workers (as a plain scan of the events would): passing a
+	// row from a worker costs less than the planner's default says beside
+	// the joins it saves the leader, which otherwise tips a full run's plan
+	// to one process. All end with the transaction.
 	qRunSettings = `SELECT set_config('jit', 'off', true), set_config('work_mem', '256MB', true),
        set_config('max_parallel_workers_per_gather', '2', true), set_config('parallel_tuple_cost', '0.01', true)`
 
-	qAnalyzeRunEvents = `ANALYZE run_events`
+	// qRunMarked keeps apart, in one pass, the run's events a rule that
+	// looks at single events may fire on (unexplained, the actor's own
+	// record, a purpose other than care, after employment, emergency
+	// access), so those rules read a few per cent of the run, not all of it.
+	qRunMarked = `
+CREATE TEMP TABLE run_marked ON COMMIT DROP AS SELECT * FROM run_events
+WHERE relation_id IS NULL OR (actor_personal_id <> '' AND actor_personal_id = patient_id) OR purpose <> 'care'
+   OR (employed_to IS NOT NULL AND day > employed_to) OR emergency OR activity = 'emergency'`
 
 	// qRunUnexplained keeps the run's unexplained events apart for the
 	// rules that look only at those (UnexplainedRules).
 	qRunUnexplained = `
-CREATE TEMP TABLE run_unexplained ON COMMIT DROP AS SELECT * FROM run_events WHERE relation_id IS NULL`
+CREATE TEMP TABLE run_unexplained ON COMMIT DROP AS SELECT * FROM run_marked WHERE relation_id IS NULL`
 
-	qAnalyzeRunUnexplained = `ANALYZE run_unexplained`
+	// qRunActorPatients counts, in one pass, the run's events per actor,
+	// day and patient: the actor-days the volume rule counts patients of
+	// and the (actor, patient) pairs the relative rule looks up come from
+	// this, not from passes of their own over every event.
+	qRunActorPatients = `
+CREATE TEMP TABLE run_actor_patients ON COMMIT DROP AS
+SELECT actor_hsa_id, actor_personal_id, provider_hsa_id, day, patient_id, patient_id_kind,
+       min(actor_title) AS actor_title, count(*) AS events
+FROM run_events GROUP BY actor_hsa_id, actor_personal_id, provider_hsa_id, day, patient_id, patient_id_kind`
+
+	// Only the small tables are analysed: the rules hash them, and scan
+	// run_events and run_actor_patients, whose size the planner reads off
+	// their pages; sampling those cost more than any plan it changed.
+	qAnalyzeRunSmall = `ANALYZE run_marked; ANALYZE run_unexplained`
+
+	// qRunTempBuffers gives the run's temporary tables memory of their own
+	// (the default 8MB sends a million events' rows through the kernel on
+	// every pass). PostgreSQL takes the setting only before a session's
+	// first temporary table; on a pooled connection that has had one, the
+	// default stays, which costs time, not correctness.
+	qRunTempBuffers = `
+DO $$ BEGIN PERFORM set_config('temp_buffers', '1GB', true); EXCEPTION WHEN OTHERS THEN NULL; END $$`
 
 	// qInsertExplanations keeps each event's explanation (NULL: none).
 	// A plain INSERT: run_events holds no event a run has explained (a
@@ -115,8 +151,6 @@ CREATE TEMP TABLE run_unexplained ON COMMIT DROP AS SELECT * FROM run_events WHE
 	qInsertExplanations = `
 INSERT INTO event_explanations (event_id, occurred_at, relation_id, run_id)
 SELECT id, occurred_at, relation_id, $1 FROM run_events`
-
-	qRunCounts = `SELECT count(*) AS events, count(relation_id) AS explained FROM run_events`
 
 	qFinishRun = `
 UPDATE review_runs SET finished_at = $2, events = $3, explained = $4, hits = $5, cases_opened = $6, cases_joined = $7
@@ -186,7 +220,8 @@ SELECT (SELECT count(*) FROM upd) AS changed,
 	// in the timeline but the system, no flag), now that a hit stands
 	// again; a case a person closed stays closed. It is not reopened while
 	// another case of the same person and patient is open (the open-case
-	// index allows one); the timeline says why.
+	// index allows one): qMoveRestored moves its hits there. The timeline
+	// says why.
 	qReopenRestored = `
 WITH c AS (
     SELECT c.id FROM cases c
@@ -205,6 +240,33 @@ WITH c AS (
 )
 INSERT INTO case_timeline (case_id, kind, actor_kind, actor_id, at, text, from_status, to_status)
 SELECT id, 'status', 'system', 'review', $2, $3, 'closed', 'new' FROM reopened`
+
+	// qMoveRestored moves, of the given cases the system closed (as
+	// qReopenRestored), the hits that stand again to the case of the same
+	// person and patient that is open, when qReopenRestored could not open
+	// theirs for it: on a closed case no reviewer would see them. The open
+	// case gains their events and a timeline entry saying why; its id is
+	// returned, to be ranked again.
+	qMoveRestored = `
+WITH moved AS (
+    UPDATE rule_hits h SET case_id = o.id
+    FROM cases c
+    JOIN cases o ON o.source_group = c.source_group AND o.staff_hsa_id = c.staff_hsa_id
+                AND o.provider_hsa_id = c.provider_hsa_id AND o.patient_id = c.patient_id
+                AND o.patient_id_kind = c.patient_id_kind
+                AND o.status IN ('new', 'investigating', 'awaiting_statement')
+    WHERE c.id = ANY($1) AND c.source = 'rule' AND c.status = 'closed' AND ` + untouchedCase + `
+      AND h.case_id = c.id AND h.withdrawn_at IS NULL
+    RETURNING h.case_id, h.event_id, h.occurred_at
+), ce AS (
+    INSERT INTO case_events (case_id, event_id, occurred_at)
+    SELECT DISTINCT case_id, event_id, occurred_at FROM moved
+    ON CONFLICT DO NOTHING
+), tl AS (
+    INSERT INTO case_timeline (case_id, kind, actor_kind, actor_id, at, text)
+    SELECT DISTINCT case_id, 'joined', 'system', 'review', $2::timestamptz, $3::text FROM moved
+)
+SELECT DISTINCT case_id FROM moved ORDER BY 1`
 
 	// qCloseWithdrawn closes, of the given cases, those raised by rules
 	// whose every hit is withdrawn, that no patient flagged and no reviewer
@@ -369,28 +431,38 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 		}
 	}
 	res.Steps = append(res.Steps, ReviewStep{"batches", time.Since(t0)})
+	if _, err := tx.ExecContext(ctx, qRunTempBuffers); err != nil {
+		return res, fmt.Errorf("store: review run: %w", err)
+	}
 	steps := []runStep{
 		runEvents(from, to, batches, check),
-		{"analyze", qAnalyzeRunEvents, nil},
 		{"explanations", qInsertExplanations, []any{res.Run}},
+		{"marked", qRunMarked, nil},
 		{"unexplained", qRunUnexplained, nil},
-		{"analyze unexplained", qAnalyzeRunUnexplained, nil},
+		{"actor patients", qRunActorPatients, nil},
+		{"analyze", qAnalyzeRunSmall, nil},
 	}
 	for _, st := range steps {
 		t0 := time.Now()
-		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
+		r, err := tx.ExecContext(ctx, st.q, st.args...)
+		if err != nil {
+			return res, fmt.Errorf("store: review %s: %w", st.op, err)
+		}
+		// The run's count and its unexplained come from the rows the two
+		// tables were made with, not from another pass over them.
+		switch st.op {
+		case "run events":
+			res.Events, err = r.RowsAffected()
+		case "unexplained":
+			var n int64
+			n, err = r.RowsAffected()
+			res.Explained = res.Events - n
+		}
+		if err != nil {
 			return res, fmt.Errorf("store: review %s: %w", st.op, err)
 		}
 		res.Steps = append(res.Steps, ReviewStep{st.op, time.Since(t0)})
 	}
-	var c struct {
-		Events    int64 `db:"events"`
-		Explained int64 `db:"explained"`
-	}
-	if err := tx.GetContext(ctx, &c, qRunCounts); err != nil {
-		return res, fmt.Errorf("store: review counts: %w", err)
-	}
-	res.Events, res.Explained = c.Events, c.Explained
 	for _, name := range rules {
 		q, ok := RuleQueries[name]
 		if !ok {
@@ -407,7 +479,12 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 			if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off`); err != nil {
 				return res, fmt.Errorf("store: review rule %s: %w", name, err)
 			}
-			_, err := tx.ExecContext(ctx, pre)
+			var err error
+			for _, q := range pre {
+				if _, err = tx.ExecContext(ctx, q); err != nil {
+					break
+				}
+			}
 			if _, rerr := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = on; SET LOCAL enable_sort = on`); err == nil {
 				err = rerr
 			}
@@ -533,7 +610,9 @@ func (s *Store) ruleCases(ctx context.Context, tx *sqlx.Tx, res *ReviewRunResult
 // priority and narrative from what stands, and a case left with nothing
 // that no one has started on is closed. A withdrawn hit whose access a
 // later import leaves unexplained again stands again, and the case the
-// system closed for it is opened again (one a person closed is not).
+// system closed for it is opened again (one a person closed is not), or,
+// when the same person and patient have another case open, the hit moves
+// to that one.
 func reexplainCare(ctx context.Context, tx *sqlx.Tx, pid, unit, staff, kind, starts []string, now time.Time) (int64, error) {
 	if _, err := tx.ExecContext(ctx, qReviewLock); err != nil {
 		return 0, err
@@ -552,7 +631,12 @@ func reexplainCare(ctx context.Context, tx *sqlx.Tx, pid, unit, staff, kind, sta
 		if _, err := tx.ExecContext(ctx, qReopenRestored, pq.Array([]int64(r.Restored)), now, reason); err != nil {
 			return 0, fmt.Errorf("store: reopen restored cases: %w", err)
 		}
-		if err := refreshCases(ctx, tx, r.Restored); err != nil {
+		reason = narrativeTexts().For("sv").T("review.restored.moved")
+		var moved []int64
+		if err := tx.SelectContext(ctx, &moved, qMoveRestored, pq.Array([]int64(r.Restored)), now, reason); err != nil {
+			return 0, fmt.Errorf("store: move restored hits: %w", err)
+		}
+		if err := refreshCases(ctx, tx, append(r.Restored, moved...)); err != nil {
 			return 0, err
 		}
 	}

@@ -3,10 +3,14 @@ package store
 // Rules of DESIGN.md section 5 as set-based SQL over one review run's
 // events (run_events, made by RunReview). Each statement takes $1, the
 // run's id, applies the rule only where insyn_rule says it is on for the
-// acting provider, and stores one hit per event with its evidence. Rules
-// that fire only on unexplained accesses read run_unexplained, the run's
-// events nothing explains (a few per cent of them), instead of passing
-// over every event of the run once more each.
+// acting provider, and stores one hit per event with its evidence. A pass
+// over every event of a run costs about as much as the rules' own work, so
+// the rules read smaller tables RunReview makes in one pass each:
+// run_marked (the events a single-event rule may fire on), run_unexplained
+// (its unexplained part) and run_actor_patients (events per actor, day and
+// patient). Only the rules that follow a pair or a day back to its events
+// (emergency, relative, volume, watchlist) read run_events, each once,
+// hashing the few pairs or days they found.
 
 // ruleInsert is the head every rule shares.
 const ruleInsert = `
@@ -25,40 +29,43 @@ const (
 	qRuleSelf = ruleInsert + `
 SELECT $1, 'self', cfg.severity, ` + ruleCols + `,
        jsonb_build_object('explained', ev.relation_id IS NOT NULL)
-FROM run_events ev JOIN LATERAL insyn_rule('self', ev.provider_hsa_id) cfg ON cfg.enabled
+FROM run_marked ev JOIN LATERAL insyn_rule('self', ev.provider_hsa_id) cfg ON cfg.enabled
 WHERE ev.actor_personal_id <> '' AND ev.actor_personal_id = ev.patient_id` + ruleTail
 
 	// An emergency access (break the glass) and what the same person did
 	// with the same patient in the session_minutes after it: every one is
 	// reviewed, explained or not. The glass is looked for among the run's
 	// own events (emergency accesses are few, and a sitting arrives in one
-	// log), not the whole table.
+	// log), not the whole table; the accesses that follow one are found by
+	// hashing the glass, not each event's provider's settings.
 	qRuleEmergency = ruleInsert + `
-WITH glass AS (
-    SELECT actor_hsa_id, patient_id, occurred_at FROM run_events
+WITH glass AS MATERIALIZED (
+    SELECT actor_hsa_id, patient_id, occurred_at FROM run_marked
     WHERE (emergency OR activity = 'emergency') AND actor_hsa_id <> ''
+), hit AS (
+    SELECT ev.*, ev.occurred_at AS opened_at FROM run_marked ev WHERE ev.emergency OR ev.activity = 'emergency'
+    UNION ALL
+    SELECT ev.*, g.occurred_at FROM glass g
+    JOIN run_events ev ON ev.actor_hsa_id = g.actor_hsa_id AND ev.patient_id = g.patient_id
+         AND ev.occurred_at >= g.occurred_at
 )
 SELECT DISTINCT ON (ev.id, ev.occurred_at)
        $1, 'emergency', cfg.severity, ` + ruleCols + `,
-       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'activity', ev.activity,
-                          'opened_at', COALESCE(CASE WHEN ev.emergency OR ev.activity = 'emergency' THEN ev.occurred_at END,
-                                                g.occurred_at))
-FROM run_events ev JOIN LATERAL insyn_rule('emergency', ev.provider_hsa_id) cfg ON cfg.enabled
-LEFT JOIN glass g ON g.actor_hsa_id = ev.actor_hsa_id AND g.patient_id = ev.patient_id
-     AND g.occurred_at <= ev.occurred_at
-     AND g.occurred_at >= ev.occurred_at - make_interval(mins => COALESCE((cfg.params->>'session_minutes')::integer, 60))
-WHERE ev.emergency OR ev.activity = 'emergency' OR g.occurred_at IS NOT NULL
-ORDER BY ev.id, ev.occurred_at, g.occurred_at DESC` + ruleTail
+       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'activity', ev.activity, 'opened_at', ev.opened_at)
+FROM hit ev JOIN LATERAL insyn_rule('emergency', ev.provider_hsa_id) cfg ON cfg.enabled
+WHERE ev.opened_at >= ev.occurred_at - make_interval(mins => COALESCE((cfg.params->>'session_minutes')::integer, 60))
+ORDER BY ev.id, ev.occurred_at, ev.opened_at DESC` + ruleTail
 
 	// A family link in relations (either direction), or the same family
 	// name at the same address. Worked out once per distinct (actor,
-	// patient) pair of the run, not per event (a member of staff reads the
-	// same patient many times a day), by hash joins over the pairs; the
+	// patient) pair of the run (from run_actor_patients), not per event (a
+	// member of staff reads the same patient many times a day), by hash
+	// joins over the pairs; the
 	// CTEs are materialised so the planner, which cannot estimate the
 	// join back to the events, does not push the lookups under it.
 	qRuleRelative = ruleInsert + `
 WITH pair AS MATERIALIZED (
-    SELECT DISTINCT actor_personal_id, patient_id, patient_id_kind FROM run_events
+    SELECT DISTINCT actor_personal_id, patient_id, patient_id_kind FROM run_actor_patients
     WHERE actor_personal_id <> '' AND actor_personal_id <> patient_id
 ), linked AS MATERIALIZED (
     SELECT DISTINCT ON (actor_personal_id, patient_id, patient_id_kind) * FROM (
@@ -164,7 +171,7 @@ WHERE ev.day > p.deceased_on` + ruleTail
 	qRuleNonCare = ruleInsert + `
 SELECT $1, 'non_care_purpose', cfg.severity, ` + ruleCols + `,
        jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'purpose', ev.purpose)
-FROM run_events ev JOIN LATERAL insyn_rule('non_care_purpose', ev.provider_hsa_id) cfg ON cfg.enabled
+FROM run_marked ev JOIN LATERAL insyn_rule('non_care_purpose', ev.provider_hsa_id) cfg ON cfg.enabled
 LEFT JOIN (VALUES ('quality_assurance', 'kvalitetssäkring'), ('administration', 'administration'),
                   ('statistics', 'statistik'), ('quality_register', 'kvalitetsregister'),
                   ('other_legal_documentation', 'juridisk')) AS w(purpose, word) ON w.purpose = ev.purpose
@@ -185,7 +192,7 @@ WHERE NOT EXISTS (SELECT 1 FROM care_relations c WHERE c.personal_id = ev.patien
 	qRuleAfterEmployment = ruleInsert + `
 SELECT $1, 'after_employment', cfg.severity, ` + ruleCols + `,
        jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'days_after', ev.day - ev.employed_to)
-FROM run_events ev JOIN LATERAL insyn_rule('after_employment', ev.provider_hsa_id) cfg ON cfg.enabled
+FROM run_marked ev JOIN LATERAL insyn_rule('after_employment', ev.provider_hsa_id) cfg ON cfg.enabled
 WHERE ev.employed_to IS NOT NULL AND ev.day > ev.employed_to` + ruleTail
 
 	// qVolumeDays keeps, for each actor-day of the run, the distinct
@@ -203,20 +210,22 @@ SELECT d.actor_hsa_id, d.day, d.actor_title,
           AND e.occurred_at >= d.day::timestamp AT TIME ZONE 'Europe/Stockholm'
           AND e.occurred_at < (d.day + 1)::timestamp AT TIME ZONE 'Europe/Stockholm') END
 FROM (SELECT actor_hsa_id, day, min(actor_title) AS actor_title, count(*) AS patients
-      FROM (SELECT actor_hsa_id, day, patient_id, min(actor_title) AS actor_title FROM run_events
+      FROM (SELECT actor_hsa_id, day, patient_id, min(actor_title) AS actor_title FROM run_actor_patients
             WHERE actor_hsa_id <> '' GROUP BY actor_hsa_id, day, patient_id) ap
       GROUP BY actor_hsa_id, day) d
 LEFT JOIN review_actor_days old ON old.actor_hsa_id = d.actor_hsa_id AND old.day = d.day
 ON CONFLICT (actor_hsa_id, day) DO UPDATE SET patients = EXCLUDED.patients, title = EXCLUDED.title`
 
-	// qRuleVolume: an actor-day of the run whose distinct patients reach
-	// min_patients and exceed factor times both the actor's own average
-	// over the baseline_days before (per day they worked) and the average
-	// of the others with the same title that day, both from
-	// review_actor_days. Every run event of such a day is a hit.
-	qRuleVolume = ruleInsert + `
+	// qVolumeSpree keeps the run's actor-days whose distinct patients
+	// reach min_patients and exceed factor times both the actor's own
+	// average over the baseline_days before (per day they worked) and the
+	// average of the others with the same title that day, both from
+	// review_actor_days: a table of a few rows, analysed, so the rule
+	// hashes these days rather than the run's events.
+	qVolumeSpree = `
+CREATE TEMP TABLE run_spree ON COMMIT DROP AS
 WITH a AS MATERIALIZED (
-    SELECT DISTINCT actor_hsa_id, provider_hsa_id, day FROM run_events WHERE actor_hsa_id <> ''
+    SELECT DISTINCT actor_hsa_id, provider_hsa_id, day FROM run_actor_patients WHERE actor_hsa_id <> ''
 ), cfg AS MATERIALIZED (
     -- The configuration once per provider, not per actor-day or event.
     SELECT p.provider_hsa_id, c.severity,
@@ -243,13 +252,17 @@ WITH a AS MATERIALIZED (
     FROM d JOIN review_actor_days me ON me.actor_hsa_id = d.actor_hsa_id AND me.day = d.day
     JOIN peer ON peer.day = me.day AND peer.title = me.title
     WHERE me.patients >= d.min_patients
-), spree_day AS (
-    SELECT * FROM spree WHERE patients > factor * baseline AND patients > factor * peers
 )
+SELECT * FROM spree WHERE patients > factor * baseline AND patients > factor * peers`
+
+	qAnalyzeSpree = `ANALYZE run_spree`
+
+	// qRuleVolume: every run event of a spree day (qVolumeSpree) is a hit.
+	qRuleVolume = ruleInsert + `
 SELECT $1, 'volume', s.severity, ` + ruleCols + `,
        jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'patients', s.patients,
                           'baseline', round(s.baseline, 1), 'peers', round(s.peers, 1))
-FROM spree_day s JOIN run_events ev ON ev.actor_hsa_id = s.actor_hsa_id AND ev.day = s.day
+FROM run_spree s JOIN run_events ev ON ev.actor_hsa_id = s.actor_hsa_id AND ev.day = s.day
      AND ev.provider_hsa_id = s.provider_hsa_id` + ruleTail
 )
 
@@ -259,9 +272,9 @@ FROM spree_day s JOIN run_events ev ON ev.actor_hsa_id = s.actor_hsa_id AND ev.d
 var UnexplainedRules = []string{"household", "neighbourhood", "colleague", "protected_identity", "vip", "deceased",
 	"no_care_relation"}
 
-// rulePrepare holds, per rule, a statement without parameters run just
+// rulePrepare holds, per rule, statements without parameters run just
 // before it.
-var rulePrepare = map[string]string{"volume": qVolumeDays}
+var rulePrepare = map[string][]string{"volume": {qVolumeDays, qVolumeSpree, qAnalyzeSpree}}
 
 // RuleQueries maps each rule this store can evaluate to its SQL; the
 // watchlist rule adds itself from rule_watchlist.go.
