@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/insyn/insyn/extract"
@@ -230,10 +232,11 @@ type adminRulesPage struct {
 }
 
 type adminRuleLine struct {
-	Rule, Name, Severity, Params string
-	Enabled                      bool
-	Decided, Unjustified         int64
-	Share                        string
+	// Title is the rule's short name, What the sentence a hit says.
+	Rule, Title, What, Severity, Params string
+	Enabled                             bool
+	Decided, Unjustified                int64
+	Share                               string
 }
 
 func (s *Server) handleAdminRules(c *fiber.Ctx) error {
@@ -266,7 +269,8 @@ func (s *Server) showAdminRules(c *fiber.Ctx, status int, errs fieldErrs, typed 
 		eff[e.Rule] = e
 	}
 	for _, r := range rules {
-		l := adminRuleLine{Rule: r.Rule, Name: loc.T("workplace.rule." + r.Rule), Severity: r.Severity, Params: string(r.Params), Enabled: r.Enabled}
+		l := adminRuleLine{Rule: r.Rule, Title: upperFirst(loc.T("controls.rule." + r.Rule)), What: loc.T("workplace.rule." + r.Rule),
+			Severity: r.Severity, Params: string(r.Params), Enabled: r.Enabled}
 		if typed != nil && typed.Rule == r.Rule {
 			l.Severity, l.Params, l.Enabled = typed.Severity, typed.Params, typed.Enabled
 		}
@@ -448,4 +452,11 @@ func channelWords(loc *i18n.Localizer, ch string) string {
 		words += " " + loc.T("admin.channel.guardian")
 	}
 	return words
+}
+
+// upperFirst gives a name written to stand inside a sentence ("egen
+// journal") its capital as a heading.
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }

@@ -115,6 +115,12 @@ func TestAdminRules(t *testing.T) {
 	admin := e.signIn(t, wpReviewer)
 	_, body := page(t, admin, e.base+"/admin/regler")
 	token := csrfToken(t, body)
+	// Each rule is headed by its short name; the sentence a hit says
+	// follows, and the save button names the rule by the short name.
+	if !strings.Contains(body, "<h2>Egen journal</h2>\n<p>Personen läste sin egen journal.</p>") ||
+		!strings.Contains(body, `<span class="visually-hidden"> Egen journal</span>`) {
+		t.Errorf("rule headings:\n%s", body)
+	}
 	if status, _, _ := post(t, admin, e.base+"/admin/regler", url.Values{"rule": {"vip"}, "severity": {"low"}}); status != http.StatusForbidden {
 		t.Errorf("rule without csrf: %d", status)
 	}
