@@ -43,20 +43,19 @@ INSERT INTO review_batches (batch_id, run_id) SELECT unnest($1::bigint[]), $2 ON
 
 	// qRunEvents gathers the run's events (those of the given batches, or
 	// of every finished batch in a period) with what the rules need, and
-	// explains them all at once: each event is joined to the patient's
-	// care relations that may explain it (c) and keeps the one
-	// insyn_explaining_relation would pick, through the same parts
-	// (insyn_care_who, _covers, _preference, _distance, migration 00013):
-	// the candidate no other candidate (b) ranks before, by preference,
-	// distance and id. (b.id <> c.id says nothing new, but it is cheap
-	// and checked first: half the events' patients have one relation, and
-	// an event with none needs no second look.) Both are hash joins: with the parts PARALLEL SAFE
-	// (migration 00016) the scan and the joins run in parallel workers and
-	// the leader only writes. (Keeping each event's first candidate by
-	// sorting every row instead left the sort and the merge to one process.)
+	// explains them all at once: the events are joined to the patients'
+	// care relations and each keeps the one insyn_explaining_relation would
+	// pick, through the same parts (insyn_care_who, _covers, _preference,
+	// _distance, migration 00013). One pass: a hash join, then one sort
+	// over the run's event-relation pairs keeps each event's first; with
+	// the parts PARALLEL SAFE (migration 00016) the scan, the join and the
+	// sort run in parallel workers and the leader merges. (An anti-join
+	// keeping the candidate no other ranks before, without the sort, was
+	// faster on a busy machine and slower on a quiet one; and the sorted
+	// rows write their explanations faster, in key order.)
 	qRunEvents = `
 CREATE TEMP TABLE run_events ON COMMIT DROP AS
-SELECT ev.*, c.id AS relation_id
+SELECT DISTINCT ON (ev.id, ev.occurred_at) ev.*, c.id AS relation_id
 FROM (
     SELECT e.id, e.occurred_at, e.actor_hsa_id, e.actor_unit_hsa_id,
            COALESCE(NULLIF(e.actor_provider_hsa_id, ''), u.provider_hsa_id, '') AS provider_hsa_id,
@@ -73,15 +72,9 @@ LEFT JOIN care_relations c ON c.personal_id = ev.patient_id
       AND c.starts_at <= ev.occurred_at + interval '30 days'
       AND insyn_care_who(c.unit_hsa_id, c.staff_hsa_id, ev.actor_unit_hsa_id, ev.actor_hsa_id)
       AND insyn_care_covers(c.kind, c.starts_at, c.ends_at, ev.occurred_at)
-LEFT JOIN care_relations b ON b.personal_id = ev.patient_id AND b.id <> c.id
-      AND b.starts_at <= ev.occurred_at + interval '30 days'
-      AND insyn_care_who(b.unit_hsa_id, b.staff_hsa_id, ev.actor_unit_hsa_id, ev.actor_hsa_id)
-      AND insyn_care_covers(b.kind, b.starts_at, b.ends_at, ev.occurred_at)
-      AND (insyn_care_preference(b.staff_hsa_id, b.kind, b.starts_at, b.ends_at, ev.actor_hsa_id, ev.occurred_at),
-           insyn_care_distance(b.starts_at, ev.occurred_at), b.id)
-        < (insyn_care_preference(c.staff_hsa_id, c.kind, c.starts_at, c.ends_at, ev.actor_hsa_id, ev.occurred_at),
-           insyn_care_distance(c.starts_at, ev.occurred_at), c.id)
-WHERE b.id IS NULL`
+ORDER BY ev.id, ev.occurred_at,
+         insyn_care_preference(c.staff_hsa_id, c.kind, c.starts_at, c.ends_at, ev.actor_hsa_id, ev.occurred_at),
+         insyn_care_distance(c.starts_at, ev.occurred_at), c.id`
 
 	// The two ways a run picks its events: the batches no run covered, or
 	// a period's events of every finished batch. Batches are found through
@@ -99,12 +92,12 @@ WHERE b.id IS NULL`
 	qAnyPeriodRun = `SELECT EXISTS (SELECT 1 FROM review_runs WHERE period_from IS NOT NULL OR period_to IS NOT NULL)`
 
 	// A run is one large batch job: JIT compiling each statement costs
-	// more than it saves here, the explanation's and the rules' hashes fit
-	// in memory with a larger work_mem, and the gathering uses two
-	// parallel workers (as a plain scan of the events would): passing a
-	// row from a worker costs less than the planner's default says beside
-	// the joins it saves the leader, which otherwise tips a full run's plan
-	// to one process. All end with the transaction.
+	// more than it saves here, the explanation's sort and the rules'
+	// hashes fit in memory with a larger work_mem, and the gathering uses
+	// two parallel workers (as a plain scan of the events would): passing
+	// a row from a worker costs less than the planner's default says
+	// beside the join and the sort it saves the leader, which otherwise
+	// tips a full run's plan to one process. All end with the transaction.
 	qRunSettings = `SELECT set_config('jit', 'off', true), set_config('work_mem', '256MB', true),
        set_config('max_parallel_workers_per_gather', '2', true), set_config('parallel_tuple_cost', '0.01', true)`
 
