@@ -226,15 +226,16 @@ func (b *builder) phrase(k phraseKey, render func() string) string {
 	return s
 }
 
-type wordKey struct{ field, code string }
+// wordKey names a code of field, as one or two texts (kept apart: joining
+// them cost an allocation per event).
+type wordKey struct{ field, a, b string }
 
 // word is the text for a code of field, worded once per extract.
-func (b *builder) word(field, code string, render func(string) string) string {
-	k := wordKey{field, code}
+func (b *builder) word(k wordKey, render func() string) string {
 	if w, ok := b.words[k]; ok {
 		return w
 	}
-	w := render(code)
+	w := render()
 	b.words[k] = w
 	return w
 }
@@ -287,8 +288,8 @@ func (b *builder) take(ev *store.ExtractEvent, at time.Time, emergency bool) {
 	s.last = at
 	s.emergency = s.emergency || emergency
 	what := whatMsg(ev.Activity)
-	kind := b.word("info", ev.ResourceType, func(code string) string {
-		id, _ := infoMsg(code)
+	kind := b.word(wordKey{field: "info", a: ev.ResourceType}, func() string {
+		id, _ := infoMsg(ev.ResourceType)
 		return l.T(id)
 	})
 	i := 0
@@ -314,7 +315,7 @@ func (b *builder) take(ev *store.ExtractEvent, at time.Time, emergency bool) {
 			b.provs = addOnce(b.provs, prov)
 		}
 	}
-	purpose := b.word("purpose", string(ev.Purpose)+"\x00"+ev.PurposeCode, func(string) string {
+	purpose := b.word(wordKey{"purpose", string(ev.Purpose), ev.PurposeCode}, func() string {
 		id, _ := purposeMsg(ev.Purpose, ev.PurposeCode)
 		return l.T(id)
 	})
@@ -328,7 +329,7 @@ func (b *builder) take(ev *store.ExtractEvent, at time.Time, emergency bool) {
 func (b *builder) whoWhere(ev *store.ExtractEvent) Row {
 	l := b.l
 	var r Row
-	r.Title = b.word("title", ev.RefActorTitle+"\x00"+ev.LogActorTitle, func(string) string {
+	r.Title = b.word(wordKey{"title", ev.RefActorTitle, ev.LogActorTitle}, func() string {
 		return TitleWords(l, firstName(b.name(ev.RefActorTitle), b.name(ev.LogActorTitle)))
 	})
 	if ev.ActorProtected {
