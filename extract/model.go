@@ -132,26 +132,16 @@ type Sink interface {
 }
 
 // Collect is a Sink that keeps the whole extract in memory (tests, small
-// web pages).
-type Collect struct {
-	Extract Extract
-	rows    []Row // room for the coming days' rows
-}
+// web pages). It keeps the rows the builder hands it as they are (see
+// rowKeeper): a copy of each day cost more than building it.
+type Collect struct{ Extract Extract }
 
-// collectChunk is how many rows Collect makes room for at a time: a
-// patient's year is a few hundred days of a row or two, and a slice per
-// day cost an allocation each.
-const collectChunk = 128
+func (c *Collect) keepsRows() bool { return true }
 
-func (c *Collect) Begin(x *Extract) error { c.Extract = *x; c.Extract.Days = []Day{}; return nil }
+func (c *Collect) Begin(x *Extract) error { c.Extract = *x; c.Extract.Days = make([]Day, 0, 64); return nil }
 func (c *Collect) Day(d *Day) error {
-	if cap(c.rows)-len(c.rows) < len(d.Rows) {
-		c.rows = make([]Row, 0, max(collectChunk, len(d.Rows)))
-	}
-	start := len(c.rows)
-	c.rows = append(c.rows, d.Rows...)
 	d2 := *d
-	d2.Rows = c.rows[start:len(c.rows):len(c.rows)] // full: a day's append never reaches the next day's rows
+	d2.Rows = d.Rows[:len(d.Rows):len(d.Rows)] // full: an append to them never reaches another day's
 	c.Extract.Days = append(c.Extract.Days, d2)
 	return nil
 }
