@@ -119,10 +119,16 @@ RETURNING id`
 
 	qCountLogRead = `UPDATE log_reads SET rows = $2 WHERE id = $1`
 
-	// The kind too: a reserve number may share its digits with someone's
-	// personnummer.
+	// qExtractPatient is the patient from the population register, if
+	// there (the kind too: a reserve number may share its digits with
+	// someone's personnummer), and the first month Insyn holds logs for
+	// (qLogsBegin): one round trip for the header.
 	qExtractPatient = `
-SELECT given_name, family_name, protected_identity FROM patients WHERE personal_id = $1 AND id_kind = $2`
+SELECT p.personal_id IS NOT NULL AS registered, COALESCE(p.given_name, '') AS given_name,
+       COALESCE(p.family_name, '') AS family_name, COALESCE(p.protected_identity, false) AS protected_identity,
+       (` + qLogsBegin + `) AS logs_begin
+FROM (SELECT) one
+LEFT JOIN patients p ON p.personal_id = $1 AND p.id_kind = $2`
 
 	// The newest name a log gave the patient, for patients missing from the
 	// population register (reserve numbers, people who moved in).
@@ -140,8 +146,7 @@ ORDER BY (patient_name <> '') DESC, occurred_at DESC LIMIT 1`
 	// qLogsBegin is the first month Insyn holds logs for, from the name of
 	// the oldest monthly partition (access_events_YYYY_MM): the catalogue
 	// answers at once, where min(occurred_at) would scan a month of events.
-	qLogsBegin = `
-SELECT to_date(min(substring(c.relname FROM '^access_events_([0-9]{4}_[0-9]{2})$')), 'YYYY_MM')
+	qLogsBegin = `SELECT to_date(min(substring(c.relname FROM '^access_events_([0-9]{4}_[0-9]{2})$')), 'YYYY_MM')
 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
 WHERE i.inhparent = 'access_events'::regclass`
 
@@ -349,15 +354,24 @@ func (s *Store) ExtractSubject(ctx context.Context, actor portal.Actor, patient 
 	}
 	sc := scopeFor(actor, "")
 	var p struct {
-		Given     string `db:"given_name"`
-		Family    string `db:"family_name"`
-		Protected bool   `db:"protected_identity"`
+		Registered bool         `db:"registered"`
+		Given      string       `db:"given_name"`
+		Family     string       `db:"family_name"`
+		Protected  bool         `db:"protected_identity"`
+		LogsBegin  sql.NullTime `db:"logs_begin"`
 	}
-	err := s.db.GetContext(ctx, &p, qExtractPatient, patient, string(patient.Kind()))
-	switch {
-	case err == nil:
+	// Prepared: planning its catalogue join cost as much as running it.
+	q, err := s.prepared(ctx, qExtractPatient)
+	if err == nil {
+		err = q.GetContext(ctx, &p, patient, string(patient.Kind()))
+	}
+	if err != nil {
+		return subj, fmt.Errorf("store: extract patient: %w", err)
+	}
+	subj.LogsBegin = p.LogsBegin.Time
+	if p.Registered {
 		subj.PatientName, subj.PatientProtected = extractJoinName(p.Given, p.Family), p.Protected
-	case errors.Is(err, sql.ErrNoRows):
+	} else {
 		err := s.db.GetContext(ctx, &subj.PatientName, qExtractPatientFromLog, patient, string(patient.Kind()),
 			sc.limited, pq.Array(sc.providers))
 		switch {
@@ -367,18 +381,7 @@ func (s *Store) ExtractSubject(ctx context.Context, actor portal.Actor, patient 
 		case err != nil:
 			return subj, fmt.Errorf("store: extract patient: %w", err)
 		}
-	default:
-		return subj, fmt.Errorf("store: extract patient: %w", err)
 	}
-	var begin sql.NullTime
-	lb, err := s.prepared(ctx, qLogsBegin) // a catalogue join: planning it cost as much as running it
-	if err == nil {
-		err = lb.GetContext(ctx, &begin)
-	}
-	if err != nil {
-		return subj, fmt.Errorf("store: logs begin: %w", err)
-	}
-	subj.LogsBegin = begin.Time
 	if actor.Kind == portal.ActorStaff {
 		if err := s.db.SelectContext(ctx, &subj.IssuerProviders, qProviderNames, pq.Array(sc.providers)); err != nil {
 			return subj, fmt.Errorf("store: issuer providers: %w", err)

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -263,11 +264,59 @@ func BenchmarkHistoryFirstView(b *testing.B) {
 	for i := range ids {
 		ids[i] = newSession()
 	}
+	// CPU time moves far less than wall time with the machine's load:
+	// this process's (server and client) and the database backends'.
+	backends := func() (pids []int) {
+		if err := st.DB().Select(&pids, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`); err != nil {
+			b.Fatal(err)
+		}
+		return pids
+	}
+	pids := backends()
+	go0, pg0 := selfCPU(), procsCPU(pids)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for _, id := range ids {
 		get(id)
 	}
+	b.StopTimer()
+	if now := backends(); !slices.Equal(now, pids) {
+		b.Logf("the pool's backends changed during the run (%v, then %v): database CPU is partial", pids, now)
+	}
+	b.ReportMetric(float64(selfCPU()-go0)/float64(time.Millisecond)/float64(b.N), "go-cpu-ms/op")
+	b.ReportMetric(float64(procsCPU(pids)-pg0)/float64(time.Millisecond)/float64(b.N), "pg-cpu-ms/op")
+}
+
+// selfCPU is the user and system CPU time this process has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// procsCPU is the user and system CPU time the processes pids have used
+// (Linux /proc; 0 elsewhere), in clock ticks of 10 ms.
+func procsCPU(pids []int) time.Duration {
+	var total time.Duration
+	for _, pid := range pids {
+		data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			continue
+		}
+		// Fields after the command name, which is in parentheses: utime
+		// and stime are the 14th and 15th of the whole line.
+		i := strings.LastIndexByte(string(data), ')')
+		f := strings.Fields(string(data[i+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		sy, _ := strconv.ParseInt(f[12], 10, 64)
+		total += time.Duration(u+sy) * 10 * time.Millisecond
+	}
+	return total
 }
 
 // loadHistoryBench fills st with the reference data, n events of 200,000
