@@ -211,8 +211,10 @@ func BenchmarkHistoryPage(b *testing.B) {
 // BenchmarkHistoryFirstView is one operation per first view of the
 // history (a session of its own, so the server reads and builds the
 // patient's 500 events), from one client: the first view's own cost, for
-// profiling (-cpuprofile). INSYN_BENCH_EVENTS other events (default
-// 200,000) stand beside the patient's.
+// profiling (-cpuprofile), with the CPU time each costs this process
+// (server and client) and the database. INSYN_BENCH_EVENTS other events
+// (default 200,000) stand beside the patient's; INSYN_BENCH_REVIEWED=1
+// runs a review first, as most of the time.
 func BenchmarkHistoryFirstView(b *testing.B) {
 	n := 200_000
 	if v, err := strconv.Atoi(os.Getenv("INSYN_BENCH_EVENTS")); err == nil && v > 0 {
@@ -222,6 +224,11 @@ func BenchmarkHistoryFirstView(b *testing.B) {
 	clock := &portal.FixedClock{T: time.Date(2026, 11, 30, 12, 0, 0, 0, portal.Stockholm)}
 	st := storetest.Open(b, clock)
 	pat := loadHistoryBench(b, st, clock, n)
+	if os.Getenv("INSYN_BENCH_REVIEWED") != "" { // as after a review run: explanations kept
+		if _, err := st.RunReview(ctx, store.ReviewRunOptions{}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
 	sessions := auth.NewSessions(st, clock, []byte(strings.Repeat("k", 32)))
 	srv, err := web.New(web.Config{Store: st, Texts: i18n.MustLoad(portal.Stockholm), Log: slog.New(slog.DiscardHandler),
 		Clock: clock, Sessions: sessions})
