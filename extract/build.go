@@ -144,7 +144,13 @@ type builder struct {
 	phrases map[phraseKey]string
 	names   map[string]string // names as read → as they may be shown (plainName)
 	provs   []string          // care providers that acted, in order of appearance
+	keeps   bool              // the sink keeps each day's rows (rowKeeper)
 }
+
+// rowKeeper is a Sink that keeps the rows of the days it is handed (and
+// never appends to them): the builder then writes no later day over them,
+// and the sink need not copy them.
+type rowKeeper interface{ keepsRows() bool }
 
 // sitting is one person's accesses at one unit, each within
 // SittingWindow of the one before (DESIGN.md section 4): one row.
@@ -176,8 +182,9 @@ type kindCount struct {
 }
 
 func newBuilder(l *i18n.Localizer, sink Sink) *builder {
+	k, _ := sink.(rowKeeper)
 	return &builder{l: l, sink: sink, aliases: map[string]string{}, words: map[wordKey]string{},
-		phrases: map[phraseKey]string{}, names: map[string]string{}}
+		phrases: map[phraseKey]string{}, names: map[string]string{}, keeps: k != nil && k.keepsRows()}
 }
 
 // name is plainName(s), worked out once per extract: every row carries
@@ -226,15 +233,16 @@ func (b *builder) phrase(k phraseKey, render func() string) string {
 	return s
 }
 
-type wordKey struct{ field, code string }
+// wordKey names a code of field, as one or two texts (kept apart: joining
+// them cost an allocation per event).
+type wordKey struct{ field, a, b string }
 
 // word is the text for a code of field, worded once per extract.
-func (b *builder) word(field, code string, render func(string) string) string {
-	k := wordKey{field, code}
+func (b *builder) word(k wordKey, render func() string) string {
 	if w, ok := b.words[k]; ok {
 		return w
 	}
-	w := render(code)
+	w := render()
 	b.words[k] = w
 	return w
 }
@@ -269,7 +277,7 @@ func (b *builder) Add(ev *store.ExtractEvent) error {
 			return err
 		}
 		b.dayKey = dk
-		b.day = Day{Date: b.l.T("extract.weekday."+strconv.Itoa(int(at.Weekday()))) + " " + b.l.Date(at), Rows: b.day.Rows[:0]}
+		b.day = Day{Date: b.l.T("extract.weekday."+strconv.Itoa(int(at.Weekday()))) + " " + b.l.Date(at), Rows: b.nextRows()}
 	}
 	b.s = sitting{open: true, actor: actor, unit: unit, dayKey: dk, first: at, acts: s.acts[:0],
 		owners: s.owners[:0], purposes: s.purposes[:0], events: s.events[:0]}
@@ -287,8 +295,8 @@ func (b *builder) take(ev *store.ExtractEvent, at time.Time, emergency bool) {
 	s.last = at
 	s.emergency = s.emergency || emergency
 	what := whatMsg(ev.Activity)
-	kind := b.word("info", ev.ResourceType, func(code string) string {
-		id, _ := infoMsg(code)
+	kind := b.word(wordKey{field: "info", a: ev.ResourceType}, func() string {
+		id, _ := infoMsg(ev.ResourceType)
 		return l.T(id)
 	})
 	i := 0
@@ -314,7 +322,7 @@ func (b *builder) take(ev *store.ExtractEvent, at time.Time, emergency bool) {
 			b.provs = addOnce(b.provs, prov)
 		}
 	}
-	purpose := b.word("purpose", string(ev.Purpose)+"\x00"+ev.PurposeCode, func(string) string {
+	purpose := b.word(wordKey{"purpose", string(ev.Purpose), ev.PurposeCode}, func() string {
 		id, _ := purposeMsg(ev.Purpose, ev.PurposeCode)
 		return l.T(id)
 	})
@@ -328,7 +336,7 @@ func (b *builder) take(ev *store.ExtractEvent, at time.Time, emergency bool) {
 func (b *builder) whoWhere(ev *store.ExtractEvent) Row {
 	l := b.l
 	var r Row
-	r.Title = b.word("title", ev.RefActorTitle+"\x00"+ev.LogActorTitle, func(string) string {
+	r.Title = b.word(wordKey{"title", ev.RefActorTitle, ev.LogActorTitle}, func() string {
 		return TitleWords(l, firstName(b.name(ev.RefActorTitle), b.name(ev.LogActorTitle)))
 	})
 	if ev.ActorProtected {
@@ -549,6 +557,29 @@ func addOnce(list []string, s string) []string {
 	}
 	return append(list, s)
 }
+
+// nextRows is where the next day's rows go. A sink that streams the days
+// (PDF, JSON) is done with a day's rows when it returns, so the day after
+// reuses them; one that keeps them (Collect) is handed rows no later day
+// writes to, taken from a chunk rather than a slice per day.
+func (b *builder) nextRows() []Row {
+	rows := b.day.Rows
+	if !b.keeps {
+		return rows[:0]
+	}
+	if rest := rows[len(rows):]; cap(rest) >= keptRowsMin {
+		return rest
+	}
+	return make([]Row, 0, keptRowsChunk)
+}
+
+// keptRowsChunk is how many rows a chunk has room for; a day starts a new
+// one when fewer than keptRowsMin are left. A patient's year is a few
+// hundred days of a row or two.
+const (
+	keptRowsChunk = 256
+	keptRowsMin   = 8
+)
 
 func (b *builder) flushDay() error {
 	if b.dayKey == 0 {

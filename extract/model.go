@@ -132,13 +132,16 @@ type Sink interface {
 }
 
 // Collect is a Sink that keeps the whole extract in memory (tests, small
-// web pages).
+// web pages). It keeps the rows the builder hands it as they are (see
+// rowKeeper): a copy of each day cost more than building it.
 type Collect struct{ Extract Extract }
 
-func (c *Collect) Begin(x *Extract) error { c.Extract = *x; c.Extract.Days = []Day{}; return nil }
+func (c *Collect) keepsRows() bool { return true }
+
+func (c *Collect) Begin(x *Extract) error { c.Extract = *x; c.Extract.Days = make([]Day, 0, 64); return nil }
 func (c *Collect) Day(d *Day) error {
 	d2 := *d
-	d2.Rows = append([]Row(nil), d.Rows...)
+	d2.Rows = d.Rows[:len(d.Rows):len(d.Rows)] // full: an append to them never reaches another day's
 	c.Extract.Days = append(c.Extract.Days, d2)
 	return nil
 }

@@ -37,8 +37,22 @@ func activityMsg(a portal.Activity) (id string, known bool) {
 // language's).
 func whatMsg(a portal.Activity) string {
 	id, _ := activityMsg(a)
+	if w, ok := whatIDs[id]; ok {
+		return w
+	}
 	return "extract.what." + strings.TrimPrefix(id, "extract.activity.")
 }
+
+// whatIDs are whatMsg's ids made once: every event asks for one.
+var whatIDs = func() map[string]string {
+	m := map[string]string{}
+	for _, a := range []portal.Activity{portal.ActivityRead, portal.ActivityWrite, portal.ActivitySign, portal.ActivityPrint,
+		portal.ActivityVerify, portal.ActivityDelete, portal.ActivityEmergency, portal.ActivityOther} {
+		id, _ := activityMsg(a)
+		m[id] = "extract.what." + strings.TrimPrefix(id, "extract.activity.")
+	}
+	return m
+}()
 
 // purposeMsg is the purpose in plain words. An "other" purpose with no
 // code at all means the log gave none.
@@ -141,6 +155,32 @@ func infoMsg(resourceType string) (id string, known bool) {
 // the text about the person rather than the unit, open an admission with no
 // end date.
 func relationMsg(kind string, withActor, open bool) (id string, ok bool) {
+	id, ok = relationIDs[relationKey{kind, withActor, open}]
+	return id, ok
+}
+
+type relationKey struct {
+	kind            string
+	withActor, open bool
+}
+
+// relationIDs are relationMsg's ids made once: every explained event asks
+// for one.
+var relationIDs = func() map[relationKey]string {
+	m := map[relationKey]string{}
+	for _, kind := range []string{"visit", "admission", "booking", "referral", "team"} {
+		for _, withActor := range []bool{false, true} {
+			for _, open := range []bool{false, true} {
+				if id, ok := relationMsgOf(kind, withActor, open); ok {
+					m[relationKey{kind, withActor, open}] = id
+				}
+			}
+		}
+	}
+	return m
+}()
+
+func relationMsgOf(kind string, withActor, open bool) (id string, ok bool) {
 	switch kind {
 	case "visit", "admission", "booking", "referral", "team":
 		id = "extract.explain." + kind

@@ -208,7 +208,13 @@ func (l *Localizer) Date(t time.Time) string {
 }
 
 // Time formats a clock time, 24-hour in both languages: "14:02".
-func (l *Localizer) Time(t time.Time) string { return t.In(l.loc).Format("15:04") }
+// Written by hand: every row of an extract shows one or two, and Format
+// parses its layout each time.
+func (l *Localizer) Time(t time.Time) string {
+	h, m, _ := t.In(l.loc).Clock()
+	b := [5]byte{byte('0' + h/10), byte('0' + h%10), ':', byte('0' + m/10), byte('0' + m%10)}
+	return string(b[:])
+}
 
 // DateTime formats a moment: sv "2026-03-05 14:02", en "5 Mar 2026, 14:02".
 func (l *Localizer) DateTime(t time.Time) string {

@@ -94,6 +94,20 @@ WHERE e.patient_id = $1 AND e.patient_id_kind = $2 AND e.actor_hsa_id <> ''
 GROUP BY e.actor_hsa_id
 ORDER BY min(e.occurred_at), e.actor_hsa_id`
 
+	// qProtectedActorsAll is qProtectedActors for a reader not limited to
+	// care providers (a patient, a guardian, the system): without the
+	// joins to units that only the providers' scope needs, it costs about
+	// half as much, and it reads every partition of the patient's events.
+	qProtectedActorsAll = `
+SELECT e.actor_hsa_id
+FROM access_events e
+JOIN staff st ON st.hsa_id = e.actor_hsa_id AND st.protected_identity
+WHERE e.patient_id = $1 AND e.patient_id_kind = $2 AND e.actor_hsa_id <> ''
+  AND ($3 = '' OR (e.patient_id = $3 AND e.patient_id_kind = $4))
+  AND insyn_may_act_for($5, $3, $4, $6::date)
+GROUP BY e.actor_hsa_id
+ORDER BY min(e.occurred_at), e.actor_hsa_id`
+
 	qInsertLogRead = `
 INSERT INTO log_reads (read_at, reader_kind, reader_id, reader_name, patient_id, channel,
                        period_from, period_to, provider_hsa_id, rows)
@@ -105,10 +119,16 @@ RETURNING id`
 
 	qCountLogRead = `UPDATE log_reads SET rows = $2 WHERE id = $1`
 
-	// The kind too: a reserve number may share its digits with someone's
-	// personnummer.
+	// qExtractPatient is the patient from the population register, if
+	// there (the kind too: a reserve number may share its digits with
+	// someone's personnummer), and the first month Insyn holds logs for
+	// (qLogsBegin): one round trip for the header.
 	qExtractPatient = `
-SELECT given_name, family_name, protected_identity FROM patients WHERE personal_id = $1 AND id_kind = $2`
+SELECT p.personal_id IS NOT NULL AS registered, COALESCE(p.given_name, '') AS given_name,
+       COALESCE(p.family_name, '') AS family_name, COALESCE(p.protected_identity, false) AS protected_identity,
+       (` + qLogsBegin + `) AS logs_begin
+FROM (SELECT) one
+LEFT JOIN patients p ON p.personal_id = $1 AND p.id_kind = $2`
 
 	// The newest name a log gave the patient, for patients missing from the
 	// population register (reserve numbers, people who moved in).
@@ -126,8 +146,7 @@ ORDER BY (patient_name <> '') DESC, occurred_at DESC LIMIT 1`
 	// qLogsBegin is the first month Insyn holds logs for, from the name of
 	// the oldest monthly partition (access_events_YYYY_MM): the catalogue
 	// answers at once, where min(occurred_at) would scan a month of events.
-	qLogsBegin = `
-SELECT to_date(min(substring(c.relname FROM '^access_events_([0-9]{4}_[0-9]{2})$')), 'YYYY_MM')
+	qLogsBegin = `SELECT to_date(min(substring(c.relname FROM '^access_events_([0-9]{4}_[0-9]{2})$')), 'YYYY_MM')
 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
 WHERE i.inhparent = 'access_events'::regclass`
 
@@ -223,6 +242,19 @@ type ExtractEvent struct {
 	// those who accessed the patient, by first access (1, 2, ...): the
 	// same in every extract of the patient. 0 for everyone else.
 	ProtectedOrder int `db:"-"`
+}
+
+// columns are pointers to ev's fields in the order qExtractEvents selects
+// them.
+func (ev *ExtractEvent) columns() []any {
+	return []any{&ev.ID, &ev.OccurredAt, &ev.ActorHSAID,
+		&ev.LogActorName, &ev.LogActorTitle, &ev.RefActorName, &ev.RefActorTitle, &ev.ActorProtected,
+		&ev.UnitHSAID, &ev.LogUnitName, &ev.RefUnitName, &ev.LogProviderName, &ev.RefProviderName,
+		&ev.OwnerUnitHSAID, &ev.LogOwnerUnitName, &ev.RefOwnerUnitName,
+		&ev.OwnerProviderHSAID, &ev.ProviderHSAID, &ev.LogOwnerProvName, &ev.RefOwnerProvName,
+		&ev.Activity, &ev.ActivityCode, &ev.Purpose, &ev.PurposeCode, &ev.ResourceType,
+		&ev.Emergency, &ev.Coherent,
+		&ev.RelationKind, &ev.RelationStartsAt, &ev.RelationEndsAt, &ev.RelationUnitName, &ev.RelationWithActor}
 }
 
 // ExtractSubject is what an extract's header says about whom it is for.
@@ -322,15 +354,24 @@ func (s *Store) ExtractSubject(ctx context.Context, actor portal.Actor, patient 
 	}
 	sc := scopeFor(actor, "")
 	var p struct {
-		Given     string `db:"given_name"`
-		Family    string `db:"family_name"`
-		Protected bool   `db:"protected_identity"`
+		Registered bool         `db:"registered"`
+		Given      string       `db:"given_name"`
+		Family     string       `db:"family_name"`
+		Protected  bool         `db:"protected_identity"`
+		LogsBegin  sql.NullTime `db:"logs_begin"`
 	}
-	err := s.db.GetContext(ctx, &p, qExtractPatient, patient, string(patient.Kind()))
-	switch {
-	case err == nil:
+	// Prepared: planning its catalogue join cost as much as running it.
+	q, err := s.prepared(ctx, qExtractPatient)
+	if err == nil {
+		err = q.GetContext(ctx, &p, patient, string(patient.Kind()))
+	}
+	if err != nil {
+		return subj, fmt.Errorf("store: extract patient: %w", err)
+	}
+	subj.LogsBegin = p.LogsBegin.Time
+	if p.Registered {
 		subj.PatientName, subj.PatientProtected = extractJoinName(p.Given, p.Family), p.Protected
-	case errors.Is(err, sql.ErrNoRows):
+	} else {
 		err := s.db.GetContext(ctx, &subj.PatientName, qExtractPatientFromLog, patient, string(patient.Kind()),
 			sc.limited, pq.Array(sc.providers))
 		switch {
@@ -340,14 +381,7 @@ func (s *Store) ExtractSubject(ctx context.Context, actor portal.Actor, patient 
 		case err != nil:
 			return subj, fmt.Errorf("store: extract patient: %w", err)
 		}
-	default:
-		return subj, fmt.Errorf("store: extract patient: %w", err)
 	}
-	var begin sql.NullTime
-	if err := s.db.GetContext(ctx, &begin, qLogsBegin); err != nil {
-		return subj, fmt.Errorf("store: logs begin: %w", err)
-	}
-	subj.LogsBegin = begin.Time
 	if actor.Kind == portal.ActorStaff {
 		if err := s.db.SelectContext(ctx, &subj.IssuerProviders, qProviderNames, pq.Array(sc.providers)); err != nil {
 			return subj, fmt.Errorf("store: issuer providers: %w", err)
@@ -393,12 +427,7 @@ func (s *Store) EventsForPatient(ctx context.Context, actor portal.Actor, q Extr
 	if err != nil {
 		return 0, err
 	}
-	var protected []string
-	pa, err := s.prepared(ctx, qProtectedActors)
-	if err == nil {
-		err = pa.SelectContext(ctx, &protected, q.Patient, string(q.Patient.Kind()),
-			sc.patient, sc.patientKind, sc.limited, pq.Array(sc.providers), sc.guardian, sc.today)
-	}
+	protected, err := s.protectedActors(ctx, q.Patient, sc)
 	if err != nil {
 		return 0, fmt.Errorf("store: protected actors: %w", err)
 	}
@@ -417,6 +446,26 @@ func (s *Store) EventsForPatient(ctx context.Context, actor portal.Actor, q Extr
 		err = fmt.Errorf("store: record log read: %w", uerr)
 	}
 	return n, err
+}
+
+// protectedActors is qProtectedActors in the reader's scope sc.
+func (s *Store) protectedActors(ctx context.Context, patient portal.PersonalID, sc readScope) ([]string, error) {
+	var out []string
+	if !sc.limited {
+		pa, err := s.prepared(ctx, qProtectedActorsAll)
+		if err != nil {
+			return nil, err
+		}
+		err = pa.SelectContext(ctx, &out, patient, string(patient.Kind()), sc.patient, sc.patientKind, sc.guardian, sc.today)
+		return out, err
+	}
+	pa, err := s.prepared(ctx, qProtectedActors)
+	if err != nil {
+		return nil, err
+	}
+	err = pa.SelectContext(ctx, &out, patient, string(patient.Kind()),
+		sc.patient, sc.patientKind, sc.limited, pq.Array(sc.providers), sc.guardian, sc.today)
+	return out, err
 }
 
 // RecordRead records in log_reads a read of the patient's log that the
@@ -477,17 +526,20 @@ func streamExtractEvents(ctx context.Context, s *Store, patient portal.PersonalI
 	if err != nil {
 		return 0, fmt.Errorf("store: events for patient: %w", err)
 	}
-	rows, err := q.QueryxContext(ctx, patient, from, to, sc.limited, string(patient.Kind()),
+	rows, err := q.QueryContext(ctx, patient, from, to, sc.limited, string(patient.Kind()),
 		sc.patient, sc.patientKind, pq.Array(sc.providers), sc.guardian, sc.today)
 	if err != nil {
 		return 0, fmt.Errorf("store: events for patient: %w", err)
 	}
 	defer rows.Close()
 	var ev ExtractEvent
+	// The columns in qExtractEvents's order, named once: scanning by
+	// name (StructScan) searched the struct by reflection on every row.
+	dest := ev.columns()
 	n := 0
 	for rows.Next() {
 		ev = ExtractEvent{}
-		if err := rows.StructScan(&ev); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return n, fmt.Errorf("store: scan event: %w", err)
 		}
 		n++ // counted before fn: a failing sink may have taken part of it

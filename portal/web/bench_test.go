@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -44,59 +45,8 @@ func BenchmarkHistoryPage(b *testing.B) {
 	ctx := context.Background()
 	clock := &portal.FixedClock{T: time.Date(2026, 11, 30, 12, 0, 0, 0, portal.Stockholm)}
 	st := storetest.Open(b, clock)
-	extracttest.Reference(b, st)
+	pat := loadHistoryBench(b, st, clock, n)
 	db := st.DB()
-	start := time.Now()
-	for m := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC); m.Before(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)); m = m.AddDate(0, 1, 0) {
-		if _, err := db.Exec(`SELECT insyn_ensure_event_partition($1)`, m); err != nil {
-			b.Fatal(err)
-		}
-	}
-	// Other patients' events, spread over 2024-01 to 2026-11, straight
-	// into the table: this measures reading, not ingest.
-	step := float64(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Sub(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)).Seconds()) / float64(n)
-	const chunk = 500_000
-	for lo := 1; lo <= n; lo += chunk {
-		hi := min(lo+chunk-1, n)
-		if _, err := db.Exec(`
-INSERT INTO access_events (batch_id, source_system, source_log_id, occurred_at, actor_hsa_id, actor_name,
-    actor_unit_hsa_id, actor_provider_hsa_id, activity, purpose, patient_id, patient_id_kind, resource_type, raw)
-SELECT 0, 'BENCH', 'b-' || g, timestamptz '2024-01-01 00:00+00' + make_interval(secs => g * $3::float8),
-       'SE2321000016-500' || (g % 2 + 1), 'Namn', 'SE2321000016-100' || (g % 3 + 1), 'SE2321000016-0001',
-       'read', 'care', '19' || lpad(((g::bigint * 7919) % 200000)::text, 10, '0'), 'personnummer',
-       'Journalanteckning', '{}'::jsonb
-FROM generate_series($1::int, $2::int) g`, lo, hi, step); err != nil {
-			b.Fatal(err)
-		}
-	}
-	pat, _ := portal.ParsePersonalID(extracttest.PatientID)
-	var evs []portal.Event
-	staff := []string{"SE2321000016-5001", "SE2321000016-5002", "SE2321000016-5003", "SE5565594230-6001"}
-	units := []string{"SE2321000016-1001", "SE2321000016-1003", "SE2321000016-1002", "SE5565594230-2001"}
-	provs := []string{extracttest.RegionHSA, extracttest.RegionHSA, extracttest.RegionHSA, extracttest.CompanyHSA}
-	first := clock.T.AddDate(-1, 0, 1)
-	for i := range 500 {
-		k := i % 4
-		evs = append(evs, portal.Event{SourceSystem: "SYS-EXEMPEL", SourceLogID: fmt.Sprintf("p-%d", i),
-			OccurredAt: first.Add(time.Duration(i) * 17 * time.Hour),
-			ActorHSAID: portal.HSAID(staff[k]), ActorName: "Namn från loggen",
-			ActorUnit: portal.Party{HSAID: portal.HSAID(units[k])}, ActorProvider: portal.Party{HSAID: portal.HSAID(provs[k])},
-			Activity: portal.ActivityRead, Purpose: portal.PurposeCare, Patient: pat, ResourceType: "Journalanteckning",
-			EmergencyClaimed: i%50 == 0})
-	}
-	if _, err := st.InsertEvents(ctx, evs); err != nil {
-		b.Fatal(err)
-	}
-	// Steady state, as a database some hours after its last ingest: the
-	// visibility map set and hint bits written, so that neither autovacuum
-	// of the bulk load nor first reads dirtying pages run during the
-	// measurement.
-	if _, err := db.Exec(`VACUUM (ANALYZE)`); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("loaded %d events in %s", n+500, time.Since(start).Round(time.Second))
-	checkPatientIndex(b, st, pat)
-
 	sessions := auth.NewSessions(st, clock, []byte(strings.Repeat("k", 32)))
 	// Server time as the server's own access log states it.
 	timing := &serverTimes{}
@@ -256,6 +206,186 @@ FROM generate_series($1::int, $2::int) g`, lo, hi, step); err != nil {
 	}
 	measure("after a review run")
 	b.StopTimer()
+}
+
+// BenchmarkHistoryFirstView is one operation per first view of the
+// history (a session of its own, so the server reads and builds the
+// patient's 500 events), from one client: the first view's own cost, for
+// profiling (-cpuprofile), with the CPU time each costs this process
+// (server and client) and the database. INSYN_BENCH_EVENTS other events
+// (default 200,000) stand beside the patient's; INSYN_BENCH_REVIEWED=1
+// runs a review first, as most of the time.
+func BenchmarkHistoryFirstView(b *testing.B) {
+	n := 200_000
+	if v, err := strconv.Atoi(os.Getenv("INSYN_BENCH_EVENTS")); err == nil && v > 0 {
+		n = v
+	}
+	ctx := context.Background()
+	clock := &portal.FixedClock{T: time.Date(2026, 11, 30, 12, 0, 0, 0, portal.Stockholm)}
+	st := storetest.Open(b, clock)
+	pat := loadHistoryBench(b, st, clock, n)
+	if os.Getenv("INSYN_BENCH_REVIEWED") != "" { // as after a review run: explanations kept
+		if _, err := st.RunReview(ctx, store.ReviewRunOptions{}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sessions := auth.NewSessions(st, clock, []byte(strings.Repeat("k", 32)))
+	srv, err := web.New(web.Config{Store: st, Texts: i18n.MustLoad(portal.Stockholm), Log: slog.New(slog.DiscardHandler),
+		Clock: clock, Sessions: sessions})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { srv.Serve(sctx, ln); close(done) }()
+	defer func() { cancel(); <-done }()
+	url := "http://" + ln.Addr().String() + "/historik"
+	newSession := func() string {
+		id, _, err := sessions.Start(ctx, auth.Login{Subject: auth.Subject{Kind: auth.PatientSubject, PersonalID: pat}}, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		return id
+	}
+	get := func(id string) {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Cookie", "__Host-insyn_session="+id)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "av 500 tillfällen") {
+			b.Fatalf("history: %d", resp.StatusCode)
+		}
+	}
+	for range 20 { // warm up: prepared statements, caches
+		get(newSession())
+	}
+	ids := make([]string, b.N)
+	for i := range ids {
+		ids[i] = newSession()
+	}
+	// CPU time moves far less than wall time with the machine's load:
+	// this process's (server and client) and the database backends'.
+	backends := func() (pids []int) {
+		if err := st.DB().Select(&pids, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`); err != nil {
+			b.Fatal(err)
+		}
+		return pids
+	}
+	pids := backends()
+	go0, pg0 := selfCPU(), procsCPU(pids)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for _, id := range ids {
+		get(id)
+	}
+	b.StopTimer()
+	if now := backends(); !slices.Equal(now, pids) {
+		b.Logf("the pool's backends changed during the run (%v, then %v): database CPU is partial", pids, now)
+	}
+	b.ReportMetric(float64(selfCPU()-go0)/float64(time.Millisecond)/float64(b.N), "go-cpu-ms/op")
+	b.ReportMetric(float64(procsCPU(pids)-pg0)/float64(time.Millisecond)/float64(b.N), "pg-cpu-ms/op")
+}
+
+// selfCPU is the user and system CPU time this process has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// procsCPU is the user and system CPU time the processes pids have used
+// (Linux /proc; 0 elsewhere), in clock ticks of 10 ms.
+func procsCPU(pids []int) time.Duration {
+	var total time.Duration
+	for _, pid := range pids {
+		data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			continue
+		}
+		// Fields after the command name, which is in parentheses: utime
+		// and stime are the 14th and 15th of the whole line.
+		i := strings.LastIndexByte(string(data), ')')
+		f := strings.Fields(string(data[i+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		sy, _ := strconv.ParseInt(f[12], 10, 64)
+		total += time.Duration(u+sy) * 10 * time.Millisecond
+	}
+	return total
+}
+
+// loadHistoryBench fills st with the reference data, n events of 200,000
+// other patients over 2024-01 to 2026-11 and 500 accesses of one patient
+// in the year before clock's day, and returns that patient.
+func loadHistoryBench(b *testing.B, st *store.Store, clock *portal.FixedClock, n int) portal.PersonalID {
+	b.Helper()
+	ctx := context.Background()
+	extracttest.Reference(b, st)
+	db := st.DB()
+	start := time.Now()
+	for m := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC); m.Before(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)); m = m.AddDate(0, 1, 0) {
+		if _, err := db.Exec(`SELECT insyn_ensure_event_partition($1)`, m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// Other patients' events, spread over 2024-01 to 2026-11, straight
+	// into the table: this measures reading, not ingest.
+	step := float64(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Sub(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)).Seconds()) / float64(n)
+	const chunk = 500_000
+	for lo := 1; lo <= n; lo += chunk {
+		hi := min(lo+chunk-1, n)
+		if _, err := db.Exec(`
+INSERT INTO access_events (batch_id, source_system, source_log_id, occurred_at, actor_hsa_id, actor_name,
+    actor_unit_hsa_id, actor_provider_hsa_id, activity, purpose, patient_id, patient_id_kind, resource_type, raw)
+SELECT 0, 'BENCH', 'b-' || g, timestamptz '2024-01-01 00:00+00' + make_interval(secs => g * $3::float8),
+       'SE2321000016-500' || (g % 2 + 1), 'Namn', 'SE2321000016-100' || (g % 3 + 1), 'SE2321000016-0001',
+       'read', 'care', '19' || lpad(((g::bigint * 7919) % 200000)::text, 10, '0'), 'personnummer',
+       'Journalanteckning', '{}'::jsonb
+FROM generate_series($1::int, $2::int) g`, lo, hi, step); err != nil {
+			b.Fatal(err)
+		}
+	}
+	pat, _ := portal.ParsePersonalID(extracttest.PatientID)
+	var evs []portal.Event
+	staff := []string{"SE2321000016-5001", "SE2321000016-5002", "SE2321000016-5003", "SE5565594230-6001"}
+	units := []string{"SE2321000016-1001", "SE2321000016-1003", "SE2321000016-1002", "SE5565594230-2001"}
+	provs := []string{extracttest.RegionHSA, extracttest.RegionHSA, extracttest.RegionHSA, extracttest.CompanyHSA}
+	first := clock.T.AddDate(-1, 0, 1)
+	for i := range 500 {
+		k := i % 4
+		evs = append(evs, portal.Event{SourceSystem: "SYS-EXEMPEL", SourceLogID: fmt.Sprintf("p-%d", i),
+			OccurredAt: first.Add(time.Duration(i) * 17 * time.Hour),
+			ActorHSAID: portal.HSAID(staff[k]), ActorName: "Namn från loggen",
+			ActorUnit: portal.Party{HSAID: portal.HSAID(units[k])}, ActorProvider: portal.Party{HSAID: portal.HSAID(provs[k])},
+			Activity: portal.ActivityRead, Purpose: portal.PurposeCare, Patient: pat, ResourceType: "Journalanteckning",
+			EmergencyClaimed: i%50 == 0})
+	}
+	if _, err := st.InsertEvents(ctx, evs); err != nil {
+		b.Fatal(err)
+	}
+	// Steady state, as a database some hours after its last ingest: the
+	// visibility map set and hint bits written, so that neither autovacuum
+	// of the bulk load nor first reads dirtying pages run during the
+	// measurement.
+	if _, err := db.Exec(`VACUUM (ANALYZE)`); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("loaded %d events in %s", n+500, time.Since(start).Round(time.Second))
+	checkPatientIndex(b, st, pat)
+
+	return pat
 }
 
 var seqScanCost = regexp.MustCompile(`Seq Scan on \S+ \S+ +\(cost=[0-9.]+\.\.([0-9.]+)`)
