@@ -51,8 +51,7 @@ INSERT INTO review_batches (batch_id, run_id) SELECT unnest($1::bigint[]), $2 ON
 	// the parts PARALLEL SAFE (migration 00016) the scan, the join and the
 	// sort run in parallel workers and the leader merges. (An anti-join
 	// keeping the candidate no other ranks before, without the sort, was
-	// faster on a busy machine and slower on a quiet one; and the sorted
-	// rows write their explanations faster, in key order.)
+	// faster when the machine was busy and no faster when it was quiet.)
 	qRunEvents = `
 CREATE TEMP TABLE run_events ON COMMIT DROP AS
 SELECT DISTINCT ON (ev.id, ev.occurred_at) ev.*, c.id AS relation_id
