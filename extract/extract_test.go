@@ -156,7 +156,7 @@ func TestModel(t *testing.T) {
 	// One sitting: four notes and a test result read within 30 minutes of
 	// each other, the explanation once.
 	r := first.Rows[0]
-	want := extract.Row{At: "2026-03-05T14:02:00+01:00", Time: "14:02–14:45", Who: "Åsa Öberg", Title: "Distriktssköterska", Unit: "Vårdcentralen Ängsbacken",
+	want := extract.Row{At: "2026-03-05T14:02:00+01:00", Time: "14:02–14:45", Who: "Åsa Öberg", Title: "distriktssköterska", Unit: "Vårdcentralen Ängsbacken",
 		Provider: "Region Exempelland", What: "läste en journalanteckning 4\u00a0gånger och ett provsvar",
 		Kinds: []string{"en journalanteckning", "ett provsvar"}, Count: 5, Purpose: "vård och behandling",
 		Explanation: "Du hade ett besök på Vårdcentralen Ängsbacken 2026-03-03 (2\u00a0dagar tidigare)."}
@@ -185,7 +185,7 @@ func TestModel(t *testing.T) {
 		t.Errorf("team explanation: %+v", day11[0])
 	}
 	// Protected identity: a pseudonym with the title, never a name.
-	if p := day11[1]; p.Who != "Anställd med skyddade personuppgifter (A)" || p.Title != "Kurator" || p.Purpose != "kvalitetssäkring" ||
+	if p := day11[1]; p.Who != "Anställd med skyddade personuppgifter (A)" || p.Title != "kurator" || p.Purpose != "kvalitetssäkring" ||
 		!p.Unexplained || p.Explanation != "" {
 		t.Errorf("protected staff: %+v", p)
 	}
@@ -248,11 +248,11 @@ func TestModel(t *testing.T) {
 
 	en := collect(t, s, request(t, "en"))
 	if got := en.Days[0]; got.Date != "Thursday 5 Mar 2026" || got.Accesses != "7\u00a0accesses" ||
-		got.Rows[0].What != "read a clinical note 4\u00a0times and a test result" || got.Rows[0].Title != "District nurse" ||
+		got.Rows[0].What != "read a clinical note 4\u00a0times and a test result" || got.Rows[0].Title != "district nurse" ||
 		got.Rows[0].Explanation != "You had a visit at Vårdcentralen Ängsbacken on 3 Mar 2026 (2\u00a0days earlier)." {
 		t.Errorf("English day: %+v", got.Rows[0])
 	}
-	if p := en.Days[2].Rows[1]; p.Who != "Staff member with protected identity (A)" || p.Title != "Social worker" {
+	if p := en.Days[2].Rows[1]; p.Who != "Staff member with protected identity (A)" || p.Title != "social worker" {
 		t.Errorf("English protected staff: %+v", p)
 	}
 	if got := en.Days[3].Accesses; got != "3\u00a0accesses" {
@@ -337,10 +337,10 @@ func TestProtectedStaffPseudonyms(t *testing.T) {
 		}
 	}
 	want := map[string]string{
-		"Onsdag 2026-03-11 10:00": "Anställd med skyddade personuppgifter (A), Kurator",
-		"Fredag 2026-03-20 11:00": "Anställd med skyddade personuppgifter (B), Läkare",
-		"Lördag 2026-03-21 09:00": "Anställd med skyddade personuppgifter (A), Kurator",
-		"Söndag 2026-03-22 09:00": "Anställd med skyddade personuppgifter (B), Läkare",
+		"Onsdag 2026-03-11 10:00": "Anställd med skyddade personuppgifter (A), kurator",
+		"Fredag 2026-03-20 11:00": "Anställd med skyddade personuppgifter (B), läkare",
+		"Lördag 2026-03-21 09:00": "Anställd med skyddade personuppgifter (A), kurator",
+		"Söndag 2026-03-22 09:00": "Anställd med skyddade personuppgifter (B), läkare",
 	}
 	if !reflect.DeepEqual(who, want) {
 		t.Errorf("pseudonyms:\n got %v\nwant %v", who, want)
@@ -485,7 +485,7 @@ func TestPDFContent(t *testing.T) {
 			"Ingen förklaring hittades", "Det är inte ett bevis på att", "inom 30 dagar före eller efter åtkomsten",
 			"Insyn har loggar från och med 2026-02-01", "Vem du kontaktar",
 			"Region Exempelland: kontakta vårdgivaren", "Vårdbolaget Norrsken AB: kontakta vårdgivaren",
-			"tillgänglig webbsida i Insyn", "personuppgifter (A)", "Kurator",
+			"tillgänglig webbsida i Insyn", "personuppgifter (A)", "kurator",
 			"4 gånger och ett provsvar", "Torsdag 2026-03-05"},
 			[]string{"4 gånger", "7 åtkomster", "1 §"}},
 		{"en", []string{"Log extract", "Tolvan Tolvansson", "19121212-1212", "1 Mar 2026 to 31 Mar 2026",
@@ -493,8 +493,8 @@ func TestPDFContent(t *testing.T) {
 			"Swedish Authority for Privacy Protection (IMY)", "The extract shows 15 accesses to your records, in 8 sittings.",
 			"For 5 accesses (4 rows) Insyn found no explanation.", "This is not proof that anything was wrong",
 			"No explanation found", "within 30 days before", "Insyn holds logs from 1 Feb 2026",
-			"Whom to contact", "accessible web page in Insyn", "District nurse", "Consultant physician",
-			"protected identity (A)", "Social worker"},
+			"Whom to contact", "accessible web page in Insyn", "district nurse", "consultant physician",
+			"protected identity (A)", "social worker"},
 			[]string{"4 times", "7 accesses"}},
 	} {
 		path := buildPDF(t, s, request(t, c.lang))
