@@ -138,7 +138,11 @@ type Collect struct{ Extract Extract }
 
 func (c *Collect) keepsRows() bool { return true }
 
-func (c *Collect) Begin(x *Extract) error { c.Extract = *x; c.Extract.Days = make([]Day, 0, 64); return nil }
+func (c *Collect) Begin(x *Extract) error {
+	c.Extract = *x
+	c.Extract.Days = make([]Day, 0, 64)
+	return nil
+}
 func (c *Collect) Day(d *Day) error {
 	d2 := *d
 	d2.Rows = d.Rows[:len(d.Rows):len(d.Rows)] // full: an append to them never reaches another day's

@@ -198,7 +198,7 @@ func CareApart(loc *i18n.Localizer, kind string, at, start time.Time, end sql.Nu
 }
 
 // TitleWords is a staff title in the reader's language when it is a known
-// one ("Sjuksköterska" is "Nurse" in English), else the title as given:
+// one ("Sjuksköterska" is "nurse" in English, in lower case as running text writes titles), else the title as given:
 // staff pages name people's titles as the extract does.
 func TitleWords(loc *i18n.Localizer, title string) string {
 	if id, ok := titleMsg(title); ok && title != "" {
