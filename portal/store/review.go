@@ -209,6 +209,13 @@ SELECT (SELECT count(*) FROM upd) AS changed,
 	untouchedCase = `NOT EXISTS (SELECT 1 FROM flags f WHERE f.case_id = c.id)
       AND NOT EXISTS (SELECT 1 FROM case_timeline t WHERE t.case_id = c.id AND t.actor_kind <> 'system')`
 
+	// openTwin holds for a case o that is open for the same person,
+	// provider, patient and source group as case c: the one the open-case
+	// index allows beside it.
+	openTwin = `o.source_group = c.source_group AND o.staff_hsa_id = c.staff_hsa_id
+      AND o.provider_hsa_id = c.provider_hsa_id AND o.patient_id = c.patient_id
+      AND o.patient_id_kind = c.patient_id_kind AND o.status IN ('new', 'investigating', 'awaiting_statement')`
+
 	// qReopenRestored opens again, of the given cases, those the system
 	// closed when their hits were withdrawn (closed, a rule case, nothing
 	// in the timeline but the system, no flag), now that a hit stands
@@ -222,10 +229,7 @@ WITH c AS (
     WHERE c.id = ANY($1) AND c.source = 'rule' AND c.status = 'closed'
       AND EXISTS (SELECT 1 FROM rule_hits h WHERE h.case_id = c.id AND h.withdrawn_at IS NULL)
       AND ` + untouchedCase + `
-      AND NOT EXISTS (SELECT 1 FROM cases o WHERE o.source_group = c.source_group AND o.staff_hsa_id = c.staff_hsa_id
-                      AND o.provider_hsa_id = c.provider_hsa_id AND o.patient_id = c.patient_id
-                      AND o.patient_id_kind = c.patient_id_kind
-                      AND o.status IN ('new', 'investigating', 'awaiting_statement'))
+      AND NOT EXISTS (SELECT 1 FROM cases o WHERE ` + openTwin + `)
     FOR UPDATE OF c
 ), reopened AS (
     UPDATE cases SET status = 'new', outcome = NULL, decision_reason = NULL, decided_at = NULL, updated_at = $2
@@ -245,10 +249,7 @@ SELECT id, 'status', 'system', 'review', $2, $3, 'closed', 'new' FROM reopened`
 WITH moved AS (
     UPDATE rule_hits h SET case_id = o.id
     FROM cases c
-    JOIN cases o ON o.source_group = c.source_group AND o.staff_hsa_id = c.staff_hsa_id
-                AND o.provider_hsa_id = c.provider_hsa_id AND o.patient_id = c.patient_id
-                AND o.patient_id_kind = c.patient_id_kind
-                AND o.status IN ('new', 'investigating', 'awaiting_statement')
+    JOIN cases o ON ` + openTwin + `
     WHERE c.id = ANY($1) AND c.source = 'rule' AND c.status = 'closed' AND ` + untouchedCase + `
       AND h.case_id = c.id AND h.withdrawn_at IS NULL
     RETURNING h.case_id, h.event_id, h.occurred_at
