@@ -65,19 +65,11 @@ func BenchmarkHistoryPage(b *testing.B) {
 	}
 	ids := make([]string, 2*(200+total+clients)+20) // two measures and the warm-up
 	for i := range ids {
-		if ids[i], _, err = sessions.Start(ctx, auth.Login{Subject: auth.Subject{Kind: auth.PatientSubject, PersonalID: pat}}, ""); err != nil {
-			b.Fatal(err)
-		}
+		ids[i] = patientSession(b, sessions, pat)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { srv.Serve(sctx, ln); close(done) }()
-	defer func() { cancel(); <-done }()
-	base := "http://" + ln.Addr().String() + "/historik"
+	origin, stop := serveLoopback(b, srv)
+	defer stop()
+	base := origin + "/historik"
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 	get := func(id string, page int) time.Duration {
 		url := base
@@ -235,22 +227,10 @@ func BenchmarkHistoryFirstView(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { srv.Serve(sctx, ln); close(done) }()
-	defer func() { cancel(); <-done }()
-	url := "http://" + ln.Addr().String() + "/historik"
-	newSession := func() string {
-		id, _, err := sessions.Start(ctx, auth.Login{Subject: auth.Subject{Kind: auth.PatientSubject, PersonalID: pat}}, "")
-		if err != nil {
-			b.Fatal(err)
-		}
-		return id
-	}
+	origin, stop := serveLoopback(b, srv)
+	defer stop()
+	url := origin + "/historik"
+	newSession := func() string { return patientSession(b, sessions, pat) }
 	get := func(id string) {
 		req, _ := http.NewRequest(http.MethodGet, url, nil)
 		req.Header.Set("Cookie", "__Host-insyn_session="+id)
@@ -292,6 +272,30 @@ func BenchmarkHistoryFirstView(b *testing.B) {
 	}
 	b.ReportMetric(float64(selfCPU()-go0)/float64(time.Millisecond)/float64(b.N), "go-cpu-ms/op")
 	b.ReportMetric(float64(procsCPU(pids)-pg0)/float64(time.Millisecond)/float64(b.N), "pg-cpu-ms/op")
+}
+
+// serveLoopback serves srv on a loopback port until stop is called; it
+// returns the server's origin.
+func serveLoopback(b *testing.B, srv *web.Server) (origin string, stop func()) {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { srv.Serve(ctx, ln); close(done) }()
+	return "http://" + ln.Addr().String(), func() { cancel(); <-done }
+}
+
+// patientSession starts a session for the patient pat, as a login would.
+func patientSession(b *testing.B, sessions *auth.Sessions, pat portal.PersonalID) string {
+	b.Helper()
+	id, _, err := sessions.Start(context.Background(), auth.Login{Subject: auth.Subject{Kind: auth.PatientSubject, PersonalID: pat}}, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return id
 }
 
 // selfCPU is the user and system CPU time this process has used.

@@ -13,15 +13,7 @@ import (
 // field, and Hugo (another family) has nothing of it.
 func TestGuardianChoosesChildNotices(t *testing.T) {
 	t.Parallel()
-	e := startAuthEnv(t)
-	flagWorld(t, e)
-	f := newGuardianFamily(t, e)
-	greta := signedIn(t, e, f.greta.Formatted())
-	_, body := page(t, greta, e.base+"/barn")
-	csrf := csrfToken(t, body)
-	if status, _, _ := post(t, greta, e.base+"/barn/valj", url.Values{"_csrf": {csrf}, "child": {childKey(csrf, f.kim)}}); status != http.StatusSeeOther {
-		t.Fatalf("switch to Kim: %d", status)
-	}
+	e, f, greta, csrf := gretaActsForKim(t)
 	status, body := page(t, greta, e.base+"/installningar")
 	if status != 200 || !strings.Contains(body, "Aviseringar om ditt barn") || !strings.Contains(body, "child-no-address") ||
 		strings.Contains(body, `name="address"`) || strings.Contains(body, f.kim.Digits()) {

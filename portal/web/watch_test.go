@@ -203,6 +203,23 @@ func newGuardianFamily(t *testing.T, e *authEnv) guardianFamily {
 	return f
 }
 
+// gretaActsForKim starts a world with the guardian family, signs Greta in
+// and switches her to acting for her son Kim; it returns her client and
+// the session's CSRF token.
+func gretaActsForKim(t *testing.T) (*authEnv, guardianFamily, *http.Client, string) {
+	t.Helper()
+	e := startAuthEnv(t)
+	flagWorld(t, e)
+	f := newGuardianFamily(t, e)
+	greta := signedIn(t, e, f.greta.Formatted())
+	_, body := page(t, greta, e.base+"/barn")
+	csrf := csrfToken(t, body)
+	if status, _, _ := post(t, greta, e.base+"/barn/valj", url.Values{"_csrf": {csrf}, "child": {childKey(csrf, f.kim)}}); status != http.StatusSeeOther {
+		t.Fatalf("switch to Kim: %d", status)
+	}
+	return e, f, greta, csrf
+}
+
 func childKey(csrf string, p portal.PersonalID) string {
 	sum := sha256.Sum256([]byte("child:" + csrf + ":" + p.Digits()))
 	return hex.EncodeToString(sum[:12])
@@ -322,15 +339,7 @@ var ownRecordHeadings = regexp.MustCompile(`<(title|h1|h2|dt|a)\b[^>]*>[^<]*(?i:
 // journal", in both languages; back on their own log they say "min".
 func TestGuardianPagesNameTheChild(t *testing.T) {
 	t.Parallel()
-	e := startAuthEnv(t)
-	flagWorld(t, e)
-	f := newGuardianFamily(t, e)
-	greta := signedIn(t, e, f.greta.Formatted())
-	_, body := page(t, greta, e.base+"/barn")
-	csrf := csrfToken(t, body)
-	if status, _, _ := post(t, greta, e.base+"/barn/valj", url.Values{"_csrf": {csrf}, "child": {childKey(csrf, f.kim)}}); status != http.StatusSeeOther {
-		t.Fatalf("switch to Kim: %d", status)
-	}
+	e, _, greta, csrf := gretaActsForKim(t)
 	for _, tc := range []struct {
 		path string
 		want []string
