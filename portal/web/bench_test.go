@@ -65,7 +65,7 @@ func BenchmarkHistoryPage(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("INSYN_BENCH_CLIENTS")); err == nil && v > 0 && v <= 50 {
 		clients = v
 	}
-	const arrivals = 1000                                      // first views sent at random moments
+	const arrivals = 1000                                    // first views sent at random moments
 	ids := make([]string, 2*(200+total+clients+arrivals)+20) // two measures and the warm-up
 	for i := range ids {
 		ids[i] = patientSession(b, sessions, pat)
