@@ -82,6 +82,9 @@ type Store struct {
 }
 
 // Open connects and checks the connection.
+// maxIdleConns is how many connections the pool keeps open between uses.
+const maxIdleConns = 16
+
 func Open(ctx context.Context, dsn string, clock portal.Clock, log *slog.Logger) (*Store, error) {
 	db, err := sqlx.Open("postgres", dsn)
 	if err != nil {
@@ -94,6 +97,12 @@ func Open(ctx context.Context, dsn string, clock portal.Clock, log *slog.Logger)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	// database/sql keeps two idle connections by default: with more work
+	// at once (pages, the review, the mail worker) every further one was
+	// closed when returned and opened again for the next, a new
+	// PostgreSQL backend that prepares its statements anew each time.
+	db.SetMaxIdleConns(maxIdleConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
 	return &Store{db: db, clock: clock, log: log, batchConns: map[int64]*sqlx.Conn{}}, nil
 }
 
