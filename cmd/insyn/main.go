@@ -12,7 +12,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"regexp"
 	"sort"
+	"strconv"
 	"syscall"
 
 	"github.com/insyn/insyn/i18n"
@@ -88,6 +90,11 @@ func (a *app) main(ctx context.Context, args []string) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	}
+	var fe flagError
+	if errors.As(err, &fe) {
+		fmt.Fprintln(a.stderr, a.flagErrorText(fe))
+		return 2
+	}
 	var ue usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintln(a.stderr, termSafe(ue.msg))
@@ -147,7 +154,9 @@ func (a *app) getenvDefault(key, def string) string {
 // help is in the reader's language.
 func (a *app) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("insyn "+name, flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	// The flag package's own error line is English; parse returns the
+	// error and main words it in the reader's language, once.
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
 		fmt.Fprintln(a.stderr, a.texts.T("cli.flags_usage", map[string]any{"Name": name}))
 		fs.VisitAll(func(f *flag.Flag) {
@@ -170,7 +179,56 @@ func parse(fs *flag.FlagSet, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return usageError{msg: err.Error()}
+		return flagError{err: err}
 	}
 	return nil
+}
+
+// flagError is a bad flag; it exits 2 like a usage error, worded by
+// flagErrorText.
+type flagError struct{ err error }
+
+func (e flagError) Error() string { return e.err.Error() }
+
+// flagErrors are the flag package's errors (failf in go/src/flag/flag.go),
+// which it words in English only, and what each group of them is.
+var flagErrors = []struct {
+	re   *regexp.Regexp
+	id   string
+	keys []string
+}{
+	{regexp.MustCompile(`^flag provided but not defined: -(.*)$`), "cli.flag.unknown", []string{"Flag"}},
+	{regexp.MustCompile(`^flag needs an argument: -(.*)$`), "cli.flag.no_value", []string{"Flag"}},
+	{regexp.MustCompile(`^invalid value (".*") for flag -([^:]*): `), "cli.flag.bad_value", []string{"Value", "Flag"}},
+	{regexp.MustCompile(`^invalid boolean value (".*") for -([^:]*): `), "cli.flag.bad_bool", []string{"Value", "Flag"}},
+	{regexp.MustCompile(`^bad flag syntax: (.*)$`), "cli.flag.syntax", []string{"Value"}},
+}
+
+// flagErrorText says what was wrong with a flag in the reader's language
+// (below the list of the command's flags, which fs.Usage has printed).
+func (a *app) flagErrorText(fe flagError) string {
+	msg := fe.err.Error()
+	data := map[string]any{"Value": termSafe(msg)}
+	id := "cli.flag.syntax"
+	for _, f := range flagErrors {
+		m := f.re.FindStringSubmatch(msg)
+		if m == nil {
+			continue
+		}
+		id = f.id
+		for i, k := range f.keys {
+			v := m[i+1]
+			switch k {
+			case "Flag":
+				v = "--" + v
+			case "Value":
+				if u, err := strconv.Unquote(v); err == nil {
+					v = u
+				}
+			}
+			data[k] = termSafe(v)
+		}
+		break
+	}
+	return a.texts.T(id, data)
 }

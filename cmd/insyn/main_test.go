@@ -103,3 +103,40 @@ func TestHelpInBothLanguages(t *testing.T) {
 		}
 	}
 }
+
+// A bad flag is said once, in the reader's language, naming the flag as the
+// README writes it (--name), and exits 2; the flag package's English line
+// is not printed.
+func TestBadFlagsInReadersLanguage(t *testing.T) {
+	cases := []struct {
+		args   []string
+		sv, en string
+	}{
+		{[]string{"extract", "--bogus"}, "Flaggan --bogus finns inte.", "There is no flag --bogus."},
+		{[]string{"quarantine", "--limit", "x"}, `Värdet "x" passar inte för flaggan --limit.`, `The value "x" does not fit the flag --limit.`},
+		{[]string{"quarantine", "--limit"}, "Flaggan --limit behöver ett värde.", "The flag --limit needs a value."},
+		{[]string{"cases", "list", "--json=ja"}, "Flaggan --json slår på något", "The flag --json switches something on"},
+		{[]string{"review", "run", "---from"}, `Flaggan "---from" går inte att läsa`, `The flag "---from" cannot be read`},
+	}
+	for _, c := range cases {
+		for lang, want := range map[string]string{"sv": c.sv, "en": c.en} {
+			var errb bytes.Buffer
+			a := &app{stdout: io.Discard, stderr: &errb, logLevel: new(slog.LevelVar), log: slog.New(slog.DiscardHandler),
+				clock: portal.SystemClock{}, getenv: func(k string) string {
+					if k == "INSYN_LANG" {
+						return lang
+					}
+					return ""
+				}}
+			code := a.main(context.Background(), c.args)
+			if code != 2 || !strings.Contains(errb.String(), want) {
+				t.Errorf("insyn %v (%s): exit %d, stderr lacks %q:\n%s", c.args, lang, code, want, errb.String())
+			}
+			for _, english := range []string{"flag provided", "invalid value", "needs an argument", "bad flag syntax", "invalid boolean"} {
+				if strings.Contains(errb.String(), english) {
+					t.Errorf("insyn %v (%s): the flag package's own text %q was printed:\n%s", c.args, lang, english, errb.String())
+				}
+			}
+		}
+	}
+}
