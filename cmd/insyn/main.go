@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/insyn/insyn/i18n"
@@ -108,9 +109,23 @@ func (a *app) main(ctx context.Context, args []string) int {
 // application error, else the error itself (internal errors name no
 // personal data, see portal.Error).
 func (a *app) errorText(err error) string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok { // errors.Join: several inputs, say each
+		lines := make([]string, 0, len(j.Unwrap()))
+		for _, e := range j.Unwrap() {
+			lines = append(lines, a.errorText(e))
+		}
+		return strings.Join(lines, "\n")
+	}
 	var pe *portal.Error
 	if errors.As(err, &pe) && pe.MsgID != "" && a.texts.Has(pe.MsgID) {
-		return a.texts.T(pe.MsgID, pe.Data)
+		data := make(map[string]any, len(pe.Data))
+		for k, v := range pe.Data { // file names and the like come from input
+			if s, ok := v.(string); ok {
+				v = termSafe(s)
+			}
+			data[k] = v
+		}
+		return a.texts.T(pe.MsgID, data)
 	}
 	return a.texts.T("cli.failed", map[string]any{"Error": termSafe(err.Error())})
 }

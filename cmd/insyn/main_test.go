@@ -140,3 +140,21 @@ func TestBadFlagsInReadersLanguage(t *testing.T) {
 		}
 	}
 }
+
+// `insyn ingest good missing`: the good file is stored, the missing one is
+// named in Swedish (not the operating system's English), exit 1.
+func TestIngestMissingPathStoresTheRest(t *testing.T) {
+	dsn := storetest.DSN(t)
+	csv := filepath.Join("..", "..", "portal", "ingest", "csvlog", "testdata", "events.csv")
+	missing := filepath.Join(t.TempDir(), "saknas.xml")
+	r := cli(t, dsn, nil, "ingest", missing, csv)
+	if r.code != 1 || strings.TrimSpace(r.stdout) != `{"read":7,"stored":2,"duplicates":0,"quarantined":5}` {
+		t.Fatalf("exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stderr, missing+" finns inte och lästes inte in.") || strings.Contains(r.stderr, "no such file") {
+		t.Errorf("stderr %q", r.stderr)
+	}
+	if !strings.Contains(r.stderr, "5 loggposter kunde inte tolkas") {
+		t.Errorf("the quarantine line is missing: %q", r.stderr)
+	}
+}

@@ -60,7 +60,9 @@ type Input struct {
 }
 
 // Inputs expands paths: files as given, directories walked in name order
-// (hidden files skipped), "-" for stdin.
+// (hidden files skipped), "-" for stdin. A path that does not exist or
+// cannot be listed is kept as an input whose reading fails, so Run stores
+// everything else and then reports it.
 func Inputs(paths []string, stdin io.Reader) ([]Input, error) {
 	var ins []Input
 	for _, p := range paths {
@@ -70,7 +72,8 @@ func Inputs(paths []string, stdin io.Reader) ([]Input, error) {
 		}
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("ingest: %w", err)
+			ins = append(ins, unreadable(p, err))
+			continue
 		}
 		if !st.IsDir() {
 			ins = append(ins, fileInput(p, st.Size()))
@@ -85,7 +88,11 @@ func Inputs(paths []string, stdin io.Reader) ([]Input, error) {
 		}
 		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
-				return err
+				found = append(found, unreadable(path, err))
+				if d != nil && d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
 			}
 			if strings.HasPrefix(d.Name(), ".") && path != root {
 				if d.IsDir() {
@@ -109,6 +116,27 @@ func Inputs(paths []string, stdin io.Reader) ([]Input, error) {
 		ins = append(ins, found...)
 	}
 	return ins, nil
+}
+
+// unreadable is a path that could not be found or listed. It is reported
+// when its turn comes, after the inputs before it are stored and without
+// stopping the ones after it, like a file that vanishes before it is read.
+func unreadable(path string, err error) Input {
+	return Input{Name: path, path: path, open: func() (io.ReadCloser, error) { return nil, err }}
+}
+
+// inputError says which input could not be read, and why in the reader's
+// words where the reason is a common one.
+func inputError(name string, err error) error {
+	id := "ingest.error.unreadable"
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		id = "ingest.error.not_found"
+	case errors.Is(err, fs.ErrPermission):
+		id = "ingest.error.permission"
+	}
+	return &portal.Error{Code: portal.Invalid, MsgID: id, Data: map[string]any{"File": name, "Reason": err.Error()},
+		Detail: "ingest: " + name, Err: err}
 }
 
 func fileInput(path string, size int64) Input {
@@ -226,7 +254,7 @@ func (p *pipeline) readAll(ctx context.Context, inputs []Input) error {
 func (p *pipeline) readOne(ctx context.Context, in Input) error {
 	rc, err := in.open()
 	if err != nil {
-		return fmt.Errorf("ingest: %w", err)
+		return inputError(in.Name, err)
 	}
 	defer rc.Close()
 	br := bufio.NewReaderSize(&countingReader{r: rc, n: &p.read}, 256<<10)
