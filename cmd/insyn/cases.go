@@ -60,10 +60,12 @@ func (a *app) subHelp(name, usage string) error {
 	return flag.ErrHelp
 }
 
-func (a *app) operator(by string) (portal.Actor, error) {
+// operator is the person named by --by, acting as the system; missing is
+// the message that asks for them.
+func (a *app) operator(by, missing string) (portal.Actor, error) {
 	actor := portal.SystemActor(by)
 	if actor.Validate() != nil {
-		return actor, usageError{msg: a.texts.T("extract.error.reader")}
+		return actor, usageError{msg: a.texts.T(missing)}
 	}
 	return actor, nil
 }
@@ -75,7 +77,7 @@ func casesList(ctx context.Context, a *app, args []string) error {
 	provider := fs.String("provider", "", a.help("cases.provider"))
 	limit := fs.Int("limit", 100, a.help("cases.limit"))
 	asJSON := fs.Bool("json", false, a.help("cases.json"))
-	by := fs.String("by", a.getenv("USER"), a.help("extract.by"))
+	by := fs.String("by", a.getenv("USER"), a.help("cases.by"))
 	if pos, err := parseAll(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -87,7 +89,7 @@ func casesList(ctx context.Context, a *app, args []string) error {
 	if *status != "" && !portal.CaseStatus(*status).Valid() {
 		return usageError{msg: a.texts.T("cases.error.status")}
 	}
-	actor, err := a.operator(*by)
+	actor, err := a.operator(*by, "cases.error.reader")
 	if err != nil {
 		return err
 	}
@@ -165,7 +167,7 @@ type timelineJSON struct {
 func casesShow(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("cases show")
 	asJSON := fs.Bool("json", false, a.help("cases.json"))
-	by := fs.String("by", a.getenv("USER"), a.help("extract.by"))
+	by := fs.String("by", a.getenv("USER"), a.help("cases.by"))
 	pos, err := parseAll(fs, args)
 	if err != nil {
 		return err
@@ -173,7 +175,7 @@ func casesShow(ctx context.Context, a *app, args []string) error {
 	if len(pos) != 1 {
 		return usageError{msg: a.texts.T("cases.error.show")}
 	}
-	actor, err := a.operator(*by)
+	actor, err := a.operator(*by, "cases.error.reader")
 	if err != nil {
 		return err
 	}

@@ -173,13 +173,24 @@ func (a *app) flags(name string) *flag.FlagSet {
 	// error and main words it in the reader's language, once.
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintln(a.stderr, a.texts.T("cli.flags_usage", map[string]any{"Name": name}))
+		// The command's synopsis first: a command such as import says
+		// with it what it takes, which no flag does.
+		width := 0
+		fs.VisitAll(func(f *flag.Flag) { width = max(width, len(f.Name)) })
+		if c, ok := commands[name]; ok {
+			fmt.Fprintln(a.stderr, a.texts.T("cli.synopsis", map[string]any{"Name": name, "Synopsis": a.texts.T(c.usage)}))
+			if width > 0 {
+				fmt.Fprintln(a.stderr, a.texts.T("cli.flags"))
+			}
+		} else if width > 0 {
+			fmt.Fprintln(a.stderr, a.texts.T("cli.flags_usage", map[string]any{"Name": name}))
+		}
 		fs.VisitAll(func(f *flag.Flag) {
 			def := ""
 			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
 				def = " (" + a.texts.T("cli.flag_default", map[string]any{"Value": f.DefValue}) + ")"
 			}
-			fmt.Fprintf(a.stderr, "  --%-10s %s%s\n", f.Name, f.Usage, def)
+			fmt.Fprintf(a.stderr, "  --%-*s %s%s\n", max(width, 10), f.Name, f.Usage, def)
 		})
 	}
 	return fs

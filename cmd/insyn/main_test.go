@@ -158,3 +158,25 @@ func TestIngestMissingPathStoresTheRest(t *testing.T) {
 		t.Errorf("the quarantine line is missing: %q", r.stderr)
 	}
 }
+
+// A command's help starts with its synopsis, so one without flags (import)
+// still says what it takes, and --by says what the name is for in each
+// command rather than an extract's wording everywhere.
+func TestHelpSaysWhatEachCommandTakes(t *testing.T) {
+	for _, c := range []struct {
+		args      []string
+		want, not string
+	}{
+		{[]string{"import", "--help"}, "Användning: insyn import providers|units|staff", ""},
+		{[]string{"migrate", "--help"}, "Användning: insyn migrate uppdatera", "Flaggor:"},
+		{[]string{"cases", "list", "--help"}, "vem som läser ärendena", "utdraget"},
+		{[]string{"cases", "show", "--help"}, "vem som läser ärendena", "utdraget"},
+		{[]string{"review", "sample", "--help"}, "vem som drar stickprovet", "utdraget"},
+		{[]string{"review", "sample", "--help"}, "  --by             vem", ""}, // aligned with --users-per-unit
+	} {
+		r := cli(t, "", nil, c.args...)
+		if r.code != 0 || !strings.Contains(r.stderr, c.want) || (c.not != "" && strings.Contains(r.stderr, c.not)) {
+			t.Errorf("insyn %v: exit %d, want %q and not %q:\n%s", c.args, r.code, c.want, c.not, r.stderr)
+		}
+	}
+}
