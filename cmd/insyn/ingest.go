@@ -32,7 +32,7 @@ func cmdIngest(ctx context.Context, a *app, args []string) error {
 	if *format != "auto" {
 		f, err := ingest.ParseFormat(*format)
 		if err != nil {
-			return usageError{msg: a.texts.T("ingest.bad_format", map[string]any{"Format": *format})}
+			return usageError{msg: a.texts.T("ingest.bad_format", map[string]any{"Format": termSafe(*format)})}
 		}
 		opts.Format = f
 	}

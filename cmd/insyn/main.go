@@ -98,7 +98,9 @@ func (a *app) main(ctx context.Context, args []string) int {
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintln(a.stderr, termSafe(ue.msg))
+		for _, line := range strings.Split(ue.msg, "\n") { // a usage may have lines of its own
+			fmt.Fprintln(a.stderr, termSafe(line))
+		}
 		return 2
 	}
 	fmt.Fprintln(a.stderr, a.errorText(err))

@@ -182,3 +182,22 @@ func TestHelpSaysWhatEachCommandTakes(t *testing.T) {
 		}
 	}
 }
+
+// A period that ends before it starts is refused in words, not reviewed or
+// counted as empty; a usage of two lines prints as two lines, not with an
+// escaped newline.
+func TestPeriodBackwardsAndMultiLineUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"review", "run", "--from", "2026-10-02", "--to", "2026-10-01"},
+		{"quality", "--from", "2026-10-02", "--to", "2026-10-01"},
+	} {
+		r := cli(t, "", nil, args...)
+		if r.code != 2 || strings.TrimSpace(r.stderr) != "Perioden slutar innan den börjar." {
+			t.Errorf("insyn %v: exit %d stderr %q", args, r.code, r.stderr)
+		}
+	}
+	r := cli(t, "", nil, "review", "nosuch")
+	if r.code != 2 || strings.Contains(r.stderr, `\x0a`) || strings.Count(r.stderr, "\n") != 2 {
+		t.Errorf("review usage: exit %d stderr %q", r.code, r.stderr)
+	}
+}
