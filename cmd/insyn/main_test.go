@@ -201,3 +201,17 @@ func TestPeriodBackwardsAndMultiLineUsage(t *testing.T) {
 		t.Errorf("review usage: exit %d stderr %q", r.code, r.stderr)
 	}
 }
+
+// `insyn rules list` says what its columns are and what each rule looks for.
+func TestRulesListHasHeaderAndWords(t *testing.T) {
+	r := cli(t, storetest.DSN(t), nil, "rules", "list")
+	lines := strings.Split(r.stdout, "\n")
+	if r.code != 0 || !strings.HasPrefix(lines[0], "Regel ") || !strings.Contains(lines[0], "Allvarlighet") {
+		t.Fatalf("exit %d, first line %q (%s)", r.code, lines[0], r.stderr)
+	}
+	for _, l := range lines[1:] {
+		if strings.HasPrefix(l, "household ") && !strings.Contains(l, "samma adress") {
+			t.Errorf("household without words: %q", l)
+		}
+	}
+}
