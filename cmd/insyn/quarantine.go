@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/insyn/insyn/portal/ingest"
 	"github.com/insyn/insyn/portal/store"
 )
 
@@ -62,6 +63,7 @@ var knownDetails = map[string]string{
 	"template row: fields contain ? placeholders":                                 "quarantine.detail.template_row",
 	"unknown log format: XML whose first element is in no known log namespace":    "quarantine.detail.xml_not_log",
 	"unknown log format: neither JSON, XML nor a CSV header with Insyn's columns": "quarantine.detail.not_log",
+	ingest.NoRecordOfFormat: "quarantine.detail.no_record_of_format",
 }
 
 // detailText words a detail that is a list of fields ("user id, acting

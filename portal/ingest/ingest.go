@@ -6,6 +6,7 @@ package ingest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -259,12 +260,18 @@ func (p *pipeline) readOne(ctx context.Context, in Input) error {
 	defer rc.Close()
 	br := bufio.NewReaderSize(&countingReader{r: rc, n: &p.read}, 256<<10)
 	format := p.opts.Format
+	start := p.read.Load()
+	var forcedHead []byte // the input's head, kept in case a forced format finds nothing in it
 	if format == "" {
 		head, _ := br.Peek(HeadSize)
 		if format, err = Detect(head); err != nil {
 			return p.quarantineInput(ctx, in, br, err)
 		}
+	} else {
+		head, _ := br.Peek(HeadSize)
+		forcedHead = bytes.Clone(head)
 	}
+	records := 0
 	parse := parsers[format]
 	if parse == nil {
 		return fmt.Errorf("ingest: format %s is not available", format)
@@ -278,6 +285,7 @@ func (p *pipeline) readOne(ctx context.Context, in Input) error {
 			// the format name at least keeps formats apart.
 			r.Event.SourceSystem = string(format)
 		}
+		records++
 		r.CheckText()
 		r.CheckStorable()
 		p.cur = append(p.cur, store.IngestRecord{LogRecord: r, Format: string(format), File: in.path})
@@ -289,8 +297,26 @@ func (p *pipeline) readOne(ctx context.Context, in Input) error {
 	if err := parse(br, emit); err != nil {
 		return fmt.Errorf("ingest: %s: %w", in.Name, err)
 	}
+	if records == 0 && len(bytes.TrimSpace(forcedHead)) > 0 {
+		// A file given the wrong --format (a CSV read as RIV) yields no
+		// record at all; it is kept, not dropped silently.
+		io.Copy(io.Discard, br)
+		r := portal.LogRecord{Raw: forcedHead, Line: 1, Index: 1}
+		if n := p.read.Load() - start; n > int64(len(forcedHead)) {
+			r.RawLength = n
+		}
+		r.Quarantine(portal.ReasonUnknownFormat, NoRecordOfFormat)
+		p.cur = append(p.cur, store.IngestRecord{LogRecord: r, Format: string(format), File: in.path})
+		if len(p.cur) >= p.opts.BatchSize {
+			return p.send(ctx)
+		}
+	}
 	return nil
 }
+
+// NoRecordOfFormat is the quarantine detail of an input in which the format
+// given with --format found no record.
+const NoRecordOfFormat = "the input holds no record of the format it was given"
 
 // quarantineInput keeps an input of unknown format (its head, bounded) as
 // one quarantined record, so the operator sees it and nothing vanishes.

@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -322,5 +323,34 @@ func TestMissingPathDoesNotStopTheOthers(t *testing.T) {
 	var pe *portal.Error
 	if !errors.As(err, &pe) || pe.MsgID != "ingest.error.not_found" || !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "missing-dir") {
 		t.Fatalf("error %v, want both missing paths reported as not found", err)
+	}
+}
+
+// An input given the wrong --format (a CSV read as RIV v2) yields no record
+// of that format; it is quarantined whole, not dropped silently.
+func TestWrongFormatIsQuarantinedNotDropped(t *testing.T) {
+	st := storetest.Open(t, nil)
+	dir := t.TempDir()
+	csv := writeCSV(t, dir, 3)
+	empty := filepath.Join(dir, "empty.xml")
+	os.WriteFile(empty, []byte("\n"), 0o644)
+	ins, err := ingest.Inputs([]string{csv, empty}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ingest.Run(context.Background(), st, ins, ingest.Options{Format: ingest.FormatRIV2})
+	if err != nil || c.Quarantined != 1 || c.Stored != 0 {
+		t.Fatalf("counts %+v, %v: want the CSV quarantined once and nothing from the empty file", c, err)
+	}
+	var q struct {
+		Detail string
+		Raw    []byte
+	}
+	if err := st.DB().Get(&q, `SELECT detail, raw FROM quarantine WHERE source_file LIKE '%.csv'`); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(csv)
+	if q.Detail != ingest.NoRecordOfFormat || !bytes.Equal(q.Raw, want) {
+		t.Errorf("quarantined %q with %d bytes, want the whole file (%d bytes)", q.Detail, len(q.Raw), len(want))
 	}
 }
