@@ -215,3 +215,11 @@ func TestRulesListHasHeaderAndWords(t *testing.T) {
 		}
 	}
 }
+
+// A DATABASE_URL that cannot be reached is named as the setting to look at.
+func TestUnreachableDatabaseNamesTheSetting(t *testing.T) {
+	r := cli(t, "postgres://insyn@127.0.0.1:1/none?connect_timeout=1", nil, "quarantine")
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "Databasen som DATABASE_URL pekar på går inte att nå (") {
+		t.Errorf("exit %d stderr %q", r.code, r.stderr)
+	}
+}
