@@ -56,7 +56,7 @@ func parseAll(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // subHelp prints the one-line usage of a command with sub-commands.
 func (a *app) subHelp(name, usage string) error {
-	fmt.Fprintf(a.stderr, "insyn %s %s\n", name, a.texts.T(usage))
+	fmt.Fprintln(a.stderr, a.texts.T("cli.synopsis", map[string]any{"Name": name, "Synopsis": a.texts.T(usage)}))
 	return flag.ErrHelp
 }
 
