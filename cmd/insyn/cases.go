@@ -56,14 +56,16 @@ func parseAll(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // subHelp prints the one-line usage of a command with sub-commands.
 func (a *app) subHelp(name, usage string) error {
-	fmt.Fprintf(a.stderr, "insyn %s %s\n", name, a.texts.T(usage))
+	fmt.Fprintln(a.stderr, a.texts.T("cli.synopsis", map[string]any{"Name": name, "Synopsis": a.texts.T(usage)}))
 	return flag.ErrHelp
 }
 
-func (a *app) operator(by string) (portal.Actor, error) {
+// operator is the person named by --by, acting as the system; missing is
+// the message that asks for them.
+func (a *app) operator(by, missing string) (portal.Actor, error) {
 	actor := portal.SystemActor(by)
 	if actor.Validate() != nil {
-		return actor, usageError{msg: a.texts.T("extract.error.reader")}
+		return actor, usageError{msg: a.texts.T(missing)}
 	}
 	return actor, nil
 }
@@ -75,7 +77,7 @@ func casesList(ctx context.Context, a *app, args []string) error {
 	provider := fs.String("provider", "", a.help("cases.provider"))
 	limit := fs.Int("limit", 100, a.help("cases.limit"))
 	asJSON := fs.Bool("json", false, a.help("cases.json"))
-	by := fs.String("by", a.getenv("USER"), a.help("extract.by"))
+	by := fs.String("by", a.getenv("USER"), a.help("cases.by"))
 	if pos, err := parseAll(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -87,7 +89,7 @@ func casesList(ctx context.Context, a *app, args []string) error {
 	if *status != "" && !portal.CaseStatus(*status).Valid() {
 		return usageError{msg: a.texts.T("cases.error.status")}
 	}
-	actor, err := a.operator(*by)
+	actor, err := a.operator(*by, "cases.error.reader")
 	if err != nil {
 		return err
 	}
@@ -165,7 +167,7 @@ type timelineJSON struct {
 func casesShow(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("cases show")
 	asJSON := fs.Bool("json", false, a.help("cases.json"))
-	by := fs.String("by", a.getenv("USER"), a.help("extract.by"))
+	by := fs.String("by", a.getenv("USER"), a.help("cases.by"))
 	pos, err := parseAll(fs, args)
 	if err != nil {
 		return err
@@ -173,7 +175,7 @@ func casesShow(ctx context.Context, a *app, args []string) error {
 	if len(pos) != 1 {
 		return usageError{msg: a.texts.T("cases.error.show")}
 	}
-	actor, err := a.operator(*by)
+	actor, err := a.operator(*by, "cases.error.reader")
 	if err != nil {
 		return err
 	}
@@ -238,8 +240,23 @@ func (a *app) printCase(d store.CaseDetail) {
 		}
 		line("cases.show.signals", strings.Join(s, ", "))
 	}
+	// One line per rule in words, with its name for `insyn rules` and how
+	// many hits it had (there is one per access, so listing each repeated
+	// the same line).
+	var rules []string
+	hits := map[string]int{}
 	for _, r := range d.Evidence.Rules {
-		line("cases.show.rule", termSafe(r.Rule))
+		if hits[r.Rule] == 0 {
+			rules = append(rules, r.Rule)
+		}
+		hits[r.Rule]++
+	}
+	for _, r := range rules {
+		words := r
+		if id := "controls.rule." + r; t.Has(id) {
+			words = t.T(id)
+		}
+		line("cases.show.rule", t.N("cases.show.rule_hits", hits[r], map[string]any{"Words": words, "Rule": termSafe(r)}))
 	}
 	for _, f := range d.Flags {
 		line("cases.show.flag", t.T("web.flag.reason."+string(f.Reason))+" "+t.DateTime(f.CreatedAt)+" "+termSafe(f.Text))

@@ -81,3 +81,35 @@ func TestSampleAndCasesCommands(t *testing.T) {
 		t.Errorf("no operator: %d %q", r.code, r.stderr)
 	}
 }
+
+// `insyn cases show` names each rule of a rule case once, in words with its
+// name for `insyn rules` and its number of hits, instead of its bare name
+// once per hit.
+func TestCaseShowNamesEachRuleOnceInWords(t *testing.T) {
+	dsn := seededDSN(t)
+	if r := cli(t, dsn, nil, "review", "run"); r.code != 0 {
+		t.Fatalf("review run: %d %s", r.code, r.stderr)
+	}
+	list := cli(t, dsn, nil, "cases", "list", "--json", "--source", "rule", "--by", "revisor")
+	first, _, _ := strings.Cut(list.stdout, "\n")
+	var c struct{ Number string }
+	if err := json.Unmarshal([]byte(first), &c); err != nil || c.Number == "" {
+		t.Fatalf("no rule case: %v %q %s", err, list.stdout, list.stderr)
+	}
+	show := cli(t, dsn, nil, "cases", "show", c.Number, "--by", "revisor")
+	hit := regexp.MustCompile(`^Regelträff: +[^(]*[a-zåäö][^(]* \([a-z_]+\), \d+ träff(ar)?$`)
+	seen, n := map[string]bool{}, 0
+	for _, line := range strings.Split(show.stdout, "\n") {
+		if !strings.HasPrefix(line, "Regelträff:") {
+			continue
+		}
+		n++
+		if !hit.MatchString(line) || seen[line] {
+			t.Errorf("rule line %q (repeated: %v)", line, seen[line])
+		}
+		seen[line] = true
+	}
+	if show.code != 0 || n == 0 {
+		t.Fatalf("show: %d, %d rule lines\n%s%s", show.code, n, show.stdout, show.stderr)
+	}
+}

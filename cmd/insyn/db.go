@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 
+	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/cluster"
 	"github.com/insyn/insyn/portal/store"
 	_ "github.com/lib/pq"
@@ -33,6 +34,10 @@ func (a *app) openStore(ctx context.Context, migrate bool) (*store.Store, func()
 		dsn = cl.DSN("insyn")
 	}
 	s, err := store.Open(ctx, dsn, a.clock, a.log)
+	if err != nil && cl == nil { // the operator's DATABASE_URL: say which setting to look at
+		err = &portal.Error{Code: portal.Internal, MsgID: "cli.error.database", Data: map[string]any{"Reason": err.Error()},
+			Detail: "DATABASE_URL cannot be reached", Err: err}
+	}
 	if err == nil && migrate {
 		err = s.Migrate(ctx)
 	}

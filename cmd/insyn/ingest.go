@@ -32,7 +32,7 @@ func cmdIngest(ctx context.Context, a *app, args []string) error {
 	if *format != "auto" {
 		f, err := ingest.ParseFormat(*format)
 		if err != nil {
-			return usageError{msg: a.texts.T("ingest.bad_format", map[string]any{"Format": *format})}
+			return usageError{msg: a.texts.T("ingest.bad_format", map[string]any{"Format": termSafe(*format)})}
 		}
 		opts.Format = f
 	}
@@ -51,13 +51,10 @@ func cmdIngest(ctx context.Context, a *app, args []string) error {
 	bar.finish()
 	line, _ := json.Marshal(counts)
 	fmt.Fprintln(a.stdout, string(line))
-	if err != nil {
-		return err
-	}
-	if counts.Quarantined > 0 {
+	if counts.Quarantined > 0 { // also when an input failed: what was read is kept
 		fmt.Fprintln(a.stderr, a.texts.N("ingest.quarantined", counts.Quarantined))
 	}
-	return nil
+	return err
 }
 
 // progress draws a bar on stderr when it is a terminal, at most every

@@ -12,7 +12,10 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"regexp"
 	"sort"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/insyn/insyn/i18n"
@@ -88,9 +91,16 @@ func (a *app) main(ctx context.Context, args []string) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	}
+	var fe flagError
+	if errors.As(err, &fe) {
+		fmt.Fprintln(a.stderr, a.flagErrorText(fe))
+		return 2
+	}
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintln(a.stderr, termSafe(ue.msg))
+		for _, line := range strings.Split(ue.msg, "\n") { // a usage may have lines of its own
+			fmt.Fprintln(a.stderr, termSafe(line))
+		}
 		return 2
 	}
 	fmt.Fprintln(a.stderr, a.errorText(err))
@@ -101,9 +111,23 @@ func (a *app) main(ctx context.Context, args []string) int {
 // application error, else the error itself (internal errors name no
 // personal data, see portal.Error).
 func (a *app) errorText(err error) string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok { // errors.Join: several inputs, say each
+		lines := make([]string, 0, len(j.Unwrap()))
+		for _, e := range j.Unwrap() {
+			lines = append(lines, a.errorText(e))
+		}
+		return strings.Join(lines, "\n")
+	}
 	var pe *portal.Error
 	if errors.As(err, &pe) && pe.MsgID != "" && a.texts.Has(pe.MsgID) {
-		return a.texts.T(pe.MsgID, pe.Data)
+		data := make(map[string]any, len(pe.Data))
+		for k, v := range pe.Data { // file names and the like come from input
+			if s, ok := v.(string); ok {
+				v = termSafe(s)
+			}
+			data[k] = v
+		}
+		return a.texts.T(pe.MsgID, data)
 	}
 	return a.texts.T("cli.failed", map[string]any{"Error": termSafe(err.Error())})
 }
@@ -147,15 +171,28 @@ func (a *app) getenvDefault(key, def string) string {
 // help is in the reader's language.
 func (a *app) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("insyn "+name, flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	// The flag package's own error line is English; parse returns the
+	// error and main words it in the reader's language, once.
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintln(a.stderr, a.texts.T("cli.flags_usage", map[string]any{"Name": name}))
+		// The command's synopsis first: a command such as import says
+		// with it what it takes, which no flag does.
+		width := 0
+		fs.VisitAll(func(f *flag.Flag) { width = max(width, len(f.Name)) })
+		if c, ok := commands[name]; ok {
+			fmt.Fprintln(a.stderr, a.texts.T("cli.synopsis", map[string]any{"Name": name, "Synopsis": a.texts.T(c.usage)}))
+			if width > 0 {
+				fmt.Fprintln(a.stderr, a.texts.T("cli.flags"))
+			}
+		} else if width > 0 {
+			fmt.Fprintln(a.stderr, a.texts.T("cli.flags_usage", map[string]any{"Name": name}))
+		}
 		fs.VisitAll(func(f *flag.Flag) {
 			def := ""
 			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
 				def = " (" + a.texts.T("cli.flag_default", map[string]any{"Value": f.DefValue}) + ")"
 			}
-			fmt.Fprintf(a.stderr, "  --%-10s %s%s\n", f.Name, f.Usage, def)
+			fmt.Fprintf(a.stderr, "  --%-*s %s%s\n", max(width, 10), f.Name, f.Usage, def)
 		})
 	}
 	return fs
@@ -170,7 +207,56 @@ func parse(fs *flag.FlagSet, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return usageError{msg: err.Error()}
+		return flagError{err: err}
 	}
 	return nil
+}
+
+// flagError is a bad flag; it exits 2 like a usage error, worded by
+// flagErrorText.
+type flagError struct{ err error }
+
+func (e flagError) Error() string { return e.err.Error() }
+
+// flagErrors are the flag package's errors (failf in go/src/flag/flag.go),
+// which it words in English only, and what each group of them is.
+var flagErrors = []struct {
+	re   *regexp.Regexp
+	id   string
+	keys []string
+}{
+	{regexp.MustCompile(`^flag provided but not defined: -(.*)$`), "cli.flag.unknown", []string{"Flag"}},
+	{regexp.MustCompile(`^flag needs an argument: -(.*)$`), "cli.flag.no_value", []string{"Flag"}},
+	{regexp.MustCompile(`^invalid value (".*") for flag -([^:]*): `), "cli.flag.bad_value", []string{"Value", "Flag"}},
+	{regexp.MustCompile(`^invalid boolean value (".*") for -([^:]*): `), "cli.flag.bad_bool", []string{"Value", "Flag"}},
+	{regexp.MustCompile(`^bad flag syntax: (.*)$`), "cli.flag.syntax", []string{"Value"}},
+}
+
+// flagErrorText says what was wrong with a flag in the reader's language
+// (below the list of the command's flags, which fs.Usage has printed).
+func (a *app) flagErrorText(fe flagError) string {
+	msg := fe.err.Error()
+	data := map[string]any{"Value": termSafe(msg)}
+	id := "cli.flag.syntax"
+	for _, f := range flagErrors {
+		m := f.re.FindStringSubmatch(msg)
+		if m == nil {
+			continue
+		}
+		id = f.id
+		for i, k := range f.keys {
+			v := m[i+1]
+			switch k {
+			case "Flag":
+				v = "--" + v
+			case "Value":
+				if u, err := strconv.Unquote(v); err == nil {
+					v = u
+				}
+			}
+			data[k] = termSafe(v)
+		}
+		break
+	}
+	return a.texts.T(id, data)
 }

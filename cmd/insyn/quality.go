@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"text/tabwriter"
-	"time"
 
 	"github.com/insyn/insyn/extract"
 )
@@ -28,18 +27,9 @@ func cmdQuality(ctx context.Context, a *app, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	var from, to time.Time
-	var err error
-	if *fromArg != "" {
-		if from, err = extract.ParseDay(*fromArg); err != nil {
-			return err
-		}
-	}
-	if *toArg != "" {
-		if to, err = extract.ParseDay(*toArg); err != nil {
-			return err
-		}
-		to = to.AddDate(0, 0, 1)
+	from, to, err := a.period(*fromArg, *toArg)
+	if err != nil {
+		return err
 	}
 	st, closeStore, err := a.openStore(ctx, true)
 	if err != nil {

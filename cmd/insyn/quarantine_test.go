@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/ingest"
 	"github.com/insyn/insyn/portal/store/storetest"
 )
 
@@ -129,4 +130,29 @@ func FuzzTermSafe(f *testing.F) {
 			t.Fatalf("jsonTermSafe(%s) = %s", js, safe)
 		}
 	})
+}
+
+// The details of a file that is no log are worded (knownDetails): the
+// detector's sentences must stay the ones the map knows.
+func TestUnknownFormatDetailsAreWorded(t *testing.T) {
+	a := &app{}
+	a.loadTexts("sv")
+	for _, head := range []string{`<?xml version="1.0"?><xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"/>`, "# Sources\n\nText.\n"} {
+		_, err := ingest.Detect([]byte(head))
+		if err == nil {
+			t.Fatalf("%q detected as a log", head)
+		}
+		if _, ok := knownDetails[err.Error()]; !ok {
+			t.Errorf("detail %q is not worded for the reader", err.Error())
+		}
+		if got := a.detailText(err.Error()); strings.Contains(got, "unknown log format") {
+			t.Errorf("detail in English: %q", got)
+		}
+	}
+	if got := a.detailText("user id, acting care unit"); got != "användarens id, användarens vårdenhet" {
+		t.Errorf("fields: %q", got)
+	}
+	if got := a.detailText("user id, some parser sentence"); got != "user id, some parser sentence" {
+		t.Errorf("a detail that is not all fields is shown as stored: %q", got)
+	}
 }

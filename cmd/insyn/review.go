@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/insyn/insyn/extract"
 	"github.com/insyn/insyn/portal/review"
@@ -43,16 +44,8 @@ func cmdReview(ctx context.Context, a *app, args []string) error {
 	}
 	opt := store.ReviewRunOptions{NoWait: *noWait, Waiting: func() { a.printf("review.waiting", nil) }}
 	var err error
-	if *fromArg != "" {
-		if opt.From, err = extract.ParseDay(*fromArg); err != nil {
-			return err
-		}
-	}
-	if *toArg != "" {
-		if opt.To, err = extract.ParseDay(*toArg); err != nil {
-			return err
-		}
-		opt.To = opt.To.AddDate(0, 0, 1)
+	if opt.From, opt.To, err = a.period(*fromArg, *toArg); err != nil {
+		return err
 	}
 	st, closeStore, err := a.openStore(ctx, true)
 	if err != nil {
@@ -77,6 +70,27 @@ func (a *app) printReviewSummary(res store.ReviewRunResult) {
 	fmt.Fprintln(a.stdout, a.texts.N("review.summary", int(res.Events), map[string]any{
 		"Explained": res.Explained, "Share": a.texts.Percent(res.Share()),
 		"Hits": res.Hits, "Opened": res.CasesOpened, "Joined": res.CasesJoined}))
+}
+
+// period reads --from and --to as days (either may be empty: no bound)
+// and returns the half-open interval [from, to); a period that ends before
+// it starts is refused rather than found empty.
+func (a *app) period(fromArg, toArg string) (from, to time.Time, err error) {
+	if fromArg != "" {
+		if from, err = extract.ParseDay(fromArg); err != nil {
+			return from, to, err
+		}
+	}
+	if toArg != "" {
+		if to, err = extract.ParseDay(toArg); err != nil {
+			return from, to, err
+		}
+		to = to.AddDate(0, 0, 1)
+	}
+	if !from.IsZero() && !to.IsZero() && !to.After(from) {
+		return from, to, usageError{msg: a.texts.T("extract.error.period")}
+	}
+	return from, to, nil
 }
 
 // isHelp reports whether arg asks a command with sub-commands for help.

@@ -25,7 +25,7 @@ func cmdReviewSample(ctx context.Context, a *app, args []string) error {
 	monthArg := fs.String("month", "", a.help("sample.month"))
 	n := fs.Int("users-per-unit", review.DefaultUsersPerUnit, a.help("sample.users"))
 	seed := fs.Int64("seed", 0, a.help("sample.seed"))
-	by := fs.String("by", a.getenv("USER"), a.help("extract.by"))
+	by := fs.String("by", a.getenv("USER"), a.help("sample.by"))
 	if pos, err := parseAll(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -44,7 +44,7 @@ func cmdReviewSample(ctx context.Context, a *app, args []string) error {
 			seedGiven = true
 		}
 	})
-	actor, err := a.operator(*by)
+	actor, err := a.operator(*by, "sample.error.reader")
 	if err != nil {
 		return err
 	}

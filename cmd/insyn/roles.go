@@ -144,6 +144,7 @@ func rolesList(ctx context.Context, a *app, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, a.texts.T("roles.header")) // tab-separated like the rows
 	for _, r := range roles {
 		unit := ""
 		if r.Unit != "" {

@@ -62,6 +62,7 @@ func rulesList(ctx context.Context, a *app, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, a.texts.T("rules.header")) // tab-separated like the rows
 	for _, r := range rules {
 		on := a.texts.T("rules.off")
 		if r.Enabled {
@@ -71,7 +72,11 @@ func rulesList(ctx context.Context, a *app, args []string) error {
 		if _, ok := store.RuleQueries[r.Rule]; !ok {
 			note = a.texts.T("rules.not_evaluated")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Rule, on, r.Severity, termSafe(string(r.Params)), note)
+		words := ""
+		if id := "controls.rule." + r.Rule; a.texts.Has(id) {
+			words = a.texts.T(id)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Rule, words, on, r.Severity, termSafe(string(r.Params)), note)
 	}
 	return tw.Flush()
 }

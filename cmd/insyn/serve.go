@@ -19,6 +19,11 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	// A missing setting is said before a private database is started for
+	// nothing (serve reads the settings again below).
+	if _, err := auth.ConfigFromEnv(a.getenv, "http://"+*addr); err != nil {
+		return err
+	}
 	a.logLevel.Set(slog.LevelInfo) // a server logs its requests
 	st, closeStore, err := a.openStore(ctx, true)
 	if err != nil {

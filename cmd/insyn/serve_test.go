@@ -21,6 +21,11 @@ func TestServeRefusesWithoutLoginConfiguration(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "Inställningen OIDC_ISSUER saknas") {
 		t.Errorf("serve without OIDC_ISSUER: exit %d, stderr %q", r.code, r.stderr)
 	}
+	// Said before any database is reached: this one does not exist.
+	r = cli(t, "postgres://insyn@127.0.0.1:1/none?connect_timeout=1", nil, "serve", "--addr", "127.0.0.1:0")
+	if r.code != 1 || strings.TrimSpace(r.stderr) != "Inställningen OIDC_ISSUER saknas." {
+		t.Errorf("serve without OIDC_ISSUER or a database: exit %d, stderr %q", r.code, r.stderr)
+	}
 }
 
 // The demo's provider is wired through the very variables serve reads.

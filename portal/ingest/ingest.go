@@ -6,6 +6,7 @@ package ingest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -60,7 +61,9 @@ type Input struct {
 }
 
 // Inputs expands paths: files as given, directories walked in name order
-// (hidden files skipped), "-" for stdin.
+// (hidden files skipped), "-" for stdin. A path that does not exist or
+// cannot be listed is kept as an input whose reading fails, so Run stores
+// everything else and then reports it.
 func Inputs(paths []string, stdin io.Reader) ([]Input, error) {
 	var ins []Input
 	for _, p := range paths {
@@ -70,7 +73,8 @@ func Inputs(paths []string, stdin io.Reader) ([]Input, error) {
 		}
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("ingest: %w", err)
+			ins = append(ins, unreadable(p, err))
+			continue
 		}
 		if !st.IsDir() {
 			ins = append(ins, fileInput(p, st.Size()))
@@ -85,7 +89,11 @@ func Inputs(paths []string, stdin io.Reader) ([]Input, error) {
 		}
 		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
-				return err
+				found = append(found, unreadable(path, err))
+				if d != nil && d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
 			}
 			if strings.HasPrefix(d.Name(), ".") && path != root {
 				if d.IsDir() {
@@ -109,6 +117,27 @@ func Inputs(paths []string, stdin io.Reader) ([]Input, error) {
 		ins = append(ins, found...)
 	}
 	return ins, nil
+}
+
+// unreadable is a path that could not be found or listed. It is reported
+// when its turn comes, after the inputs before it are stored and without
+// stopping the ones after it, like a file that vanishes before it is read.
+func unreadable(path string, err error) Input {
+	return Input{Name: path, path: path, open: func() (io.ReadCloser, error) { return nil, err }}
+}
+
+// inputError says which input could not be read, and why in the reader's
+// words where the reason is a common one.
+func inputError(name string, err error) error {
+	id := "ingest.error.unreadable"
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		id = "ingest.error.not_found"
+	case errors.Is(err, fs.ErrPermission):
+		id = "ingest.error.permission"
+	}
+	return &portal.Error{Code: portal.Invalid, MsgID: id, Data: map[string]any{"File": name, "Reason": err.Error()},
+		Detail: "ingest: " + name, Err: err}
 }
 
 func fileInput(path string, size int64) Input {
@@ -226,17 +255,23 @@ func (p *pipeline) readAll(ctx context.Context, inputs []Input) error {
 func (p *pipeline) readOne(ctx context.Context, in Input) error {
 	rc, err := in.open()
 	if err != nil {
-		return fmt.Errorf("ingest: %w", err)
+		return inputError(in.Name, err)
 	}
 	defer rc.Close()
 	br := bufio.NewReaderSize(&countingReader{r: rc, n: &p.read}, 256<<10)
 	format := p.opts.Format
+	start := p.read.Load()
+	var forcedHead []byte // the input's head, kept in case a forced format finds nothing in it
 	if format == "" {
 		head, _ := br.Peek(HeadSize)
 		if format, err = Detect(head); err != nil {
 			return p.quarantineInput(ctx, in, br, err)
 		}
+	} else {
+		head, _ := br.Peek(HeadSize)
+		forcedHead = bytes.Clone(head)
 	}
+	records := 0
 	parse := parsers[format]
 	if parse == nil {
 		return fmt.Errorf("ingest: format %s is not available", format)
@@ -250,6 +285,7 @@ func (p *pipeline) readOne(ctx context.Context, in Input) error {
 			// the format name at least keeps formats apart.
 			r.Event.SourceSystem = string(format)
 		}
+		records++
 		r.CheckText()
 		r.CheckStorable()
 		p.cur = append(p.cur, store.IngestRecord{LogRecord: r, Format: string(format), File: in.path})
@@ -261,8 +297,26 @@ func (p *pipeline) readOne(ctx context.Context, in Input) error {
 	if err := parse(br, emit); err != nil {
 		return fmt.Errorf("ingest: %s: %w", in.Name, err)
 	}
+	if records == 0 && len(bytes.TrimSpace(forcedHead)) > 0 {
+		// A file given the wrong --format (a CSV read as RIV) yields no
+		// record at all; it is kept, not dropped silently.
+		io.Copy(io.Discard, br)
+		r := portal.LogRecord{Raw: forcedHead, Line: 1, Index: 1}
+		if n := p.read.Load() - start; n > int64(len(forcedHead)) {
+			r.RawLength = n
+		}
+		r.Quarantine(portal.ReasonUnknownFormat, NoRecordOfFormat)
+		p.cur = append(p.cur, store.IngestRecord{LogRecord: r, Format: string(format), File: in.path})
+		if len(p.cur) >= p.opts.BatchSize {
+			return p.send(ctx)
+		}
+	}
 	return nil
 }
+
+// NoRecordOfFormat is the quarantine detail of an input in which the format
+// given with --format found no record.
+const NoRecordOfFormat = "the input holds no record of the format it was given"
 
 // quarantineInput keeps an input of unknown format (its head, bounded) as
 // one quarantined record, so the operator sees it and nothing vanishes.

@@ -1,9 +1,12 @@
 package ingest_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -298,5 +301,56 @@ func TestIngestRealXMLMessages(t *testing.T) {
 	var n int
 	if err := st.DB().Get(&n, `SELECT count(*) FROM access_events WHERE source_log_id = '7b2e1d4f-0001-4a5b-8c9d-112233445566' AND raw::text LIKE '%sekreterare på Barnmottagningen%'`); err != nil || n != 1 {
 		t.Fatalf("windows-1252 record as UTF-8: %d %v", n, err)
+	}
+}
+
+// A path that does not exist when the ingest starts is no different: the
+// other inputs, before and after it, are stored, and it is reported as not
+// found (README, "What ingest promises").
+func TestMissingPathDoesNotStopTheOthers(t *testing.T) {
+	st := storetest.Open(t, nil)
+	dir := t.TempDir()
+	good := writeCSV(t, dir, 10)
+	missing := filepath.Join(dir, "missing.csv")
+	ins, err := ingest.Inputs([]string{missing, good, filepath.Join(dir, "missing-dir")}, nil)
+	if err != nil {
+		t.Fatalf("Inputs refused the whole ingest for one missing path: %v", err)
+	}
+	c, err := ingest.Run(context.Background(), st, ins, ingest.Options{})
+	if c.Stored != 10 {
+		t.Fatalf("stored %d of the readable input, want 10", c.Stored)
+	}
+	var pe *portal.Error
+	if !errors.As(err, &pe) || pe.MsgID != "ingest.error.not_found" || !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "missing-dir") {
+		t.Fatalf("error %v, want both missing paths reported as not found", err)
+	}
+}
+
+// An input given the wrong --format (a CSV read as RIV v2) yields no record
+// of that format; it is quarantined whole, not dropped silently.
+func TestWrongFormatIsQuarantinedNotDropped(t *testing.T) {
+	st := storetest.Open(t, nil)
+	dir := t.TempDir()
+	csv := writeCSV(t, dir, 3)
+	empty := filepath.Join(dir, "empty.xml")
+	os.WriteFile(empty, []byte("\n"), 0o644)
+	ins, err := ingest.Inputs([]string{csv, empty}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ingest.Run(context.Background(), st, ins, ingest.Options{Format: ingest.FormatRIV2})
+	if err != nil || c.Quarantined != 1 || c.Stored != 0 {
+		t.Fatalf("counts %+v, %v: want the CSV quarantined once and nothing from the empty file", c, err)
+	}
+	var q struct {
+		Detail string
+		Raw    []byte
+	}
+	if err := st.DB().Get(&q, `SELECT detail, raw FROM quarantine WHERE source_file LIKE '%.csv'`); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(csv)
+	if q.Detail != ingest.NoRecordOfFormat || !bytes.Equal(q.Raw, want) {
+		t.Errorf("quarantined %q with %d bytes, want the whole file (%d bytes)", q.Detail, len(q.Raw), len(want))
 	}
 }
