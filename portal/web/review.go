@@ -547,6 +547,7 @@ func caseFormValues(c *fiber.Ctx) (url.Values, error) {
 // chefData is the head of unit's page: the statements asked of them.
 type chefData struct {
 	Open, Answered []chefLine
+	Late           []chefLine // unanswered, but the case was decided: no form
 	Answer         string // what was typed, kept on an error
 	ErrorKey       string // the statement whose answer was refused
 	Error          string
@@ -580,10 +581,15 @@ func (s *Server) chefData(c *fiber.Ctx) (*chefData, error) {
 	d := &chefData{}
 	for _, st := range sts {
 		l := chefLine{Statement: st, Narrative: st.Narrative(loc.Lang), Asked: loc.DateTime(st.RequestedAt)}
-		if st.AnsweredAt.Valid {
+		switch {
+		case st.AnsweredAt.Valid:
 			l.AnsweredOn = loc.DateTime(st.AnsweredAt.Time)
 			d.Answered = append(d.Answered, l)
-		} else {
+		case !st.CaseStatus.Open():
+			// The domain refuses an answer once the case is decided
+			// (case.error.answer_late): offer none, say why.
+			d.Late = append(d.Late, l)
+		default:
 			d.Open = append(d.Open, l)
 		}
 	}

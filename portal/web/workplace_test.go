@@ -339,6 +339,11 @@ func TestReviewerWorksAFlagCase(t *testing.T) {
 		t.Errorf("case after the answer:\n%s", b)
 	}
 
+	// A second question, which the decision will overtake.
+	if status, loc := act("yttrande", url.Values{"unit": {string(wpUnit)}, "question": {"Hade Åsa fler pass den veckan?"}}); status != http.StatusSeeOther {
+		t.Fatalf("second question: %d %q", status, loc)
+	}
+
 	// A flag's decision needs a message for the patient.
 	status, body = act("beslut", url.Values{"outcome": {"unjustified"}, "reason": {"Ingen jour den dagen."}})
 	if status != http.StatusBadRequest || !strings.Contains(body, `id="message-error"`) || !strings.Contains(body, "Ingen jour den dagen.</textarea>") {
@@ -351,6 +356,19 @@ func TestReviewerWorksAFlagCase(t *testing.T) {
 	}
 	if _, b := page(t, rev, e.base+loc); !strings.Contains(b, "Sparat: beslutet är registrerat.") {
 		t.Errorf("no saved notice after the decision:\n%s", b)
+	}
+	// The question the decision overtook is no longer offered to the
+	// head of unit, who reads why; the case page says it went unanswered.
+	_, body = page(t, head, e.base+"/chef")
+	if strings.Contains(body, `class="send-answer"`) || !strings.Contains(body, "Inga frågor väntar på svar.") ||
+		!strings.Contains(body, "Ärendet avgjordes innan du hann svara, så inget yttrande behövs.") || !strings.Contains(body, "Hade Åsa fler pass den veckan?") {
+		t.Errorf("head's page offers an answer the domain refuses:\n%s", body)
+	}
+	if _, b := page(t, head, e.base+"/chef?lang=en"); !strings.Contains(b, "The case was decided before you answered, so no statement is needed.") {
+		t.Errorf("English head's page:\n%s", b)
+	}
+	if _, b := page(t, rev, caseURL); !strings.Contains(b, "inte besvarad innan beslutet") || strings.Contains(b, "väntar på svar") {
+		t.Errorf("the case page still waits for the overtaken statement:\n%s", b)
 	}
 	// Back to the patient: the outcome and the message under my flags.
 	_, body = page(t, e.signIn(t, tolvanLogin), e.base+"/flaggor")
