@@ -86,6 +86,17 @@ func TestStaffStartAndNoRole(t *testing.T) {
 	if status != 200 || !strings.Contains(body, "head of unit of Vårdcentralen Ängsbacken") || strings.Contains(body, `href="/granskning`) {
 		t.Fatalf("head's start: %d\n%s", status, body)
 	}
+	// Every role's start page leads to its pages, not only the menu does.
+	_, body = page(t, e.signIn(t, wpAdmin), e.base+"/personal")
+	for _, link := range []string{`<li class="card"><a href="/admin/roller?lang=sv">Roller</a> – ge och återkalla roller hos vårdgivaren.</li>`,
+		`<li class="card"><a href="/admin/lasningar?lang=sv">`} {
+		if !strings.Contains(body, link) {
+			t.Errorf("admin's start page lacks %s:\n%s", link, body)
+		}
+	}
+	if _, b := page(t, c, e.base+"/personal?lang=en"); !strings.Contains(b, `<li class="card"><a href="/sok?lang=en">Targeted check</a>`) {
+		t.Errorf("reviewer's English start page lacks the targeted check:\n%s", b)
+	}
 	// Without a role: the page saying so, on every staff path, and no menu.
 	nobody := e.signIn(t, wpNobody)
 	for _, p := range []string{"/personal"} {
