@@ -183,3 +183,32 @@ func TestAdminReads(t *testing.T) {
 		t.Errorf("search without csrf: %d", status)
 	}
 }
+
+// How a rule's decided cases came out reads as Swedish and English, one
+// case in the singular.
+func TestAdminRuleEffectWording(t *testing.T) {
+	t.Parallel()
+	e := startPortal(t)
+	seedWorkplace(t, e.st)
+	for _, q := range []string{
+		`INSERT INTO cases (key, number, source, status, outcome, patient_id, patient_id_kind, patient_id_root, staff_hsa_id, provider_hsa_id, priority, created_at, updated_at)
+		 SELECT 'effectcaseaaaaaaaaaaaaaaaa', '2026-900003', 'rule', 'decided', 'unjustified', e.patient_id, e.patient_id_kind, e.patient_id_root,
+		        e.actor_hsa_id, 'SE2321000016-0001', 10, now(), now()
+		 FROM access_events e WHERE e.patient_id = '191212121212' ORDER BY e.occurred_at LIMIT 1`,
+		`INSERT INTO review_runs (started_at) VALUES (now())`,
+		`INSERT INTO rule_hits (run_id, rule, severity, event_id, occurred_at, staff_hsa_id, provider_hsa_id, patient_id, patient_id_kind, patient_id_root, case_id)
+		 SELECT (SELECT max(id) FROM review_runs), 'self', 'high', e.id, e.occurred_at, c.staff_hsa_id, c.provider_hsa_id,
+		        e.patient_id, e.patient_id_kind, e.patient_id_root, c.id
+		 FROM cases c JOIN access_events e ON e.patient_id = c.patient_id WHERE c.key = 'effectcaseaaaaaaaaaaaaaaaa' ORDER BY e.occurred_at LIMIT 1`,
+	} {
+		if _, err := e.st.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := e.signIn(t, wpAdmin)
+	for lang, want := range map[string]string{"sv": "1 avgjort ärende. Obefogade: 1 (100,0 %).", "en": "1 decided case. Unjustified: 1 (100.0%)."} {
+		if _, body := page(t, admin, e.base+"/admin/regler?lang="+lang); !strings.Contains(body, want) {
+			t.Errorf("%s: no %q:\n%s", lang, want, body)
+		}
+	}
+}
