@@ -548,8 +548,8 @@ func caseFormValues(c *fiber.Ctx) (url.Values, error) {
 type chefData struct {
 	Open, Answered []chefLine
 	Late           []chefLine // unanswered, but the case was decided: no form
-	Answer         string // what was typed, kept on an error
-	ErrorKey       string // the statement whose answer was refused
+	Answer         string     // what was typed, kept on an error
+	ErrorKey       string     // the statement whose answer was refused
 	Error          string
 	Saved          bool // an answer was just sent (?sparat=1 after the redirect)
 }
