@@ -59,6 +59,11 @@ func TestAdminRoles(t *testing.T) {
 	if !strings.Contains(body, "Hedda Chef") || strings.Contains(body, "Conny") {
 		t.Fatalf("region's roles:\n%s", body)
 	}
+	// Each revoke button names, for a screen reader, the role, its unit
+	// and the person: a head of two units has two buttons told apart.
+	if !strings.Contains(body, `Återkalla<span class="visually-hidden"> enhetschef, Vårdcentralen Ängsbacken, Hedda Chef</span>`) {
+		t.Errorf("the revoke button does not say what it revokes:\n%s", body)
+	}
 	token := csrfToken(t, body)
 	if status, _, _ := post(t, admin, e.base+"/admin/roller", url.Values{"staff": {wpNobody}, "role": {"clerk"}}); status != http.StatusForbidden {
 		t.Errorf("grant without csrf: %d", status)
