@@ -242,6 +242,11 @@ func TestControlsRegistryReportAndAuthorisationPages(t *testing.T) {
 		!strings.Contains(body, "Samtal med medarbetaren; behörigheten begränsad") || !strings.Contains(body, "Obefogad") {
 		t.Fatalf("registry: %d\n%s", status, body)
 	}
+	// The report goes to the head of unit, the role's one name in Insyn
+	// (enhetschef), not to another office (verksamhetschef).
+	if !strings.Contains(body, "Kontrollrapport till enhetschefen") || strings.Contains(body, "erksamhetschef") {
+		t.Errorf("the registry names the head of unit otherwise:\n%s", body)
+	}
 	token := csrfToken(t, body)
 	keys := regexp.MustCompile(`action="/kontroller/([0-9a-f]{32})/atgarder`).FindAllStringSubmatch(body, -1)
 	if len(keys) != 3 {
