@@ -166,3 +166,20 @@ func TestPlainMessagesKeptPerLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewerAndPatientNameTheRelationAlike: the care relation that
+// explains an access is named with the same word on the reviewer's case
+// page as in the sentence the patient reads about it.
+func TestReviewerAndPatientNameTheRelationAlike(t *testing.T) {
+	c := MustLoad(time.UTC)
+	for _, lang := range []string{"sv", "en"} {
+		l := c.For(lang)
+		for _, kind := range []string{"visit", "referral", "team"} {
+			word := strings.TrimPrefix(strings.TrimPrefix(l.T("cases.relation."+kind), "a "), "an ")
+			patient := l.T("extract.explain."+kind, map[string]any{"Unit": "X", "Date": "", "Apart": ""})
+			if !strings.Contains(strings.ToLower(patient), word) {
+				t.Errorf("%s %s: the reviewer reads %q, the patient %q", lang, kind, word, patient)
+			}
+		}
+	}
+}
