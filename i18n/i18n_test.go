@@ -183,3 +183,38 @@ func TestReviewerAndPatientNameTheRelationAlike(t *testing.T) {
 		}
 	}
 }
+
+// TestCareContactIsOneTerm: what a person reads in the portal about the
+// care that explains an access calls it a care contact (vårdkontakt), as
+// the patient's extract and the case narratives do, never a care relation.
+func TestCareContactIsOneTerm(t *testing.T) {
+	avoid := map[string]string{"sv": "vårdrelation", "en": "care relation"}
+	entries, err := files.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		parts := strings.Split(e.Name(), ".") // AREA.LANG.json
+		lang := parts[max(len(parts)-2, 0)]
+		if avoid[lang] == "" {
+			continue
+		}
+		data, err := files.ReadFile(e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+		for id, v := range m {
+			page := false
+			for _, p := range []string{"workplace.", "controls.", "review.withdrawn.", "review.restored.", "web.", "extract.", "admin."} {
+				page = page || strings.HasPrefix(id, p)
+			}
+			if page && strings.Contains(strings.ToLower(string(v)), avoid[lang]) {
+				t.Errorf("%s %s: %s", lang, id, v)
+			}
+		}
+	}
+}
