@@ -166,3 +166,55 @@ func TestPlainMessagesKeptPerLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewerAndPatientNameTheRelationAlike: the care relation that
+// explains an access is named with the same word on the reviewer's case
+// page as in the sentence the patient reads about it.
+func TestReviewerAndPatientNameTheRelationAlike(t *testing.T) {
+	c := MustLoad(time.UTC)
+	for _, lang := range []string{"sv", "en"} {
+		l := c.For(lang)
+		for _, kind := range []string{"visit", "referral", "team"} {
+			word := strings.TrimPrefix(strings.TrimPrefix(l.T("cases.relation."+kind), "a "), "an ")
+			patient := l.T("extract.explain."+kind, map[string]any{"Unit": "X", "Date": "", "Apart": ""})
+			if !strings.Contains(strings.ToLower(patient), word) {
+				t.Errorf("%s %s: the reviewer reads %q, the patient %q", lang, kind, word, patient)
+			}
+		}
+	}
+}
+
+// TestCareContactIsOneTerm: what a person reads in the portal about the
+// care that explains an access calls it a care contact (vårdkontakt), as
+// the patient's extract and the case narratives do, never a care relation.
+func TestCareContactIsOneTerm(t *testing.T) {
+	avoid := map[string]string{"sv": "vårdrelation", "en": "care relation"}
+	entries, err := files.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		parts := strings.Split(e.Name(), ".") // AREA.LANG.json
+		lang := parts[max(len(parts)-2, 0)]
+		if avoid[lang] == "" {
+			continue
+		}
+		data, err := files.ReadFile(e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+		for id, v := range m {
+			page := false
+			for _, p := range []string{"workplace.", "controls.", "review.withdrawn.", "review.restored.", "web.", "extract.", "admin."} {
+				page = page || strings.HasPrefix(id, p)
+			}
+			if page && strings.Contains(strings.ToLower(string(v)), avoid[lang]) {
+				t.Errorf("%s %s: %s", lang, id, v)
+			}
+		}
+	}
+}

@@ -241,6 +241,11 @@ func (c *Case) RequestStatement(question string, by Actor, at time.Time) error {
 	if question == "" || !validText(question, MaxCaseText) {
 		return Errorf(Invalid, "case.error.question", "question empty, too long or not text")
 	}
+	if c.Status == StatusNew {
+		// As with deciding: say what to do first, not only that the
+		// status cannot change.
+		return Errorf(Conflict, "case.error.statement_new", "a new case is started before a statement is asked")
+	}
 	if c.Status != StatusAwaitingStatement {
 		if err := c.transition(StatusAwaitingStatement, by, at, ""); err != nil {
 			return err

@@ -244,8 +244,8 @@ func TestCaseAssignAndStatement(t *testing.T) {
 	if err := c.Assign(reviewer, reviewer, at); err != nil || c.AssignedTo != reviewer.HSAID {
 		t.Fatalf("assign: %v", err)
 	}
-	if err := c.RequestStatement("Varför?", reviewer, at); portal.ErrorCode(err) != portal.Conflict {
-		t.Errorf("statement on a new case: %v", err)
+	if err := c.RequestStatement("Varför?", reviewer, at); portal.ErrorCode(err) != portal.Conflict || msgID(err) != "case.error.statement_new" {
+		t.Errorf("statement on a new case: %v (%s)", err, msgID(err))
 	}
 	c.Status = portal.StatusInvestigating
 	if err := c.RequestStatement(" ", reviewer, at); portal.ErrorCode(err) != portal.Invalid {

@@ -235,8 +235,7 @@ type adminRuleLine struct {
 	// Title is the rule's short name, What the sentence a hit says.
 	Rule, Title, What, Severity, Params string
 	Enabled                             bool
-	Decided, Unjustified                int64
-	Share                               string
+	Effect                              string // how its decided cases came out, "" before any
 }
 
 func (s *Server) handleAdminRules(c *fiber.Ctx) error {
@@ -275,9 +274,9 @@ func (s *Server) showAdminRules(c *fiber.Ctx, status int, errs fieldErrs, typed 
 			l.Severity, l.Params, l.Enabled = typed.Severity, typed.Params, typed.Enabled
 		}
 		e := eff[r.Rule]
-		l.Decided, l.Unjustified = e.Decided, e.Unjustified
 		if e.Decided > 0 {
-			l.Share = strconv.FormatInt(e.Unjustified*100/e.Decided, 10) + " %"
+			l.Effect = loc.N("admin.rules.effect", int(e.Decided), map[string]any{"Unjustified": e.Unjustified,
+				"Share": loc.T("admin.rules.share", map[string]any{"Percent": loc.Percent(float64(e.Unjustified) / float64(e.Decided))})})
 		}
 		d.Rules = append(d.Rules, l)
 	}

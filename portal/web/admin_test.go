@@ -59,6 +59,11 @@ func TestAdminRoles(t *testing.T) {
 	if !strings.Contains(body, "Hedda Chef") || strings.Contains(body, "Conny") {
 		t.Fatalf("region's roles:\n%s", body)
 	}
+	// Each revoke button names, for a screen reader, the role, its unit
+	// and the person: a head of two units has two buttons told apart.
+	if !strings.Contains(body, `Återkalla<span class="visually-hidden"> enhetschef, Vårdcentralen Ängsbacken, Hedda Chef</span>`) {
+		t.Errorf("the revoke button does not say what it revokes:\n%s", body)
+	}
 	token := csrfToken(t, body)
 	if status, _, _ := post(t, admin, e.base+"/admin/roller", url.Values{"staff": {wpNobody}, "role": {"clerk"}}); status != http.StatusForbidden {
 		t.Errorf("grant without csrf: %d", status)
@@ -181,5 +186,34 @@ func TestAdminReads(t *testing.T) {
 	}
 	if status, _, _ := post(t, admin, e.base+"/admin/lasningar", url.Values{"patient": {"19121212-1212"}}); status != http.StatusForbidden {
 		t.Errorf("search without csrf: %d", status)
+	}
+}
+
+// How a rule's decided cases came out reads as Swedish and English, one
+// case in the singular.
+func TestAdminRuleEffectWording(t *testing.T) {
+	t.Parallel()
+	e := startPortal(t)
+	seedWorkplace(t, e.st)
+	for _, q := range []string{
+		`INSERT INTO cases (key, number, source, status, outcome, patient_id, patient_id_kind, patient_id_root, staff_hsa_id, provider_hsa_id, priority, created_at, updated_at)
+		 SELECT 'effectcaseaaaaaaaaaaaaaaaa', '2026-900003', 'rule', 'decided', 'unjustified', e.patient_id, e.patient_id_kind, e.patient_id_root,
+		        e.actor_hsa_id, 'SE2321000016-0001', 10, now(), now()
+		 FROM access_events e WHERE e.patient_id = '191212121212' ORDER BY e.occurred_at LIMIT 1`,
+		`INSERT INTO review_runs (started_at) VALUES (now())`,
+		`INSERT INTO rule_hits (run_id, rule, severity, event_id, occurred_at, staff_hsa_id, provider_hsa_id, patient_id, patient_id_kind, patient_id_root, case_id)
+		 SELECT (SELECT max(id) FROM review_runs), 'self', 'high', e.id, e.occurred_at, c.staff_hsa_id, c.provider_hsa_id,
+		        e.patient_id, e.patient_id_kind, e.patient_id_root, c.id
+		 FROM cases c JOIN access_events e ON e.patient_id = c.patient_id WHERE c.key = 'effectcaseaaaaaaaaaaaaaaaa' ORDER BY e.occurred_at LIMIT 1`,
+	} {
+		if _, err := e.st.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := e.signIn(t, wpAdmin)
+	for lang, want := range map[string]string{"sv": "1 avgjort ärende. Obefogade: 1 (100,0 %).", "en": "1 decided case. Unjustified: 1 (100.0%)."} {
+		if _, body := page(t, admin, e.base+"/admin/regler?lang="+lang); !strings.Contains(body, want) {
+			t.Errorf("%s: no %q:\n%s", lang, want, body)
+		}
 	}
 }

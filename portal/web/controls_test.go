@@ -81,6 +81,13 @@ func TestExtractRequestPages(t *testing.T) {
 		!strings.Contains(body, "Brev") || !strings.Contains(body, "2026-04-20") {
 		t.Fatalf("request page:\n%s", body)
 	}
+	// The page says in which language the extract will be made, in words.
+	if !strings.Contains(body, `<dd id="pdflang">svenska</dd>`) || !strings.Contains(body, "<dt>Patienten</dt>") {
+		t.Errorf("request page without the extract's language:\n%s", body)
+	}
+	if _, b := page(t, clerk, e.base+"/utdragsbegaran/"+key+"?lang=en"); !strings.Contains(b, `<dd id="pdflang">Swedish</dd>`) {
+		t.Errorf("English request page without the extract's language:\n%s", b)
+	}
 
 	// Delivered before produced: refused, saying why.
 	status, _, body = post(t, clerk, e.base+"/utdragsbegaran/"+key+"/levererad", url.Values{"_csrf": {token}})
@@ -234,6 +241,11 @@ func TestControlsRegistryReportAndAuthorisationPages(t *testing.T) {
 	if status != 200 || !strings.Contains(body, "Riktad kontroll") || !strings.Contains(body, "Stickprov") ||
 		!strings.Contains(body, "Samtal med medarbetaren; behörigheten begränsad") || !strings.Contains(body, "Obefogad") {
 		t.Fatalf("registry: %d\n%s", status, body)
+	}
+	// The report goes to the head of unit, the role's one name in Insyn
+	// (enhetschef), not to another office (verksamhetschef).
+	if !strings.Contains(body, "Kontrollrapport till enhetschefen") || strings.Contains(body, "erksamhetschef") {
+		t.Errorf("the registry names the head of unit otherwise:\n%s", body)
 	}
 	token := csrfToken(t, body)
 	keys := regexp.MustCompile(`action="/kontroller/([0-9a-f]{32})/atgarder`).FindAllStringSubmatch(body, -1)

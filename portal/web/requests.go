@@ -34,6 +34,7 @@ func (s *Server) requestRoutes() {
 // requestLine is a request as the pages show it, in the reader's words.
 type requestLine struct {
 	Key, Patient, PersonalID, Period, Channel, Received, Deadline, Status, Provider string
+	Lang                                                                            string // the extract's language, in words
 	Due                                                                             string // "12 dagar kvar", "3 dagar försenad"
 	Overdue, Delivered, Produced                                                    bool
 	Registered, ProducedAt, DeliveredAt                                             string
@@ -45,7 +46,8 @@ func (s *Server) requestLine(loc *i18n.Localizer, v store.RequestView) requestLi
 		Channel: loc.T("controls.channel." + string(v.Channel)), Received: loc.Date(v.ReceivedAt),
 		Deadline: loc.Date(v.Deadline().Add(-time.Hour)), Status: loc.T("controls.request.status." + string(v.Status)),
 		Provider: v.ProviderName, Overdue: v.Overdue(now), Delivered: v.Status == portal.RequestDelivered,
-		Produced: v.Status != portal.RequestRegistered, Registered: loc.DateTime(v.RegisteredAt)}
+		Produced: v.Status != portal.RequestRegistered, Registered: loc.DateTime(v.RegisteredAt),
+		Lang: loc.T("controls.page.request.lang." + v.Lang)}
 	if l.Patient == "" {
 		l.Patient = loc.T("controls.page.request.unnamed")
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -296,12 +297,16 @@ func (s *Server) caseView(c *fiber.Ctx, a portal.Actor, key string) (*caseView, 
 		AssignedToMe: cs.AssignedTo == a.HSAID, Open: cs.Status.Open(), Closed: cs.Status == portal.StatusClosed,
 		CanStart: cs.Status == portal.StatusNew, CanResume: cs.Status == portal.StatusAwaitingStatement,
 		CanClose: cs.Status == portal.StatusDecided, Outcomes: []portal.Outcome{portal.OutcomeJustified, portal.OutcomeUnjustified, portal.OutcomeUnclear},
-		CanDecide: portal.CanTransition(cs.Status, portal.StatusDecided), CanAskStatement: cs.Status.Open()}
+		CanDecide:       portal.CanTransition(cs.Status, portal.StatusDecided),
+		CanAskStatement: cs.Status == portal.StatusAwaitingStatement || portal.CanTransition(cs.Status, portal.StatusAwaitingStatement)}
 	for _, sig := range d.Signals {
 		v.Signals = append(v.Signals, loc.T("cases.signal."+string(sig)))
 	}
+	// A rule hits once per access; the reviewer reads each rule once.
 	for _, r := range d.Evidence.Rules {
-		v.Rules = append(v.Rules, loc.T("workplace.rule."+r.Rule))
+		if w := loc.T("workplace.rule." + r.Rule); !slices.Contains(v.Rules, w) {
+			v.Rules = append(v.Rules, w)
+		}
 	}
 	for _, f := range d.Flags {
 		v.Flags = append(v.Flags, caseFlagLine{Reason: loc.T("web.flag.reason." + string(f.Reason)), Text: f.Text,
@@ -461,6 +466,14 @@ func (s *Server) handleCaseAction(c *fiber.Ctx) error {
 		v.IdentityText = identity.PersonalID.Formatted()
 	}
 	v.Form = f
+	// A form the case's status does not offer (a stale page, say) is shown
+	// again when it was refused, so that what was typed is not lost.
+	switch c.Params("action") {
+	case "yttrande":
+		v.CanAskStatement = v.CanAskStatement || v.Open
+	case "beslut":
+		v.CanDecide = v.CanDecide || v.Open
+	}
 	if err != nil {
 		status = statusOf(code)
 		msgID, data := portal.ErrorMsgID(err)
@@ -534,8 +547,9 @@ func caseFormValues(c *fiber.Ctx) (url.Values, error) {
 // chefData is the head of unit's page: the statements asked of them.
 type chefData struct {
 	Open, Answered []chefLine
-	Answer         string // what was typed, kept on an error
-	ErrorKey       string // the statement whose answer was refused
+	Late           []chefLine // unanswered, but the case was decided: no form
+	Answer         string     // what was typed, kept on an error
+	ErrorKey       string     // the statement whose answer was refused
 	Error          string
 	Saved          bool // an answer was just sent (?sparat=1 after the redirect)
 }
@@ -567,10 +581,15 @@ func (s *Server) chefData(c *fiber.Ctx) (*chefData, error) {
 	d := &chefData{}
 	for _, st := range sts {
 		l := chefLine{Statement: st, Narrative: st.Narrative(loc.Lang), Asked: loc.DateTime(st.RequestedAt)}
-		if st.AnsweredAt.Valid {
+		switch {
+		case st.AnsweredAt.Valid:
 			l.AnsweredOn = loc.DateTime(st.AnsweredAt.Time)
 			d.Answered = append(d.Answered, l)
-		} else {
+		case !st.CaseStatus.Open():
+			// The domain refuses an answer once the case is decided
+			// (case.error.answer_late): offer none, say why.
+			d.Late = append(d.Late, l)
+		default:
 			d.Open = append(d.Open, l)
 		}
 	}

@@ -86,6 +86,17 @@ func TestStaffStartAndNoRole(t *testing.T) {
 	if status != 200 || !strings.Contains(body, "head of unit of Vårdcentralen Ängsbacken") || strings.Contains(body, `href="/granskning`) {
 		t.Fatalf("head's start: %d\n%s", status, body)
 	}
+	// Every role's start page leads to its pages, not only the menu does.
+	_, body = page(t, e.signIn(t, wpAdmin), e.base+"/personal")
+	for _, link := range []string{`<li class="card"><a href="/admin/roller?lang=sv">Roller</a> – ge och återkalla roller hos vårdgivaren.</li>`,
+		`<li class="card"><a href="/admin/lasningar?lang=sv">`} {
+		if !strings.Contains(body, link) {
+			t.Errorf("admin's start page lacks %s:\n%s", link, body)
+		}
+	}
+	if _, b := page(t, c, e.base+"/personal?lang=en"); !strings.Contains(b, `<li class="card"><a href="/sok?lang=en">Targeted check</a>`) {
+		t.Errorf("reviewer's English start page lacks the targeted check:\n%s", b)
+	}
 	// Without a role: the page saying so, on every staff path, and no menu.
 	nobody := e.signIn(t, wpNobody)
 	for _, p := range []string{"/personal"} {
@@ -240,6 +251,19 @@ func TestReviewerWorksAFlagCase(t *testing.T) {
 		t.Errorf("note without CSRF token: %d", resp.StatusCode)
 	}
 
+	// A new case offers no statement or decision, which the domain would
+	// refuse, but says what comes first; a question posted anyway is
+	// refused in those words, keeping what was typed.
+	if _, b := page(t, rev, caseURL); strings.Contains(b, `id="ask-statement"`) || strings.Contains(b, `id="decide"`) ||
+		!strings.Contains(b, `id="start-first"`) {
+		t.Errorf("a new case offers what it refuses:\n%s", b)
+	}
+	status, body = act("yttrande", url.Values{"unit": {string(wpUnit)}, "question": {"Skrevs <innan>?"}})
+	if status != http.StatusConflict || !strings.Contains(body, "Ärendet är nytt: välj först Börja utreda, sedan kan du be enhetschefen om ett yttrande.") ||
+		!strings.Contains(body, "Skrevs &lt;innan&gt;?</textarea>") {
+		t.Fatalf("a statement on a new case: %d\n%s", status, body)
+	}
+
 	// Deciding a new case is refused in words, keeping what was typed.
 	status, body = act("beslut", url.Values{"outcome": {"justified"}, "reason": {"Skrivet <först>"}, "message": {"Hej"}})
 	if status != http.StatusConflict || !strings.Contains(body, "Ärendet är nytt och kan inte avgöras än: välj först Börja utreda.") ||
@@ -326,6 +350,11 @@ func TestReviewerWorksAFlagCase(t *testing.T) {
 		t.Errorf("case after the answer:\n%s", b)
 	}
 
+	// A second question, which the decision will overtake.
+	if status, loc := act("yttrande", url.Values{"unit": {string(wpUnit)}, "question": {"Hade Åsa fler pass den veckan?"}}); status != http.StatusSeeOther {
+		t.Fatalf("second question: %d %q", status, loc)
+	}
+
 	// A flag's decision needs a message for the patient.
 	status, body = act("beslut", url.Values{"outcome": {"unjustified"}, "reason": {"Ingen jour den dagen."}})
 	if status != http.StatusBadRequest || !strings.Contains(body, `id="message-error"`) || !strings.Contains(body, "Ingen jour den dagen.</textarea>") {
@@ -338,6 +367,19 @@ func TestReviewerWorksAFlagCase(t *testing.T) {
 	}
 	if _, b := page(t, rev, e.base+loc); !strings.Contains(b, "Sparat: beslutet är registrerat.") {
 		t.Errorf("no saved notice after the decision:\n%s", b)
+	}
+	// The question the decision overtook is no longer offered to the
+	// head of unit, who reads why; the case page says it went unanswered.
+	_, body = page(t, head, e.base+"/chef")
+	if strings.Contains(body, `class="send-answer"`) || !strings.Contains(body, "Inga frågor väntar på svar.") ||
+		!strings.Contains(body, "Ärendet avgjordes innan du hann svara, så inget yttrande behövs.") || !strings.Contains(body, "Hade Åsa fler pass den veckan?") {
+		t.Errorf("head's page offers an answer the domain refuses:\n%s", body)
+	}
+	if _, b := page(t, head, e.base+"/chef?lang=en"); !strings.Contains(b, "The case was decided before you answered, so no statement is needed.") {
+		t.Errorf("English head's page:\n%s", b)
+	}
+	if _, b := page(t, rev, caseURL); !strings.Contains(b, "inte besvarad innan beslutet") || strings.Contains(b, "väntar på svar") {
+		t.Errorf("the case page still waits for the overtaken statement:\n%s", b)
 	}
 	// Back to the patient: the outcome and the message under my flags.
 	_, body = page(t, e.signIn(t, tolvanLogin), e.base+"/flaggor")
@@ -448,5 +490,39 @@ func TestQueueMarksRuleCaseThePatientFlagged(t *testing.T) {
 	// The case page has the flag, as before.
 	if _, body := page(t, rev, e.base+"/granskning/arende/"+ruleKey); !strings.Contains(body, "Vem är Åsa?") {
 		t.Errorf("case page without the flag:\n%s", body)
+	}
+}
+
+// A rule that hit two accesses of a case is one line on the case page.
+func TestCasePageNamesEachRuleOnce(t *testing.T) {
+	t.Parallel()
+	e := startPortal(t)
+	seedWorkplace(t, e.st)
+	const ruleKey = "rulecasebbbbbbbbbbbbbbbbbb"
+	for _, q := range []string{
+		`INSERT INTO cases (key, number, source, patient_id, patient_id_kind, patient_id_root, staff_hsa_id, provider_hsa_id, priority, created_at, updated_at)
+		 SELECT $1, '2026-900002', 'rule', e.patient_id, e.patient_id_kind, e.patient_id_root, e.actor_hsa_id,
+		        COALESCE(NULLIF(e.actor_provider_hsa_id, ''), u.provider_hsa_id), 10, now(), now()
+		 FROM access_events e LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id
+		 WHERE e.patient_id = '191212121212' AND e.actor_hsa_id = 'SE2321000016-5001' ORDER BY e.occurred_at LIMIT 1`,
+		`INSERT INTO review_runs (started_at) SELECT now() WHERE $1 <> ''`,
+		`INSERT INTO rule_hits (run_id, rule, severity, event_id, occurred_at, staff_hsa_id, provider_hsa_id, patient_id, patient_id_kind, patient_id_root, case_id)
+		 SELECT (SELECT max(id) FROM review_runs), 'no_care_relation', 'medium', e.id, e.occurred_at, c.staff_hsa_id, c.provider_hsa_id,
+		        e.patient_id, e.patient_id_kind, e.patient_id_root, c.id
+		 FROM cases c JOIN access_events e ON e.patient_id = c.patient_id AND e.actor_hsa_id = c.staff_hsa_id
+		 WHERE c.key = $1 ORDER BY e.occurred_at LIMIT 2`,
+	} {
+		if _, err := e.st.DB().Exec(q, ruleKey); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var hits int
+	if err := e.st.DB().Get(&hits, `SELECT count(*) FROM rule_hits h JOIN cases c ON c.id = h.case_id WHERE c.key = $1`, ruleKey); err != nil || hits != 2 {
+		t.Fatalf("want two hits of the rule, have %d (%v)", hits, err)
+	}
+	rev := e.signIn(t, wpReviewer)
+	_, body := page(t, rev, e.base+"/granskning/arende/"+ruleKey)
+	if n := strings.Count(body, "Personens enhet har aldrig haft patienten i vård."); n != 1 {
+		t.Errorf("the rule is named %d times:\n%s", n, body)
 	}
 }
