@@ -151,7 +151,8 @@ func (s *Server) handleHistory(c *fiber.Ctx) error {
 		return err
 	}
 	d.Units, d.People = v.units, v.people
-	d.Summary, d.UnexplainedText = v.x.Summary.Text, v.x.Summary.UnexplainedText
+	whose, _, _ := actingView(c, loc.Lang)
+	d.Summary, d.UnexplainedText = historySummary(loc, whose, v.x.Summary), v.x.Summary.UnexplainedText
 	rows, errs := q.filter(loc, v.rows, d.Units, d.People)
 	if len(errs) > 0 {
 		d.Errs = errs
@@ -269,4 +270,20 @@ func clip(s string) string {
 		return s[:40]
 	}
 	return strings.TrimSpace(s)
+}
+
+// historySummary counts the period's accesses in the history page's own
+// words: the extract's say "the extract shows ... your record", which is
+// neither this page nor, while a guardian acts for a child (whose is
+// "Kims"), the record shown. Nothing to count says nothing: the page says
+// there are no accesses.
+func historySummary(loc *i18n.Localizer, whose string, s extract.Summary) string {
+	if s.Events == 0 {
+		return ""
+	}
+	id, data := "web.history.summary", map[string]any{"Rows": loc.N("extract.summary.sittings", s.Rows)}
+	if whose != "" {
+		id, data["Whose"] = id+"_child", whose
+	}
+	return loc.N(id, s.Events, data)
 }

@@ -376,3 +376,75 @@ func TestGuardianPagesNameTheChild(t *testing.T) {
 		t.Errorf("the guardian's own history: %s", body)
 	}
 }
+
+// ownRecordWords is what a page says of the reader's own record, care and
+// consent: while a guardian acts for a child none of it may be read there,
+// not in a heading and not in the texts between (the footer, the overview's
+// explanations, the basis of an access, the flag form's reasons, ...).
+var ownRecordWords = regexp.MustCompile(`(?i)\b(din journal|min journal|din vård|dina besök|dina uppgifter|om dig|ditt samtycke|ge dig|mina anmälningar|jag hade|du hade|du var inlagd|ditt vårdteam|your record|my record|your care|your visits|your information|about you|your consent|treat you|my reports|I had|you had|you were admitted|your care team)\b`)
+
+// visibleText is a page's text as read: tags dropped, entities decoded.
+func visibleText(body string) string {
+	body = regexp.MustCompile(`(?s)<head>.*</head>`).ReplaceAllString(body, "")
+	return strings.NewReplacer("&#39;", "'", "&amp;", "&", "&#34;", `"`).Replace(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(body, " "))
+}
+
+// TestGuardianTextsNameTheChild: while Greta acts for Kim, every text of
+// the patient's pages speaks of Kim's record, in both languages: the
+// footer, the overview's explanations, the history's summary and order,
+// an access's basis, the flag form and its reasons, the flag's receipt and
+// the list of flags, the extract's page, the watchlist, the settings.
+func TestGuardianTextsNameTheChild(t *testing.T) {
+	t.Parallel()
+	e, _, greta, csrf := gretaActsForKim(t)
+	_, hist := page(t, greta, e.base+"/historik?period=all")
+	keys := entryKeys(hist)
+	if len(keys) != 1 {
+		t.Fatalf("Kim's history has %d entries", len(keys))
+	}
+	status, loc, _ := post(t, greta, e.base+"/flaggor/ny?post="+keys[0], url.Values{"_csrf": {csrf}, "post": {keys[0]}, "reason": {"no_care_then"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("flagging Kim's access: %d", status)
+	}
+	paths := []string{"/oversikt", "/historik?period=all", "/historik/" + keys[0], "/flaggor/ny?post=" + keys[0], loc,
+		"/flaggor", "/utdrag", "/bevakning", "/installningar", "/barn"}
+	for _, l := range []struct{ lang, footer, reason string }{
+		{"sv", "tagit del av Kim Eks journal", "Barnet hade ingen vård på enheten då"},
+		{"en", "accessed Kim Ek's medical record", "The child had no care at this unit then"},
+	} {
+		for _, p := range paths {
+			u, err := url.Parse(e.base + p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := u.Query()
+			q.Set("lang", l.lang)
+			u.RawQuery = q.Encode()
+			status, body := page(t, greta, u.String())
+			if status != 200 {
+				t.Errorf("%s: %d", u.Path, status)
+				continue
+			}
+			text := visibleText(body)
+			if !strings.Contains(text, l.footer) {
+				t.Errorf("%s (%s): the footer does not name Kim's record", u.Path, l.lang)
+			}
+			for _, m := range ownRecordWords.FindAllString(text, -1) {
+				t.Errorf("%s (%s) still says %q", u.Path, l.lang, m)
+			}
+			if (p == "/flaggor" || strings.HasPrefix(p, "/flaggor/ny")) && !strings.Contains(text, l.reason) {
+				t.Errorf("%s (%s): no %q", u.Path, l.lang, l.reason)
+			}
+		}
+	}
+	// Back on her own log Greta reads her own words again.
+	if status, _, _ := post(t, greta, e.base+"/barn/tillbaka", url.Values{"_csrf": {csrf}}); status != http.StatusSeeOther {
+		t.Fatalf("back: %d", status)
+	}
+	_, body := page(t, greta, e.base+"/oversikt")
+	for _, w := range []string{"tagit del av din journal", "koppla till din vård", "hanterar dina uppgifter"} {
+		if !strings.Contains(body, w) {
+			t.Errorf("Greta's own overview: no %q", w)
+		}
+	}
+}
