@@ -396,7 +396,13 @@ func visibleText(body string) string {
 // the list of flags, the extract's page, the watchlist, the settings.
 func TestGuardianTextsNameTheChild(t *testing.T) {
 	t.Parallel()
-	e, _, greta, csrf := gretaActsForKim(t)
+	e, f, greta, csrf := gretaActsForKim(t)
+	// Kim had a visit two days before Anna read his record: the access is
+	// explained, and the explanation is Kim's, not Greta's.
+	if _, err := e.st.DB().Exec(`INSERT INTO care_relations (personal_id, unit_hsa_id, kind, starts_at) VALUES ($1, 'SE2321000016-1001', 'visit', $2)`,
+		f.kim.Digits(), e.clock.Now().AddDate(0, -1, -2)); err != nil {
+		t.Fatal(err)
+	}
 	_, hist := page(t, greta, e.base+"/historik?period=all")
 	keys := entryKeys(hist)
 	if len(keys) != 1 {
@@ -408,9 +414,9 @@ func TestGuardianTextsNameTheChild(t *testing.T) {
 	}
 	paths := []string{"/oversikt", "/historik?period=all", "/historik/" + keys[0], "/flaggor/ny?post=" + keys[0], loc,
 		"/flaggor", "/utdrag", "/bevakning", "/installningar", "/barn"}
-	for _, l := range []struct{ lang, footer, reason string }{
-		{"sv", "tagit del av Kim Eks journal", "Barnet hade ingen vård på enheten då"},
-		{"en", "accessed Kim Ek's medical record", "The child had no care at this unit then"},
+	for _, l := range []struct{ lang, footer, reason, why string }{
+		{"sv", "tagit del av Kim Eks journal", "Barnet hade ingen vård på enheten då", "Barnet hade ett besök på Vårdcentralen Ängsbacken"},
+		{"en", "accessed Kim Ek's medical record", "The child had no care at this unit then", "The child had a visit at Vårdcentralen Ängsbacken"},
 	} {
 		for _, p := range paths {
 			u, err := url.Parse(e.base + p)
@@ -431,6 +437,9 @@ func TestGuardianTextsNameTheChild(t *testing.T) {
 			}
 			for _, m := range ownRecordWords.FindAllString(text, -1) {
 				t.Errorf("%s (%s) still says %q", u.Path, l.lang, m)
+			}
+			if strings.HasPrefix(p, "/historik") && !strings.Contains(text, l.why) {
+				t.Errorf("%s (%s): no %q", u.Path, l.lang, l.why)
 			}
 			if (p == "/flaggor" || strings.HasPrefix(p, "/flaggor/ny")) && !strings.Contains(text, l.reason) {
 				t.Errorf("%s (%s): no %q", u.Path, l.lang, l.reason)
