@@ -180,9 +180,7 @@ func (s *Server) handleFlagSubmit(c *fiber.Ctx) error {
 	for _, cs := range cases {
 		q.Add("a", cs.Key)
 	}
-	if lang(c) == "en" {
-		q.Set("lang", "en")
-	}
+	q.Set("lang", lang(c)) // Swedish too: the browser may ask for English
 	return c.Redirect("/flaggor/mottagen?"+q.Encode(), fiber.StatusSeeOther)
 }
 
