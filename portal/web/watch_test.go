@@ -75,7 +75,8 @@ func TestWatchlistIsThePatientsAlone(t *testing.T) {
 		t.Errorf("add without the form token: %d", status)
 	}
 	add.Set("_csrf", csrf)
-	if status, loc, _ := post(t, tolvan, e.base+"/bevakning/lagg-till", add); status != http.StatusSeeOther || loc != "/bevakning?klart=added" {
+	// The page after the change keeps the form's language, Swedish too.
+	if status, loc, _ := post(t, tolvan, e.base+"/bevakning/lagg-till?lang=sv", add); status != http.StatusSeeOther || loc != "/bevakning?klart=added&lang=sv" {
 		t.Fatalf("add: %d %q", status, loc)
 	}
 	if status, _, body := post(t, tolvan, e.base+"/bevakning/lagg-till", add); status != http.StatusConflict || !strings.Contains(body, `id="add-error"`) {
@@ -106,7 +107,7 @@ func TestWatchlistIsThePatientsAlone(t *testing.T) {
 		"person": {hex.EncodeToString(sum[:12])}}); status != http.StatusNotFound {
 		t.Errorf("a forged key adds Pia: %d", status)
 	}
-	if status, loc, _ := post(t, tolvan, e.base+"/bevakning/ta-bort", url.Values{"_csrf": {csrf}, "watch": {watch}}); status != http.StatusSeeOther || loc != "/bevakning?klart=removed" {
+	if status, loc, _ := post(t, tolvan, e.base+"/bevakning/ta-bort", url.Values{"_csrf": {csrf}, "watch": {watch}}); status != http.StatusSeeOther || loc != "/bevakning?klart=removed&lang=sv" {
 		t.Fatalf("remove: %d %q", status, loc)
 	}
 	_, body = page(t, tolvan, e.base+"/bevakning?lang=en")
