@@ -458,3 +458,44 @@ func TestGuardianTextsNameTheChild(t *testing.T) {
 		}
 	}
 }
+
+// TestGuardiansSeeTheFlagsTheyFiled: Kim has two guardians. What Greta
+// reports about an access to Kim's record (her reason, her own words) is
+// on her list of Kim's reports, not on Hugo's; nor is it on her own list.
+func TestGuardiansSeeTheFlagsTheyFiled(t *testing.T) {
+	t.Parallel()
+	e, f, greta, csrf := gretaActsForKim(t)
+	if _, err := e.st.DB().Exec(`INSERT INTO relations (personal_id_a, personal_id_b, kind) VALUES ($1, $2, 'guardian')`,
+		f.hugo.Digits(), f.kim.Digits()); err != nil {
+		t.Fatal(err)
+	}
+	_, hist := page(t, greta, e.base+"/historik?period=all")
+	keys := entryKeys(hist)
+	if len(keys) != 1 {
+		t.Fatalf("Kim's history has %d entries", len(keys))
+	}
+	const words = "Gretas egna ord om Kims läkare"
+	if status, _, _ := post(t, greta, e.base+"/flaggor/ny?post="+keys[0], url.Values{"_csrf": {csrf}, "post": {keys[0]},
+		"reason": {"knows_privately"}, "text": {words}}); status != http.StatusSeeOther {
+		t.Fatalf("Greta flags Kim's access: %d", status)
+	}
+	if _, body := page(t, greta, e.base+"/flaggor"); !strings.Contains(body, words) {
+		t.Fatalf("Greta's list of Kim's reports lacks her flag:\n%s", body)
+	}
+	hugo := signedIn(t, e, f.hugo.Formatted())
+	_, hbody := page(t, hugo, e.base+"/barn")
+	hcsrf := csrfToken(t, hbody)
+	if status, _, _ := post(t, hugo, e.base+"/barn/valj", url.Values{"_csrf": {hcsrf}, "child": {childKey(hcsrf, f.kim)}}); status != http.StatusSeeOther {
+		t.Fatalf("Hugo switches to Kim: %d", status)
+	}
+	if _, body := page(t, hugo, e.base+"/flaggor"); strings.Contains(body, words) || strings.Contains(body, "Jag känner personen privat") ||
+		!strings.Contains(body, `id="no-flags"`) {
+		t.Errorf("Hugo reads Greta's report about Kim:\n%s", body)
+	}
+	if status, _, _ := post(t, greta, e.base+"/barn/tillbaka", url.Values{"_csrf": {csrf}}); status != http.StatusSeeOther {
+		t.Fatalf("back: %d", status)
+	}
+	if _, body := page(t, greta, e.base+"/flaggor"); strings.Contains(body, words) {
+		t.Errorf("Greta's own reports show the one about Kim")
+	}
+}
