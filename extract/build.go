@@ -71,6 +71,8 @@ func Frame(l *i18n.Localizer, req Request, subj store.ExtractSubject) Extract {
 	}
 	by := strings.TrimSpace(req.Actor.Name)
 	switch {
+	case req.Actor.ActsFor(): // not "yourself": the child did not ask for it
+		by = l.T("extract.header.produced_guardian")
 	case req.Actor.Kind == portal.ActorPatient:
 		by = l.T("extract.header.produced_self")
 	case by == "":

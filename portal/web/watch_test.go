@@ -447,6 +447,18 @@ func TestGuardianTextsNameTheChild(t *testing.T) {
 			}
 		}
 	}
+	// The PDF Greta downloads for Kim says who produced it: Kim's guardian,
+	// not "yourself".
+	for l, want := range map[string]string{"sv": "av barnets vårdnadshavare i Insyn", "en": "by the child's guardian in Insyn"} {
+		status, pdf := page(t, greta, e.base+"/utdrag/pdf?pdflang="+l)
+		if status != 200 {
+			t.Fatalf("Kim's PDF (%s): %d", l, status)
+		}
+		if text := strings.Join(strings.Fields(pdfText(t, []byte(pdf))), " "); !strings.Contains(text, want) ||
+			strings.Contains(text, "dig själv") || strings.Contains(text, "yourself") {
+			t.Errorf("Kim's PDF (%s) does not say %q:\n%s", l, want, text)
+		}
+	}
 	// Back on her own log Greta reads her own words again.
 	if status, _, _ := post(t, greta, e.base+"/barn/tillbaka", url.Values{"_csrf": {csrf}}); status != http.StatusSeeOther {
 		t.Fatalf("back: %d", status)
