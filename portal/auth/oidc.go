@@ -139,8 +139,9 @@ func (c *Client) Finish(ctx context.Context, flowCookie string, q url.Values) (L
 }
 
 // LogoutURL is where to send the browser after our session ended: the
-// provider's end-session endpoint when it has one, else "".
-func (c *Client) LogoutURL(ctx context.Context) string {
+// provider's end-session endpoint when it has one, else "". lang, the
+// reader's language, comes back to the start page as state.
+func (c *Client) LogoutURL(ctx context.Context, lang string) string {
 	if _, err := c.discover(ctx); err != nil || c.endSession == "" {
 		return ""
 	}
@@ -154,6 +155,14 @@ func (c *Client) LogoutURL(ctx context.Context) string {
 	// (OpenID Connect RP-Initiated Logout 1.0, section 2).
 	q.Set("client_id", c.cfg.ClientID)
 	q.Set("post_logout_redirect_uri", c.cfg.BaseURL+"/")
+	// The reader's language comes back as state (section 3: the provider
+	// adds it to the redirect), since the registered redirect is matched
+	// exactly and carries no query; ui_locales asks the provider's own
+	// pages for it.
+	if lang == "sv" || lang == "en" {
+		q.Set("state", lang)
+		q.Set("ui_locales", lang)
+	}
 	u.RawQuery = q.Encode()
 	return u.String()
 }

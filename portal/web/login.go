@@ -54,7 +54,7 @@ func (s *Server) handleLogout(c *fiber.Ctx) error {
 	s.clearCookie(c, sessionCookie)
 	to := "/" + langQuery(lang(c))
 	if s.cfg.Auth != nil {
-		if u := s.cfg.Auth.LogoutURL(c.UserContext()); u != "" {
+		if u := s.cfg.Auth.LogoutURL(c.UserContext(), lang(c)); u != "" {
 			to = u
 		}
 	}

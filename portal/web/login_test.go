@@ -226,7 +226,7 @@ func TestLogoutNeedsCSRFTokenAndEndsSession(t *testing.T) {
 			t.Fatalf("a refused logout ended the session")
 		}
 	}
-	resp, err := c.PostForm(e.base+"/logout", url.Values{"_csrf": {token}})
+	resp, err := c.PostForm(e.base+"/logout?lang=en", url.Values{"_csrf": {token}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,14 +241,27 @@ func TestLogoutNeedsCSRFTokenAndEndsSession(t *testing.T) {
 	if n := e.sessions(t); n != 0 {
 		t.Errorf("%d sessions after logout", n)
 	}
-	// The provider accepts the logout and sends the browser back home.
+	// The provider accepts the logout and sends the browser back home, in
+	// the language the reader logged out in.
 	resp2, err := c.Get(loc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp2.Body.Close()
-	if got := resp2.Header.Get("Location"); got != e.base+"/" {
-		t.Errorf("provider's end_session sends to %q (status %d)", got, resp2.StatusCode)
+	home := resp2.Header.Get("Location")
+	if !strings.HasPrefix(home, e.base+"/?") {
+		t.Fatalf("provider's end_session sends to %q (status %d)", home, resp2.StatusCode)
+	}
+	resp3, err := c.Get(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp3.Body.Close()
+	if got := resp3.Header.Get("Location"); got != "/?lang=en" {
+		t.Errorf("the start page after logging out in English sends to %q (status %d)", got, resp3.StatusCode)
+	}
+	if _, body := page(t, c, e.base+"/?lang=en"); !strings.Contains(body, `<html lang="en">`) {
+		t.Errorf("start page after logout:\n%s", body)
 	}
 }
 
