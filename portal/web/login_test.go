@@ -423,3 +423,26 @@ func TestHealthAndReadiness(t *testing.T) {
 		t.Errorf("/healthz follows the database: %d", status)
 	}
 }
+
+// TestLoginComesBackToThePageAsked: a link to a page behind the login (the
+// settings link in a notice, a bookmark) comes back to that page after the
+// login, query and language kept; a page of the other kind of person, or
+// of another site, goes to the usual start.
+func TestLoginComesBackToThePageAsked(t *testing.T) {
+	t.Parallel()
+	e := startAuthEnv(t)
+	for _, tc := range []struct{ start, subject, want string }{
+		{"/installningar?lang=en", unknownPID, "/installningar?lang=en"},
+		{"/historik?period=all&page=2", unknownPID, "/historik?page=2&period=all&lang=sv"},
+		{"/granskning", unknownPID, "/oversikt?lang=sv"},
+		{"/login?lang=sv&next=%2F%2Fevil.example%2Foversikt", unknownPID, "/oversikt?lang=sv"},
+		{"/login?next=https%3A%2F%2Fevil.example%2Foversikt", unknownPID, "/oversikt?lang=sv"},
+		{"/login?next=%2F%5Cevil.example%2Foversikt", unknownPID, "/oversikt?lang=sv"},
+		{"/oversikt", "SE2321000016-9001", "/personal?lang=sv"},
+	} {
+		resp, _ := e.loginFrom(t, newClient(t), e.base+tc.start, tc.subject, nil)
+		if got := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || got != tc.want {
+			t.Errorf("login from %s: %d to %q, want %q", tc.start, resp.StatusCode, got, tc.want)
+		}
+	}
+}
