@@ -191,7 +191,8 @@ func TestFlagFormFilesACaseAndMyFlagsFollowIt(t *testing.T) {
 	}
 
 	status, body = page(t, c, e.base+"/flaggor")
-	if status != 200 || strings.Count(body, "Mottagen") != 2 || !strings.Contains(body, number[1]) || !strings.Contains(body, text) {
+	if status != 200 || strings.Count(body, "Mottagen") != 2 || !strings.Contains(body, number[1]) || !strings.Contains(body, text) ||
+		!strings.Contains(body, "<dd>2026-03-05 09:00</dd>") {
 		t.Errorf("my flags %d:\n%s", status, body)
 	}
 	// Decided: the outcome and the message for the patient, never the reason.
