@@ -42,6 +42,7 @@ func Build(ctx context.Context, src Source, cat *i18n.Catalog, req Request, sink
 		return Summary{}, err
 	}
 	b := newBuilder(l, sink)
+	b.child = req.Actor.ActsFor()
 	q := store.ExtractQuery{Patient: req.Patient, From: req.From, To: req.To, Provider: req.Provider, Channel: req.Channel}
 	if _, err := src.EventsForPatient(ctx, req.Actor, q, b.Add); err != nil {
 		return Summary{}, err
@@ -70,6 +71,8 @@ func Frame(l *i18n.Localizer, req Request, subj store.ExtractSubject) Extract {
 	}
 	by := strings.TrimSpace(req.Actor.Name)
 	switch {
+	case req.Actor.ActsFor(): // not "yourself": the child did not ask for it
+		by = l.T("extract.header.produced_guardian")
 	case req.Actor.Kind == portal.ActorPatient:
 		by = l.T("extract.header.produced_self")
 	case by == "":
@@ -145,6 +148,7 @@ type builder struct {
 	names   map[string]string // names as read → as they may be shown (plainName)
 	provs   []string          // care providers that acted, in order of appearance
 	keeps   bool              // the sink keeps each day's rows (rowKeeper)
+	child   bool              // a guardian reads a child's log: the explanations speak of "barnet", not "du"
 }
 
 // rowKeeper is a Sink that keeps the rows of the days it is handed (and
@@ -401,6 +405,9 @@ func (b *builder) explain(ev *store.ExtractEvent, at time.Time) string {
 	id, ok := relationMsg(ev.RelationKind, ev.RelationWithActor && !ev.ActorProtected, open)
 	if !ok {
 		return ""
+	}
+	if b.child {
+		id += "_child"
 	}
 	unit := b.name(ev.RelationUnitName)
 	if unit == "" {

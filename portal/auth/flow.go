@@ -19,7 +19,8 @@ type flow struct {
 	Nonce    string `json:"n"`
 	Verifier string `json:"v"` // PKCE code verifier
 	Lang     string `json:"l"`
-	Expires  int64  `json:"e"` // unix seconds
+	Next     string `json:"x,omitempty"` // the page the person wanted when sent to log in
+	Expires  int64  `json:"e"`           // unix seconds
 }
 
 // flowTTL bounds how long a person may take at the provider.

@@ -69,13 +69,14 @@ func (c *Client) oauth(p *oidc.Provider) *oauth2.Config {
 }
 
 // Begin starts a login: the provider's authorization URL (with state, nonce
-// and an S256 PKCE challenge) and the sealed flow cookie that remembers them.
-func (c *Client) Begin(ctx context.Context, lang string) (authURL, flowCookie string, err error) {
+// and an S256 PKCE challenge) and the sealed flow cookie that remembers them,
+// the language and next, the page the person wanted (Login.Next).
+func (c *Client) Begin(ctx context.Context, lang, next string) (authURL, flowCookie string, err error) {
 	p, err := c.discover(ctx)
 	if err != nil {
 		return "", "", err
 	}
-	f := flow{State: randomToken(), Nonce: randomToken(), Verifier: oauth2.GenerateVerifier(), Lang: lang,
+	f := flow{State: randomToken(), Nonce: randomToken(), Verifier: oauth2.GenerateVerifier(), Lang: lang, Next: next,
 		Expires: c.clock.Now().Add(flowTTL).Unix()}
 	cookie, err := sealFlow(c.cfg.SessionKey, f)
 	if err != nil {
@@ -90,6 +91,7 @@ type Login struct {
 	Subject Subject
 	IDToken string // raw, kept as the provider's logout hint
 	Lang    string // the language the person started in
+	Next    string // the page they wanted when sent to log in, as Begin was given it; "" for none
 }
 
 // Finish completes a login from the callback's query: the flow cookie must
@@ -135,12 +137,13 @@ func (c *Client) Finish(ctx context.Context, flowCookie string, q url.Values) (L
 	if err != nil {
 		return Login{}, err
 	}
-	return Login{Subject: sub, IDToken: raw, Lang: f.Lang}, nil
+	return Login{Subject: sub, IDToken: raw, Lang: f.Lang, Next: f.Next}, nil
 }
 
 // LogoutURL is where to send the browser after our session ended: the
-// provider's end-session endpoint when it has one, else "".
-func (c *Client) LogoutURL(ctx context.Context) string {
+// provider's end-session endpoint when it has one, else "". lang, the
+// reader's language, comes back to the start page as state.
+func (c *Client) LogoutURL(ctx context.Context, lang string) string {
 	if _, err := c.discover(ctx); err != nil || c.endSession == "" {
 		return ""
 	}
@@ -154,6 +157,14 @@ func (c *Client) LogoutURL(ctx context.Context) string {
 	// (OpenID Connect RP-Initiated Logout 1.0, section 2).
 	q.Set("client_id", c.cfg.ClientID)
 	q.Set("post_logout_redirect_uri", c.cfg.BaseURL+"/")
+	// The reader's language comes back as state (section 3: the provider
+	// adds it to the redirect), since the registered redirect is matched
+	// exactly and carries no query; ui_locales asks the provider's own
+	// pages for it.
+	if lang == "sv" || lang == "en" {
+		q.Set("state", lang)
+		q.Set("ui_locales", lang)
+	}
 	u.RawQuery = q.Encode()
 	return u.String()
 }

@@ -51,8 +51,8 @@ SELECT $1, unnest($2::bigint[]), unnest($3::timestamptz[])
 ON CONFLICT DO NOTHING`
 
 	qInsertFlag = `
-INSERT INTO flags (case_id, patient_id, patient_id_kind, patient_id_root, reason, text, created_at, events)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+INSERT INTO flags (case_id, patient_id, patient_id_kind, patient_id_root, reason, text, created_at, events, filed_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 
 	qInsertTimeline = `
 INSERT INTO case_timeline (case_id, kind, actor_kind, actor_id, at, text, from_status, to_status)
@@ -96,6 +96,7 @@ SELECT f.id, f.reason, f.text, f.created_at, cardinality(f.events) AS events,
        COALESCE(c.patient_message, '') AS patient_message, c.updated_at
 FROM flags f JOIN cases c ON c.id = f.case_id
 WHERE f.patient_id = $1 AND f.patient_id_kind = $2 AND c.patient_id = $1 AND c.patient_id_kind = $2
+  AND f.filed_by = $3 -- the reader's own: a guardian's, or (for '') the patient's
   AND insyn_may_act_for($3, $1, $2, $4::date)
 ORDER BY f.created_at DESC, f.id DESC`
 )
@@ -244,7 +245,7 @@ func (s *Store) fileFlagGroup(ctx context.Context, tx *sqlx.Tx, actor portal.Act
 		return "", fmt.Errorf("store: case events: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, qInsertFlag, up.ID, p.Digits(), string(p.Kind()), p.Root(),
-		string(f.Reason), f.Text, now, pq.Array(ids)); err != nil {
+		string(f.Reason), f.Text, now, pq.Array(ids), guardianID(actor)); err != nil {
 		return "", fmt.Errorf("store: flag: %w", err)
 	}
 	kind := portal.TimelineJoined
@@ -436,8 +437,10 @@ type PatientFlag struct {
 	UpdatedAt      time.Time         `db:"updated_at"`
 }
 
-// FlagsForPatient lists the actor's own flags, newest first. Only a
-// patient has flags; staff and system get Forbidden here (they read cases).
+// FlagsForPatient lists the flags the actor filed, newest first: a
+// guardian's about the child they act for, never the child's other
+// guardian's. Only a patient has flags; staff and system get Forbidden
+// here (they read cases).
 func (s *Store) FlagsForPatient(ctx context.Context, actor portal.Actor) ([]PatientFlag, error) {
 	if !portal.CanFlag(actor, actor.Subject()) {
 		return nil, portal.Errorf(portal.Forbidden, "case.error.forbidden", "flags are read by their patient")

@@ -199,8 +199,18 @@ func next(t *testing.T, resp *http.Response) string {
 // callback's response.
 func (e *authEnv) login(t *testing.T, c *http.Client, subject string, beforeCallback func(*url.URL)) (*http.Response, *flow) {
 	t.Helper()
+	return e.loginFrom(t, c, e.base+"/login", subject, beforeCallback)
+}
+
+// loginFrom is login started at start: /login itself, or a page behind
+// the login that sends there.
+func (e *authEnv) loginFrom(t *testing.T, c *http.Client, start, subject string, beforeCallback func(*url.URL)) (*http.Response, *flow) {
+	t.Helper()
 	f := &flow{}
-	authURL := next(t, f.get(t, c, e.base+"/login"))
+	if !strings.HasPrefix(start, e.base+"/login") {
+		start = next(t, f.get(t, c, start))
+	}
+	authURL := next(t, f.get(t, c, start))
 	loginURL := next(t, f.get(t, c, authURL))
 	lu, _ := url.Parse(loginURL)
 	f.urls = append(f.urls, loginURL)

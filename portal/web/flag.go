@@ -180,9 +180,7 @@ func (s *Server) handleFlagSubmit(c *fiber.Ctx) error {
 	for _, cs := range cases {
 		q.Add("a", cs.Key)
 	}
-	if lang(c) == "en" {
-		q.Set("lang", "en")
-	}
+	q.Set("lang", lang(c)) // Swedish too: the browser may ask for English
 	return c.Redirect("/flaggor/mottagen?"+q.Encode(), fiber.StatusSeeOther)
 }
 
@@ -243,7 +241,7 @@ func (s *Server) handleFlags(c *fiber.Ctx) error {
 	for i, f := range flags {
 		items[i] = flagItem{PatientFlag: f, Created: loc.Date(f.CreatedAt)}
 		if f.FirstAccess.Valid {
-			items[i].Access = loc.Date(f.FirstAccess.Time)
+			items[i].Access = loc.DateTime(f.FirstAccess.Time) // the time too: two flags the same day are told apart
 		}
 	}
 	return s.render(c, fiber.StatusOK, "flags", "web.flags.title", items)

@@ -166,9 +166,11 @@ func TestFlagFormFilesACaseAndMyFlagsFollowIt(t *testing.T) {
 	}
 
 	text := "Hon är min granne"
-	status, loc, _ := post(t, c, action, url.Values{"_csrf": {csrf}, "post": {keys["anna1"]}, "reason": {"knows_privately"},
+	// The receipt keeps the language the form was in, Swedish too (a
+	// browser asking for English would otherwise turn it English).
+	status, loc, _ := post(t, c, action+"?lang=sv", url.Values{"_csrf": {csrf}, "post": {keys["anna1"]}, "reason": {"knows_privately"},
 		"text": {"  " + text + "  "}, "more": {keys["anna2"]}})
-	if status != http.StatusSeeOther || !strings.HasPrefix(loc, "/flaggor/mottagen?a=") {
+	if status != http.StatusSeeOther || !strings.HasPrefix(loc, "/flaggor/mottagen?a=") || !strings.HasSuffix(loc, "&lang=sv") {
 		t.Fatalf("flag: %d to %q", status, loc)
 	}
 	status, body = page(t, c, e.base+loc)
@@ -189,11 +191,16 @@ func TestFlagFormFilesACaseAndMyFlagsFollowIt(t *testing.T) {
 	}
 
 	status, body = page(t, c, e.base+"/flaggor")
-	if status != 200 || strings.Count(body, "Mottagen") != 2 || !strings.Contains(body, number[1]) || !strings.Contains(body, text) {
+	if status != 200 || strings.Count(body, "Mottagen") != 2 || !strings.Contains(body, number[1]) || !strings.Contains(body, text) ||
+		!strings.Contains(body, "<dd>2026-03-05 09:00</dd>") {
 		t.Errorf("my flags %d:\n%s", status, body)
 	}
 	// Decided: the outcome and the message for the patient, never the reason.
-	key := strings.TrimPrefix(loc, "/flaggor/mottagen?a=")
+	receipt, err := url.Parse(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := receipt.Query().Get("a")
 	rev := portal.StaffActor("SE2321000016-9001", "Rita", portal.Grant{Provider: "SE2321000016-0001", Role: portal.RoleReviewer})
 	ctx := context.Background()
 	if _, err := e.st.TransitionCase(ctx, rev, key, portal.StatusInvestigating); err != nil {

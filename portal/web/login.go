@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -11,7 +12,7 @@ import (
 // handleLoginStart sends the browser to the provider. It writes nothing at
 // our side: state, nonce and the PKCE verifier travel in a sealed cookie.
 func (s *Server) handleLoginStart(c *fiber.Ctx) error {
-	to, flow, err := s.cfg.Auth.Begin(c.UserContext(), lang(c))
+	to, flow, err := s.cfg.Auth.Begin(c.UserContext(), lang(c), c.Query("next"))
 	if err != nil {
 		return err
 	}
@@ -36,11 +37,19 @@ func (s *Server) handleLoginCallback(c *fiber.Ctx) error {
 	}
 	s.setCookie(c, sessionCookie, id, 0)
 	s.cfg.Log.Info("login", "request_id", c.Locals("requestid"), "route", c.Route().Path)
+	patient := login.Subject.Kind == auth.PatientSubject
 	to := "/personal"
-	if login.Subject.Kind == auth.PatientSubject {
+	if patient {
 		to = "/oversikt"
 	}
-	return c.Redirect(to+langQuery(login.Lang), fiber.StatusSeeOther)
+	if n := nextPage(login.Next, patient); n != "" {
+		to = n
+	}
+	l := langQuery(login.Lang)
+	if l != "" && strings.Contains(to, "?") {
+		l = "&" + l[1:]
+	}
+	return c.Redirect(to+l, fiber.StatusSeeOther)
 }
 
 // handleLogout ends the session at our side, then at the provider when it
@@ -54,7 +63,7 @@ func (s *Server) handleLogout(c *fiber.Ctx) error {
 	s.clearCookie(c, sessionCookie)
 	to := "/" + langQuery(lang(c))
 	if s.cfg.Auth != nil {
-		if u := s.cfg.Auth.LogoutURL(c.UserContext()); u != "" {
+		if u := s.cfg.Auth.LogoutURL(c.UserContext(), lang(c)); u != "" {
 			to = u
 		}
 	}
@@ -65,4 +74,45 @@ func (s *Server) handleLogout(c *fiber.Ctx) error {
 func (s *Server) handleMe(c *fiber.Ctx) error {
 	sess, _ := session(c)
 	return s.render(c, fiber.StatusOK, "me", "web.me.title", map[string]any{"Staff": sess.Subject.Kind == auth.StaffSubject})
+}
+
+// patientPages and staffPages are the first path segments of each kind of
+// pages: a login sent from one of them (a link in a notice, a bookmark)
+// comes back there, if it is the person's kind.
+var (
+	patientPages = map[string]bool{"oversikt": true, "historik": true, "flaggor": true, "utdrag": true,
+		"installningar": true, "bevakning": true, "barn": true}
+	staffPages = map[string]bool{"personal": true, "granskning": true, "chef": true, "sok": true, "kontroller": true,
+		"behorighet": true, "utdragsbegaran": true, "admin": true}
+)
+
+// nextPage is where a finished login goes: p if it is a page of this site
+// (path and query, never another host) among the person's kind of pages,
+// else "".
+func nextPage(p string, patient bool) string {
+	if len(p) > 500 || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\#\x00\r\n") {
+		return ""
+	}
+	seg, _, _ := strings.Cut(p[1:], "?")
+	seg, _, _ = strings.Cut(seg, "/")
+	if (patient && patientPages[seg]) || (!patient && staffPages[seg]) {
+		return p
+	}
+	return ""
+}
+
+// loginNext is the page a GET without a session asked for, for the login
+// to come back to: its path and query without the language, which the
+// login carries itself; "" for a page no login comes back to.
+func loginNext(c *fiber.Ctx) string {
+	q, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
+	q.Del("lang")
+	p := c.Path()
+	if len(q) > 0 {
+		p += "?" + q.Encode()
+	}
+	if nextPage(p, true) == "" && nextPage(p, false) == "" {
+		return ""
+	}
+	return p
 }

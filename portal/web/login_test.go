@@ -226,7 +226,7 @@ func TestLogoutNeedsCSRFTokenAndEndsSession(t *testing.T) {
 			t.Fatalf("a refused logout ended the session")
 		}
 	}
-	resp, err := c.PostForm(e.base+"/logout", url.Values{"_csrf": {token}})
+	resp, err := c.PostForm(e.base+"/logout?lang=en", url.Values{"_csrf": {token}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,14 +241,27 @@ func TestLogoutNeedsCSRFTokenAndEndsSession(t *testing.T) {
 	if n := e.sessions(t); n != 0 {
 		t.Errorf("%d sessions after logout", n)
 	}
-	// The provider accepts the logout and sends the browser back home.
+	// The provider accepts the logout and sends the browser back home, in
+	// the language the reader logged out in.
 	resp2, err := c.Get(loc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp2.Body.Close()
-	if got := resp2.Header.Get("Location"); got != e.base+"/" {
-		t.Errorf("provider's end_session sends to %q (status %d)", got, resp2.StatusCode)
+	home := resp2.Header.Get("Location")
+	if !strings.HasPrefix(home, e.base+"/?") {
+		t.Fatalf("provider's end_session sends to %q (status %d)", home, resp2.StatusCode)
+	}
+	resp3, err := c.Get(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp3.Body.Close()
+	if got := resp3.Header.Get("Location"); got != "/?lang=en" {
+		t.Errorf("the start page after logging out in English sends to %q (status %d)", got, resp3.StatusCode)
+	}
+	if _, body := page(t, c, e.base+"/?lang=en"); !strings.Contains(body, `<html lang="en">`) {
+		t.Errorf("start page after logout:\n%s", body)
 	}
 }
 
@@ -408,5 +421,28 @@ func TestHealthAndReadiness(t *testing.T) {
 	}
 	if status, _ := page(t, http.DefaultClient, e.base+"/healthz"); status != 200 {
 		t.Errorf("/healthz follows the database: %d", status)
+	}
+}
+
+// TestLoginComesBackToThePageAsked: a link to a page behind the login (the
+// settings link in a notice, a bookmark) comes back to that page after the
+// login, query and language kept; a page of the other kind of person, or
+// of another site, goes to the usual start.
+func TestLoginComesBackToThePageAsked(t *testing.T) {
+	t.Parallel()
+	e := startAuthEnv(t)
+	for _, tc := range []struct{ start, subject, want string }{
+		{"/installningar?lang=en", unknownPID, "/installningar?lang=en"},
+		{"/historik?period=all&page=2", unknownPID, "/historik?page=2&period=all&lang=sv"},
+		{"/granskning", unknownPID, "/oversikt?lang=sv"},
+		{"/login?lang=sv&next=%2F%2Fevil.example%2Foversikt", unknownPID, "/oversikt?lang=sv"},
+		{"/login?next=https%3A%2F%2Fevil.example%2Foversikt", unknownPID, "/oversikt?lang=sv"},
+		{"/login?next=%2F%5Cevil.example%2Foversikt", unknownPID, "/oversikt?lang=sv"},
+		{"/oversikt", "SE2321000016-9001", "/personal?lang=sv"},
+	} {
+		resp, _ := e.loginFrom(t, newClient(t), e.base+tc.start, tc.subject, nil)
+		if got := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || got != tc.want {
+			t.Errorf("login from %s: %d to %q, want %q", tc.start, resp.StatusCode, got, tc.want)
+		}
 	}
 }

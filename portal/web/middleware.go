@@ -93,7 +93,11 @@ func (s *Server) requireSession(c *fiber.Ctx) error {
 		if c.Method() != fiber.MethodGet || s.cfg.Auth == nil {
 			return c.Redirect("/", fiber.StatusSeeOther)
 		}
-		return c.Redirect("/login?lang="+lang(c), fiber.StatusSeeOther)
+		to := "/login?lang=" + lang(c)
+		if n := loginNext(c); n != "" {
+			to += "&next=" + url.QueryEscape(n)
+		}
+		return c.Redirect(to, fiber.StatusSeeOther)
 	}
 	c.Locals(LocalSubject, sess.Subject)
 	return c.Next()

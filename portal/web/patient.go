@@ -103,7 +103,7 @@ func (s *Server) handleOverview(c *fiber.Ctx) error {
 	d := overviewData{From: loc.Date(from), To: loc.Date(to.AddDate(0, 0, -1)), Accesses: int64(x.Summary.Events),
 		Sittings: int64(x.Summary.Rows), People: int64(len(v.people)), UnitCount: int64(len(units)), Units: units,
 		Unexplained: int64(x.Summary.Unexplained), UnexplainedRows: int64(x.Summary.UnexplainedRows),
-		UnexplainedText: x.Summary.UnexplainedText}
+		UnexplainedText: unexplainedText(loc, x.Summary)}
 	for _, r := range v.rows {
 		if r.Provider != "" && !slices.Contains(d.Providers, r.Provider) {
 			d.Providers = append(d.Providers, r.Provider)
@@ -151,7 +151,8 @@ func (s *Server) handleHistory(c *fiber.Ctx) error {
 		return err
 	}
 	d.Units, d.People = v.units, v.people
-	d.Summary, d.UnexplainedText = v.x.Summary.Text, v.x.Summary.UnexplainedText
+	whose, _, _ := actingView(c, loc.Lang)
+	d.Summary, d.UnexplainedText = historySummary(loc, whose, v.x.Summary), unexplainedText(loc, v.x.Summary)
 	rows, errs := q.filter(loc, v.rows, d.Units, d.People)
 	if len(errs) > 0 {
 		d.Errs = errs
@@ -269,4 +270,34 @@ func clip(s string) string {
 		return s[:40]
 	}
 	return strings.TrimSpace(s)
+}
+
+// historySummary counts the period's accesses in the history page's own
+// words: the extract's say "the extract shows ... your record", which is
+// neither this page nor, while a guardian acts for a child (whose is
+// "Kims"), the record shown. Nothing to count says nothing: the page says
+// there are no accesses.
+func historySummary(loc *i18n.Localizer, whose string, s extract.Summary) string {
+	if s.Events == 0 {
+		return ""
+	}
+	id, data := "web.history.summary", map[string]any{"Rows": loc.N("extract.summary.sittings", s.Rows)}
+	if whose != "" {
+		id, data["Whose"] = id+"_child", whose
+	}
+	return loc.N(id, s.Events, data)
+}
+
+// unexplainedText is the extract's sentence about the accesses nothing
+// explains, counted as the pages count: in sittings ("vid 2 tillfällen"),
+// not in the PDF's rows.
+func unexplainedText(loc *i18n.Localizer, s extract.Summary) string {
+	switch {
+	case s.Events == 0:
+		return ""
+	case s.Unexplained == 0:
+		return loc.T("extract.summary.all_explained")
+	}
+	return loc.N("extract.summary.unexplained", s.Unexplained, map[string]any{
+		"Rows": loc.N("extract.summary.sittings", s.UnexplainedRows), "Label": loc.T("extract.unexplained.label")})
 }

@@ -105,6 +105,12 @@ func TestPatientPagesShowOwnLog(t *testing.T) {
 	if status != 200 || !strings.Contains(body, "Visar 1–9 av 9 tillfällen.") {
 		t.Fatalf("history %d:\n%s", status, body)
 	}
+	// The summary counts as the page does, in sittings, and is the page's
+	// own: not the PDF's "Utdraget visar" and rows.
+	if !strings.Contains(body, "16\u00a0åtkomster till din journal, vid 9\u00a0tillfällen.") || !regexp.MustCompile(`ingen förklaring hittades|hittade Insyn ingen förklaring`).MatchString(body) ||
+		strings.Contains(body, "Utdraget visar") || regexp.MustCompile(`\(\d+ rad(er)?\)`).MatchString(body) {
+		t.Errorf("history's summary:\n%s", body)
+	}
 	lastUnexpl := strings.LastIndex(body, `class="entry unexplained"`)
 	firstExpl := strings.Index(body, `class="entry"`)
 	if lastUnexpl < 0 || firstExpl < 0 || lastUnexpl > firstExpl {

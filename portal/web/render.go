@@ -30,6 +30,7 @@ type pages struct {
 // reader's language by replacing them.
 var placeholderFuncs = template.FuncMap{
 	"t":   func(string, ...any) string { return "" },
+	"tw":  func(string, string, ...any) string { return "" },
 	"n":   func(string, int, ...any) string { return "" },
 	"num": func(int64) string { return "" },
 	"u":   func(string, ...string) string { return "" },
@@ -123,7 +124,7 @@ func (p *pages) forLang(page string, loc *i18n.Localizer) (*template.Template, e
 	if err != nil {
 		return nil, err
 	}
-	t.Funcs(template.FuncMap{"t": translate(loc), "n": plural(loc), "num": loc.Number, "u": link(loc.Lang)})
+	t.Funcs(template.FuncMap{"t": translate(loc), "tw": translateWhose(loc), "n": plural(loc), "num": loc.Number, "u": link(loc.Lang)})
 	p.bound[key] = t
 	return t, nil
 }
@@ -167,6 +168,20 @@ func plural(loc *i18n.Localizer) func(string, int, ...any) string {
 			data[fmt.Sprint(kv[i])] = kv[i+1]
 		}
 		return loc.N(id, n, data)
+	}
+}
+
+// translateWhose gives templates {{tw .Acting "id"}}: while a guardian
+// acts for a child (whose is "Kims"), a text that speaks of the reader's
+// own record has a variant (id + "_child") naming the child's, and that
+// is the one used; otherwise, or for a text without one, id itself.
+func translateWhose(loc *i18n.Localizer) func(string, string, ...any) string {
+	t := translate(loc)
+	return func(whose, id string, kv ...any) string {
+		if whose == "" || !loc.Has(id+"_child") {
+			return t(id, kv...)
+		}
+		return t(id+"_child", append([]any{"Whose", whose}, kv...)...)
 	}
 }
 

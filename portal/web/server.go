@@ -175,6 +175,11 @@ func lang(c *fiber.Ctx) string {
 }
 
 func (s *Server) handleIndex(c *fiber.Ctx) error {
+	// Back from the provider's logout, the language the reader had comes
+	// as state (auth.Client.LogoutURL): the start page stays in it.
+	if st := c.Query("state"); c.Query("lang") == "" && (st == "sv" || st == "en") {
+		return c.Redirect("/?lang="+st, fiber.StatusSeeOther)
+	}
 	st, err := s.cfg.Store.Stats(c.UserContext())
 	if err != nil {
 		return err

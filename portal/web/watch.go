@@ -208,9 +208,6 @@ func (s *Server) handleWatchRemove(c *fiber.Ctx) error {
 }
 
 func watchURL(l, done string) string {
-	v := url.Values{"klart": {done}}
-	if l == "en" {
-		v.Set("lang", "en")
-	}
+	v := url.Values{"klart": {done}, "lang": {l}} // Swedish too: the browser may ask for English
 	return "/bevakning?" + v.Encode()
 }

@@ -75,7 +75,8 @@ func TestWatchlistIsThePatientsAlone(t *testing.T) {
 		t.Errorf("add without the form token: %d", status)
 	}
 	add.Set("_csrf", csrf)
-	if status, loc, _ := post(t, tolvan, e.base+"/bevakning/lagg-till", add); status != http.StatusSeeOther || loc != "/bevakning?klart=added" {
+	// The page after the change keeps the form's language, Swedish too.
+	if status, loc, _ := post(t, tolvan, e.base+"/bevakning/lagg-till?lang=sv", add); status != http.StatusSeeOther || loc != "/bevakning?klart=added&lang=sv" {
 		t.Fatalf("add: %d %q", status, loc)
 	}
 	if status, _, body := post(t, tolvan, e.base+"/bevakning/lagg-till", add); status != http.StatusConflict || !strings.Contains(body, `id="add-error"`) {
@@ -106,7 +107,7 @@ func TestWatchlistIsThePatientsAlone(t *testing.T) {
 		"person": {hex.EncodeToString(sum[:12])}}); status != http.StatusNotFound {
 		t.Errorf("a forged key adds Pia: %d", status)
 	}
-	if status, loc, _ := post(t, tolvan, e.base+"/bevakning/ta-bort", url.Values{"_csrf": {csrf}, "watch": {watch}}); status != http.StatusSeeOther || loc != "/bevakning?klart=removed" {
+	if status, loc, _ := post(t, tolvan, e.base+"/bevakning/ta-bort", url.Values{"_csrf": {csrf}, "watch": {watch}}); status != http.StatusSeeOther || loc != "/bevakning?klart=removed&lang=sv" {
 		t.Fatalf("remove: %d %q", status, loc)
 	}
 	_, body = page(t, tolvan, e.base+"/bevakning?lang=en")
@@ -374,5 +375,139 @@ func TestGuardianPagesNameTheChild(t *testing.T) {
 	}
 	if _, body := page(t, greta, e.base+"/historik?period=all"); !strings.Contains(body, "<h1>Vem har läst min journal</h1>") {
 		t.Errorf("the guardian's own history: %s", body)
+	}
+}
+
+// ownRecordWords is what a page says of the reader's own record, care and
+// consent: while a guardian acts for a child none of it may be read there,
+// not in a heading and not in the texts between (the footer, the overview's
+// explanations, the basis of an access, the flag form's reasons, ...).
+var ownRecordWords = regexp.MustCompile(`(?i)\b(din journal|min journal|din vård|dina besök|dina uppgifter|om dig|ditt samtycke|ge dig|mina anmälningar|jag hade|du hade|du var inlagd|ditt vårdteam|your record|my record|your care|your visits|your information|about you|your consent|treat you|my reports|I had|you had|you were admitted|your care team)\b`)
+
+// visibleText is a page's text as read: tags dropped, entities decoded.
+func visibleText(body string) string {
+	body = regexp.MustCompile(`(?s)<head>.*</head>`).ReplaceAllString(body, "")
+	return strings.NewReplacer("&#39;", "'", "&amp;", "&", "&#34;", `"`).Replace(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(body, " "))
+}
+
+// TestGuardianTextsNameTheChild: while Greta acts for Kim, every text of
+// the patient's pages speaks of Kim's record, in both languages: the
+// footer, the overview's explanations, the history's summary and order,
+// an access's basis, the flag form and its reasons, the flag's receipt and
+// the list of flags, the extract's page, the watchlist, the settings.
+func TestGuardianTextsNameTheChild(t *testing.T) {
+	t.Parallel()
+	e, f, greta, csrf := gretaActsForKim(t)
+	// Kim had a visit two days before Anna read his record: the access is
+	// explained, and the explanation is Kim's, not Greta's.
+	if _, err := e.st.DB().Exec(`INSERT INTO care_relations (personal_id, unit_hsa_id, kind, starts_at) VALUES ($1, 'SE2321000016-1001', 'visit', $2)`,
+		f.kim.Digits(), e.clock.Now().AddDate(0, -1, -2)); err != nil {
+		t.Fatal(err)
+	}
+	_, hist := page(t, greta, e.base+"/historik?period=all")
+	keys := entryKeys(hist)
+	if len(keys) != 1 {
+		t.Fatalf("Kim's history has %d entries", len(keys))
+	}
+	status, loc, _ := post(t, greta, e.base+"/flaggor/ny?post="+keys[0], url.Values{"_csrf": {csrf}, "post": {keys[0]}, "reason": {"no_care_then"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("flagging Kim's access: %d", status)
+	}
+	paths := []string{"/oversikt", "/historik?period=all", "/historik/" + keys[0], "/flaggor/ny?post=" + keys[0], loc,
+		"/flaggor", "/utdrag", "/bevakning", "/installningar", "/barn"}
+	for _, l := range []struct{ lang, footer, reason, why string }{
+		{"sv", "tagit del av Kim Eks journal", "Barnet hade ingen vård på enheten då", "Barnet hade ett besök på Vårdcentralen Ängsbacken"},
+		{"en", "accessed Kim Ek's medical record", "The child had no care at this unit then", "The child had a visit at Vårdcentralen Ängsbacken"},
+	} {
+		for _, p := range paths {
+			u, err := url.Parse(e.base + p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := u.Query()
+			q.Set("lang", l.lang)
+			u.RawQuery = q.Encode()
+			status, body := page(t, greta, u.String())
+			if status != 200 {
+				t.Errorf("%s: %d", u.Path, status)
+				continue
+			}
+			text := visibleText(body)
+			if !strings.Contains(text, l.footer) {
+				t.Errorf("%s (%s): the footer does not name Kim's record", u.Path, l.lang)
+			}
+			for _, m := range ownRecordWords.FindAllString(text, -1) {
+				t.Errorf("%s (%s) still says %q", u.Path, l.lang, m)
+			}
+			if strings.HasPrefix(p, "/historik") && !strings.Contains(text, l.why) {
+				t.Errorf("%s (%s): no %q", u.Path, l.lang, l.why)
+			}
+			if (p == "/flaggor" || strings.HasPrefix(p, "/flaggor/ny")) && !strings.Contains(text, l.reason) {
+				t.Errorf("%s (%s): no %q", u.Path, l.lang, l.reason)
+			}
+		}
+	}
+	// The PDF Greta downloads for Kim says who produced it: Kim's guardian,
+	// not "yourself".
+	for l, want := range map[string]string{"sv": "av barnets vårdnadshavare i Insyn", "en": "by the child's guardian in Insyn"} {
+		status, pdf := page(t, greta, e.base+"/utdrag/pdf?pdflang="+l)
+		if status != 200 {
+			t.Fatalf("Kim's PDF (%s): %d", l, status)
+		}
+		if text := strings.Join(strings.Fields(pdfText(t, []byte(pdf))), " "); !strings.Contains(text, want) ||
+			strings.Contains(text, "dig själv") || strings.Contains(text, "yourself") {
+			t.Errorf("Kim's PDF (%s) does not say %q:\n%s", l, want, text)
+		}
+	}
+	// Back on her own log Greta reads her own words again.
+	if status, _, _ := post(t, greta, e.base+"/barn/tillbaka", url.Values{"_csrf": {csrf}}); status != http.StatusSeeOther {
+		t.Fatalf("back: %d", status)
+	}
+	_, body := page(t, greta, e.base+"/oversikt")
+	for _, w := range []string{"tagit del av din journal", "koppla till din vård", "hanterar dina uppgifter"} {
+		if !strings.Contains(body, w) {
+			t.Errorf("Greta's own overview: no %q", w)
+		}
+	}
+}
+
+// TestGuardiansSeeTheFlagsTheyFiled: Kim has two guardians. What Greta
+// reports about an access to Kim's record (her reason, her own words) is
+// on her list of Kim's reports, not on Hugo's; nor is it on her own list.
+func TestGuardiansSeeTheFlagsTheyFiled(t *testing.T) {
+	t.Parallel()
+	e, f, greta, csrf := gretaActsForKim(t)
+	if _, err := e.st.DB().Exec(`INSERT INTO relations (personal_id_a, personal_id_b, kind) VALUES ($1, $2, 'guardian')`,
+		f.hugo.Digits(), f.kim.Digits()); err != nil {
+		t.Fatal(err)
+	}
+	_, hist := page(t, greta, e.base+"/historik?period=all")
+	keys := entryKeys(hist)
+	if len(keys) != 1 {
+		t.Fatalf("Kim's history has %d entries", len(keys))
+	}
+	const words = "Gretas egna ord om Kims läkare"
+	if status, _, _ := post(t, greta, e.base+"/flaggor/ny?post="+keys[0], url.Values{"_csrf": {csrf}, "post": {keys[0]},
+		"reason": {"knows_privately"}, "text": {words}}); status != http.StatusSeeOther {
+		t.Fatalf("Greta flags Kim's access: %d", status)
+	}
+	if _, body := page(t, greta, e.base+"/flaggor"); !strings.Contains(body, words) {
+		t.Fatalf("Greta's list of Kim's reports lacks her flag:\n%s", body)
+	}
+	hugo := signedIn(t, e, f.hugo.Formatted())
+	_, hbody := page(t, hugo, e.base+"/barn")
+	hcsrf := csrfToken(t, hbody)
+	if status, _, _ := post(t, hugo, e.base+"/barn/valj", url.Values{"_csrf": {hcsrf}, "child": {childKey(hcsrf, f.kim)}}); status != http.StatusSeeOther {
+		t.Fatalf("Hugo switches to Kim: %d", status)
+	}
+	if _, body := page(t, hugo, e.base+"/flaggor"); strings.Contains(body, words) || strings.Contains(body, "Jag känner personen privat") ||
+		!strings.Contains(body, `id="no-flags"`) {
+		t.Errorf("Hugo reads Greta's report about Kim:\n%s", body)
+	}
+	if status, _, _ := post(t, greta, e.base+"/barn/tillbaka", url.Values{"_csrf": {csrf}}); status != http.StatusSeeOther {
+		t.Fatalf("back: %d", status)
+	}
+	if _, body := page(t, greta, e.base+"/flaggor"); strings.Contains(body, words) {
+		t.Errorf("Greta's own reports show the one about Kim")
 	}
 }
