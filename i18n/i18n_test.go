@@ -124,6 +124,20 @@ func TestPercent(t *testing.T) {
 func pluralIDs(t *testing.T) map[string]bool {
 	t.Helper()
 	out := map[string]bool{}
+	eachMessageFile(t, func(_ string, m map[string]json.RawMessage) {
+		for id, v := range m {
+			if len(v) > 0 && v[0] == '{' {
+				out[id] = true
+			}
+		}
+	})
+	return out
+}
+
+// eachMessageFile hands fn every message file's language (AREA.LANG.json)
+// and its messages, undecoded.
+func eachMessageFile(t *testing.T, fn func(lang string, m map[string]json.RawMessage)) {
+	t.Helper()
 	entries, err := files.ReadDir(".")
 	if err != nil {
 		t.Fatal(err)
@@ -137,13 +151,9 @@ func pluralIDs(t *testing.T) map[string]bool {
 		if err := json.Unmarshal(data, &m); err != nil {
 			t.Fatalf("%s: %v", e.Name(), err)
 		}
-		for id, v := range m {
-			if len(v) > 0 && v[0] == '{' {
-				out[id] = true
-			}
-		}
+		parts := strings.Split(e.Name(), ".")
+		fn(parts[max(len(parts)-2, 0)], m)
 	}
-	return out
 }
 
 // TestPlainMessagesKeptPerLanguage: a message kept after its first use
@@ -189,23 +199,9 @@ func TestReviewerAndPatientNameTheRelationAlike(t *testing.T) {
 // the patient's extract and the case narratives do, never a care relation.
 func TestCareContactIsOneTerm(t *testing.T) {
 	avoid := map[string]string{"sv": "vårdrelation", "en": "care relation"}
-	entries, err := files.ReadDir(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		parts := strings.Split(e.Name(), ".") // AREA.LANG.json
-		lang := parts[max(len(parts)-2, 0)]
+	eachMessageFile(t, func(lang string, m map[string]json.RawMessage) {
 		if avoid[lang] == "" {
-			continue
-		}
-		data, err := files.ReadFile(e.Name())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(data, &m); err != nil {
-			t.Fatalf("%s: %v", e.Name(), err)
+			return
 		}
 		for id, v := range m {
 			page := false
@@ -216,5 +212,5 @@ func TestCareContactIsOneTerm(t *testing.T) {
 				t.Errorf("%s %s: %s", lang, id, v)
 			}
 		}
-	}
+	})
 }

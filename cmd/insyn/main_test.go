@@ -39,6 +39,18 @@ func cli(t *testing.T, dsn string, stdin io.Reader, args ...string) result {
 	return result{out.String(), errb.String(), code}
 }
 
+// appIn is the command line with no database, speaking lang, its errors
+// written to stderr.
+func appIn(lang string, stderr io.Writer) *app {
+	return &app{stdout: io.Discard, stderr: stderr, logLevel: new(slog.LevelVar), log: slog.New(slog.DiscardHandler),
+		clock: portal.SystemClock{}, getenv: func(k string) string {
+			if k == "INSYN_LANG" {
+				return lang
+			}
+			return ""
+		}}
+}
+
 func TestUsageErrorsExitTwo(t *testing.T) {
 	for _, args := range [][]string{{}, {"nosuchcommand"}, {"ingest"}, {"ingest", "--format", "xml", "x"}, {"ingest", "--nosuchflag"}} {
 		r := cli(t, "", nil, args...)
@@ -89,13 +101,7 @@ func TestHelpInBothLanguages(t *testing.T) {
 	for name := range commands {
 		for _, lang := range []string{"sv", "en"} {
 			var errb bytes.Buffer
-			a := &app{stdout: io.Discard, stderr: &errb, logLevel: new(slog.LevelVar), log: slog.New(slog.DiscardHandler),
-				clock: portal.SystemClock{}, getenv: func(k string) string {
-					if k == "INSYN_LANG" {
-						return lang
-					}
-					return ""
-				}}
+			a := appIn(lang, &errb)
 			if code := a.main(context.Background(), []string{name, "--help"}); code != 0 {
 				t.Errorf("%s --help (%s): exit %d", name, lang, code)
 			}
@@ -123,13 +129,7 @@ func TestBadFlagsInReadersLanguage(t *testing.T) {
 	for _, c := range cases {
 		for lang, want := range map[string]string{"sv": c.sv, "en": c.en} {
 			var errb bytes.Buffer
-			a := &app{stdout: io.Discard, stderr: &errb, logLevel: new(slog.LevelVar), log: slog.New(slog.DiscardHandler),
-				clock: portal.SystemClock{}, getenv: func(k string) string {
-					if k == "INSYN_LANG" {
-						return lang
-					}
-					return ""
-				}}
+			a := appIn(lang, &errb)
 			code := a.main(context.Background(), c.args)
 			if code != 2 || !strings.Contains(errb.String(), want) {
 				t.Errorf("insyn %v (%s): exit %d, stderr lacks %q:\n%s", c.args, lang, code, want, errb.String())

@@ -39,14 +39,8 @@ import (
 // ratios and the memory the page costs; it fails when the query does not
 // use the patient index or a page view is not recorded in log_reads.
 func BenchmarkHistoryPage(b *testing.B) {
-	n := 5_000_000
-	if v, err := strconv.Atoi(os.Getenv("INSYN_BENCH_EVENTS")); err == nil && v > 0 {
-		n = v
-	}
 	ctx := context.Background()
-	clock := &portal.FixedClock{T: time.Date(2026, 11, 30, 12, 0, 0, 0, portal.Stockholm)}
-	st := storetest.Open(b, clock)
-	pat := loadHistoryBench(b, st, clock, n)
+	st, clock, pat, n := historyBenchStore(b, 5_000_000)
 	db := st.DB()
 	sessions := auth.NewSessions(st, clock, []byte(strings.Repeat("k", 32)))
 	// Server time as the server's own access log states it.
@@ -254,14 +248,8 @@ func BenchmarkHistoryPage(b *testing.B) {
 // (default 200,000) stand beside the patient's; INSYN_BENCH_REVIEWED=1
 // runs a review first, as most of the time.
 func BenchmarkHistoryFirstView(b *testing.B) {
-	n := 200_000
-	if v, err := strconv.Atoi(os.Getenv("INSYN_BENCH_EVENTS")); err == nil && v > 0 {
-		n = v
-	}
 	ctx := context.Background()
-	clock := &portal.FixedClock{T: time.Date(2026, 11, 30, 12, 0, 0, 0, portal.Stockholm)}
-	st := storetest.Open(b, clock)
-	pat := loadHistoryBench(b, st, clock, n)
+	st, clock, pat, _ := historyBenchStore(b, 200_000)
 	if os.Getenv("INSYN_BENCH_REVIEWED") != "" { // as after a review run: explanations kept
 		if _, err := st.RunReview(ctx, store.ReviewRunOptions{}, nil); err != nil {
 			b.Fatal(err)
@@ -318,6 +306,19 @@ func BenchmarkHistoryFirstView(b *testing.B) {
 	}
 	b.ReportMetric(float64(selfCPU()-go0)/float64(time.Millisecond)/float64(b.N), "go-cpu-ms/op")
 	b.ReportMetric(float64(procsCPU(pids)-pg0)/float64(time.Millisecond)/float64(b.N), "pg-cpu-ms/op")
+}
+
+// historyBenchStore opens a store on the history benchmarks' clock and
+// fills it (loadHistoryBench) with INSYN_BENCH_EVENTS other events, or n
+// without it; it returns the patient and how many other events there are.
+func historyBenchStore(b *testing.B, n int) (*store.Store, *portal.FixedClock, portal.PersonalID, int) {
+	b.Helper()
+	if v, err := strconv.Atoi(os.Getenv("INSYN_BENCH_EVENTS")); err == nil && v > 0 {
+		n = v
+	}
+	clock := &portal.FixedClock{T: time.Date(2026, 11, 30, 12, 0, 0, 0, portal.Stockholm)}
+	st := storetest.Open(b, clock)
+	return st, clock, loadHistoryBench(b, st, clock, n), n
 }
 
 // serveLoopback serves srv on a loopback port until stop is called; it

@@ -209,16 +209,22 @@ func newGuardianFamily(t *testing.T, e *authEnv) guardianFamily {
 // the session's CSRF token.
 func gretaActsForKim(t *testing.T) (*authEnv, guardianFamily, *http.Client, string) {
 	t.Helper()
-	e := startAuthEnv(t)
-	flagWorld(t, e)
-	f := newGuardianFamily(t, e)
-	greta := signedIn(t, e, f.greta.Formatted())
+	e, f, greta := gretaSignedIn(t)
 	_, body := page(t, greta, e.base+"/barn")
 	csrf := csrfToken(t, body)
 	if status, _, _ := post(t, greta, e.base+"/barn/valj", url.Values{"_csrf": {csrf}, "child": {childKey(csrf, f.kim)}}); status != http.StatusSeeOther {
 		t.Fatalf("switch to Kim: %d", status)
 	}
 	return e, f, greta, csrf
+}
+
+// gretaSignedIn starts a world with the guardian family and signs Greta in.
+func gretaSignedIn(t *testing.T) (*authEnv, guardianFamily, *http.Client) {
+	t.Helper()
+	e := startAuthEnv(t)
+	flagWorld(t, e)
+	f := newGuardianFamily(t, e)
+	return e, f, signedIn(t, e, f.greta.Formatted())
 }
 
 func childKey(csrf string, p portal.PersonalID) string {
@@ -228,10 +234,7 @@ func childKey(csrf string, p portal.PersonalID) string {
 
 func TestGuardianReachesOnlyOwnChildrenUnder13(t *testing.T) {
 	t.Parallel()
-	e := startAuthEnv(t)
-	flagWorld(t, e)
-	f := newGuardianFamily(t, e)
-	greta := signedIn(t, e, f.greta.Formatted())
+	e, f, greta := gretaSignedIn(t)
 	status, body := page(t, greta, e.base+"/barn")
 	if status != 200 || !strings.Contains(body, "Se Kim Eks logg") || !strings.Contains(body, "Tess Ek fyllde 13 år") ||
 		strings.Contains(body, "Olle") || strings.Contains(body, "Lo Ek") || strings.Contains(body, f.kim.Digits()) {
