@@ -301,15 +301,7 @@ func (p *pipeline) readOne(ctx context.Context, in Input) error {
 		// A file given the wrong --format (a CSV read as RIV) yields no
 		// record at all; it is kept, not dropped silently.
 		io.Copy(io.Discard, br)
-		r := portal.LogRecord{Raw: forcedHead, Line: 1, Index: 1}
-		if n := p.read.Load() - start; n > int64(len(forcedHead)) {
-			r.RawLength = n
-		}
-		r.Quarantine(portal.ReasonUnknownFormat, NoRecordOfFormat)
-		p.cur = append(p.cur, store.IngestRecord{LogRecord: r, Format: string(format), File: in.path})
-		if len(p.cur) >= p.opts.BatchSize {
-			return p.send(ctx)
-		}
+		return p.quarantineWhole(ctx, in, forcedHead, p.read.Load()-start, string(format), NoRecordOfFormat)
 	}
 	return nil
 }
@@ -323,12 +315,18 @@ const NoRecordOfFormat = "the input holds no record of the format it was given"
 func (p *pipeline) quarantineInput(ctx context.Context, in Input, br *bufio.Reader, why error) error {
 	head, _ := io.ReadAll(io.LimitReader(br, portal.MaxRecordBytes))
 	rest, _ := io.Copy(io.Discard, br) // also counts the bytes for progress
+	return p.quarantineWhole(ctx, in, head, int64(len(head))+rest, "unknown", why.Error())
+}
+
+// quarantineWhole keeps a whole input as one quarantined record of its
+// head; length is the input's size in bytes, kept when the head is shorter.
+func (p *pipeline) quarantineWhole(ctx context.Context, in Input, head []byte, length int64, format, detail string) error {
 	r := portal.LogRecord{Raw: head, Line: 1, Index: 1}
-	if rest > 0 {
-		r.RawLength = int64(len(head)) + rest
+	if length > int64(len(head)) {
+		r.RawLength = length
 	}
-	r.Quarantine(portal.ReasonUnknownFormat, why.Error())
-	p.cur = append(p.cur, store.IngestRecord{LogRecord: r, Format: "unknown", File: in.path})
+	r.Quarantine(portal.ReasonUnknownFormat, detail)
+	p.cur = append(p.cur, store.IngestRecord{LogRecord: r, Format: format, File: in.path})
 	if len(p.cur) >= p.opts.BatchSize {
 		return p.send(ctx)
 	}
