@@ -90,7 +90,7 @@ var (
 // (path and query, never another host) among the person's kind of pages,
 // else "".
 func nextPage(p string, patient bool) string {
-	if len(p) > 500 || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\#\x00\r\n") {
+	if len(p) > 500 || !sitePath(p) || strings.ContainsAny(p, "#\r\n") {
 		return ""
 	}
 	seg, _, _ := strings.Cut(p[1:], "?")

@@ -138,13 +138,19 @@ func switchURL(c *fiber.Ctx, l string) string {
 		q = url.Values{}
 	}
 	q.Set("lang", l)
-	// Only a path of this site: "//host" or "/\host" would send the reader
-	// elsewhere from a page that merely echoes an unknown path.
+	// A page that merely echoes an unknown path must not send the
+	// reader elsewhere.
 	p := c.Path()
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\x00") {
+	if !sitePath(p) {
 		p = "/"
 	}
 	return p + "?" + q.Encode()
+}
+
+// sitePath reports whether p is a path of this site: "//host" or "/\host"
+// would send the browser to another.
+func sitePath(p string) bool {
+	return strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") && !strings.ContainsAny(p, "\\\x00")
 }
 
 // link gives templates {{u "/historik"}} and {{u "/historik" "page" "2"}}:

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"net/url"
 	"strings"
 	"time"
 
@@ -188,7 +187,7 @@ func (s *Server) handleWatchAdd(c *fiber.Ctx) error {
 			return err
 		}
 		s.cfg.Log.Info("watchlist changed", "request_id", c.Locals("requestid"), "change", "added")
-		return c.Redirect(watchURL(lang(c), "added"), fiber.StatusSeeOther)
+		return c.Redirect(link(lang(c))("/bevakning", "klart", "added"), fiber.StatusSeeOther)
 	}
 	return &portal.Error{Code: portal.NotFound, MsgID: "watch.error.gone", Detail: "no such search result", Err: portal.ErrNotFound}
 }
@@ -204,10 +203,5 @@ func (s *Server) handleWatchRemove(c *fiber.Ctx) error {
 		return err
 	}
 	s.cfg.Log.Info("watchlist changed", "request_id", c.Locals("requestid"), "change", "removed")
-	return c.Redirect(watchURL(lang(c), "removed"), fiber.StatusSeeOther)
-}
-
-func watchURL(l, done string) string {
-	v := url.Values{"klart": {done}, "lang": {l}} // Swedish too: the browser may ask for English
-	return "/bevakning?" + v.Encode()
+	return c.Redirect(link(lang(c))("/bevakning", "klart", "removed"), fiber.StatusSeeOther)
 }
