@@ -597,6 +597,25 @@ func (b *builder) flushDay() error {
 	return b.sink.Day(&b.day)
 }
 
+// UnexplainedSentence is the summary's sentence about the accesses nothing
+// explains ("" when there are none to speak of), with how many of the
+// extract's rows they fill, or, for pages that count so, how many sittings
+// ("vid 2 tillfällen").
+func UnexplainedSentence(l *i18n.Localizer, s Summary, inSittings bool) string {
+	switch {
+	case s.Events == 0:
+		return ""
+	case s.Unexplained == 0:
+		return l.T("extract.summary.all_explained")
+	}
+	count := "extract.summary.unexplained_rows"
+	if inSittings {
+		count = "extract.summary.sittings"
+	}
+	return l.N("extract.summary.unexplained", s.Unexplained, map[string]any{
+		"Rows": l.N(count, s.UnexplainedRows), "Label": l.T("extract.unexplained.label")})
+}
+
 // Finish flushes the last row and day and ends the extract with its
 // summary: how many accesses, how many nothing explains, and whom to
 // contact at each care provider in it.
@@ -612,11 +631,7 @@ func (b *builder) Finish() (Summary, error) {
 		Text: l.T("extract.summary.empty")}
 	if b.events > 0 {
 		s.Text = l.N("extract.summary.total", b.events, map[string]any{"Rows": l.N("extract.summary.sittings", b.rows)})
-		s.UnexplainedText = l.T("extract.summary.all_explained")
-		if b.unexpl > 0 {
-			s.UnexplainedText = l.N("extract.summary.unexplained", b.unexpl,
-				map[string]any{"Rows": l.N("extract.summary.unexplained_rows", b.unexplR), "Label": l.T("extract.unexplained.label")})
-		}
+		s.UnexplainedText = UnexplainedSentence(l, s, false)
 	}
 	for _, p := range b.provs {
 		s.Contacts = append(s.Contacts, Field{Label: p, Value: l.T("extract.contact.provider", map[string]any{"Provider": p})})

@@ -103,7 +103,7 @@ func (s *Server) handleOverview(c *fiber.Ctx) error {
 	d := overviewData{From: loc.Date(from), To: loc.Date(to.AddDate(0, 0, -1)), Accesses: int64(x.Summary.Events),
 		Sittings: int64(x.Summary.Rows), People: int64(len(v.people)), UnitCount: int64(len(units)), Units: units,
 		Unexplained: int64(x.Summary.Unexplained), UnexplainedRows: int64(x.Summary.UnexplainedRows),
-		UnexplainedText: unexplainedText(loc, x.Summary)}
+		UnexplainedText: extract.UnexplainedSentence(loc, x.Summary, true)}
 	for _, r := range v.rows {
 		if r.Provider != "" && !slices.Contains(d.Providers, r.Provider) {
 			d.Providers = append(d.Providers, r.Provider)
@@ -152,7 +152,7 @@ func (s *Server) handleHistory(c *fiber.Ctx) error {
 	}
 	d.Units, d.People = v.units, v.people
 	whose, _, _ := actingView(c, loc.Lang)
-	d.Summary, d.UnexplainedText = historySummary(loc, whose, v.x.Summary), unexplainedText(loc, v.x.Summary)
+	d.Summary, d.UnexplainedText = historySummary(loc, whose, v.x.Summary), extract.UnexplainedSentence(loc, v.x.Summary, true)
 	rows, errs := q.filter(loc, v.rows, d.Units, d.People)
 	if len(errs) > 0 {
 		d.Errs = errs
@@ -286,18 +286,4 @@ func historySummary(loc *i18n.Localizer, whose string, s extract.Summary) string
 		id, data["Whose"] = id+"_child", whose
 	}
 	return loc.N(id, s.Events, data)
-}
-
-// unexplainedText is the extract's sentence about the accesses nothing
-// explains, counted as the pages count: in sittings ("vid 2 tillfällen"),
-// not in the PDF's rows.
-func unexplainedText(loc *i18n.Localizer, s extract.Summary) string {
-	switch {
-	case s.Events == 0:
-		return ""
-	case s.Unexplained == 0:
-		return loc.T("extract.summary.all_explained")
-	}
-	return loc.N("extract.summary.unexplained", s.Unexplained, map[string]any{
-		"Rows": loc.N("extract.summary.sittings", s.UnexplainedRows), "Label": loc.T("extract.unexplained.label")})
 }
