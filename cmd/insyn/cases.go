@@ -241,22 +241,13 @@ func (a *app) printCase(d store.CaseDetail) {
 		line("cases.show.signals", strings.Join(s, ", "))
 	}
 	// One line per rule in words, with its name for `insyn rules` and how
-	// many hits it had (there is one per access, so listing each repeated
-	// the same line).
-	var rules []string
-	hits := map[string]int{}
-	for _, r := range d.Evidence.Rules {
-		if hits[r.Rule] == 0 {
-			rules = append(rules, r.Rule)
-		}
-		hits[r.Rule]++
-	}
-	for _, r := range rules {
-		words := r
-		if id := "controls.rule." + r; t.Has(id) {
+	// many hits it had.
+	for _, r := range d.Evidence.RuleCounts() {
+		words := r.Rule
+		if id := "controls.rule." + r.Rule; t.Has(id) {
 			words = t.T(id)
 		}
-		line("cases.show.rule", t.N("cases.show.rule_hits", hits[r], map[string]any{"Words": words, "Rule": termSafe(r)}))
+		line("cases.show.rule", t.N("cases.show.rule_hits", r.Hits, map[string]any{"Words": words, "Rule": termSafe(r.Rule)}))
 	}
 	for _, f := range d.Flags {
 		line("cases.show.flag", t.T("web.flag.reason."+string(f.Reason))+" "+t.DateTime(f.CreatedAt)+" "+termSafe(f.Text))

@@ -63,6 +63,30 @@ type RuleHit struct {
 	Severity Severity
 }
 
+// RuleCount is one rule of a case's evidence and how many hits it had.
+type RuleCount struct {
+	Rule string
+	Hits int
+}
+
+// RuleCounts lists each rule of the evidence once, in the order of its
+// first hit, with its hits: a rule hits once per access, and a reader
+// reads each rule once.
+func (e Evidence) RuleCounts() []RuleCount {
+	var out []RuleCount
+	at := map[string]int{}
+	for _, h := range e.Rules {
+		i, ok := at[h.Rule]
+		if !ok {
+			i = len(out)
+			at[h.Rule] = i
+			out = append(out, RuleCount{Rule: h.Rule})
+		}
+		out[i].Hits++
+	}
+	return out
+}
+
 // ruleSignals maps a rule to the independent signal it stands for; rules
 // that stand for none (vip, emergency) count by severity only.
 var ruleSignals = map[string]Signal{

@@ -162,3 +162,17 @@ func TestDrawIsReproducible(t *testing.T) {
 		t.Error("default seed")
 	}
 }
+
+// TestRuleCounts: each rule once, in the order of its first hit, with
+// its hits.
+func TestRuleCounts(t *testing.T) {
+	e := review.Evidence{Rules: []review.RuleHit{{Rule: "household"}, {Rule: "no_care_relation"}, {Rule: "household"},
+		{Rule: "household"}}}
+	want := []review.RuleCount{{Rule: "household", Hits: 3}, {Rule: "no_care_relation", Hits: 1}}
+	if got := e.RuleCounts(); !slices.Equal(got, want) {
+		t.Fatalf("RuleCounts: %v, want %v", got, want)
+	}
+	if got := (review.Evidence{}).RuleCounts(); len(got) != 0 {
+		t.Fatalf("no hits: %v", got)
+	}
+}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -302,11 +301,8 @@ func (s *Server) caseView(c *fiber.Ctx, a portal.Actor, key string) (*caseView, 
 	for _, sig := range d.Signals {
 		v.Signals = append(v.Signals, loc.T("cases.signal."+string(sig)))
 	}
-	// A rule hits once per access; the reviewer reads each rule once.
-	for _, r := range d.Evidence.Rules {
-		if w := loc.T("workplace.rule." + r.Rule); !slices.Contains(v.Rules, w) {
-			v.Rules = append(v.Rules, w)
-		}
+	for _, r := range d.Evidence.RuleCounts() {
+		v.Rules = append(v.Rules, loc.T("workplace.rule."+r.Rule))
 	}
 	for _, f := range d.Flags {
 		v.Flags = append(v.Flags, caseFlagLine{Reason: loc.T("web.flag.reason." + string(f.Reason)), Text: f.Text,
