@@ -175,7 +175,7 @@ func TestModel(t *testing.T) {
 	// The read right after an emergency access belongs to it.
 	em := x.Days[1].Rows
 	if len(em) != 1 || !em[0].Emergency || em[0].Count != 2 ||
-		em[0].What != "gjorde en nödöppning och läste läkemedelslistan; läste ett röntgensvar" ||
+		em[0].What != "använde nödåtkomst och läste läkemedelslistan; läste ett röntgensvar" ||
 		em[0].Owner != "Kirurgkliniken, Centralsjukhuset i Åby, Region Exempelland" || em[0].Provider != "Vårdbolaget Norrsken AB" {
 		t.Errorf("emergency sitting: %+v", em)
 	}
@@ -478,7 +478,7 @@ func TestPDFContent(t *testing.T) {
 		lines []string // on one line, held together by no-break spaces
 	}{
 		{"sv", []string{"Loggutdrag", "Tolvan Tolvansson", "19121212-1212", "2026-03-01 till och med 2026-03-31",
-			"alla vårdgivare", "2026-03-31 14:05 av Anna Utdragsson", "Så läser du utdraget", "Nödöppning",
+			"alla vårdgivare", "2026-03-31 14:05 av Anna Utdragsson", "Så läser du utdraget", "Nödåtkomst",
 			"läste en journalanteckning", "Vårdcentralen Ängsbacken", "Anställd med skyddade", "8 kap. 1 §",
 			"Integritetsskyddsmyndigheten (IMY)", "Utdraget visar 15 åtkomster till din journal, vid 8 tillfällen.",
 			"För 5 åtkomster (4 rader) hittade Insyn ingen förklaring.", "Det betyder inte att de var fel",

@@ -39,7 +39,7 @@ func TestDayHeadingKeptWithFirstRow(t *testing.T) {
 	for i := 0; i < 90; i++ {
 		lines := 1 + (i*5)%13
 		r := extract.Row{Time: "02:13", Who: "Nils Nordin", Title: "Läkare", Unit: "Norrskenskliniken Öst",
-			Provider: "Vårdbolaget Norrsken AB", What: "gjorde en nödöppning och läste läkemedelslistan",
+			Provider: "Vårdbolaget Norrsken AB", What: "använde nödåtkomst och läste läkemedelslistan",
 			Kinds: []string{"läkemedelslistan"}, Count: 1,
 			Purpose: "vård och behandling", Emergency: i%3 == 0,
 			Explanation: strings.TrimSpace(strings.Repeat("Förklaringen fortsätter ", 2*lines))}

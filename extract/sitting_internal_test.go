@@ -42,10 +42,10 @@ func TestSittings(t *testing.T) {
 			[]string{"läste en journalanteckning", "läste en journalanteckning"}, []int{1, 1}},
 		{"reads after an emergency access, at another unit", []store.ExtractEvent{
 			ev(0, "a", "u", em, "Läkemedelslista"), ev(5, "a", "v", read, "Provsvar"), ev(20, "a", "v", read, "Röntgensvar")},
-			[]string{"gjorde en nödöppning och läste läkemedelslistan; läste ett provsvar och ett röntgensvar"}, []int{3}},
+			[]string{"använde nödåtkomst och läste läkemedelslistan; läste ett provsvar och ett röntgensvar"}, []int{3}},
 		{"an emergency access after reads", []store.ExtractEvent{
 			ev(0, "a", "u", read, "Provsvar"), ev(5, "a", "u", em, "Läkemedelslista")},
-			[]string{"läste ett provsvar; gjorde en nödöppning och läste läkemedelslistan"}, []int{2}},
+			[]string{"läste ett provsvar; använde nödåtkomst och läste läkemedelslistan"}, []int{2}},
 		{"midnight ends a sitting", []store.ExtractEvent{
 			ev(14*60+55, "a", "u", read, "Provsvar"), ev(15*60+5, "a", "u", read, "Provsvar")},
 			[]string{"läste ett provsvar", "läste ett provsvar"}, []int{1, 1}},

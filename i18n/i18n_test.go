@@ -214,3 +214,20 @@ func TestCareContactIsOneTerm(t *testing.T) {
 		}
 	})
 }
+
+// TestEmergencyAccessIsOneTerm: everything a person reads (pages, mails,
+// settings, the extract and its PDF) calls an access without consent in
+// an emergency nödåtkomst, as the law's commentary and the mails do, and
+// emergency access in English; never nödöppning beside it.
+func TestEmergencyAccessIsOneTerm(t *testing.T) {
+	avoid := map[string][]string{"sv": {"nödöppn"}, "en": {"emergency opening", "emergency flag", "break the glass", "break-glass"}}
+	eachMessageFile(t, func(lang string, m map[string]json.RawMessage) {
+		for id, v := range m {
+			for _, a := range avoid[lang] {
+				if strings.Contains(strings.ToLower(string(v)), a) {
+					t.Errorf("%s %s says %q: %s", lang, id, a, v)
+				}
+			}
+		}
+	})
+}

@@ -132,7 +132,7 @@ func TestPatientFlowInBrowser(t *testing.T) {
 	if href := webtest.Attr(t, ctx, "#e-flag", "href"); !strings.HasPrefix(href, "/flaggor/ny?") || !strings.Contains(href, "post=") {
 		t.Errorf("flag link to %q", href)
 	}
-	if b := webtest.Text(t, ctx, "#e-basis"); !strings.HasPrefix(b, "nödöppning") {
+	if b := webtest.Text(t, ctx, "#e-basis"); !strings.HasPrefix(b, "nödåtkomst") {
 		t.Errorf("basis %q", b)
 	}
 	shot("entry")

@@ -116,7 +116,7 @@ func TestPatientPagesShowOwnLog(t *testing.T) {
 	if lastUnexpl < 0 || firstExpl < 0 || lastUnexpl > firstExpl {
 		t.Errorf("unexplained rows do not come first (%d, %d)", lastUnexpl, firstExpl)
 	}
-	for _, s := range []string{"Därför: Du hade ett besök", "Grund: personens egen vårdgivare", "Grund: nödöppning",
+	for _, s := range []string{"Därför: Du hade ett besök", "Grund: personens egen vårdgivare", "Grund: nödåtkomst",
 		"Anställd med skyddade personuppgifter"} {
 		if !strings.Contains(body, s) {
 			t.Errorf("history lacks %q", s)
@@ -182,7 +182,7 @@ func TestHistoryFilters(t *testing.T) {
 		return len(entryKeys(body)), body
 	}
 	n, body := count("emergency=1")
-	if n != 1 || !strings.Contains(body, "Nödöppning") {
+	if n != 1 || !strings.Contains(body, "Nödåtkomst") {
 		t.Errorf("only emergency: %d rows", n)
 	}
 	n, body = count("unexplained=1")
