@@ -198,3 +198,81 @@ func TestGuardianUnsubscribeStopsThatChildOnly(t *testing.T) {
 		t.Errorf("Greta's own choices changed: %+v %v", own, err)
 	}
 }
+
+// TestGuardiansKeepTheirOwnWatchlistsForTheChild: Kim has two guardians.
+// Whom Greta watches for Kim is on her list alone (migration 00023): Hugo
+// neither reads nor removes it, watches the same person without a
+// conflict, and is told of a watched access only once it is on his own
+// list. However many lists name the person, an access is one hit.
+func TestGuardiansKeepTheirOwnWatchlistsForTheChild(t *testing.T) {
+	ctx := context.Background()
+	f := newFamily(t)
+	for _, q := range []string{
+		`INSERT INTO staff (hsa_id, given_name, family_name, title) VALUES ('SE2321000016-5002', 'Bo', 'Ek', 'Läkare')`,
+		`INSERT INTO relations (personal_id_a, personal_id_b, kind) VALUES ('` + f.hugo.Digits() + `', '` + f.kim.Digits() + `', 'guardian')`,
+	} {
+		if _, err := f.s.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	greta, hugo := portal.PatientActor(f.greta, ""), portal.PatientActor(f.hugo, "")
+	gretaKim, hugoKim := greta.ActingFor(f.kim), hugo.ActingFor(f.kim)
+	for _, a := range []portal.Actor{gretaKim, hugoKim} {
+		subscribe(t, f.s, portal.PatientActor(a.Patient, ""), a.Patient.Digits()+"@example.se")
+		if err := f.s.SaveChildNotify(ctx, a, []notify.Kind{notify.KindWatchlist}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.s.AddWatch(ctx, gretaKim, "SE2321000016-5002"); err != nil {
+		t.Fatal(err)
+	}
+	listOf := func(a portal.Actor) []portal.Watch {
+		t.Helper()
+		l, err := f.s.Watchlist(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	gl := listOf(gretaKim)
+	if len(gl) != 1 || len(listOf(hugoKim)) != 0 || len(listOf(greta)) != 0 {
+		t.Fatalf("Greta's list for Kim %v, Hugo's %v, Greta's own %v", gl, listOf(hugoKim), listOf(greta))
+	}
+	if err := f.s.RemoveWatch(ctx, hugoKim, gl[0].Key); portal.ErrorCode(err) != portal.NotFound {
+		t.Errorf("Hugo removes Greta's watch: %v", err)
+	}
+	run := func(id string) {
+		t.Helper()
+		f.clock.T = f.clock.T.Add(2 * time.Hour)
+		if _, err := f.s.InsertEvents(ctx, []portal.Event{watchedAccess(id, f.kim, f.clock.T.Add(-time.Hour))}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.RunReview(ctx, store.ReviewRunOptions{}, review.Rules); err != nil {
+			t.Fatal(err)
+		}
+	}
+	to := func() []string {
+		t.Helper()
+		var got []string
+		if err := f.s.DB().Select(&got, `SELECT patient_id || ' ' || (payload->>'count') FROM notify_notices
+			WHERE kind = 'watchlist' ORDER BY id`); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	run("first")
+	if got := to(); strings.Join(got, ",") != f.greta.Digits()+" 1" {
+		t.Fatalf("after the first access: notices %v, want one to Greta", got)
+	}
+	if err := f.s.AddWatch(ctx, hugoKim, "SE2321000016-5002"); err != nil {
+		t.Fatalf("Hugo watches the person Greta watches: %v", err)
+	}
+	run("second")
+	if got := to(); len(got) != 3 || got[1] == got[2] || !strings.HasSuffix(got[1], " 1") || !strings.HasSuffix(got[2], " 1") {
+		t.Fatalf("after the second access: notices %v, want one more each", got)
+	}
+	var hits int
+	if err := f.s.DB().Get(&hits, `SELECT count(*) FROM rule_hits WHERE rule = 'watchlist'`); err != nil || hits != 2 {
+		t.Errorf("%d watchlist hits for two accesses: %v", hits, err)
+	}
+}

@@ -239,12 +239,21 @@ ON CONFLICT DO NOTHING`
 
 	// qRunWatchlist writes one notice per opted-in recipient of a record
 	// among a run's watchlist hits (watchlistHits, by patient): that a
-	// watched person opened the record, never who.
+	// person on the list they keep (the patient's own, or the one a
+	// guardian keeps for the child, migration 00023) opened the record,
+	// never who. A guardian is not told of the other guardian's list.
 	qRunWatchlist = qRunRecipients + runNoticeInsert + `
-SELECT s.to_id, s.to_kind, 'watchlist', ` + runNoticeDedupe + `, jsonb_build_object('count', h.n), $2, $2, s.child_id, s.child_kind
-FROM unnest($3::text[], $4::text[], $5::int[]) AS h(id, kind, n)
+SELECT s.to_id, s.to_kind, 'watchlist', ` + runNoticeDedupe + `, jsonb_build_object('count', m.n), $2, $2, s.child_id, s.child_kind
+FROM unnest($3::text[], $4::text[]) AS h(id, kind)
 JOIN rcpt s ON s.subj_id = h.id AND s.subj_kind = h.kind
-WHERE 'watchlist' = ANY(s.kinds)
+CROSS JOIN LATERAL (
+    SELECT count(*) AS n FROM rule_hits rh
+    WHERE rh.run_id = $1 AND rh.rule = 'watchlist' AND rh.patient_id = h.id AND rh.patient_id_kind = h.kind
+      AND EXISTS (SELECT 1 FROM watchlist w
+                  WHERE w.patient_id = rh.patient_id AND w.patient_id_kind = rh.patient_id_kind
+                    AND w.staff_hsa_id = rh.staff_hsa_id AND w.watched_by = CASE WHEN s.child_id IS NULL THEN '' ELSE s.to_id END
+                    AND rh.occurred_at >= w.added_at AND (w.removed_at IS NULL OR rh.occurred_at < w.removed_at))) m
+WHERE 'watchlist' = ANY(s.kinds) AND m.n > 0
 ON CONFLICT DO NOTHING`
 
 	qDigestMonth = `
@@ -687,8 +696,8 @@ func enqueueRunNotices(ctx context.Context, tx *sqlx.Tx, run int64, now time.Tim
 }
 
 // enqueueWatchlistNotices writes, inside a review run's transaction and
-// after its cases, a notice to each opted-in patient whose watchlist the
-// run's hits concern. A run sees each event once and the notice is keyed
+// after its cases, a notice to each opted-in patient (or guardian) whose
+// own watchlist the run's hits concern. A run sees each event once and the notice is keyed
 // by the run, so a second run writes nothing for the same accesses.
 func enqueueWatchlistNotices(ctx context.Context, tx *sqlx.Tx, run int64, now time.Time) error {
 	hits, err := watchlistHits(ctx, tx, run)
@@ -696,15 +705,14 @@ func enqueueWatchlistNotices(ctx context.Context, tx *sqlx.Tx, run int64, now ti
 		return err
 	}
 	var ids, kinds []string
-	var counts []int64
 	for _, h := range hits { // ordered by patient: one entry each
 		if n := len(ids); n > 0 && ids[n-1] == h.PatientID && kinds[n-1] == h.PatientIDKind {
-			counts[n-1] += int64(h.Accesses)
 			continue
 		}
-		ids, kinds, counts = append(ids, h.PatientID), append(kinds, h.PatientIDKind), append(counts, int64(h.Accesses))
+		ids, kinds = append(ids, h.PatientID), append(kinds, h.PatientIDKind)
 	}
-	if _, err := tx.ExecContext(ctx, qRunWatchlist, run, now, pq.Array(ids), pq.Array(kinds), pq.Array(counts)); err != nil {
+	// Each recipient's count is of the hits on the list they keep.
+	if _, err := tx.ExecContext(ctx, qRunWatchlist, run, now, pq.Array(ids), pq.Array(kinds)); err != nil {
 		return fmt.Errorf("store: watchlist notices: %w", err)
 	}
 	return nil

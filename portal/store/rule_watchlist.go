@@ -9,8 +9,10 @@ import (
 )
 
 // The watchlist rule (DESIGN.md section 5 table, section 9): every access
-// by a person the patient watches, made while they were watched (from
-// added_at, until removed_at when set), is a hit, explained or not. The
+// by a person the patient watches (or, for a child, any of the lists its
+// guardians keep), made while they were watched (from added_at, until
+// removed_at when set), is a hit, explained or not: once, however many
+// lists name the person (ruleTail). The
 // grouping into cases (qRuleCases, review.go) opens or joins a case with
 // source watchlist for these hits, which review.Priority puts in the top
 // band of the queue.

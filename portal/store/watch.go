@@ -35,8 +35,9 @@ WHERE NOT s.protected_identity
 ORDER BY lower(s.family_name), lower(s.given_name), s.hsa_id
 LIMIT $3`
 
-	// qWatchlist is the subject's list, watched people first, then the
-	// ones removed, newest first. A person who has since been given a
+	// qWatchlist is the subject's list kept by the reader ($3: '' for the
+	// patient, a guardian's own id for the child's list they keep), watched
+	// people first, then the ones removed, newest first. A person who has since been given a
 	// protected identity is no longer named.
 	qWatchlist = `
 SELECT w.key, w.staff_hsa_id, w.added_at, w.removed_at,
@@ -48,35 +49,36 @@ SELECT w.key, w.staff_hsa_id, w.added_at, w.removed_at,
                  WHERE a.staff_hsa_id = w.staff_hsa_id AND $4::date BETWEEN a.valid_from AND a.valid_to), '{}') END AS units
 FROM watchlist w
 LEFT JOIN staff s ON s.hsa_id = w.staff_hsa_id
-WHERE w.patient_id = $1 AND w.patient_id_kind = $2
+WHERE w.patient_id = $1 AND w.patient_id_kind = $2 AND w.watched_by = $3
   AND insyn_may_act_for($3, $1, $2, $4::date)
 ORDER BY w.removed_at IS NOT NULL, COALESCE(w.removed_at, w.added_at) DESC, w.id DESC
 LIMIT 200`
 
 	// qAddWatch watches a person who may be found (not protected, still
 	// employed), for a subject the actor may act for, unless already
-	// watched; it returns nothing when any of that fails.
+	// watched on the reader's list; it returns nothing when any of that
+	// fails.
 	qAddWatch = `
-INSERT INTO watchlist (key, patient_id, patient_id_kind, patient_id_root, staff_hsa_id, added_at)
-SELECT $1, $2, $3, $4, s.hsa_id, $6
+INSERT INTO watchlist (key, patient_id, patient_id_kind, patient_id_root, staff_hsa_id, added_at, watched_by)
+SELECT $1, $2, $3, $4, s.hsa_id, $6, $7
 FROM staff s
 WHERE s.hsa_id = $5 AND NOT s.protected_identity
   AND (s.employed_to IS NULL OR s.employed_to >= $8::date)
   AND insyn_may_act_for($7, $2, $3, $8::date)
   AND (SELECT count(*) FROM watchlist o WHERE o.patient_id = $2 AND o.patient_id_kind = $3
-       AND o.removed_at IS NULL) < $9
-ON CONFLICT (patient_id, patient_id_kind, staff_hsa_id) WHERE removed_at IS NULL DO NOTHING
+       AND o.watched_by = $7 AND o.removed_at IS NULL) < $9
+ON CONFLICT (patient_id, patient_id_kind, watched_by, staff_hsa_id) WHERE removed_at IS NULL DO NOTHING
 RETURNING id`
 
 	qWatchedAlready = `
 SELECT EXISTS (SELECT 1 FROM watchlist WHERE patient_id = $1 AND patient_id_kind = $2 AND staff_hsa_id = $3
-               AND removed_at IS NULL)`
+               AND watched_by = $4 AND removed_at IS NULL)`
 
-	// qRemoveWatch ends the subject's watch with key: accesses until now
-	// stay hits, later ones are not.
+	// qRemoveWatch ends the watch with key on the reader's list of the
+	// subject: accesses until now stay hits, later ones are not.
 	qRemoveWatch = `
 UPDATE watchlist SET removed_at = $4
-WHERE key = $1 AND patient_id = $2 AND patient_id_kind = $3 AND removed_at IS NULL
+WHERE key = $1 AND patient_id = $2 AND patient_id_kind = $3 AND watched_by = $5 AND removed_at IS NULL
   AND insyn_may_act_for($5, $2, $3, $6::date)
 RETURNING id`
 
@@ -117,8 +119,9 @@ func (s *Store) SearchStaff(ctx context.Context, actor portal.Actor, query strin
 	return out, nil
 }
 
-// Watchlist is the list of the actor's subject (themselves, or the child
-// they act for): the people watched now first, then those removed.
+// Watchlist is the list the actor keeps of their subject (themselves, or
+// the child they act for: each guardian keeps their own, migration 00023):
+// the people watched now first, then those removed.
 func (s *Store) Watchlist(ctx context.Context, actor portal.Actor) ([]portal.Watch, error) {
 	if !portal.CanWatch(actor) {
 		return nil, portal.ErrNotFound
@@ -188,7 +191,7 @@ func (s *Store) whyNotWatched(ctx context.Context, actor portal.Actor, staff por
 	}
 	p := actor.Subject()
 	var already bool
-	if err := s.db.GetContext(ctx, &already, qWatchedAlready, p.Digits(), string(p.Kind()), string(staff)); err != nil {
+	if err := s.db.GetContext(ctx, &already, qWatchedAlready, p.Digits(), string(p.Kind()), string(staff), guardianID(actor)); err != nil {
 		return fmt.Errorf("store: add watch: %w", err)
 	}
 	if already {

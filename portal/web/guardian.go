@@ -181,7 +181,8 @@ func (s *Server) handleStopActing(c *fiber.Ctx) error {
 	return c.Redirect("/oversikt"+langQuery(lang(c)), fiber.StatusSeeOther)
 }
 
-// titleFor is a page's title in the reader's language. While a guardian
+// titleFor is a page's title (or a message on it) in the reader's
+// language. While a guardian
 // acts for a child, a title that would say "min journal" has a variant
 // (id + "_child") naming whose record it is ("Vem har läst Elsas
 // journal"), and that is the one used.

@@ -137,9 +137,9 @@ func (s *Server) renderWatch(c *fiber.Ctx, status int, d watchData) error {
 				Title: extract.TitleWords(loc, m.Title), Units: strings.Join(m.Units, ", "), Watched: watched[m.Staff]})
 		}
 	}
-	title := loc.T("watch.title")
+	title := titleFor(c, loc, "watch.title", nil)
 	if len(d.Errors) > 0 {
-		title = loc.T("watch.title_error")
+		title = titleFor(c, loc, "watch.title_error", nil)
 	}
 	return s.renderTitled(c, status, "watch", title, d)
 }
@@ -181,7 +181,7 @@ func (s *Server) handleWatchAdd(c *fiber.Ctx) error {
 			if pe.Code == portal.Invalid {
 				status = fiber.StatusUnprocessableEntity
 			}
-			return s.renderWatch(c, status, watchData{Query: q, Errors: map[string]string{"add": loc.T(pe.MsgID, pe.Data)}})
+			return s.renderWatch(c, status, watchData{Query: q, Errors: map[string]string{"add": titleFor(c, loc, pe.MsgID, pe.Data)}})
 		}
 		if err != nil {
 			return err

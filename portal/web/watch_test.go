@@ -353,7 +353,10 @@ func TestGuardianPagesNameTheChild(t *testing.T) {
 		{"/historik?period=all", []string{"<title>Vem har läst Kim Eks journal – Insyn", "<h1>Vem har läst Kim Eks journal</h1>"}},
 		{"/flaggor", []string{"<h1>Anmälningar om Kim Eks journal</h1>"}},
 		{"/utdrag", []string{"<h1>Utdrag om Kim Eks journal som PDF</h1>"}},
-		{"/bevakning", []string{"öppnar Kim Eks journal"}},
+		{"/bevakning", []string{"öppnar Kim Eks journal", `<h2 id="watch-list-h">Personer du bevakar i Kim Eks journal</h2>`,
+			"Du bevakar ingen i Kim Eks journal just nu.", "har hen en egen bevakning"}},
+		{"/bevakning?lang=en", []string{`<h2 id="watch-list-h">People you watch in Kim Ek&#39;s record</h2>`,
+			"<title>People you watch in Kim Ek&#39;s record – Insyn"}},
 		{"/oversikt?lang=en", []string{"<h1>Overview of Kim Ek&#39;s record in the last year</h1>", "Accesses to Kim Ek&#39;s record"}},
 		{"/historik?period=all&lang=en", []string{"<title>Who has read Kim Ek&#39;s record – Insyn", "<h1>Who has read Kim Ek&#39;s record</h1>"}},
 		{"/flaggor?lang=en", []string{"<h1>Reports about Kim Ek&#39;s record</h1>"}},
@@ -385,7 +388,7 @@ func TestGuardianPagesNameTheChild(t *testing.T) {
 // consent: while a guardian acts for a child none of it may be read there,
 // not in a heading and not in the texts between (the footer, the overview's
 // explanations, the basis of an access, the flag form's reasons, ...).
-var ownRecordWords = regexp.MustCompile(`(?i)\b(din journal|min journal|din vård|dina besök|dina uppgifter|om dig|ditt samtycke|ge dig|mina anmälningar|jag hade|du hade|du var inlagd|ditt vårdteam|your record|my record|your care|your visits|your information|about you|your consent|treat you|my reports|I had|you had|you were admitted|your care team)\b`)
+var ownRecordWords = regexp.MustCompile(`(?i)\b(din lista|your list|din journal|min journal|din vård|dina besök|dina uppgifter|om dig|ditt samtycke|ge dig|mina anmälningar|jag hade|du hade|du var inlagd|ditt vårdteam|your record|my record|your care|your visits|your information|about you|your consent|treat you|my reports|I had|you had|you were admitted|your care team)\b`)
 
 // visibleText is a page's text as read: tags dropped, entities decoded.
 func visibleText(body string) string {
