@@ -120,12 +120,21 @@ func Frame(l *i18n.Localizer, req Request, subj store.ExtractSubject) Extract {
 			Accessible: l.T("extract.footer.accessible"),
 		},
 	}
+	if req.Actor.ActsFor() {
+		// A guardian reads of the child's record, care and consent, not
+		// their own: each text that would say "din journal" has a variant.
+		x.Header.Subtitle = l.T("extract.subtitle_child")
+		x.Footer.About, x.Footer.Complaint = l.T("extract.footer.contains_child"), l.T("extract.footer.complaint_child")
+	}
 	if req.WebURL != "" {
 		x.Footer.Accessible = l.T("extract.footer.accessible_url", map[string]any{"URL": req.WebURL})
 	}
 	for _, k := range []string{"sitting", "unexplained", "explanation", "emergency", "what", "why", "owner", "protected"} {
-		x.Legend.Items = append(x.Legend.Items, Field{
-			Label: l.T("extract.legend." + k + ".term"), Value: l.T("extract.legend." + k + ".text")})
+		text := "extract.legend." + k + ".text"
+		if req.Actor.ActsFor() && l.Has(text+"_child") {
+			text += "_child"
+		}
+		x.Legend.Items = append(x.Legend.Items, Field{Label: l.T("extract.legend." + k + ".term"), Value: l.T(text)})
 	}
 	return x
 }
@@ -630,7 +639,11 @@ func (b *builder) Finish() (Summary, error) {
 	s := Summary{Events: b.events, Rows: b.rows, Unexplained: b.unexpl, UnexplainedRows: b.unexplR,
 		Text: l.T("extract.summary.empty")}
 	if b.events > 0 {
-		s.Text = l.N("extract.summary.total", b.events, map[string]any{"Rows": l.N("extract.summary.sittings", b.rows)})
+		total := "extract.summary.total"
+		if b.child {
+			total += "_child"
+		}
+		s.Text = l.N(total, b.events, map[string]any{"Rows": l.N("extract.summary.sittings", b.rows)})
 		s.UnexplainedText = UnexplainedSentence(l, s, false)
 	}
 	for _, p := range b.provs {

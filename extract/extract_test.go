@@ -712,3 +712,45 @@ func TestExamplePNG(t *testing.T) {
 		t.Fatalf("pdftoppm: %v: %s", err, b)
 	}
 }
+
+// TestChildsExtractSpeaksOfTheChild: the extract a guardian makes while
+// acting for a child speaks of the child's record, care and consent in
+// its subtitle, legend and footer, as its header ("barnets
+// vårdnadshavare") and explanations do; never of the reader's own.
+func TestChildsExtractSpeaksOfTheChild(t *testing.T) {
+	own := regexp.MustCompile(`(?i)\b(din journal|ditt samtycke|ge dig|du hade|du var inlagd|om dig|dina utdrag|your record|your consent|give you|you were|you had|about you|your extracts)\b`)
+	kim, err := portal.ParsePersonalID("201604011237")
+	if err != nil {
+		t.Fatal(err)
+	}
+	greta, err := portal.ParsePersonalID(extracttest.PatientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"sv", "en"} {
+		req := extract.Request{Patient: kim, From: extracttest.From, To: extracttest.To, Lang: lang,
+			Actor: portal.PatientActor(greta, "Greta").ActingFor(kim), ProducedAt: produced}
+		x := extract.Frame(catalog.For(lang), req, store.ExtractSubject{PatientName: "Kim Ek"})
+		texts := []string{x.Header.Subtitle, x.Footer.About, x.Footer.Complaint}
+		for _, it := range x.Legend.Items {
+			texts = append(texts, it.Value)
+		}
+		child := 0
+		for _, s := range texts {
+			if m := own.FindString(s); m != "" {
+				t.Errorf("%s: the child's extract says %q: %s", lang, m, s)
+			}
+			if strings.Contains(s, "barnet") || strings.Contains(s, "the child") {
+				child++
+			}
+		}
+		if child < 5 {
+			t.Errorf("%s: %d texts name the child, want the subtitle, footer and legend's emergency, explanation and protected", lang, child)
+		}
+		// The patient's own extract still speaks to them.
+		req.Actor = portal.PatientActor(kim, "Kim")
+		if x := extract.Frame(catalog.For(lang), req, store.ExtractSubject{}); !own.MatchString(x.Legend.Items[3].Value) {
+			t.Errorf("%s: the patient's own legend: %s", lang, x.Legend.Items[3].Value)
+		}
+	}
+}

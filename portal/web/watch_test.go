@@ -454,15 +454,19 @@ func TestGuardianTextsNameTheChild(t *testing.T) {
 		}
 	}
 	// The PDF Greta downloads for Kim says who produced it: Kim's guardian,
-	// not "yourself".
+	// not "yourself"; its legend, summary and footer speak of Kim's record.
 	for l, want := range map[string]string{"sv": "av barnets vårdnadshavare i Insyn", "en": "by the child's guardian in Insyn"} {
 		status, pdf := page(t, greta, e.base+"/utdrag/pdf?pdflang="+l)
 		if status != 200 {
 			t.Fatalf("Kim's PDF (%s): %d", l, status)
 		}
-		if text := strings.Join(strings.Fields(pdfText(t, []byte(pdf))), " "); !strings.Contains(text, want) ||
+		text := strings.Join(strings.Fields(pdfText(t, []byte(pdf))), " ")
+		if !strings.Contains(text, want) ||
 			strings.Contains(text, "dig själv") || strings.Contains(text, "yourself") {
 			t.Errorf("Kim's PDF (%s) does not say %q:\n%s", l, want, text)
+		}
+		for _, m := range ownRecordWords.FindAllString(text, -1) {
+			t.Errorf("Kim's PDF (%s) still says %q", l, m)
 		}
 	}
 	// Back on her own log Greta reads her own words again.
