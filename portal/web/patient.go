@@ -142,7 +142,15 @@ func (s *Server) handleHistory(c *fiber.Ctx) error {
 	req := s.request(c, a, channelHistory)
 	from, to, errs := q.span(loc, req.ProducedAt)
 	if len(errs) > 0 {
-		d.Errs = errs
+		// A date or period to correct shows no rows, but keeps the unit and
+		// person chosen: their lists are those of every access kept, where
+		// any period's choice is found (a read like any other view).
+		req.From, req.To, _ = historyQuery{Period: periodAll}.span(loc, req.ProducedAt)
+		v, err := s.historyView(c, req)
+		if err != nil {
+			return err
+		}
+		d.Units, d.People, d.Errs = v.units, v.people, errs
 		return s.renderTitled(c, fiber.StatusBadRequest, "history", titleFor(c, loc, "web.history.title_error", nil), d)
 	}
 	req.From, req.To = from, to

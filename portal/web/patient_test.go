@@ -221,6 +221,12 @@ func TestHistoryFilters(t *testing.T) {
 		{"period=forever", "period", "", "Välj en av perioderna"},
 		{"period=all&unit=zzzz", "unit", "", "Den vårdenheten finns inte"},
 		{"period=all&person=%3Cscript%3E", "person", "", "Den personen finns inte"},
+		// A bad date or period keeps the unit and person chosen.
+		{"period=12m&from=garbage&unit=" + opt[1] + "&person=" + person[1], "from",
+			`<option value="` + opt[1] + `" selected>Vårdcentralen Ängsbacken`, "Skriv datumet som ÅÅÅÅ-MM-DD"},
+		{"period=12m&from=garbage&unit=" + opt[1] + "&person=" + person[1], "from",
+			`<option value="` + person[1] + `" selected>Nils Nordin`, "Skriv datumet som ÅÅÅÅ-MM-DD"},
+		{"period=forever&person=" + person[1], "period", `<option value="` + person[1] + `" selected>Nils Nordin`, "Välj en av perioderna"},
 	} {
 		status, body := page(t, c, e.base+"/historik?"+tc.q)
 		if status != 400 || !strings.Contains(body, `id="err-`+tc.field+`">`+tc.msg) ||
