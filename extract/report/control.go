@@ -114,9 +114,12 @@ func summary(loc *i18n.Localizer, cs []store.ControlView) extract.ReportSection 
 		n[c.Result]++
 		act = act || c.Result.Alarming()
 	}
+	// Each count agrees with its own number ("1 obefogad", "2 obefogade").
+	count := func(id string, r portal.ControlResult) string { return loc.N("controls.report.summary."+id, n[r]) }
 	s.Text = loc.N("controls.report.summary.counts", len(cs), map[string]any{
-		"Justified": n[portal.ResultJustified], "Unjustified": n[portal.ResultUnjustified], "Unclear": n[portal.ResultUnclear],
-		"Nothing": n[portal.ResultNoFindings], "Findings": n[portal.ResultFindings]})
+		"Justified": count("justified", portal.ResultJustified), "Unjustified": count("unjustified", portal.ResultUnjustified),
+		"Unclear": count("unclear", portal.ResultUnclear), "Nothing": count("nothing", portal.ResultNoFindings),
+		"Findings": count("findings", portal.ResultFindings)})
 	if act {
 		s.Text += " " + loc.T("controls.report.summary.act")
 	}

@@ -49,14 +49,15 @@ func TestControlReportPDF(t *testing.T) {
 	want := map[string][]string{
 		"sv": {"Kontrollrapport", "Uppföljning av åtkomst till patientuppgifter, april 2026", "Kirurgkliniken",
 			"Region Exempelland", "2026-04-02 08:00 av Hedda Chef",
-			"3 kontroller avslutades under månaden: 1 befogade, 1 obefogade, 0 oklara, 0 utan anmärkning och 1 med avvikelser.",
+			"3 kontroller avslutades under månaden: 1 befogad, 1 obefogad, 0 oklara, 0 utan anmärkning och 1 med avvikelser.",
 			"Riktad kontroll", "Åtkomster av Anna Berg under perioden", "Avvikelser funna",
 			"Samtal med medarbetaren; behörigheten begränsad", "Regelträff, ärende", "Ärende öppnat av granskaren, från en riktad kontroll",
 			"Obefogad", "Stickprov", "2 av 2 användare som arbetade för enheten under månaden", "Befogad",
 			"Rut Granskare", "Inga noterade", "Behörigheter att gå igenom", "Bo Lund, läkare", "Uppdraget 2026-02-28", "2 åtkomster",
 			"patientdatalagen 4 kap. 3 §", "Sida 1 av"},
 		"en": {"Control report", "Follow-up of access to patient records, April 2026", "2 Apr 2026, 08:00 by Hedda Chef",
-			"3 checks were completed in the month", "Targeted check", "Accesses by Anna Berg in the period", "Findings",
+			"3 checks were completed in the month: 1 justified, 1 not justified, 0 unclear, 0 with nothing found and 1 with findings.",
+			"Targeted check", "Accesses by Anna Berg in the period", "Findings",
 			"Not justified", "Random sample", "Justified", "None recorded", "Authorisations to review",
 			"Assignment 28 Feb 2026", "Page 1 of"},
 	}
