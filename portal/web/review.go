@@ -547,6 +547,7 @@ type chefData struct {
 	Answer         string     // what was typed, kept on an error
 	ErrorKey       string     // the statement whose answer was refused
 	Error          string
+	ErrorAtField   bool // the refused answer's form is on the page: the message stands there, once
 	Saved          bool // an answer was just sent (?sparat=1 after the redirect)
 }
 
@@ -614,5 +615,8 @@ func (s *Server) handleAnswer(c *fiber.Ctx) error {
 	}
 	msgID, data := portal.ErrorMsgID(err)
 	d.Answer, d.ErrorKey, d.Error = answer, key, s.cfg.Texts.For(lang(c)).T(msgID, data)
+	for _, l := range d.Open {
+		d.ErrorAtField = d.ErrorAtField || l.Key == key
+	}
 	return s.render(c, statusOf(code), "chef", "workplace.chef.title", d)
 }

@@ -332,9 +332,11 @@ func TestReviewerWorksAFlagCase(t *testing.T) {
 	if status, _ := postForm(t, head, e.base+"/chef", e.base+"/chef/yttrande/"+key, url.Values{"answer": {"x"}}); status != http.StatusNotFound {
 		t.Errorf("answer under the case's key: %d", status)
 	}
+	// The message stands once, beside the answer; the summary above points there.
 	if status, body := postForm(t, head, e.base+"/chef", e.base+"/chef/yttrande/"+m[1], url.Values{"answer": {" "}}); status != http.StatusBadRequest ||
-		!strings.Contains(body, "Skriv ditt yttrande.") {
-		t.Errorf("empty answer: %d", status)
+		strings.Count(body, "Skriv ditt yttrande.") != 1 || !strings.Contains(body, `id="answer-`+m[1]+`-error">Skriv ditt yttrande.`) ||
+		!strings.Contains(body, `<a href="#answer-`+m[1]+`">Yttrandet skickades inte.`) {
+		t.Errorf("empty answer: %d\n%s", status, body)
 	}
 	status, loc = postForm(t, head, e.base+"/chef", e.base+"/chef/yttrande/"+m[1], url.Values{"answer": {"Åsa hade jour på akuten."}})
 	if status != http.StatusSeeOther || loc != "/chef?sparat=1" {
