@@ -44,7 +44,7 @@ func cmdExtract(ctx context.Context, a *app, args []string) error {
 	case errors.As(err, &fe) && fe.Err.MsgID == "extract.error.patient_missing":
 		return usageError{msg: a.texts.T("extract.error.patient_required")} // the flag to use
 	case err != nil && !byMissing: // the patient first: a wrong personal id is the mistake to hear about
-		return err
+		return usageError{msg: a.errorText(err)} // a flag's value as typed: exit 2, as every command's
 	}
 	if ext := strings.ToLower(filepath.Ext(*out)); ext != ".pdf" && ext != ".json" {
 		return usageError{msg: a.texts.T("extract.error.out")}

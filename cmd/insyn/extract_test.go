@@ -123,18 +123,18 @@ func TestExtractCommandErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"--patient", "191212121213", "--by", "A", "--out", out}, 1, "Personnumret är felaktigt: kontrollsiffran stämmer inte."},
+		{[]string{"--patient", "191212121213", "--by", "A", "--out", out}, 2, "Personnumret är felaktigt: kontrollsiffran stämmer inte."},
 		{[]string{"--patient", extracttest.OtherPatient, "--by", "A", "--out", out}, 1, "Det finns ingen patient med det personnumret i Insyn."},
-		{[]string{"--patient", "191212121212", "--from", "2026-04-01", "--to", "2026-03-01", "--by", "A", "--out", out}, 1, "Perioden slutar innan den börjar."},
-		{[]string{"--patient", "191212121212", "--from", "1 mars", "--by", "A", "--out", out}, 1, "Datumet 1 mars ska skrivas ÅÅÅÅ-MM-DD"},
+		{[]string{"--patient", "191212121212", "--from", "2026-04-01", "--to", "2026-03-01", "--by", "A", "--out", out}, 2, "Perioden slutar innan den börjar."},
+		{[]string{"--patient", "191212121212", "--from", "1 mars", "--by", "A", "--out", out}, 2, "Datumet 1 mars ska skrivas ÅÅÅÅ-MM-DD"},
 		{[]string{"--patient", "191212121212", "--by", "A", "--out", filepath.Join(dir, "x.txt")}, 2, "Ange med --out en fil"},
 		{[]string{"--by", "A", "--out", out}, 2, "Ange patientens personnummer med --patient."},
 		{[]string{"--patient", "191212121212", "--out", out}, 2, "Ange med --by vem"},
 		// The personal id is checked before --by and --out.
-		{[]string{"--patient", "191212121213", "--out", out}, 1, "Personnumret är felaktigt: kontrollsiffran stämmer inte."},
-		{[]string{"--patient", "191212121213", "--out", filepath.Join(dir, "x.txt")}, 1, "Personnumret är felaktigt"},
+		{[]string{"--patient", "191212121213", "--out", out}, 2, "Personnumret är felaktigt: kontrollsiffran stämmer inte."},
+		{[]string{"--patient", "191212121213", "--out", filepath.Join(dir, "x.txt")}, 2, "Personnumret är felaktigt"},
 		// --lang is the extract's language; messages stay in INSYN_LANG.
-		{[]string{"--patient", "191212121213", "--lang", "en", "--by", "A", "--out", out}, 1, "Personnumret är felaktigt"},
+		{[]string{"--patient", "191212121213", "--lang", "en", "--by", "A", "--out", out}, 2, "Personnumret är felaktigt"},
 		{[]string{"--patient", "191212121212", "--lang", "de", "--by", "A", "--out", out}, 2, "Språket ska vara sv eller en."},
 		// An output folder that does not exist: said plainly, no temporary file named.
 		{[]string{"--patient", "191212121212", "--by", "A", "--out", filepath.Join(dir, "saknas", "x.pdf")}, 1,
@@ -150,7 +150,7 @@ func TestExtractCommandErrors(t *testing.T) {
 	}
 	// In English, and for a folder that cannot be written to.
 	r := cliIn(t, "en", dsn, "extract", "--patient", "191212121213", "--lang", "sv", "--by", "A", "--out", out)
-	if r.code != 1 || !strings.Contains(r.stderr, "The personal identity number is wrong") {
+	if r.code != 2 || !strings.Contains(r.stderr, "The personal identity number is wrong") {
 		t.Errorf("INSYN_LANG=en: exit %d stderr %q", r.code, r.stderr)
 	}
 	var reads int

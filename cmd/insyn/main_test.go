@@ -183,6 +183,29 @@ func TestHelpSaysWhatEachCommandTakes(t *testing.T) {
 	}
 }
 
+// A flag's value that cannot be read as written (a date, a month, a period
+// that ends before it starts, a personal id) exits 2 in every command, the
+// message in words; a well-formed value that finds nothing is a failure (1).
+func TestBadInputExitsTwoInEveryCommand(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"extract", "--patient", "191212121212", "--from", "garbage", "--by", "A", "--out", "x.pdf"}, "Datumet garbage ska skrivas ÅÅÅÅ-MM-DD"},
+		{[]string{"extract", "--patient", "191212121213", "--by", "A", "--out", "x.pdf"}, "Personnumret är felaktigt"},
+		{[]string{"review", "run", "--from", "garbage"}, "Datumet garbage ska skrivas ÅÅÅÅ-MM-DD"},
+		{[]string{"quality", "--to", "2026-02-30"}, "Datumet 2026-02-30 finns inte."},
+		{[]string{"review", "sample", "--month", "garbage", "--by", "x"}, "ÅÅÅÅ-MM"},
+		{[]string{"controls", "report", "--unit", "SE2321000016-1001", "--month", "garbage", "--out", "x.pdf", "--by", "x"}, "ÅÅÅÅ-MM"},
+		{[]string{"seed", "--out", t.TempDir(), "--start", "garbage"}, ""},
+	} {
+		r := cli(t, "", nil, c.args...)
+		if r.code != 2 || !strings.Contains(r.stderr, c.want) || strings.TrimSpace(r.stderr) == "" {
+			t.Errorf("insyn %v: exit %d stderr %q, want 2 and %q", c.args, r.code, r.stderr, c.want)
+		}
+	}
+}
+
 // A period that ends before it starts is refused in words, not reviewed or
 // counted as empty; a usage of two lines prints as two lines, not with an
 // escaped newline.

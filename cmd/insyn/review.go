@@ -74,16 +74,17 @@ func (a *app) printReviewSummary(res store.ReviewRunResult) {
 
 // period reads --from and --to as days (either may be empty: no bound)
 // and returns the half-open interval [from, to); a period that ends before
-// it starts is refused rather than found empty.
+// it starts is refused rather than found empty. A bad date, like any flag
+// value that cannot be read, is a usage error (exit 2).
 func (a *app) period(fromArg, toArg string) (from, to time.Time, err error) {
 	if fromArg != "" {
 		if from, err = extract.ParseDay(fromArg); err != nil {
-			return from, to, err
+			return from, to, usageError{msg: a.errorText(err)}
 		}
 	}
 	if toArg != "" {
 		if to, err = extract.ParseDay(toArg); err != nil {
-			return from, to, err
+			return from, to, usageError{msg: a.errorText(err)}
 		}
 		to = to.AddDate(0, 0, 1)
 	}
