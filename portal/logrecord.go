@@ -27,7 +27,8 @@ const MaxRecordBytes = 1 << 20
 
 // LogRecord is what a format parser emits for each record in its input:
 // either a valid Event, or a quarantine Reason with Detail (an English
-// phrase naming the field, never its value). Raw is the record's original
+// phrase naming the field, never its value, stored as written and worded
+// for the reader by `insyn quarantine`, cmd/insyn/quarantine.go). Raw is the record's original
 // bytes; Line is its 1-based line in the source and Index its ordinal.
 // RawLength is the record's whole length when Raw holds only its first
 // bytes (a record past MaxRecordBytes); 0 means Raw is the whole record.

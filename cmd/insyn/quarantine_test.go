@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode"
@@ -12,6 +14,11 @@ import (
 
 	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/ingest"
+	"github.com/insyn/insyn/portal/ingest/atna"
+	"github.com/insyn/insyn/portal/ingest/csvlog"
+	"github.com/insyn/insyn/portal/ingest/fhir"
+	"github.com/insyn/insyn/portal/ingest/riv1"
+	"github.com/insyn/insyn/portal/ingest/riv2"
 	"github.com/insyn/insyn/portal/store/storetest"
 )
 
@@ -154,5 +161,72 @@ func TestUnknownFormatDetailsAreWorded(t *testing.T) {
 	}
 	if got := a.detailText("user id, some parser sentence"); got != "user id, some parser sentence" {
 		t.Errorf("a detail that is not all fields is shown as stored: %q", got)
+	}
+}
+
+// englishWords are words of the parsers' English details; none may be
+// left in what a Swedish reader of `insyn quarantine` sees.
+var englishWords = regexp.MustCompile(`(?i)\b(is|not|the|of|has|cannot|document|record|line|fields|header|message|well-formed|exceeds|holds|template|patient|user|care|time|personal|unexpected|invalid|malformed|mismatched|unsupported|nested|text|resource|column|row)\b`)
+
+// TestEveryQuarantineDetailIsWorded: every detail the parsers store (what
+// they write over their own test data and broken input, and each sentence
+// and part they make details of) is worded in the reader's language, in
+// Swedish without an English word left, never shown as stored.
+func TestEveryQuarantineDetailIsWorded(t *testing.T) {
+	parsers := map[string]func(io.Reader, portal.Emit) error{
+		"riv1": riv1.Parse, "riv2": riv2.Parse, "fhir": fhir.Parse, "atna": atna.Parse, "csvlog": csvlog.Parse}
+	details := map[string]bool{}
+	collect := func(parse func(io.Reader, portal.Emit) error, r io.Reader) {
+		parse(r, func(rec portal.LogRecord) error {
+			if rec.Quarantined() {
+				details[rec.Detail] = true
+			}
+			return nil
+		})
+	}
+	for name, parse := range parsers {
+		files, err := filepath.Glob(filepath.Join("..", "..", "portal", "ingest", name, "testdata", "*"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("%s: no test data (%v)", name, err)
+		}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				continue // a directory
+			}
+			collect(parse, bytes.NewReader(b))
+			collect(parse, bytes.NewReader(b[:len(b)*2/3])) // cut off part-way
+		}
+	}
+	for _, head := range []string{"", "<a/>", "<?xml version=\"1.0\"?><x:y xmlns:x=\"urn:other\"/>", "# text\n"} {
+		if _, err := ingest.Detect([]byte(head)); err != nil {
+			details[err.Error()] = true
+		}
+	}
+	// Every sentence and part the parsers make details of, with the
+	// patterns' variable parts filled in.
+	for d := range knownDetails {
+		details[d] = true
+	}
+	for _, d := range []string{"patient id: personal id fails Luhn check", "not well-formed XML: mismatched end tag (line 148)",
+		"resource is not well-formed XML: unexpected end of file", "CSV column patient_id", "row has 4 fields, header has 22",
+		"log id, time of access, user id, acting care unit, patient id, activity", "emergency flag"} {
+		details[d] = true
+	}
+	if len(details) < 60 {
+		t.Fatalf("only %d details collected", len(details))
+	}
+	for _, lang := range []string{"sv", "en"} {
+		a := &app{}
+		a.loadTexts(lang)
+		for d := range details {
+			got, ok := a.detailWords(d)
+			switch {
+			case !ok:
+				t.Errorf("%s: detail %q is not worded for the reader", lang, d)
+			case lang == "sv" && englishWords.MatchString(got):
+				t.Errorf("sv: %q is worded %q, English left: %q", d, got, englishWords.FindString(got))
+			}
+		}
 	}
 }
