@@ -18,6 +18,25 @@ func TestSampleAndCasesCommands(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "frö 202603") || !regexp.MustCompile(`\d+ ärenden? skapad`).MatchString(r.stdout) {
 		t.Fatalf("sample: %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
+	// A person reads the units by name; the HSA-ids are for --json.
+	if !strings.Contains(r.stdout, "Vårdcentralen Ängsbacken: ") || regexp.MustCompile(`SE\d{10}-`).MatchString(r.stdout) {
+		t.Errorf("sample names units by HSA-id:\n%s", r.stdout)
+	}
+	js := cli(t, dsn, nil, "review", "sample", "--month", "2026-02", "--by", "revisor", "--json")
+	var units []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(js.stdout), "\n") {
+		var u map[string]any
+		if err := json.Unmarshal([]byte(line), &u); err != nil {
+			t.Fatalf("sample --json: %v: %q", err, line)
+		}
+		if u["unit"] != nil {
+			units = append(units, u)
+		}
+	}
+	if js.code != 0 || len(units) == 0 || !regexp.MustCompile(`^SE\d{10}-`).MatchString(units[0]["unit"].(string)) ||
+		units[0]["unit_name"] == "" {
+		t.Errorf("sample --json: %d %v\n%s%s", js.code, units, js.stdout, js.stderr)
+	}
 	again := cli(t, dsn, nil, "review", "sample", "--month", "2026-03", "--by", "revisor")
 	if again.code != 0 || !strings.Contains(again.stdout, "redan") || !strings.Contains(again.stdout, "0 ärenden skapade") {
 		t.Errorf("second sample: %d\n%s%s", again.code, again.stdout, again.stderr)

@@ -34,10 +34,10 @@ ranked AS (
            count(*) OVER (PARTITION BY unit) AS candidates
     FROM fresh)
 SELECT r.unit, r.candidates, array_agg(r.staff ORDER BY r.r) AS drawn,
-       COALESCE(u.provider_hsa_id, '') AS provider_hsa_id
+       COALESCE(u.provider_hsa_id, '') AS provider_hsa_id, COALESCE(u.name, '') AS unit_name
 FROM ranked r LEFT JOIN units u ON u.hsa_id = r.unit
 WHERE r.r <= $5
-GROUP BY r.unit, r.candidates, u.provider_hsa_id
+GROUP BY r.unit, r.candidates, u.provider_hsa_id, u.name
 ORDER BY r.unit`
 
 	// qSampleUnitsDone lists the units already drawn for the month.
@@ -54,6 +54,12 @@ RETURNING id`
 	qSampleProvider = `
 SELECT COALESCE(max(actor_provider_hsa_id), '') FROM access_events
 WHERE occurred_at >= $1 AND occurred_at < $2 AND actor_unit_hsa_id = $3 AND actor_provider_hsa_id <> ''`
+
+	// qSampleUnitName is the unit's name as the month's logs give it when
+	// the reference data does not know the unit.
+	qSampleUnitName = `
+SELECT COALESCE(max(actor_unit_name), '') FROM access_events
+WHERE occurred_at >= $1 AND occurred_at < $2 AND actor_unit_hsa_id = $3 AND actor_unit_name <> ''`
 
 	qInsertSampleCase = `
 INSERT INTO cases (key, number, source, staff_hsa_id, provider_hsa_id, sample_id, created_at, updated_at)
@@ -82,6 +88,7 @@ type SampleQuery struct {
 // SampleUnit is the draw for one care unit.
 type SampleUnit struct {
 	Unit       string
+	UnitName   string // the reference data's, else the logs'; '' when neither names it
 	Provider   string
 	Candidates int
 	Drawn      []string // HSA-ids in draw order
@@ -146,15 +153,21 @@ func (s *Store) DrawSample(ctx context.Context, actor portal.Actor, q SampleQuer
 		Candidates int            `db:"candidates"`
 		Drawn      pq.StringArray `db:"drawn"`
 		Provider   string         `db:"provider_hsa_id"`
+		UnitName   string         `db:"unit_name"`
 	}
 	if err := tx.SelectContext(ctx, &draws, qSampleDraw, from, to, month, res.Seed, res.UsersPerUnit); err != nil {
 		return res, fmt.Errorf("store: sample draw: %w", err)
 	}
 	for _, d := range draws {
-		u := SampleUnit{Unit: d.Unit, Provider: d.Provider, Candidates: d.Candidates, Drawn: d.Drawn}
+		u := SampleUnit{Unit: d.Unit, UnitName: d.UnitName, Provider: d.Provider, Candidates: d.Candidates, Drawn: d.Drawn}
 		if u.Provider == "" {
 			if err := tx.GetContext(ctx, &u.Provider, qSampleProvider, from, to, d.Unit); err != nil {
 				return res, fmt.Errorf("store: sample provider: %w", err)
+			}
+		}
+		if u.UnitName == "" {
+			if err := tx.GetContext(ctx, &u.UnitName, qSampleUnitName, from, to, d.Unit); err != nil {
+				return res, fmt.Errorf("store: sample unit name: %w", err)
 			}
 		}
 		var sampleID int64
