@@ -79,6 +79,7 @@ type Store struct {
 	batchConns map[int64]*sqlx.Conn // running batches' connections, holding their locks
 
 	stmts sync.Map // query text → *sqlx.Stmt: see prepared
+	dirs  directories // the reference data's names: see directoryAt
 }
 
 // Open connects and checks the connection.
