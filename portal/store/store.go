@@ -78,7 +78,7 @@ type Store struct {
 	mu         sync.Mutex
 	batchConns map[int64]*sqlx.Conn // running batches' connections, holding their locks
 
-	stmts sync.Map // query text → *sqlx.Stmt: see prepared
+	stmts sync.Map    // query text → *sqlx.Stmt: see prepared
 	dirs  directories // the reference data's names: see directoryAt
 }
 
