@@ -12,6 +12,20 @@ import (
 	"github.com/lib/pq"
 )
 
+// eventsInScope keeps a read of events e to the reader's scope (readScope,
+// parameters $4 and $6 to $10): a patient reads only their own events,
+// staff only those their care providers acted in or own (the unit's
+// provider where the log names none; a reader not limited to providers
+// never evaluates those subqueries), and a guardian a child's events only
+// while the child is under 13.
+const eventsInScope = `AND ($6 = '' OR (e.patient_id = $6 AND e.patient_id_kind = $7))
+      AND (NOT $4 OR e.actor_provider_hsa_id = ANY($8) OR e.owner_provider_hsa_id = ANY($8)
+           OR EXISTS (SELECT 1 FROM units u WHERE u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> ''
+                                              AND u.provider_hsa_id = ANY($8))
+           OR EXISTS (SELECT 1 FROM units ou WHERE ou.hsa_id = e.owner_unit_hsa_id AND e.owner_unit_hsa_id <> ''
+                                               AND ou.provider_hsa_id = ANY($8)))
+      AND insyn_may_act_for($9, $6, $7, $10::date)`
+
 const (
 	// qExtractEvents reads one patient's events in a period with the names
 	// the log itself carried (the reference data's come from the directory,
@@ -25,6 +39,18 @@ const (
 	// 500 reviewed events). OFFSET 0 keeps the planner from pulling the
 	// CASE up above the joins.
 	qExtractEvents = `
+WITH protected AS (
+    -- The staff with protected identity who ever accessed the patient,
+    -- within the reader's scope, numbered by their first access: the
+    -- extract names them by this number, so the same person keeps the same
+    -- pseudonym in every extract of the patient, whatever its period.
+    SELECT e.actor_hsa_id, row_number() OVER (ORDER BY min(e.occurred_at), e.actor_hsa_id) AS n
+    FROM access_events e
+    JOIN staff st ON st.hsa_id = e.actor_hsa_id AND st.protected_identity
+    WHERE e.patient_id = $1 AND e.patient_id_kind = $5 AND e.actor_hsa_id <> ''
+      ` + eventsInScope + `
+    GROUP BY e.actor_hsa_id
+)
 SELECT e.id, e.occurred_at, e.actor_hsa_id,
        e.actor_name AS log_actor_name, e.actor_title AS log_actor_title,
        e.actor_unit_hsa_id, e.actor_unit_name AS log_unit_name, e.actor_provider_name AS log_provider_name,
@@ -34,7 +60,8 @@ SELECT e.id, e.occurred_at, e.actor_hsa_id,
        e.emergency, e.coherent,
        COALESCE(c.kind, '') AS relation_kind, c.starts_at AS relation_starts_at,
        c.ends_at AS relation_ends_at, COALESCE(c.unit_hsa_id, '') AS relation_unit_hsa_id,
-       COALESCE(c.staff_hsa_id <> '' AND c.staff_hsa_id = e.actor_hsa_id, false) AS relation_by_staff
+       COALESCE(c.staff_hsa_id <> '' AND c.staff_hsa_id = e.actor_hsa_id, false) AS relation_by_staff,
+       COALESCE(pr.n, 0) AS protected_order
 FROM (
     SELECT e.id, e.occurred_at, e.actor_hsa_id, e.actor_name, e.actor_title,
            e.actor_unit_hsa_id, e.actor_unit_name, e.actor_provider_hsa_id, e.actor_provider_name,
@@ -46,55 +73,12 @@ FROM (
     FROM access_events e
     LEFT JOIN event_explanations x ON x.event_id = e.id AND x.occurred_at = e.occurred_at
     WHERE e.patient_id = $1 AND e.patient_id_kind = $5 AND e.occurred_at >= $2 AND e.occurred_at < $3
-      -- The reader's scope (readScope): a patient reads only their own
-      -- events, staff only those their care providers acted in or own
-      -- (the unit's provider where the log names none). A reader not
-      -- limited to providers never evaluates the subqueries.
-      AND ($6 = '' OR (e.patient_id = $6 AND e.patient_id_kind = $7))
-      AND (NOT $4 OR e.actor_provider_hsa_id = ANY($8) OR e.owner_provider_hsa_id = ANY($8)
-           OR EXISTS (SELECT 1 FROM units u WHERE u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> ''
-                                              AND u.provider_hsa_id = ANY($8))
-           OR EXISTS (SELECT 1 FROM units ou WHERE ou.hsa_id = e.owner_unit_hsa_id AND e.owner_unit_hsa_id <> ''
-                                               AND ou.provider_hsa_id = ANY($8)))
-      -- A guardian reads a child's events only while the child is under 13.
-      AND insyn_may_act_for($9, $6, $7, $10::date)
+      ` + eventsInScope + `
     OFFSET 0
 ) e
 LEFT JOIN care_relations c ON c.id = e.relation_id
+LEFT JOIN protected pr ON pr.actor_hsa_id = e.actor_hsa_id
 ORDER BY e.occurred_at, e.id`
-
-	// qProtectedActors lists the staff with protected identity who ever
-	// accessed the patient, within the reader's scope, in order of their
-	// first access: the extract names them by this order, so the same
-	// person keeps the same pseudonym in every extract of the patient,
-	// whatever its period.
-	qProtectedActors = `
-SELECT e.actor_hsa_id
-FROM access_events e
-JOIN staff st ON st.hsa_id = e.actor_hsa_id AND st.protected_identity
-LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> ''
-LEFT JOIN units ou ON ou.hsa_id = e.owner_unit_hsa_id AND e.owner_unit_hsa_id <> ''
-WHERE e.patient_id = $1 AND e.patient_id_kind = $2 AND e.actor_hsa_id <> ''
-  AND ($3 = '' OR (e.patient_id = $3 AND e.patient_id_kind = $4))
-  AND (NOT $5 OR e.actor_provider_hsa_id = ANY($6) OR e.owner_provider_hsa_id = ANY($6)
-       OR u.provider_hsa_id = ANY($6) OR ou.provider_hsa_id = ANY($6))
-  AND insyn_may_act_for($7, $3, $4, $8::date)
-GROUP BY e.actor_hsa_id
-ORDER BY min(e.occurred_at), e.actor_hsa_id`
-
-	// qProtectedActorsAll is qProtectedActors for a reader not limited to
-	// care providers (a patient, a guardian, the system): without the
-	// joins to units that only the providers' scope needs, it costs about
-	// half as much, and it reads every partition of the patient's events.
-	qProtectedActorsAll = `
-SELECT e.actor_hsa_id
-FROM access_events e
-JOIN staff st ON st.hsa_id = e.actor_hsa_id AND st.protected_identity
-WHERE e.patient_id = $1 AND e.patient_id_kind = $2 AND e.actor_hsa_id <> ''
-  AND ($3 = '' OR (e.patient_id = $3 AND e.patient_id_kind = $4))
-  AND insyn_may_act_for($5, $3, $4, $6::date)
-GROUP BY e.actor_hsa_id
-ORDER BY min(e.occurred_at), e.actor_hsa_id`
 
 	qInsertLogRead = `
 INSERT INTO log_reads (read_at, reader_kind, reader_id, reader_name, patient_id, channel,
@@ -242,7 +226,8 @@ func (ev *ExtractEvent) columns() []any {
 		&ev.OwnerProviderHSAID, &ev.ProviderHSAID, &ev.LogOwnerProvName,
 		&ev.Activity, &ev.ActivityCode, &ev.Purpose, &ev.PurposeCode, &ev.ResourceType,
 		&ev.Emergency, &ev.Coherent,
-		&ev.RelationKind, &ev.RelationStartsAt, &ev.RelationEndsAt, &ev.RelationUnitHSAID, &ev.RelationWithActor}
+		&ev.RelationKind, &ev.RelationStartsAt, &ev.RelationEndsAt, &ev.RelationUnitHSAID, &ev.RelationWithActor,
+		&ev.ProtectedOrder}
 }
 
 // ExtractSubject is what an extract's header says about whom it is for.
@@ -419,45 +404,12 @@ func (s *Store) EventsForPatient(ctx context.Context, actor portal.Actor, q Extr
 	if err != nil {
 		return 0, err
 	}
-	protected, err := s.protectedActors(ctx, q.Patient, sc)
-	if err != nil {
-		return 0, fmt.Errorf("store: protected actors: %w", err)
-	}
-	order := make(map[string]int, len(protected))
-	for i, id := range protected {
-		order[id] = i + 1
-	}
-	n, err := streamExtractEvents(ctx, s, q.Patient, from, q.To, sc, dir, func(ev *ExtractEvent) error {
-		if ev.ActorProtected {
-			ev.ProtectedOrder = order[ev.ActorHSAID]
-		}
-		return fn(ev)
-	})
+	n, err := streamExtractEvents(ctx, s, q.Patient, from, q.To, sc, dir, fn)
 	// The count is kept even when the stream failed: it says how much left.
 	if _, uerr := s.db.ExecContext(context.WithoutCancel(ctx), qCountLogRead, readID, n); uerr != nil && err == nil {
 		err = fmt.Errorf("store: record log read: %w", uerr)
 	}
 	return n, err
-}
-
-// protectedActors is qProtectedActors in the reader's scope sc.
-func (s *Store) protectedActors(ctx context.Context, patient portal.PersonalID, sc readScope) ([]string, error) {
-	var out []string
-	if !sc.limited {
-		pa, err := s.prepared(ctx, qProtectedActorsAll)
-		if err != nil {
-			return nil, err
-		}
-		err = pa.SelectContext(ctx, &out, patient, string(patient.Kind()), sc.patient, sc.patientKind, sc.guardian, sc.today)
-		return out, err
-	}
-	pa, err := s.prepared(ctx, qProtectedActors)
-	if err != nil {
-		return nil, err
-	}
-	err = pa.SelectContext(ctx, &out, patient, string(patient.Kind()),
-		sc.patient, sc.patientKind, sc.limited, pq.Array(sc.providers), sc.guardian, sc.today)
-	return out, err
 }
 
 // RecordRead records in log_reads a read of the patient's log that the
@@ -535,6 +487,9 @@ func streamExtractEvents(ctx context.Context, s *Store, patient portal.PersonalI
 			return n, fmt.Errorf("store: scan event: %w", err)
 		}
 		dir.name(&ev)
+		if !ev.ActorProtected { // the directory's word, as for the name
+			ev.ProtectedOrder = 0
+		}
 		n++ // counted before fn: a failing sink may have taken part of it
 		if err := fn(&ev); err != nil {
 			return n, err
