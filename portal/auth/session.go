@@ -33,7 +33,10 @@ type Session struct {
 	CSRFToken string // the form token bound to this session
 	IDToken   string
 	ExpiresAt time.Time
-	idHash    []byte
+	// Guardian: the patient is someone's guardian, as the relations stood
+	// when the session was read for this request.
+	Guardian bool
+	idHash   []byte
 }
 
 // Sessions keeps sessions in PostgreSQL. The cookie carries a random id;
@@ -147,7 +150,7 @@ func fromRow(row store.Session) Session {
 		sub.HSAID = portal.HSAID(row.HSAID.String)
 	}
 	return Session{Subject: sub, CSRFToken: base64.RawURLEncoding.EncodeToString(row.CSRFSecret),
-		IDToken: row.IDToken, ExpiresAt: row.ExpiresAt, idHash: row.IDHash}
+		IDToken: row.IDToken, ExpiresAt: row.ExpiresAt, Guardian: row.Guardian, idHash: row.IDHash}
 }
 
 // IsNoSession tells ErrNoSession apart from a database failure.

@@ -13,6 +13,14 @@ import (
 func StreamInScope(ctx context.Context, s *Store, actor portal.Actor, patient portal.PersonalID, fn func(*ExtractEvent) error) (int, error) {
 	sc := scopeFor(actor, "")
 	sc.today = s.today()
+	var gen int64
+	if err := s.db.GetContext(ctx, &gen, qReferenceGeneration); err != nil {
+		return 0, err
+	}
+	dir, err := s.directoryAt(ctx, gen)
+	if err != nil {
+		return 0, err
+	}
 	return streamExtractEvents(ctx, s, patient, time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC),
-		time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), sc, fn)
+		time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), sc, dir, fn)
 }

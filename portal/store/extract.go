@@ -12,10 +12,24 @@ import (
 	"github.com/lib/pq"
 )
 
+// eventsInScope keeps a read of events e to the reader's scope (readScope,
+// parameters $4 and $6 to $10): a patient reads only their own events,
+// staff only those their care providers acted in or own (the unit's
+// provider where the log names none; a reader not limited to providers
+// never evaluates those subqueries), and a guardian a child's events only
+// while the child is under 13.
+const eventsInScope = `AND ($6 = '' OR (e.patient_id = $6 AND e.patient_id_kind = $7))
+      AND (NOT $4 OR e.actor_provider_hsa_id = ANY($8) OR e.owner_provider_hsa_id = ANY($8)
+           OR EXISTS (SELECT 1 FROM units u WHERE u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> ''
+                                              AND u.provider_hsa_id = ANY($8))
+           OR EXISTS (SELECT 1 FROM units ou WHERE ou.hsa_id = e.owner_unit_hsa_id AND e.owner_unit_hsa_id <> ''
+                                               AND ou.provider_hsa_id = ANY($8)))
+      AND insyn_may_act_for($9, $6, $7, $10::date)`
+
 const (
-	// qExtractEvents reads one patient's events in a period with every name
-	// the reference data has beside the names the log itself carried, and
-	// the best care relation that explains each access (DESIGN.md section
+	// qExtractEvents reads one patient's events in a period with the names
+	// the log itself carried (the reference data's come from the directory,
+	// directory.go, not from joins), and the best care relation that explains each access (DESIGN.md section
 	// 5), as the review sees it: one definition, insyn_explaining_relation
 	// (migration 00007), kept per event by review runs. The inner query
 	// picks the events and each one's relation: the one a review run kept,
@@ -25,94 +39,52 @@ const (
 	// 500 reviewed events). OFFSET 0 keeps the planner from pulling the
 	// CASE up above the joins.
 	qExtractEvents = `
+WITH protected AS (
+    -- The staff with protected identity who ever accessed the patient,
+    -- within the reader's scope, numbered by their first access: the
+    -- extract names them by this number, so the same person keeps the same
+    -- pseudonym in every extract of the patient, whatever its period.
+    SELECT e.actor_hsa_id, row_number() OVER (ORDER BY min(e.occurred_at), e.actor_hsa_id) AS n
+    FROM access_events e
+    JOIN staff st ON st.hsa_id = e.actor_hsa_id AND st.protected_identity
+    WHERE e.patient_id = $1 AND e.patient_id_kind = $5 AND e.actor_hsa_id <> ''
+      ` + eventsInScope + `
+    GROUP BY e.actor_hsa_id
+)
 SELECT e.id, e.occurred_at, e.actor_hsa_id,
        e.actor_name AS log_actor_name, e.actor_title AS log_actor_title,
-       COALESCE(NULLIF(btrim(st.given_name || ' ' || st.family_name), ''), '') AS ref_actor_name,
-       COALESCE(st.title, '') AS ref_actor_title,
-       COALESCE(st.protected_identity, false) AS actor_protected,
-       e.actor_unit_hsa_id,
-       e.actor_unit_name AS log_unit_name, e.ref_unit_name,
-       e.actor_provider_name AS log_provider_name, COALESCE(p.name, '') AS ref_provider_name,
-       e.owner_unit_hsa_id,
-       e.owner_unit_name AS log_owner_unit_name, e.ref_owner_unit_name,
-       COALESCE(NULLIF(e.owner_provider_hsa_id, ''), e.owner_unit_provider, '') AS owner_provider_hsa_id,
-       COALESCE(NULLIF(e.actor_provider_hsa_id, ''), e.unit_provider, '') AS actor_provider_hsa_id,
-       e.owner_provider_name AS log_owner_provider_name, COALESCE(op.name, '') AS ref_owner_provider_name,
+       e.actor_unit_hsa_id, e.actor_unit_name AS log_unit_name, e.actor_provider_name AS log_provider_name,
+       e.owner_unit_hsa_id, e.owner_unit_name AS log_owner_unit_name,
+       e.owner_provider_hsa_id, e.actor_provider_hsa_id, e.owner_provider_name AS log_owner_provider_name,
        e.activity, e.activity_code, e.purpose, e.purpose_code, e.resource_type,
        e.emergency, e.coherent,
        COALESCE(c.kind, '') AS relation_kind, c.starts_at AS relation_starts_at,
-       c.ends_at AS relation_ends_at,
-       COALESCE(cu.name, '') AS relation_unit_name,
-       COALESCE(c.staff_hsa_id <> '' AND c.staff_hsa_id = e.actor_hsa_id, false) AS relation_by_staff
+       c.ends_at AS relation_ends_at, COALESCE(c.unit_hsa_id, '') AS relation_unit_hsa_id,
+       COALESCE(c.staff_hsa_id <> '' AND c.staff_hsa_id = e.actor_hsa_id, false) AS relation_by_staff,
+       COALESCE(pr.n, 0) AS protected_order
 FROM (
     SELECT e.id, e.occurred_at, e.actor_hsa_id, e.actor_name, e.actor_title,
-           e.actor_unit_hsa_id, e.actor_unit_name, COALESCE(u.name, '') AS ref_unit_name, u.provider_hsa_id AS unit_provider,
-           e.actor_provider_hsa_id, e.actor_provider_name,
-           e.owner_unit_hsa_id, e.owner_unit_name, COALESCE(ou.name, '') AS ref_owner_unit_name,
-           ou.provider_hsa_id AS owner_unit_provider, e.owner_provider_hsa_id, e.owner_provider_name,
+           e.actor_unit_hsa_id, e.actor_unit_name, e.actor_provider_hsa_id, e.actor_provider_name,
+           e.owner_unit_hsa_id, e.owner_unit_name, e.owner_provider_hsa_id, e.owner_provider_name,
            e.activity, e.activity_code, e.purpose, e.purpose_code, e.resource_type, e.emergency, e.coherent,
            CASE WHEN x.event_id IS NULL
                 THEN (SELECT r.relation_id FROM insyn_explaining_relation(e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id, e.occurred_at) r)
                 ELSE x.relation_id END AS relation_id
     FROM access_events e
-    LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> ''
-    LEFT JOIN units ou ON ou.hsa_id = e.owner_unit_hsa_id AND e.owner_unit_hsa_id <> ''
     LEFT JOIN event_explanations x ON x.event_id = e.id AND x.occurred_at = e.occurred_at
     WHERE e.patient_id = $1 AND e.patient_id_kind = $5 AND e.occurred_at >= $2 AND e.occurred_at < $3
-      -- The reader's scope (readScope): a patient reads only their own
-      -- events, staff only those their care providers acted in or own.
-      AND ($6 = '' OR (e.patient_id = $6 AND e.patient_id_kind = $7))
-      AND (NOT $4 OR e.actor_provider_hsa_id = ANY($8) OR e.owner_provider_hsa_id = ANY($8)
-           OR u.provider_hsa_id = ANY($8) OR ou.provider_hsa_id = ANY($8))
-      -- A guardian reads a child's events only while the child is under 13.
-      AND insyn_may_act_for($9, $6, $7, $10::date)
+      ` + eventsInScope + `
     OFFSET 0
 ) e
-LEFT JOIN staff st ON st.hsa_id = e.actor_hsa_id AND e.actor_hsa_id <> ''
-LEFT JOIN providers p ON p.hsa_id = COALESCE(NULLIF(e.actor_provider_hsa_id, ''), e.unit_provider)
-LEFT JOIN providers op ON op.hsa_id = COALESCE(NULLIF(e.owner_provider_hsa_id, ''), e.owner_unit_provider)
 LEFT JOIN care_relations c ON c.id = e.relation_id
-LEFT JOIN units cu ON cu.hsa_id = c.unit_hsa_id
+LEFT JOIN protected pr ON pr.actor_hsa_id = e.actor_hsa_id
 ORDER BY e.occurred_at, e.id`
-
-	// qProtectedActors lists the staff with protected identity who ever
-	// accessed the patient, within the reader's scope, in order of their
-	// first access: the extract names them by this order, so the same
-	// person keeps the same pseudonym in every extract of the patient,
-	// whatever its period.
-	qProtectedActors = `
-SELECT e.actor_hsa_id
-FROM access_events e
-JOIN staff st ON st.hsa_id = e.actor_hsa_id AND st.protected_identity
-LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> ''
-LEFT JOIN units ou ON ou.hsa_id = e.owner_unit_hsa_id AND e.owner_unit_hsa_id <> ''
-WHERE e.patient_id = $1 AND e.patient_id_kind = $2 AND e.actor_hsa_id <> ''
-  AND ($3 = '' OR (e.patient_id = $3 AND e.patient_id_kind = $4))
-  AND (NOT $5 OR e.actor_provider_hsa_id = ANY($6) OR e.owner_provider_hsa_id = ANY($6)
-       OR u.provider_hsa_id = ANY($6) OR ou.provider_hsa_id = ANY($6))
-  AND insyn_may_act_for($7, $3, $4, $8::date)
-GROUP BY e.actor_hsa_id
-ORDER BY min(e.occurred_at), e.actor_hsa_id`
-
-	// qProtectedActorsAll is qProtectedActors for a reader not limited to
-	// care providers (a patient, a guardian, the system): without the
-	// joins to units that only the providers' scope needs, it costs about
-	// half as much, and it reads every partition of the patient's events.
-	qProtectedActorsAll = `
-SELECT e.actor_hsa_id
-FROM access_events e
-JOIN staff st ON st.hsa_id = e.actor_hsa_id AND st.protected_identity
-WHERE e.patient_id = $1 AND e.patient_id_kind = $2 AND e.actor_hsa_id <> ''
-  AND ($3 = '' OR (e.patient_id = $3 AND e.patient_id_kind = $4))
-  AND insyn_may_act_for($5, $3, $4, $6::date)
-GROUP BY e.actor_hsa_id
-ORDER BY min(e.occurred_at), e.actor_hsa_id`
 
 	qInsertLogRead = `
 INSERT INTO log_reads (read_at, reader_kind, reader_id, reader_name, patient_id, channel,
                        period_from, period_to, provider_hsa_id, rows)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-RETURNING id`
+RETURNING id, (SELECT gen FROM reference_generation) AS reference_generation`
 
 	// last_value with is_called: a sequence never drawn from reads 0.
 	qDataGeneration = `SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM insyn_data_generation`
@@ -237,6 +209,7 @@ type ExtractEvent struct {
 	RelationStartsAt   sql.NullTime    `db:"relation_starts_at"`
 	RelationEndsAt     sql.NullTime    `db:"relation_ends_at"` // NULL: open, or a single moment (visit, booking, referral)
 	RelationUnitName   string          `db:"relation_unit_name"`
+	RelationUnitHSAID  string          `db:"relation_unit_hsa_id"`
 	RelationWithActor  bool            `db:"relation_by_staff"` // the relation names the actor, not only the unit
 	// ProtectedOrder numbers a staff member with protected identity among
 	// those who accessed the patient, by first access (1, 2, ...): the
@@ -247,14 +220,14 @@ type ExtractEvent struct {
 // columns are pointers to ev's fields in the order qExtractEvents selects
 // them.
 func (ev *ExtractEvent) columns() []any {
-	return []any{&ev.ID, &ev.OccurredAt, &ev.ActorHSAID,
-		&ev.LogActorName, &ev.LogActorTitle, &ev.RefActorName, &ev.RefActorTitle, &ev.ActorProtected,
-		&ev.UnitHSAID, &ev.LogUnitName, &ev.RefUnitName, &ev.LogProviderName, &ev.RefProviderName,
-		&ev.OwnerUnitHSAID, &ev.LogOwnerUnitName, &ev.RefOwnerUnitName,
-		&ev.OwnerProviderHSAID, &ev.ProviderHSAID, &ev.LogOwnerProvName, &ev.RefOwnerProvName,
+	return []any{&ev.ID, &ev.OccurredAt, &ev.ActorHSAID, &ev.LogActorName, &ev.LogActorTitle,
+		&ev.UnitHSAID, &ev.LogUnitName, &ev.LogProviderName,
+		&ev.OwnerUnitHSAID, &ev.LogOwnerUnitName,
+		&ev.OwnerProviderHSAID, &ev.ProviderHSAID, &ev.LogOwnerProvName,
 		&ev.Activity, &ev.ActivityCode, &ev.Purpose, &ev.PurposeCode, &ev.ResourceType,
 		&ev.Emergency, &ev.Coherent,
-		&ev.RelationKind, &ev.RelationStartsAt, &ev.RelationEndsAt, &ev.RelationUnitName, &ev.RelationWithActor}
+		&ev.RelationKind, &ev.RelationStartsAt, &ev.RelationEndsAt, &ev.RelationUnitHSAID, &ev.RelationWithActor,
+		&ev.ProtectedOrder}
 }
 
 // ExtractSubject is what an extract's header says about whom it is for.
@@ -423,49 +396,20 @@ func (s *Store) EventsForPatient(ctx context.Context, actor portal.Actor, q Extr
 	}
 	sc := scopeFor(actor, q.Provider)
 	sc.today = s.today()
-	readID, err := s.insertLogRead(ctx, actor, q, sc, 0)
+	readID, refGen, err := s.insertLogRead(ctx, actor, q, sc, 0)
 	if err != nil {
 		return 0, err
 	}
-	protected, err := s.protectedActors(ctx, q.Patient, sc)
+	dir, err := s.directoryAt(ctx, refGen)
 	if err != nil {
-		return 0, fmt.Errorf("store: protected actors: %w", err)
+		return 0, err
 	}
-	order := make(map[string]int, len(protected))
-	for i, id := range protected {
-		order[id] = i + 1
-	}
-	n, err := streamExtractEvents(ctx, s, q.Patient, from, q.To, sc, func(ev *ExtractEvent) error {
-		if ev.ActorProtected {
-			ev.ProtectedOrder = order[ev.ActorHSAID]
-		}
-		return fn(ev)
-	})
+	n, err := streamExtractEvents(ctx, s, q.Patient, from, q.To, sc, dir, fn)
 	// The count is kept even when the stream failed: it says how much left.
 	if _, uerr := s.db.ExecContext(context.WithoutCancel(ctx), qCountLogRead, readID, n); uerr != nil && err == nil {
 		err = fmt.Errorf("store: record log read: %w", uerr)
 	}
 	return n, err
-}
-
-// protectedActors is qProtectedActors in the reader's scope sc.
-func (s *Store) protectedActors(ctx context.Context, patient portal.PersonalID, sc readScope) ([]string, error) {
-	var out []string
-	if !sc.limited {
-		pa, err := s.prepared(ctx, qProtectedActorsAll)
-		if err != nil {
-			return nil, err
-		}
-		err = pa.SelectContext(ctx, &out, patient, string(patient.Kind()), sc.patient, sc.patientKind, sc.guardian, sc.today)
-		return out, err
-	}
-	pa, err := s.prepared(ctx, qProtectedActors)
-	if err != nil {
-		return nil, err
-	}
-	err = pa.SelectContext(ctx, &out, patient, string(patient.Kind()),
-		sc.patient, sc.patientKind, sc.limited, pq.Array(sc.providers), sc.guardian, sc.today)
-	return out, err
 }
 
 // RecordRead records in log_reads a read of the patient's log that the
@@ -478,12 +422,13 @@ func (s *Store) RecordRead(ctx context.Context, actor portal.Actor, q ExtractQue
 		return err
 	}
 	sc := scopeFor(actor, q.Provider)
-	_, err := s.insertLogRead(ctx, actor, q, sc, rows)
+	_, _, err := s.insertLogRead(ctx, actor, q, sc, rows)
 	return err
 }
 
-// insertLogRead writes the log_reads row of one read and returns its id.
-func (s *Store) insertLogRead(ctx context.Context, actor portal.Actor, q ExtractQuery, sc readScope, rows int) (int64, error) {
+// insertLogRead writes the log_reads row of one read and returns its id,
+// and the reference data's generation (directoryAt) in the same round trip.
+func (s *Store) insertLogRead(ctx context.Context, actor portal.Actor, q ExtractQuery, sc readScope, rows int) (id, refGen int64, err error) {
 	var periodFrom any
 	if !q.From.IsZero() {
 		periodFrom = q.From
@@ -500,12 +445,11 @@ func (s *Store) insertLogRead(ctx context.Context, actor portal.Actor, q Extract
 	if actor.ActsFor() {
 		channel += ":guardian"
 	}
-	var id int64
-	if err := s.db.GetContext(ctx, &id, qInsertLogRead, s.clock.Now(), string(actor.Kind), actor.ID(),
-		strings.TrimSpace(actor.Name), q.Patient, channel, periodFrom, q.To, scope, rows); err != nil {
-		return 0, fmt.Errorf("store: record log read: %w", err)
+	if err := s.db.QueryRowContext(ctx, qInsertLogRead, s.clock.Now(), string(actor.Kind), actor.ID(),
+		strings.TrimSpace(actor.Name), q.Patient, channel, periodFrom, q.To, scope, rows).Scan(&id, &refGen); err != nil {
+		return 0, 0, fmt.Errorf("store: record log read: %w", err)
 	}
-	return id, nil
+	return id, refGen, nil
 }
 
 // DataGeneration is a number that moves whenever events, explanations,
@@ -521,7 +465,7 @@ func (s *Store) DataGeneration(ctx context.Context) (int64, error) {
 }
 
 func streamExtractEvents(ctx context.Context, s *Store, patient portal.PersonalID,
-	from, to time.Time, sc readScope, fn func(*ExtractEvent) error) (int, error) {
+	from, to time.Time, sc readScope, dir *directory, fn func(*ExtractEvent) error) (int, error) {
 	q, err := s.prepared(ctx, qExtractEvents)
 	if err != nil {
 		return 0, fmt.Errorf("store: events for patient: %w", err)
@@ -541,6 +485,10 @@ func streamExtractEvents(ctx context.Context, s *Store, patient portal.PersonalI
 		ev = ExtractEvent{}
 		if err := rows.Scan(dest...); err != nil {
 			return n, fmt.Errorf("store: scan event: %w", err)
+		}
+		dir.name(&ev)
+		if !ev.ActorProtected { // the directory's word, as for the name
+			ev.ProtectedOrder = 0
 		}
 		n++ // counted before fn: a failing sink may have taken part of it
 		if err := fn(&ev); err != nil {

@@ -193,31 +193,3 @@ func (s *Store) ActingFor(ctx context.Context, guardian portal.PersonalID, sessi
 	return Acting{Child: portal.PersonalIDFromDB(r.ID, portal.IDKind(r.Kind), r.Root), Name: extractJoinName(r.Given, r.Family),
 		Ended: !r.May}, true, nil
 }
-
-const qIsGuardian = `SELECT EXISTS (SELECT 1 FROM relations WHERE personal_id_a = $1 AND kind = 'guardian')`
-
-// GuardianState is what every page of a signed-in patient needs to know
-// about guardianship: whether they are anyone's guardian (the menu offers
-// the switch) and the child their session acts for, if any.
-type GuardianState struct {
-	Guardian bool
-	Acting   *Acting
-}
-
-// GuardianState reads the signed-in patient's GuardianState; a switch
-// that no longer holds is reported Ended (see ActingFor).
-func (s *Store) GuardianState(ctx context.Context, patient portal.PersonalID, sessionKey []byte) (GuardianState, error) {
-	var st GuardianState
-	if err := s.db.GetContext(ctx, &st.Guardian, qIsGuardian, patient.Digits()); err != nil {
-		return st, fmt.Errorf("store: guardian: %w", err)
-	}
-	if !st.Guardian {
-		return st, nil
-	}
-	a, ok, err := s.ActingFor(ctx, patient, sessionKey)
-	if err != nil || !ok {
-		return st, err
-	}
-	st.Acting = &a
-	return st, nil
-}

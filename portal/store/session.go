@@ -24,6 +24,10 @@ type Session struct {
 	ExpiresAt      time.Time      `db:"expires_at"`
 	IDToken        string         `db:"id_token"`
 	CSRFSecret     []byte         `db:"csrf_secret"`
+	// Guardian is whether the session's patient is anyone's guardian,
+	// read with the session (not stored): every page of theirs offers the
+	// switch to a child by it, and this saves each a round trip.
+	Guardian bool `db:"guardian"`
 }
 
 // Patient is the session's personal id (zero for a staff session).
@@ -42,7 +46,9 @@ VALUES (:id_hash, :subject_kind, :personal_id, :personal_id_kind, :personal_id_r
         :created_at, :last_seen_at, :expires_at, :id_token, :csrf_secret)`
 	qSessionByHash = `
 SELECT id_hash, subject_kind, personal_id, personal_id_kind, personal_id_root, hsa_id,
-       created_at, last_seen_at, expires_at, id_token, csrf_secret
+       created_at, last_seen_at, expires_at, id_token, csrf_secret,
+       personal_id IS NOT NULL AND EXISTS (SELECT 1 FROM relations r
+                                           WHERE r.personal_id_a = sessions.personal_id AND r.kind = 'guardian') AS guardian
 FROM sessions WHERE id_hash = $1`
 	qSessionTouch       = `UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1 AND last_seen_at < $2`
 	qSessionDelete      = `DELETE FROM sessions WHERE id_hash = $1`

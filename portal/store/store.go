@@ -54,6 +54,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -78,18 +79,21 @@ type Store struct {
 	mu         sync.Mutex
 	batchConns map[int64]*sqlx.Conn // running batches' connections, holding their locks
 
-	stmts sync.Map // query text → *sqlx.Stmt: see prepared
+	stmts sync.Map    // query text → *sqlx.Stmt: see prepared
+	dirs  directories // the reference data's names: see directoryAt
 }
 
-// Open connects and checks the connection.
 // maxIdleConns is how many connections the pool keeps open between uses.
 const maxIdleConns = 16
 
+// Open connects and checks the connection.
 func Open(ctx context.Context, dsn string, clock portal.Clock, log *slog.Logger) (*Store, error) {
-	db, err := sqlx.Open("postgres", dsn)
+	connector, err := pq.NewConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
+	connector.Dialer(bufferedDialer{})
+	db := sqlx.NewDb(sql.OpenDB(connector), "postgres")
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: connect: %w", err)

@@ -62,16 +62,21 @@ func (s *Server) loadActing(c *fiber.Ctx) error {
 	if !ok || sess.Subject.Kind != auth.PatientSubject || sess.Subject.PersonalID.IsZero() {
 		return c.Next()
 	}
-	st, err := s.cfg.Store.GuardianState(c.UserContext(), sess.Subject.PersonalID, sessionKey(sess))
+	// Whether they are anyone's guardian came with the session; the child
+	// their session acts for, if any, is one more read for guardians only.
+	c.Locals(localGuardian, sess.Guardian)
+	if !sess.Guardian {
+		return c.Next()
+	}
+	a, ok, err := s.cfg.Store.ActingFor(c.UserContext(), sess.Subject.PersonalID, sessionKey(sess))
 	if err != nil {
 		return err
 	}
-	c.Locals(localGuardian, st.Guardian)
-	if st.Acting != nil {
-		if st.Acting.Ended {
-			c.Locals(localActingEnded, st.Acting.Name)
+	if ok {
+		if a.Ended {
+			c.Locals(localActingEnded, a.Name)
 		} else {
-			c.Locals(localActing, *st.Acting)
+			c.Locals(localActing, a)
 		}
 	}
 	return c.Next()

@@ -1,10 +1,10 @@
 package web
 
 import (
-	"bytes"
 	"container/list"
 	"html/template"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -161,42 +161,93 @@ func historyKey(sess auth.Session, req extract.Request) string {
 		"\x00" + req.Lang + "\x00" + strconv.FormatInt(req.From.Unix(), 10) + "-" + strconv.FormatInt(req.To.Unix(), 10)
 }
 
-// rowData is what the history_row template reads.
-type rowData struct {
-	R shownRow
-	L rowLabels
-}
-
 // rowsHTML is rows as the history shows them. Rendering a row costs about
 // as much as the rest of a page view, and a visit shows the same rows
 // again and again (paging back, a filter, the language kept): each row
-// of a view is rendered once.
-func (s *Server) rowsHTML(loc *i18n.Localizer, v *historyView, rows []histRow) ([]template.HTML, error) {
+// of a view is rendered once (rowHTML).
+func (s *Server) rowsHTML(loc *i18n.Localizer, v *historyView, rows []histRow) []template.HTML {
 	out := make([]template.HTML, len(rows))
-	var t *template.Template
-	var labels rowLabels
+	var labels *rowLabels
 	for i, h := range rows {
 		v.mu.Lock()
 		html, ok := v.html[h.Row]
 		v.mu.Unlock()
 		if !ok {
-			if t == nil {
-				var err error
-				if t, err = s.pages.forLang("history", loc); err != nil {
-					return nil, err
-				}
-				labels = rowLabelsFor(loc)
+			if labels == nil {
+				l := rowLabelsFor(loc)
+				labels = &l
 			}
-			var buf bytes.Buffer
-			if err := t.ExecuteTemplate(&buf, "history_row", rowData{R: shown(loc, h), L: labels}); err != nil {
-				return nil, err
-			}
-			html = template.HTML(buf.String()) // escaped by html/template above
+			html = rowHTML(shown(loc, h), *labels)
 			v.mu.Lock()
 			v.html[h.Row] = html
 			v.mu.Unlock()
 		}
 		out[i] = html
 	}
-	return out, nil
+	return out
+}
+
+// rowHTML is one row of the history. It is written here rather than in
+// templates/history.html: html/template finds each field by reflection,
+// which cost a first view as much as all of the page's other markup, for
+// markup this small. Every value is escaped; the link is a path of ours
+// with an opaque key.
+func rowHTML(r shownRow, l rowLabels) template.HTML {
+	var b strings.Builder
+	b.Grow(512 + len(r.Explanation))
+	esc := func(s string) { template.HTMLEscape(&b, []byte(s)) }
+	b.WriteString(`<li class="entry`)
+	if r.Unexplained {
+		b.WriteString(` unexplained`)
+	}
+	b.WriteString("\">\n<h3><a href=\"")
+	esc(r.URL)
+	b.WriteString(`">`)
+	esc(r.Date)
+	b.WriteString(", ")
+	esc(r.Time)
+	b.WriteString("</a></h3>\n")
+	if r.Unexplained {
+		b.WriteString(`<p class="mark">`)
+		esc(l.Unexplained)
+		b.WriteString("</p>\n")
+	}
+	if r.Emergency {
+		b.WriteString(`<p class="mark emergency">`)
+		esc(l.Emergency)
+		b.WriteString("</p>\n")
+	}
+	b.WriteString("<p><strong>")
+	esc(r.Who)
+	b.WriteString("</strong>")
+	if r.Title != "" {
+		b.WriteString(", ")
+		esc(r.Title)
+	}
+	b.WriteString("</p>\n<p>")
+	esc(r.Unit)
+	if r.Provider != "" {
+		b.WriteString(", ")
+		esc(r.Provider)
+	}
+	b.WriteString("</p>\n<p>")
+	esc(r.What)
+	b.WriteString("</p>\n<p>")
+	esc(l.Purpose)
+	b.WriteString(": ")
+	esc(r.Purpose)
+	b.WriteString(". ")
+	esc(l.Basis)
+	b.WriteString(": ")
+	esc(r.Basis)
+	b.WriteString("</p>\n")
+	if r.Explanation != "" {
+		b.WriteString(`<p class="why">`)
+		esc(l.Why)
+		b.WriteString(": ")
+		esc(r.Explanation)
+		b.WriteString("</p>\n")
+	}
+	b.WriteString("</li>\n")
+	return template.HTML(b.String()) // every value escaped above
 }

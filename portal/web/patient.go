@@ -169,9 +169,7 @@ func (s *Server) handleHistory(c *fiber.Ctx) error {
 	d.Filtered = q.Unit != "" || q.Person != "" || q.Emergency || q.Other || q.Unexplained
 	d.Total = len(rows)
 	lo, hi, page, pages := pageOf(len(rows), q.Page)
-	if d.Rows, err = s.rowsHTML(loc, v, rows[lo:hi]); err != nil {
-		return err
-	}
+	d.Rows = s.rowsHTML(loc, v, rows[lo:hi])
 	d.Page, d.Pages, d.First, d.Last = page, pages, lo+1, hi
 	pageURL := func(p int) string {
 		v, _ := url.ParseQuery(string(c.Request().URI().QueryString()))

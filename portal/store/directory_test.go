@@ -1,0 +1,80 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/store"
+	"github.com/insyn/insyn/portal/store/storetest"
+)
+
+// TestReadNamesFollowReference checks that the names a read gives come
+// from the reference data as it stands, though the store keeps them in
+// memory: a renamed unit, a new member of staff, a unit's provider where
+// the log named none, and a rename that was not yet committed when a read
+// loaded the names.
+func TestReadNamesFollowReference(t *testing.T) {
+	s := storetest.Open(t, nil)
+	ctx := context.Background()
+	db := s.DB()
+	exec := func(q string) {
+		t.Helper()
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`INSERT INTO providers (hsa_id, name) VALUES ('SE2321000016-0001', 'Region Exempelland')`)
+	exec(`INSERT INTO units (hsa_id, provider_hsa_id, name) VALUES ('SE2321000016-1001', 'SE2321000016-0001', 'Vårdcentralen Ängsbacken')`)
+	pat, _ := portal.ParsePersonalID("191212121212")
+	if _, err := s.InsertEvents(ctx, []portal.Event{{SourceSystem: "S", SourceLogID: "1",
+		OccurredAt: time.Date(2026, 3, 1, 12, 0, 0, 0, portal.Stockholm), ActorHSAID: "SE2321000016-5001",
+		ActorUnit: portal.Party{HSAID: "SE2321000016-1001"}, Activity: portal.ActivityRead, Purpose: portal.PurposeCare,
+		Patient: pat, ResourceType: "Journalanteckning"}}); err != nil {
+		t.Fatal(err)
+	}
+	read := func() store.ExtractEvent {
+		t.Helper()
+		var got store.ExtractEvent
+		q := store.ExtractQuery{Patient: pat, To: time.Date(2027, 1, 1, 0, 0, 0, 0, portal.Stockholm), Channel: "test"}
+		if _, err := s.EventsForPatient(ctx, portal.SystemActor("Test"), q, func(e *store.ExtractEvent) error {
+			got = *e
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	e := read()
+	if e.RefUnitName != "Vårdcentralen Ängsbacken" || e.ProviderHSAID != "SE2321000016-0001" ||
+		e.RefProviderName != "Region Exempelland" || e.RefActorName != "" {
+		t.Fatalf("first read: unit %q, provider %q %q, actor %q", e.RefUnitName, e.ProviderHSAID, e.RefProviderName, e.RefActorName)
+	}
+	exec(`UPDATE units SET name = 'Vårdcentralen Norr'`)
+	exec(`INSERT INTO staff (hsa_id, given_name, family_name, title, protected_identity) VALUES
+	      ('SE2321000016-5001', 'Åsa', 'Öberg', 'Sjuksköterska', true)`)
+	if e = read(); e.RefUnitName != "Vårdcentralen Norr" || e.RefActorName != "Åsa Öberg" ||
+		e.RefActorTitle != "Sjuksköterska" || !e.ActorProtected {
+		t.Fatalf("after the change: unit %q, actor %q %q protected %v", e.RefUnitName, e.RefActorName, e.RefActorTitle, e.ActorProtected)
+	}
+	// A rename in a transaction still open: reads meanwhile keep the old
+	// name, and the first read after it commits has the new one.
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`UPDATE units SET name = 'Vårdcentralen Söder'`); err != nil {
+		t.Fatal(err)
+	}
+	if e = read(); e.RefUnitName != "Vårdcentralen Norr" {
+		t.Fatalf("during the change: unit %q", e.RefUnitName)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if e = read(); e.RefUnitName != "Vårdcentralen Söder" {
+		t.Fatalf("after it committed: unit %q", e.RefUnitName)
+	}
+}
