@@ -754,3 +754,38 @@ func TestChildsExtractSpeaksOfTheChild(t *testing.T) {
 		}
 	}
 }
+
+// TestRowsIsBuildWithoutFrame checks that Rows, which the history page
+// reads, gives the same days and summary as Build and records the read,
+// leaves the frame out, and leaves a care provider's part to Build.
+func TestRowsIsBuildWithoutFrame(t *testing.T) {
+	s := seeded(t)
+	req := request(t, "sv")
+	full := collect(t, s, req)
+	var col extract.Collect
+	if _, err := extract.Rows(context.Background(), s, catalog, req, &col); err != nil {
+		t.Fatal(err)
+	}
+	for i := range full.Days {
+		for j := range full.Days[i].Rows {
+			full.Days[i].Rows[j].Events, col.Extract.Days[i].Rows[j].Events = nil, nil
+		}
+	}
+	if !reflect.DeepEqual(col.Extract.Days, full.Days) || !reflect.DeepEqual(col.Extract.Summary, full.Summary) {
+		t.Errorf("Rows differs from Build:\n got %+v\nwant %+v", col.Extract.Summary, full.Summary)
+	}
+	if col.Extract.Title != "" || len(col.Extract.Header.Fields) != 0 {
+		t.Errorf("Rows built a frame: %q %+v", col.Extract.Title, col.Extract.Header)
+	}
+	var reads int
+	if err := s.DB().Get(&reads, `SELECT count(*) FROM log_reads WHERE rows = 15`); err != nil {
+		t.Fatal(err)
+	}
+	if reads != 2 {
+		t.Errorf("%d reads recorded, want 2", reads)
+	}
+	req.Provider = extracttest.CompanyHSA
+	if _, err := extract.Rows(context.Background(), s, catalog, req, &extract.Collect{}); err == nil {
+		t.Error("Rows read one provider's part")
+	}
+}

@@ -46,12 +46,13 @@ func (s *Server) request(c *fiber.Ctx, a portal.Actor, channel string) extract.R
 	return extract.Request{Patient: a.Subject(), Lang: lang(c), Actor: a, Channel: channel, ProducedAt: s.now()}
 }
 
-// collect builds the patient's extract for [from, to) in memory: a
+// collect builds the days and summary of the patient's log for [from, to)
+// (extract.Rows: the history shows no extract frame) in memory: a
 // patient's log is hundreds of rows, not the tens of thousands a clerk's
 // bulk extract may hold.
 func (s *Server) collect(c *fiber.Ctx, req extract.Request) (*extract.Extract, error) {
 	var col extract.Collect
-	if _, err := extract.Build(c.UserContext(), s.cfg.Store, s.cfg.Texts, req, &col); err != nil {
+	if _, err := extract.Rows(c.UserContext(), s.cfg.Store, s.cfg.Texts, req, &col); err != nil {
 		return nil, err
 	}
 	return &col.Extract, nil
