@@ -275,4 +275,13 @@ func TestGuardiansKeepTheirOwnWatchlistsForTheChild(t *testing.T) {
 	if err := f.s.DB().Get(&hits, `SELECT count(*) FROM rule_hits WHERE rule = 'watchlist'`); err != nil || hits != 2 {
 		t.Errorf("%d watchlist hits for two accesses: %v", hits, err)
 	}
+	// A list whose keeper can no longer act for the child (custody ended,
+	// or the child turned 13) raises nothing more: the child cannot see it.
+	if _, err := f.s.DB().Exec(`DELETE FROM relations WHERE personal_id_b = $1 AND kind = 'guardian'`, f.kim.Digits()); err != nil {
+		t.Fatal(err)
+	}
+	run("third")
+	if err := f.s.DB().Get(&hits, `SELECT count(*) FROM rule_hits WHERE rule = 'watchlist'`); err != nil || hits != 2 {
+		t.Errorf("%d watchlist hits after the guardianship ended, want still 2: %v", hits, err)
+	}
 }

@@ -10,7 +10,7 @@ import (
 
 // The watchlist rule (DESIGN.md section 5 table, section 9): every access
 // by a person the patient watches (or, for a child, any of the lists its
-// guardians keep), made while they were watched (from added_at, until
+// guardians keep while they may act for it), made while they were watched (from added_at, until
 // removed_at when set), is a hit, explained or not: once, however many
 // lists name the person (ruleTail). The
 // grouping into cases (qRuleCases, review.go) opens or joins a case with
@@ -23,6 +23,10 @@ FROM run_events ev
 JOIN watchlist w ON w.staff_hsa_id = ev.actor_hsa_id AND w.patient_id = ev.patient_id
      AND w.patient_id_kind = ev.patient_id_kind
      AND ev.occurred_at >= w.added_at AND (w.removed_at IS NULL OR ev.occurred_at < w.removed_at)
+     -- A guardian's list counts while they may act for the child: the
+     -- child, once 13, neither sees nor edits it.
+     AND (w.watched_by = '' OR insyn_may_act_for(w.watched_by, w.patient_id, w.patient_id_kind,
+                                                 (ev.occurred_at AT TIME ZONE 'Europe/Stockholm')::date))
 JOIN LATERAL insyn_rule('watchlist', ev.provider_hsa_id) cfg ON cfg.enabled
 WHERE ev.actor_hsa_id <> ''` + ruleTail
 
