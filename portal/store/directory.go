@@ -7,8 +7,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-
-	"github.com/lib/pq"
 )
 
 // The names an extract gives care providers, units and staff come from the
@@ -32,7 +30,6 @@ type directory struct {
 	providers map[string]string
 	units     map[string]dirUnit
 	staff     map[string]dirStaff
-	protected pq.StringArray // the staff with protected identity, for qExtractEvents
 }
 
 type dirUnit struct{ name, provider string }
@@ -122,12 +119,6 @@ func (s *Store) loadDirectory(ctx context.Context) (*directory, error) {
 		}
 		st.name = strings.TrimSpace(given + " " + family)
 		d.staff[id] = st
-		if st.protected {
-			d.protected = append(d.protected, id)
-		}
-	}
-	if d.protected == nil {
-		d.protected = pq.StringArray{} // an empty array, not NULL
 	}
 	return d, rows.Err()
 }

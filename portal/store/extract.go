@@ -44,12 +44,10 @@ WITH protected AS (
     -- within the reader's scope, numbered by their first access: the
     -- extract names them by this number, so the same person keeps the same
     -- pseudonym in every extract of the patient, whatever its period.
-    -- They are $11, from the directory (directory.go): a region has a
-    -- handful, and with none nothing is read.
     SELECT e.actor_hsa_id, row_number() OVER (ORDER BY min(e.occurred_at), e.actor_hsa_id) AS n
     FROM access_events e
-    WHERE cardinality($11::text[]) > 0 AND e.patient_id = $1 AND e.patient_id_kind = $5
-      AND e.actor_hsa_id = ANY($11::text[])
+    JOIN staff st ON st.hsa_id = e.actor_hsa_id AND st.protected_identity
+    WHERE e.patient_id = $1 AND e.patient_id_kind = $5 AND e.actor_hsa_id <> ''
       ` + eventsInScope + `
     GROUP BY e.actor_hsa_id
 )
@@ -473,7 +471,7 @@ func streamExtractEvents(ctx context.Context, s *Store, patient portal.PersonalI
 		return 0, fmt.Errorf("store: events for patient: %w", err)
 	}
 	rows, err := q.QueryContext(ctx, patient, from, to, sc.limited, string(patient.Kind()),
-		sc.patient, sc.patientKind, pq.Array(sc.providers), sc.guardian, sc.today, dir.protected)
+		sc.patient, sc.patientKind, pq.Array(sc.providers), sc.guardian, sc.today)
 	if err != nil {
 		return 0, fmt.Errorf("store: events for patient: %w", err)
 	}
