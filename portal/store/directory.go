@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // The names an extract gives care providers, units and staff come from the
@@ -27,6 +28,7 @@ const (
 // only once loaded.
 type directory struct {
 	gen       int64
+	loaded    time.Time
 	providers map[string]string
 	units     map[string]dirUnit
 	staff     map[string]dirStaff
@@ -39,6 +41,14 @@ type dirStaff struct {
 	protected   bool
 }
 
+// serves says whether d may name a read that found the generation gen: the
+// same, or a newer one loaded moments ago by a read that began later. A
+// kept generation newer than the database's for longer than that means
+// the counter went back (a restored backup): load again.
+func (d *directory) serves(gen int64) bool {
+	return d != nil && (d.gen == gen || d.gen > gen && time.Since(d.loaded) < 10*time.Second)
+}
+
 // directories holds the newest directory loaded; loads are serialised so
 // that a change seen by many readers at once is loaded once.
 type directories struct {
@@ -49,12 +59,12 @@ type directories struct {
 // directoryAt returns the directory at generation gen or a newer one,
 // loading it when the one kept is older.
 func (s *Store) directoryAt(ctx context.Context, gen int64) (*directory, error) {
-	if d := s.dirs.cur.Load(); d != nil && d.gen >= gen {
+	if d := s.dirs.cur.Load(); d.serves(gen) {
 		return d, nil
 	}
 	s.dirs.mu.Lock()
 	defer s.dirs.mu.Unlock()
-	if d := s.dirs.cur.Load(); d != nil && d.gen >= gen { // another request loaded it meanwhile
+	if d := s.dirs.cur.Load(); d.serves(gen) { // another request loaded it meanwhile
 		return d, nil
 	}
 	d, err := s.loadDirectory(ctx)
@@ -73,7 +83,7 @@ func (s *Store) loadDirectory(ctx context.Context) (*directory, error) {
 		return nil, err
 	}
 	defer tx.Rollback()
-	d := &directory{providers: map[string]string{}, units: map[string]dirUnit{}, staff: map[string]dirStaff{}}
+	d := &directory{loaded: time.Now(), providers: map[string]string{}, units: map[string]dirUnit{}, staff: map[string]dirStaff{}}
 	if err := tx.GetContext(ctx, &d.gen, qReferenceGeneration); err != nil {
 		return nil, err
 	}

@@ -78,3 +78,44 @@ func TestReadNamesFollowReference(t *testing.T) {
 		t.Fatalf("after it committed: unit %q", e.RefUnitName)
 	}
 }
+
+// TestStaleNamesNeverLiftProtection checks the two ways the names kept in
+// memory can be behind the database: a member of staff protected by an
+// import that committed after the names were loaded is still protected
+// (the read's own numbering says so), and names kept under a generation
+// the database has gone back from (a restored backup) are loaded again.
+func TestStaleNamesNeverLiftProtection(t *testing.T) {
+	s := storetest.Open(t, nil)
+	ctx := context.Background()
+	if _, err := s.DB().Exec(`INSERT INTO staff (hsa_id, given_name, family_name, title, protected_identity) VALUES
+	      ('SE2321000016-5001', 'Åsa', 'Öberg', 'Kurator', true)`); err != nil {
+		t.Fatal(err)
+	}
+	pat, _ := portal.ParsePersonalID("191212121212")
+	if _, err := s.InsertEvents(ctx, []portal.Event{{SourceSystem: "S", SourceLogID: "1",
+		OccurredAt: time.Date(2026, 3, 1, 12, 0, 0, 0, portal.Stockholm), ActorHSAID: "SE2321000016-5001",
+		ActorName: "Åsa Öberg", Activity: portal.ActivityRead, Purpose: portal.PurposeCare,
+		Patient: pat, ResourceType: "Journalanteckning"}}); err != nil {
+		t.Fatal(err)
+	}
+	read := func() store.ExtractEvent {
+		t.Helper()
+		var got store.ExtractEvent
+		q := store.ExtractQuery{Patient: pat, To: time.Date(2027, 1, 1, 0, 0, 0, 0, portal.Stockholm), Channel: "test"}
+		if _, err := s.EventsForPatient(ctx, portal.SystemActor("Test"), q, func(e *store.ExtractEvent) error {
+			got = *e
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	store.KeepStaleDirectory(s, 1<<40, 0) // newer than the database's, loaded just now
+	if e := read(); !e.ActorProtected || e.ProtectedOrder != 1 {
+		t.Errorf("with names loaded before the protection: protected %v, number %d", e.ActorProtected, e.ProtectedOrder)
+	}
+	store.KeepStaleDirectory(s, 1<<40, time.Minute) // the counter went back a while ago
+	if e := read(); e.RefActorName != "Åsa Öberg" || e.RefActorTitle != "Kurator" {
+		t.Errorf("names kept past a counter that went back: %q %q", e.RefActorName, e.RefActorTitle)
+	}
+}

@@ -24,3 +24,12 @@ func StreamInScope(ctx context.Context, s *Store, actor portal.Actor, patient po
 	return streamExtractEvents(ctx, s, patient, time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC),
 		time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), sc, dir, fn)
 }
+
+// KeepStaleDirectory makes s name reads from names kept at generation gen,
+// loaded age ago, in which no one is protected and nothing has a name: as
+// a read finds them when an import commits just after they were loaded,
+// or when the counter has gone back since.
+func KeepStaleDirectory(s *Store, gen int64, age time.Duration) {
+	s.dirs.cur.Store(&directory{gen: gen, loaded: time.Now().Add(-age), providers: map[string]string{},
+		units: map[string]dirUnit{}, staff: map[string]dirStaff{}})
+}

@@ -487,9 +487,11 @@ func streamExtractEvents(ctx context.Context, s *Store, patient portal.PersonalI
 			return n, fmt.Errorf("store: scan event: %w", err)
 		}
 		dir.name(&ev)
-		if !ev.ActorProtected { // the directory's word, as for the name
-			ev.ProtectedOrder = 0
-		}
+		// Protection is never lifted by the names kept in memory: an
+		// import that protects someone may commit after they were loaded,
+		// and the events' own read, which numbers the protected staff from
+		// the staff table, then says so first.
+		ev.ActorProtected = ev.ActorProtected || ev.ProtectedOrder > 0
 		n++ // counted before fn: a failing sink may have taken part of it
 		if err := fn(&ev); err != nil {
 			return n, err
