@@ -13,16 +13,18 @@ import (
 // added_at, until removed_at when set), is a hit, explained or not. The
 // grouping into cases (qRuleCases, review.go) opens or joins a case with
 // source watchlist for these hits, which review.Priority puts in the top
-// band of the queue.
+// band of the queue. The run's events are matched to the watchlist by
+// their keys in run_events; a match is read back whole by its key.
 const qRuleWatchlist = ruleInsert + `
 SELECT $1, 'watchlist', cfg.severity, ` + ruleCols + `,
        jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'watched_since', w.added_at)
-FROM run_events ev
-JOIN watchlist w ON w.staff_hsa_id = ev.actor_hsa_id AND w.patient_id = ev.patient_id
-     AND w.patient_id_kind = ev.patient_id_kind
-     AND ev.occurred_at >= w.added_at AND (w.removed_at IS NULL OR ev.occurred_at < w.removed_at)
+FROM run_events r
+JOIN watchlist w ON w.staff_hsa_id = r.actor_hsa_id AND w.patient_id = r.patient_id
+     AND w.patient_id_kind = r.patient_id_kind
+     AND r.occurred_at >= w.added_at AND (w.removed_at IS NULL OR r.occurred_at < w.removed_at)
+JOIN LATERAL (` + runEventRead + `e.id = r.id AND e.occurred_at = r.occurred_at OFFSET 0) ev ON true
 JOIN LATERAL insyn_rule('watchlist', ev.provider_hsa_id) cfg ON cfg.enabled
-WHERE ev.actor_hsa_id <> ''` + ruleTail
+WHERE r.actor_hsa_id <> ''` + ruleTail
 
 func init() { RuleQueries["watchlist"] = qRuleWatchlist }
 
