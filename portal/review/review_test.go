@@ -195,6 +195,53 @@ func TestWindows(t *testing.T) {
 	}
 }
 
+// TestWindowsAcrossSummerTime holds the SQL window to review.Covers in a
+// session in Swedish time, where '30 days' would be 719 or 721 hours when
+// the window spans a change to or from summer time (26 October 2025, 29
+// March 2026): the window is 720 hours either way (migration 00022), the
+// same in every session's time zone.
+func TestWindowsAcrossSummerTime(t *testing.T) {
+	s := world(t)
+	ctx := context.Background()
+	conn, err := s.DB().Connx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SET TimeZone = 'Europe/Stockholm'`); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(ctx, `RESET TimeZone`)
+	for _, starts := range []time.Time{time.Date(2025, 10, 10, 8, 0, 0, 0, time.UTC),
+		time.Date(2025, 11, 10, 8, 0, 0, 0, time.UTC), time.Date(2026, 4, 10, 8, 0, 0, 0, time.UTC)} {
+		for _, kind := range []string{review.Visit, review.Admission, review.Team} {
+			for _, ends := range []time.Time{{}, starts.Add(48 * time.Hour)} {
+				last := ends
+				if last.IsZero() {
+					last = starts
+				}
+				for _, off := range []time.Duration{-time.Hour, -time.Minute, 0, time.Minute, time.Hour} {
+					for _, at := range []time.Time{starts.Add(-review.Margin + off), starts.Add(off),
+						last.Add(review.Margin + off), last.Add(off)} {
+						var end any
+						if !ends.IsZero() {
+							end = ends
+						}
+						var got bool
+						if err := conn.GetContext(ctx, &got, `SELECT insyn_care_covers($1, $2, $3, $4)`,
+							kind, starts, end, at); err != nil {
+							t.Fatal(err)
+						}
+						if want := review.Covers(kind, starts, ends, at); got != want {
+							t.Errorf("%s from %s to %v, access at %s: SQL %v, Go %v", kind, starts, ends, at, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestActingUnitAndStaff: the acting unit explains, not the owning one
 // (coherent record keeping); a relation naming the actor explains wherever
 // they act, and is preferred.

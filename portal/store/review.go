@@ -41,39 +41,85 @@ ORDER BY b.id`
 	qMarkBatches = `
 INSERT INTO review_batches (batch_id, run_id) SELECT unnest($1::bigint[]), $2 ON CONFLICT DO NOTHING`
 
-	// qRunEvents gathers the run's events (those of the given batches, or
-	// of every finished batch in a period) with what the rules need, and
-	// explains them all at once: the events are joined to the patients'
-	// care relations and each keeps the one insyn_explaining_relation would
-	// pick, through the same parts (insyn_care_who, _covers, _preference,
-	// _distance, migration 00013). One pass: a hash join, then one sort
-	// over the run's event-relation pairs keeps each event's first; with
-	// the parts PARALLEL SAFE (migration 00016) the scan, the join and the
-	// sort run in parallel workers and the leader merges. (An anti-join
-	// keeping the candidate no other ranks before, without the sort, was
-	// faster when the machine was busy and no faster when it was quiet.)
-	qRunEvents = `
-CREATE TEMP TABLE run_events ON COMMIT DROP AS
-SELECT DISTINCT ON (ev.id, ev.occurred_at) ev.*, c.id AS relation_id
-FROM (
-    SELECT e.id, e.occurred_at, e.actor_hsa_id, e.actor_unit_hsa_id,
+	// runEventCols is what the rules read of an event, with runEventJoins:
+	// the acting provider (the unit's when the log has none), the actor's
+	// personal id, title and end of employment from staff, and the day in
+	// Sweden. The gathering, the marked events and the rules that follow a
+	// pair, a glass or a day back to its events share them.
+	runEventCols = `e.id, e.occurred_at, e.actor_hsa_id, e.actor_unit_hsa_id,
            COALESCE(NULLIF(e.actor_provider_hsa_id, ''), u.provider_hsa_id, '') AS provider_hsa_id,
            COALESCE(NULLIF(e.actor_personal_id, ''), NULLIF(st.personal_id, ''), '') AS actor_personal_id,
            COALESCE(NULLIF(st.title, ''), e.actor_title) AS actor_title,
            st.employed_to, (e.occurred_at AT TIME ZONE 'Europe/Stockholm')::date AS day,
-           e.patient_id, e.patient_id_kind, e.patient_id_root, e.activity, e.purpose, e.emergency
-    FROM access_events e
+           e.patient_id, e.patient_id_kind, e.patient_id_root, e.activity, e.purpose, e.emergency`
+	runEventJoins = `
     LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_provider_hsa_id = ''
-    LEFT JOIN staff st ON st.hsa_id = e.actor_hsa_id AND e.actor_hsa_id <> ''
-    %s
-) ev
-LEFT JOIN care_relations c ON c.personal_id = ev.patient_id
-      AND c.starts_at <= ev.occurred_at + interval '30 days'
-      AND insyn_care_who(c.unit_hsa_id, c.staff_hsa_id, ev.actor_unit_hsa_id, ev.actor_hsa_id)
-      AND insyn_care_covers(c.kind, c.starts_at, c.ends_at, ev.occurred_at)
-ORDER BY ev.id, ev.occurred_at,
-         insyn_care_preference(c.staff_hsa_id, c.kind, c.starts_at, c.ends_at, ev.actor_hsa_id, ev.occurred_at),
-         insyn_care_distance(c.starts_at, ev.occurred_at), c.id`
+    LEFT JOIN staff st ON st.hsa_id = e.actor_hsa_id AND e.actor_hsa_id <> ''`
+
+	// runMarks holds for an event a rule that looks at single events may
+	// fire on: the actor's own record, a purpose other than care, after
+	// employment, emergency access (and, added where it is known,
+	// unexplained).
+	runMarks = `(ev.actor_personal_id <> '' AND ev.actor_personal_id = ev.patient_id) OR ev.purpose <> 'care'
+       OR (ev.employed_to IS NOT NULL AND ev.day > ev.employed_to) OR ev.emergency OR ev.activity = 'emergency'`
+
+	// qRunEvents gathers the run's events (those of the given batches, or
+	// of every finished batch in a period) and explains them all at once:
+	// the events are joined to the patients' care relations and each keeps
+	// the one insyn_explaining_relation would pick, through the same parts
+	// (insyn_care_who, _covers, _preference, _distance; migrations 00013,
+	// 00022). One pass: a hash join, then one sort over the run's
+	// event-relation pairs keeps each event's first; with the parts
+	// PARALLEL SAFE (migration 00016) the scan, the join and the sort run
+	// in parallel workers and the leader merges. (An anti-join keeping the
+	// candidate no other ranks before, without the sort, was faster when
+	// the machine was busy and no faster when it was quiet.)
+	//
+	// The table keeps per event its explanation, whether a single-event
+	// rule may fire on it (marked: runMarks, or unexplained) and the keys
+	// the actor-patient counts and the watchlist need; the columns only
+	// the single-event rules read are kept for the marked events alone
+	// (NULL, which costs nothing, for the rest). The leader writes a
+	// million rows, and every text it does not write is time saved there,
+	// in the sort before it, and in each pass over the table.
+	qRunEvents = `
+CREATE TEMP TABLE run_events ON COMMIT DROP AS
+SELECT DISTINCT ON (id, occurred_at)
+       id, occurred_at, actor_hsa_id, actor_personal_id, provider_hsa_id, actor_title, day,
+       patient_id, patient_id_kind, relation_id, marked,
+       CASE WHEN marked THEN actor_unit_hsa_id END AS actor_unit_hsa_id,
+       CASE WHEN marked THEN employed_to END AS employed_to,
+       CASE WHEN marked THEN patient_id_root END AS patient_id_root,
+       CASE WHEN marked THEN activity END AS activity,
+       CASE WHEN marked THEN purpose END AS purpose,
+       CASE WHEN marked THEN emergency END AS emergency
+FROM (
+    SELECT ev.*, c.id AS relation_id, COALESCE(` + runMarks + `, false) OR c.id IS NULL AS marked,
+           insyn_care_preference(c.staff_hsa_id, c.kind, c.starts_at, c.ends_at, ev.actor_hsa_id, ev.occurred_at) AS preference,
+           insyn_care_distance(c.starts_at, ev.occurred_at) AS distance
+    FROM (
+        SELECT ` + runEventCols + `
+        FROM access_events e` + runEventJoins + `
+        %s
+    ) ev
+    LEFT JOIN care_relations c ON c.personal_id = ev.patient_id
+          AND insyn_care_covers(c.kind, c.starts_at, c.ends_at, ev.occurred_at)
+          AND insyn_care_who(c.unit_hsa_id, c.staff_hsa_id, ev.actor_unit_hsa_id, ev.actor_hsa_id)
+) p
+ORDER BY id, occurred_at, preference, distance, relation_id`
+
+	// runEventRead reads a run's events back from access_events with what
+	// the rules read (runEventCols) and their explanation by this run ($1),
+	// for the rules that follow a glass, a pair or a day back to its
+	// events: they find the few they need through the events' indexes,
+	// not by a pass over the run. The caller adds the conditions, then
+	// OFFSET 0, which keeps the planner from folding the read into a join
+	// it would hash every event for.
+	runEventRead = `
+    SELECT ` + runEventCols + `, x.relation_id
+    FROM access_events e
+    JOIN event_explanations x ON x.event_id = e.id AND x.occurred_at = e.occurred_at AND x.run_id = $1` + runEventJoins + `
+    WHERE `
 
 	// The two ways a run picks its events: the batches no run covered, or
 	// a period's events of every finished batch. Batches are found through
@@ -100,14 +146,15 @@ ORDER BY ev.id, ev.occurred_at,
 	qRunSettings = `SELECT set_config('jit', 'off', true), set_config('work_mem', '256MB', true),
        set_config('max_parallel_workers_per_gather', '2', true), set_config('parallel_tuple_cost', '0.01', true)`
 
-	// qRunMarked keeps apart, in one pass, the run's events a rule that
-	// looks at single events may fire on (unexplained, the actor's own
-	// record, a purpose other than care, after employment, emergency
-	// access), so those rules read a few per cent of the run, not all of it.
+	// qRunMarked keeps apart the run's events a rule that looks at single
+	// events may fire on (marked by qRunEvents, which kept their every
+	// column), so those rules read a few per cent of the run, not all of
+	// it. The columns are runEventCols' and the relation, in that order.
 	qRunMarked = `
-CREATE TEMP TABLE run_marked ON COMMIT DROP AS SELECT * FROM run_events
-WHERE relation_id IS NULL OR (actor_personal_id <> '' AND actor_personal_id = patient_id) OR purpose <> 'care'
-   OR (employed_to IS NOT NULL AND day > employed_to) OR emergency OR activity = 'emergency'`
+CREATE TEMP TABLE run_marked ON COMMIT DROP AS
+SELECT id, occurred_at, actor_hsa_id, actor_unit_hsa_id, provider_hsa_id, actor_personal_id, actor_title,
+       employed_to, day, patient_id, patient_id_kind, patient_id_root, activity, purpose, emergency, relation_id
+FROM run_events WHERE marked`
 
 	// qRunUnexplained keeps the run's unexplained events apart for the
 	// rules that look only at those (UnexplainedRules).
@@ -154,7 +201,7 @@ WHERE id = $1`
 	// events they may explain (the patient's events in each relation's
 	// window) and the events they explained before (an end moved earlier:
 	// the patient's events from 30 days before the start, the earliest a
-	// relation explains), through the same definition; only explanations
+	// relation explains, insyn_care_from), through the same definition; only explanations
 	// that change are written.
 	qReexplainCare = `
 WITH t AS (
@@ -165,12 +212,11 @@ WITH t AS (
 ), ev AS (
     SELECT e.id, e.occurred_at, e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id
     FROM t JOIN access_events e ON e.patient_id = t.personal_id
-     AND e.occurred_at >= t.starts_at - interval '30 days'
-     AND e.occurred_at <= COALESCE(t.ends_at, CASE WHEN t.kind IN ('team', 'admission')
-                                                   THEN 'infinity'::timestamptz ELSE t.starts_at END) + interval '30 days'
+     AND e.occurred_at >= insyn_care_from(t.kind, t.starts_at)
+     AND e.occurred_at <= insyn_care_until(t.kind, t.starts_at, t.ends_at)
     UNION
     SELECT e.id, e.occurred_at, e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id
-    FROM t JOIN access_events e ON e.patient_id = t.personal_id AND e.occurred_at >= t.starts_at - interval '30 days'
+    FROM t JOIN access_events e ON e.patient_id = t.personal_id AND e.occurred_at >= t.starts_at - interval '720 hours'
     JOIN event_explanations x ON x.event_id = e.id AND x.occurred_at = e.occurred_at AND x.relation_id = t.id
 ), best AS (
     SELECT ev.id, ev.occurred_at, r.relation_id

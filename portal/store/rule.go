@@ -8,9 +8,10 @@ package store
 // the rules read smaller tables RunReview makes in one pass each:
 // run_marked (the events a single-event rule may fire on), run_unexplained
 // (its unexplained part) and run_actor_patients (events per actor, day and
-// patient). Only the rules that follow a pair or a day back to its events
-// (emergency, relative, volume, watchlist) read run_events, each once,
-// hashing the few pairs or days they found.
+// patient). The rules that follow a glass, a pair or a day back to its
+// events (emergency, relative, volume) read those through the events'
+// indexes (runEventRead); only the watchlist passes over run_events,
+// hashing the watchlist.
 
 // ruleInsert is the head every rule shares.
 const ruleInsert = `
@@ -21,6 +22,11 @@ INSERT INTO rule_hits (run_id, rule, severity, event_id, occurred_at, staff_hsa_
 // ruleTail drops a hit the event already has (a ranged run after another).
 const ruleTail = `
 ON CONFLICT (rule, event_id, occurred_at) DO NOTHING`
+
+// onDay holds for an event e on the day (in Sweden) of the row d, as an
+// index on occurred_at can use it.
+const onDay = `e.occurred_at >= d.day::timestamp AT TIME ZONE 'Europe/Stockholm'
+              AND e.occurred_at < (d.day + 1)::timestamp AT TIME ZONE 'Europe/Stockholm'`
 
 // ruleCols are the columns of a hit after severity and before evidence.
 const ruleCols = `ev.id, ev.occurred_at, ev.actor_hsa_id, ev.provider_hsa_id, ev.patient_id, ev.patient_id_kind, ev.patient_id_root`
@@ -36,8 +42,8 @@ WHERE ev.actor_personal_id <> '' AND ev.actor_personal_id = ev.patient_id` + rul
 	// with the same patient in the session_minutes after it: every one is
 	// reviewed, explained or not. The glass is looked for among the run's
 	// own events (emergency accesses are few, and a sitting arrives in one
-	// log), not the whole table; the accesses that follow one are found by
-	// hashing the glass, not each event's provider's settings.
+	// log), not the whole table; the run's accesses that follow one are
+	// read through the patient's index (runEventRead).
 	qRuleEmergency = ruleInsert + `
 WITH glass AS MATERIALIZED (
     SELECT actor_hsa_id, patient_id, occurred_at FROM run_marked
@@ -46,8 +52,8 @@ WITH glass AS MATERIALIZED (
     SELECT ev.*, ev.occurred_at AS opened_at FROM run_marked ev WHERE ev.emergency OR ev.activity = 'emergency'
     UNION ALL
     SELECT ev.*, g.occurred_at FROM glass g
-    JOIN run_events ev ON ev.actor_hsa_id = g.actor_hsa_id AND ev.patient_id = g.patient_id
-         AND ev.occurred_at >= g.occurred_at
+    JOIN LATERAL (` + runEventRead + `e.patient_id = g.patient_id AND e.actor_hsa_id = g.actor_hsa_id
+                  AND e.occurred_at >= g.occurred_at OFFSET 0) ev ON true
 )
 SELECT DISTINCT ON (ev.id, ev.occurred_at)
        $1, 'emergency', cfg.severity, ` + ruleCols + `,
@@ -62,7 +68,9 @@ ORDER BY ev.id, ev.occurred_at, ev.opened_at DESC` + ruleTail
 	// member of staff reads the same patient many times a day), by hash
 	// joins over the pairs; the
 	// CTEs are materialised so the planner, which cannot estimate the
-	// join back to the events, does not push the lookups under it.
+	// join back to the events, does not push the lookups under it. A
+	// linked pair's events are read through the patient's index, on each
+	// day of the run the actor read the patient (run_actor_patients).
 	qRuleRelative = ruleInsert + `
 WITH pair AS MATERIALIZED (
     SELECT DISTINCT actor_personal_id, patient_id, patient_id_kind FROM run_actor_patients
@@ -87,8 +95,11 @@ SELECT $1, 'relative', cfg.severity, ` + ruleCols + `,
        jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'relation', l.relation,
                           'same_family_and_address', l.relation IS NULL)
 FROM linked l
-JOIN run_events ev ON ev.actor_personal_id = l.actor_personal_id AND ev.patient_id = l.patient_id
-     AND ev.patient_id_kind = l.patient_id_kind
+JOIN run_actor_patients d ON d.actor_personal_id = l.actor_personal_id AND d.patient_id = l.patient_id
+     AND d.patient_id_kind = l.patient_id_kind
+JOIN LATERAL (` + runEventRead + `e.patient_id = d.patient_id AND e.patient_id_kind = d.patient_id_kind
+              AND e.actor_hsa_id = d.actor_hsa_id AND ` + onDay + ` OFFSET 0) ev
+     ON ev.actor_personal_id = d.actor_personal_id AND ev.provider_hsa_id = d.provider_hsa_id
 JOIN LATERAL insyn_rule('relative', ev.provider_hsa_id) cfg ON cfg.enabled` + ruleTail
 
 	// The same building, per distinct pair of the run's unexplained events
@@ -257,13 +268,15 @@ SELECT * FROM spree WHERE patients > factor * baseline AND patients > factor * p
 
 	qAnalyzeSpree = `ANALYZE run_spree`
 
-	// qRuleVolume: every run event of a spree day (qVolumeSpree) is a hit.
+	// qRuleVolume: every run event of a spree day (qVolumeSpree) is a hit,
+	// read through the actor's index.
 	qRuleVolume = ruleInsert + `
-SELECT $1, 'volume', s.severity, ` + ruleCols + `,
-       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'patients', s.patients,
-                          'baseline', round(s.baseline, 1), 'peers', round(s.peers, 1))
-FROM run_spree s JOIN run_events ev ON ev.actor_hsa_id = s.actor_hsa_id AND ev.day = s.day
-     AND ev.provider_hsa_id = s.provider_hsa_id` + ruleTail
+SELECT $1, 'volume', d.severity, ` + ruleCols + `,
+       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'patients', d.patients,
+                          'baseline', round(d.baseline, 1), 'peers', round(d.peers, 1))
+FROM run_spree d
+JOIN LATERAL (` + runEventRead + `e.actor_hsa_id = d.actor_hsa_id AND ` + onDay + ` OFFSET 0) ev
+     ON ev.provider_hsa_id = d.provider_hsa_id` + ruleTail
 )
 
 // UnexplainedRules are the rules that fire only on unexplained accesses:

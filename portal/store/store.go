@@ -18,9 +18,12 @@
 //     advisory lock. It gathers the events of finished ingest batches no run
 //     has covered (review_batches is the watermark, so events committed out
 //     of id order are never skipped), explains them by one hash join to
-//     care_relations (insyn_care_* of migration 00013, the parts
-//     insyn_explaining_relation is written from), applies each rule as one
-//     INSERT … SELECT into rule_hits, groups the hits per (actor, provider,
+//     care_relations (insyn_care_* of migrations 00013 and 00022, the parts
+//     insyn_explaining_relation is written from) into a narrow table of the
+//     run (explanation, keys, a mark for the few a single-event rule may
+//     fire on), applies each rule as one INSERT … SELECT into rule_hits
+//     (the rules that follow a pair or a day read its events by index),
+//     groups the hits per (actor, provider,
 //     patient) into cases on the open-case index and refreshes their
 //     priority and narrative in one statement. A care import re-explains the
 //     events its relations cover under the same lock, withdraws hits of
