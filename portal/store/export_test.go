@@ -33,3 +33,12 @@ func KeepStaleDirectory(s *Store, gen int64, age time.Duration) {
 	s.dirs.cur.Store(&directory{gen: gen, loaded: time.Now().Add(-age), providers: map[string]string{},
 		units: map[string]dirUnit{}, staff: map[string]dirStaff{}})
 }
+
+// PlanCacheModes is plan_cache_mode on a connection of each of s's pools:
+// the prepared statements' and the others'.
+func PlanCacheModes(s *Store) (prepared, other string, err error) {
+	if err = s.reads.Get(&prepared, `SHOW plan_cache_mode`); err == nil {
+		err = s.db.Get(&other, `SHOW plan_cache_mode`)
+	}
+	return prepared, other, err
+}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/insyn/insyn/portal/store"
 	"github.com/insyn/insyn/portal/store/storetest"
 )
 
@@ -37,5 +38,20 @@ func TestPoolKeepsConnections(t *testing.T) {
 	if st.MaxIdleClosed != 0 || st.OpenConnections < opened {
 		t.Fatalf("the pool closed %d connections on return (%d open after the first round, %d after the second)",
 			st.MaxIdleClosed, opened, st.OpenConnections)
+	}
+}
+
+// TestPreparedReadsTakeTheGenericPlan: the prepared reads of a patient's
+// events are planned once per connection, whatever PostgreSQL would
+// estimate, while the other statements (a review run's, by batch and
+// period) keep plans for their values.
+func TestPreparedReadsTakeTheGenericPlan(t *testing.T) {
+	s := storetest.Open(t, nil)
+	prepared, other, err := store.PlanCacheModes(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prepared != "force_generic_plan" || other != "auto" {
+		t.Errorf("plan_cache_mode: prepared statements %q, the others %q", prepared, other)
 	}
 }

@@ -82,6 +82,7 @@ type Store struct {
 	mu         sync.Mutex
 	batchConns map[int64]*sqlx.Conn // running batches' connections, holding their locks
 
+	reads *sqlx.DB    // the prepared statements' pool: see prepared
 	stmts sync.Map    // query text → *sqlx.Stmt: see prepared
 	dirs  directories // the reference data's names: see directoryAt
 }
@@ -91,26 +92,51 @@ const maxIdleConns = 16
 
 // Open connects and checks the connection.
 func Open(ctx context.Context, dsn string, clock portal.Clock, log *slog.Logger) (*Store, error) {
-	connector, err := pq.NewConnector(dsn)
+	cfg, err := pq.NewConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	db, err := openPool(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	// The prepared statements' pool plans them once: see prepared.
+	generic := cfg.Clone()
+	if generic.Runtime == nil {
+		generic.Runtime = map[string]string{}
+	}
+	generic.Runtime["plan_cache_mode"] = "force_generic_plan"
+	reads, err := openPool(generic)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Store{db: db, reads: reads, clock: clock, log: log, batchConns: map[int64]*sqlx.Conn{}}, nil
+}
+
+// openPool is a pool of connections made by cfg, read through a larger
+// buffer (bufferedDialer).
+func openPool(cfg pq.Config) (*sqlx.DB, error) {
+	connector, err := pq.NewConnectorConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
 	connector.Dialer(bufferedDialer{})
 	db := sqlx.NewDb(sql.OpenDB(connector), "postgres")
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: connect: %w", err)
-	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	// database/sql keeps two idle connections by default: with more work
 	// at once (pages, the review, the mail worker) every further one was
 	// closed when returned and opened again for the next, a new
 	// PostgreSQL backend that prepares its statements anew each time.
 	db.SetMaxIdleConns(maxIdleConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	return &Store{db: db, clock: clock, log: log, batchConns: map[int64]*sqlx.Conn{}}, nil
+	return db, nil
 }
 
 // Close lets go of unfinished batches (the next run marks them
@@ -118,6 +144,7 @@ func Open(ctx context.Context, dsn string, clock portal.Clock, log *slog.Logger)
 func (s *Store) Close() error {
 	s.closeBatches()
 	s.stmts.Range(func(_, v any) bool { v.(*sqlx.Stmt).Close(); return true })
+	s.reads.Close()
 	return s.db.Close()
 }
 
@@ -125,15 +152,21 @@ func (s *Store) Close() error {
 // database/sql once per connection). A read of one patient's events across
 // the monthly partitions costs PostgreSQL more to plan than to run (3 to 10
 // ms of planning beside 1 to 2 ms of work, bench-web): a prepared statement
-// is planned a few times, then runs on a cached generic plan whose
-// partition pruning happens at run time. Only for queries whose plan does
-// not hinge on the values: every caller here filters on one patient first.
-// Prepared lazily, not at Open, because a Store may be opened to migrate.
+// runs on a cached generic plan whose partition pruning happens at run
+// time. PostgreSQL's own choice (five plans for the values, then the
+// generic one if it does not look dearer) kept planning each read anew in
+// some runs, once a review run's analyze changed the estimates: 10 ms of
+// planning beside 3 of work. So these statements live on a pool of their
+// own whose connections always take the generic plan (plan_cache_mode),
+// while every other statement keeps plans for its values. Only for queries
+// whose plan does not hinge on the values: every caller here filters on
+// one patient first. Prepared lazily, not at Open, because a Store may be
+// opened to migrate.
 func (s *Store) prepared(ctx context.Context, q string) (*sqlx.Stmt, error) {
 	if v, ok := s.stmts.Load(q); ok {
 		return v.(*sqlx.Stmt), nil
 	}
-	st, err := s.db.PreparexContext(ctx, q)
+	st, err := s.reads.PreparexContext(ctx, q)
 	if err != nil {
 		return nil, err
 	}
