@@ -37,8 +37,8 @@ func KeepStaleDirectory(s *Store, gen int64, age time.Duration) {
 // PlanCacheModes is plan_cache_mode on a connection of each of s's pools:
 // the prepared statements' and the others'.
 func PlanCacheModes(s *Store) (prepared, other string, err error) {
-	if err = s.reads.Get(&prepared, `SHOW plan_cache_mode`); err == nil {
-		err = s.db.Get(&other, `SHOW plan_cache_mode`)
+	if err = s.reads.Get(&prepared, `SELECT current_setting('plan_cache_mode') || ' jit=' || current_setting('jit')`); err == nil {
+		err = s.db.Get(&other, `SELECT current_setting('plan_cache_mode')`)
 	}
 	return prepared, other, err
 }

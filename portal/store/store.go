@@ -110,6 +110,10 @@ func Open(ctx context.Context, dsn string, clock portal.Clock, log *slog.Logger)
 		generic.Runtime = map[string]string{}
 	}
 	generic.Runtime["plan_cache_mode"] = "force_generic_plan"
+	// A read of hundreds of rows never gains from compiling its plan, and
+	// a generic plan is compiled anew on every run once its estimate over
+	// every partition passes jit_above_cost.
+	generic.Runtime["jit"] = "off"
 	reads, err := openPool(generic)
 	if err != nil {
 		db.Close()
