@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,7 +20,8 @@ const (
 	qReferenceGeneration = `SELECT gen FROM reference_generation`
 	qDirectoryProviders  = `SELECT hsa_id, name FROM providers`
 	qDirectoryUnits      = `SELECT hsa_id, name, provider_hsa_id FROM units`
-	qDirectoryStaff      = `SELECT hsa_id, given_name, family_name, title, protected_identity FROM staff`
+	// The name as the joins it replaces wrote it (btrim, not Go's TrimSpace).
+	qDirectoryStaff = `SELECT hsa_id, btrim(given_name || ' ' || family_name) AS name, title, protected_identity FROM staff`
 )
 
 // directory is the reference data's names at one generation. It is read
@@ -83,54 +83,47 @@ func (s *Store) loadDirectory(ctx context.Context) (*directory, error) {
 		return nil, err
 	}
 	defer tx.Rollback()
-	d := &directory{loaded: time.Now(), providers: map[string]string{}, units: map[string]dirUnit{}, staff: map[string]dirStaff{}}
+	d := &directory{loaded: time.Now()}
+	var providers []struct {
+		HSAID string `db:"hsa_id"`
+		Name  string `db:"name"`
+	}
+	var units []struct {
+		HSAID    string `db:"hsa_id"`
+		Name     string `db:"name"`
+		Provider string `db:"provider_hsa_id"`
+	}
+	var staff []struct {
+		HSAID     string `db:"hsa_id"`
+		Name      string `db:"name"`
+		Title     string `db:"title"`
+		Protected bool   `db:"protected_identity"`
+	}
 	if err := tx.GetContext(ctx, &d.gen, qReferenceGeneration); err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, qDirectoryProviders)
-	if err != nil {
+	if err := tx.SelectContext(ctx, &providers, qDirectoryProviders); err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var id, name string
-		if err := rows.Scan(&id, &name); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		d.providers[id] = name
-	}
-	if err := rows.Err(); err != nil {
+	if err := tx.SelectContext(ctx, &units, qDirectoryUnits); err != nil {
 		return nil, err
 	}
-	if rows, err = tx.QueryContext(ctx, qDirectoryUnits); err != nil {
+	if err := tx.SelectContext(ctx, &staff, qDirectoryStaff); err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var id string
-		var u dirUnit
-		if err := rows.Scan(&id, &u.name, &u.provider); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		d.units[id] = u
+	d.providers = make(map[string]string, len(providers))
+	for _, p := range providers {
+		d.providers[p.HSAID] = p.Name
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	d.units = make(map[string]dirUnit, len(units))
+	for _, u := range units {
+		d.units[u.HSAID] = dirUnit{name: u.Name, provider: u.Provider}
 	}
-	if rows, err = tx.QueryContext(ctx, qDirectoryStaff); err != nil {
-		return nil, err
+	d.staff = make(map[string]dirStaff, len(staff))
+	for _, st := range staff {
+		d.staff[st.HSAID] = dirStaff{name: st.Name, title: st.Title, protected: st.Protected}
 	}
-	for rows.Next() {
-		var id, given, family string
-		var st dirStaff
-		if err := rows.Scan(&id, &given, &family, &st.title, &st.protected); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		st.name = strings.TrimSpace(given + " " + family)
-		d.staff[id] = st
-	}
-	return d, rows.Err()
+	return d, nil
 }
 
 // name fills in ev's names from the reference data, and the care providers

@@ -17,7 +17,6 @@ import (
 // loaded the names.
 func TestReadNamesFollowReference(t *testing.T) {
 	s := storetest.Open(t, nil)
-	ctx := context.Background()
 	db := s.DB()
 	exec := func(q string) {
 		t.Helper()
@@ -27,25 +26,7 @@ func TestReadNamesFollowReference(t *testing.T) {
 	}
 	exec(`INSERT INTO providers (hsa_id, name) VALUES ('SE2321000016-0001', 'Region Exempelland')`)
 	exec(`INSERT INTO units (hsa_id, provider_hsa_id, name) VALUES ('SE2321000016-1001', 'SE2321000016-0001', 'Vårdcentralen Ängsbacken')`)
-	pat, _ := portal.ParsePersonalID("191212121212")
-	if _, err := s.InsertEvents(ctx, []portal.Event{{SourceSystem: "S", SourceLogID: "1",
-		OccurredAt: time.Date(2026, 3, 1, 12, 0, 0, 0, portal.Stockholm), ActorHSAID: "SE2321000016-5001",
-		ActorUnit: portal.Party{HSAID: "SE2321000016-1001"}, Activity: portal.ActivityRead, Purpose: portal.PurposeCare,
-		Patient: pat, ResourceType: "Journalanteckning"}}); err != nil {
-		t.Fatal(err)
-	}
-	read := func() store.ExtractEvent {
-		t.Helper()
-		var got store.ExtractEvent
-		q := store.ExtractQuery{Patient: pat, To: time.Date(2027, 1, 1, 0, 0, 0, 0, portal.Stockholm), Channel: "test"}
-		if _, err := s.EventsForPatient(ctx, portal.SystemActor("Test"), q, func(e *store.ExtractEvent) error {
-			got = *e
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		return got
-	}
+	read := oneAccess(t, s, portal.Event{ActorUnit: portal.Party{HSAID: "SE2321000016-1001"}})
 	e := read()
 	if e.RefUnitName != "Vårdcentralen Ängsbacken" || e.ProviderHSAID != "SE2321000016-0001" ||
 		e.RefProviderName != "Region Exempelland" || e.RefActorName != "" {
@@ -86,19 +67,35 @@ func TestReadNamesFollowReference(t *testing.T) {
 // the database has gone back from (a restored backup) are loaded again.
 func TestStaleNamesNeverLiftProtection(t *testing.T) {
 	s := storetest.Open(t, nil)
-	ctx := context.Background()
 	if _, err := s.DB().Exec(`INSERT INTO staff (hsa_id, given_name, family_name, title, protected_identity) VALUES
 	      ('SE2321000016-5001', 'Åsa', 'Öberg', 'Kurator', true)`); err != nil {
 		t.Fatal(err)
 	}
+	read := oneAccess(t, s, portal.Event{ActorName: "Åsa Öberg"})
+	store.KeepStaleDirectory(s, 1<<40, 0) // newer than the database's, loaded just now
+	if e := read(); !e.ActorProtected || e.ProtectedOrder != 1 {
+		t.Errorf("with names loaded before the protection: protected %v, number %d", e.ActorProtected, e.ProtectedOrder)
+	}
+	store.KeepStaleDirectory(s, 1<<40, time.Minute) // the counter went back a while ago
+	if e := read(); e.RefActorName != "Åsa Öberg" || e.RefActorTitle != "Kurator" {
+		t.Errorf("names kept past a counter that went back: %q %q", e.RefActorName, e.RefActorTitle)
+	}
+}
+
+// oneAccess stores ev as a read of patient 191212121212's record by
+// SE2321000016-5001 on 1 March 2026, and returns a read of it through
+// EventsForPatient, as the system.
+func oneAccess(t *testing.T, s *store.Store, ev portal.Event) func() store.ExtractEvent {
+	t.Helper()
+	ctx := context.Background()
 	pat, _ := portal.ParsePersonalID("191212121212")
-	if _, err := s.InsertEvents(ctx, []portal.Event{{SourceSystem: "S", SourceLogID: "1",
-		OccurredAt: time.Date(2026, 3, 1, 12, 0, 0, 0, portal.Stockholm), ActorHSAID: "SE2321000016-5001",
-		ActorName: "Åsa Öberg", Activity: portal.ActivityRead, Purpose: portal.PurposeCare,
-		Patient: pat, ResourceType: "Journalanteckning"}}); err != nil {
+	ev.SourceSystem, ev.SourceLogID, ev.OccurredAt = "S", "1", time.Date(2026, 3, 1, 12, 0, 0, 0, portal.Stockholm)
+	ev.ActorHSAID, ev.Activity, ev.Purpose, ev.Patient, ev.ResourceType = "SE2321000016-5001",
+		portal.ActivityRead, portal.PurposeCare, pat, "Journalanteckning"
+	if _, err := s.InsertEvents(ctx, []portal.Event{ev}); err != nil {
 		t.Fatal(err)
 	}
-	read := func() store.ExtractEvent {
+	return func() store.ExtractEvent {
 		t.Helper()
 		var got store.ExtractEvent
 		q := store.ExtractQuery{Patient: pat, To: time.Date(2027, 1, 1, 0, 0, 0, 0, portal.Stockholm), Channel: "test"}
@@ -109,13 +106,5 @@ func TestStaleNamesNeverLiftProtection(t *testing.T) {
 			t.Fatal(err)
 		}
 		return got
-	}
-	store.KeepStaleDirectory(s, 1<<40, 0) // newer than the database's, loaded just now
-	if e := read(); !e.ActorProtected || e.ProtectedOrder != 1 {
-		t.Errorf("with names loaded before the protection: protected %v, number %d", e.ActorProtected, e.ProtectedOrder)
-	}
-	store.KeepStaleDirectory(s, 1<<40, time.Minute) // the counter went back a while ago
-	if e := read(); e.RefActorName != "Åsa Öberg" || e.RefActorTitle != "Kurator" {
-		t.Errorf("names kept past a counter that went back: %q %q", e.RefActorName, e.RefActorTitle)
 	}
 }
