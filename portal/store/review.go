@@ -577,6 +577,7 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("store: review run: %w", err)
 	}
+	s.analyzeGrownExplanations(ctx, res.Events)
 	return res, nil
 }
 
