@@ -11,20 +11,16 @@ import (
 	"github.com/lib/pq"
 )
 
-// qEventTime finds one event of a patient by id within the reader's scope
-// (the same readScope as qExtractEvents). The patient's own columns come
-// first in the WHERE clause so each partition answers from its patient
-// index; the id alone would probe every partition's primary key.
+// qEventTime finds one event of a patient by id ($11) within the reader's
+// scope: qExtractEvents' own clause (eventsInScope) and numbering, over
+// every time. The patient's own columns come first in the WHERE clause so
+// each partition answers from its patient index; the id alone would probe
+// every partition's primary key.
 const qEventTime = `
 SELECT e.occurred_at
 FROM access_events e
-LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_unit_hsa_id <> ''
-LEFT JOIN units ou ON ou.hsa_id = e.owner_unit_hsa_id AND e.owner_unit_hsa_id <> ''
-WHERE e.patient_id = $1 AND e.patient_id_kind = $2 AND e.id = $3
-  AND ($4 = '' OR (e.patient_id = $4 AND e.patient_id_kind = $5))
-  AND (NOT $6 OR e.actor_provider_hsa_id = ANY($7) OR e.owner_provider_hsa_id = ANY($7)
-       OR u.provider_hsa_id = ANY($7) OR ou.provider_hsa_id = ANY($7))
-  AND insyn_may_act_for($8, $4, $5, $9::date)
+WHERE e.patient_id = $1 AND e.patient_id_kind = $5 AND e.occurred_at >= $2 AND e.occurred_at < $3 AND e.id = $11
+  ` + eventsInScope + `
 LIMIT 1`
 
 // EventTime is when the patient's event id happened, for a reader who may
@@ -38,8 +34,9 @@ func (s *Store) EventTime(ctx context.Context, actor portal.Actor, patient porta
 	}
 	sc := scopeFor(actor, "")
 	var at time.Time
-	err := s.db.GetContext(ctx, &at, qEventTime, patient, string(patient.Kind()), id,
-		sc.patient, sc.patientKind, sc.limited, pq.Array(sc.providers), sc.guardian, s.today())
+	from, to := openPeriod(time.Time{}, time.Time{})
+	err := s.db.GetContext(ctx, &at, qEventTime, patient, from, to, sc.limited, string(patient.Kind()),
+		sc.patient, sc.patientKind, pq.Array(sc.providers), sc.guardian, s.today(), id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return time.Time{}, &portal.Error{Code: portal.NotFound, MsgID: "error.not_found", Detail: "no such event", Err: portal.ErrNotFound}
