@@ -521,3 +521,17 @@ func TestGuardiansSeeTheFlagsTheyFiled(t *testing.T) {
 		t.Errorf("Greta's own reports show the one about Kim")
 	}
 }
+
+// TestChildrenPageSaysWhenTheSwitchEnds: the children page names the day
+// the switch ends as the day the child turns 13 ("until the day before
+// DATE" read in English as if access ended a day earlier than it does).
+func TestChildrenPageSaysWhenTheSwitchEnds(t *testing.T) {
+	t.Parallel()
+	e, _, greta := gretaSignedIn(t)
+	for lang, want := range map[string]string{"sv": "Du kan se loggen tills barnet fyller 13 år, ", "en": "You can see the log until the child turns 13, on "} {
+		_, body := page(t, greta, e.base+"/barn?lang="+lang)
+		if !strings.Contains(body, want) || strings.Contains(body, "dagen före") || strings.Contains(body, "day before") {
+			t.Errorf("%s: the children page does not say %q:\n%s", lang, want, body)
+		}
+	}
+}
