@@ -212,6 +212,11 @@ func TestHistoryFilters(t *testing.T) {
 	if n, body := count("from=2025-01-01&to=2025-01-31"); n != 0 || !strings.Contains(body, `id="h-none"`) {
 		t.Errorf("empty period: %d rows", n)
 	}
+	// Own dates take precedence over the period ("gäller före" read as
+	// "apply before" the period).
+	if _, body := count("from=2025-01-01&to=2025-01-31"); !strings.Contains(body, "Egna datum går före perioden ovan.") {
+		t.Errorf("the dates' hint does not say that they take precedence:\n%s", body)
+	}
 
 	// Bad input: the message beside the field, linked to it, what was typed kept.
 	for _, tc := range []struct{ q, field, value, msg string }{
