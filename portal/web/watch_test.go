@@ -420,7 +420,7 @@ func TestGuardianTextsNameTheChild(t *testing.T) {
 		t.Fatalf("flagging Kim's access: %d", status)
 	}
 	paths := []string{"/oversikt", "/historik?period=all", "/historik/" + keys[0], "/flaggor/ny?post=" + keys[0], loc,
-		"/flaggor", "/utdrag", "/bevakning", "/installningar", "/barn"}
+		"/flaggor", "/utdrag", "/bevakning", "/installningar", "/barn", "/me"}
 	for _, l := range []struct{ lang, footer, reason, why string }{
 		{"sv", "tagit del av Kim Eks journal", "Barnet hade ingen vård på enheten då", "Barnet hade ett besök på Vårdcentralen Ängsbacken"},
 		{"en", "accessed Kim Ek's medical record", "The child had no care at this unit then", "The child had a visit at Vårdcentralen Ängsbacken"},
