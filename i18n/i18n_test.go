@@ -184,7 +184,7 @@ func TestReviewerAndPatientNameTheRelationAlike(t *testing.T) {
 	c := MustLoad(time.UTC)
 	for _, lang := range []string{"sv", "en"} {
 		l := c.For(lang)
-		for _, kind := range []string{"visit", "referral", "team"} {
+		for _, kind := range []string{"visit", "booking", "referral", "team"} {
 			word := strings.TrimPrefix(strings.TrimPrefix(l.T("cases.relation."+kind), "a "), "an ")
 			patient := l.T("extract.explain."+kind, map[string]any{"Unit": "X", "Date": "", "Apart": ""})
 			if !strings.Contains(strings.ToLower(patient), word) {
