@@ -231,3 +231,13 @@ func TestEmergencyAccessIsOneTerm(t *testing.T) {
 		}
 	})
 }
+
+// TestPeriodEndIsOneLabel: the last day of a period has one English label
+// on the patient's pages and the staff's ("To and including" beside "Up to
+// and including").
+func TestPeriodEndIsOneLabel(t *testing.T) {
+	l := MustLoad(time.UTC).For("en")
+	if patient, staff := l.T("web.history.to"), l.T("controls.page.field.to"); patient != staff {
+		t.Errorf("the patient reads %q, the staff %q", patient, staff)
+	}
+}
