@@ -535,3 +535,42 @@ func TestChildrenPageSaysWhenTheSwitchEnds(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewerReadsAGuardiansFlagAsTheGuardians: the reviewer reads a flag
+// a guardian filed for their child as the guardian's, in the words the
+// guardian chose ("Barnet hade ingen vård på enheten då"), not as the
+// patient's own "Jag hade ingen vård …", and the timeline names the
+// guardian, not the patient.
+func TestReviewerReadsAGuardiansFlagAsTheGuardians(t *testing.T) {
+	t.Parallel()
+	e, _, greta, csrf := gretaActsForKim(t)
+	seedWorkplace(t, e.st)
+	_, hist := page(t, greta, e.base+"/historik?period=all")
+	keys := entryKeys(hist)
+	if len(keys) == 0 {
+		t.Fatal("Kim's history is empty")
+	}
+	status, loc, _ := post(t, greta, e.base+"/flaggor/ny?post="+keys[0], url.Values{"_csrf": {csrf}, "post": {keys[0]}, "reason": {"no_care_then"}})
+	receipt, err := url.Parse(loc)
+	if status != http.StatusSeeOther || err != nil || receipt.Query().Get("a") == "" {
+		t.Fatalf("flagging Kim's access: %d %q", status, loc)
+	}
+	rev := e.signIn(t, wpReviewer)
+	for lang, want := range map[string][]string{
+		"sv": {"av patientens vårdnadshavare: Barnet hade ingen vård på enheten då", "Patientens vårdnadshavare: ärendet skapades"},
+		"en": {"by the patient&#39;s guardian: The child had no care at this unit then", "The patient&#39;s guardian: the case was opened"},
+	} {
+		status, body := page(t, rev, e.base+"/granskning/arende/"+receipt.Query().Get("a")+"?lang="+lang)
+		if status != 200 {
+			t.Fatalf("%s: case page %d", lang, status)
+		}
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: the case page does not say %q:\n%s", lang, w, body)
+			}
+		}
+		if strings.Contains(body, "Jag hade ingen vård") || strings.Contains(body, "I had no care") {
+			t.Errorf("%s: the guardian's flag reads as the patient's own", lang)
+		}
+	}
+}
