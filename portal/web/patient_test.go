@@ -205,8 +205,16 @@ func TestHistoryFilters(t *testing.T) {
 	if person == nil {
 		t.Fatal("no person option for Nils Nordin")
 	}
-	if n, _ := count("person=" + person[1]); n != 1 {
+	if n, body := count("person=" + person[1]); n != 1 {
 		t.Errorf("person filter: %d rows", n)
+	} else if !strings.Contains(body, "Visar 1–1 av 1 tillfälle.") {
+		t.Errorf("one sitting is counted as many:\n%s", body) // "av 1 tillfällen"
+	}
+	_, allEn := count("lang=en")
+	if p := regexp.MustCompile(`<option value="([0-9a-z]+)">Nils Nordin, physician</option>`).FindStringSubmatch(allEn); p == nil {
+		t.Error("no person option for Nils Nordin (en)")
+	} else if _, body := count("lang=en&person=" + p[1]); !strings.Contains(body, "Showing 1–1 of 1 sitting.") {
+		t.Errorf("one sitting is counted as many (en):\n%s", body)
 	}
 	// A period that holds nothing.
 	if n, body := count("from=2025-01-01&to=2025-01-31"); n != 0 || !strings.Contains(body, `id="h-none"`) {
