@@ -184,6 +184,7 @@ type caseView struct {
 	Day             []dayLine
 	DayMore         bool
 	Timeline        []timelineLine
+	GuardianFlag    bool // a guardian flagged accesses: they read the message for the patient
 	Statements      []store.Statement
 	Earlier         []queueRow
 	Reviewers       []store.StaffOption
@@ -318,6 +319,7 @@ func (s *Server) caseView(c *fiber.Ctx, a portal.Actor, key string) (*caseView, 
 	for _, f := range d.Flags {
 		v.Flags = append(v.Flags, caseFlagLine{Reason: loc.T(flagReasonID(loc, f)), Text: f.Text,
 			Filed: loc.DateTime(f.CreatedAt), Events: f.Events, ByGuardian: f.ByGuardian})
+		v.GuardianFlag = v.GuardianFlag || f.ByGuardian
 	}
 	for _, e := range d.Events {
 		l := caseEventLine{When: loc.DateTime(e.OccurredAt), What: extract.AccessWords(loc, e.Activity, e.ResourceType),

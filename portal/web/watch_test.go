@@ -573,4 +573,14 @@ func TestReviewerReadsAGuardiansFlagAsTheGuardians(t *testing.T) {
 			t.Errorf("%s: the guardian's flag reads as the patient's own", lang)
 		}
 	}
+	// Taken up, the decision's message says who reads it: the guardian,
+	// among the reports about the child's record, not "Mina anmälningar".
+	caseURL := e.base + "/granskning/arende/" + receipt.Query().Get("a")
+	if status, _ := postForm(t, rev, caseURL, caseURL+"/status", url.Values{"to": {"investigating"}}); status != http.StatusSeeOther {
+		t.Fatalf("start: %d", status)
+	}
+	_, body := page(t, rev, caseURL)
+	if !strings.Contains(body, "Patientens vårdnadshavare, som anmälde åtkomsten, läser detta") || strings.Contains(body, "Patienten läser detta under Mina anmälningar") {
+		t.Errorf("the message's hint does not name the guardian:\n%s", body)
+	}
 }
