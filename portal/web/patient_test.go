@@ -497,3 +497,29 @@ func TestHistoryKeptForTheVisit(t *testing.T) {
 		t.Errorf("five views recorded as %d reads", n)
 	}
 }
+
+// TestEntryNamesWhoseRecordAsTheExtract: an access to records another unit
+// keeps says so on the entry's page with the extract's term, "Journal hos"
+// / "Record kept by" (the page asked "Vems uppgifter" / "Whose records" and
+// answered with a care unit).
+func TestEntryNamesWhoseRecordAsTheExtract(t *testing.T) {
+	t.Parallel()
+	e := startPortal(t)
+	c := e.signIn(t, tolvanLogin)
+	_, body := page(t, c, e.base+"/historik?period=all")
+	found := map[string]int{}
+	for _, k := range entryKeys(body) {
+		for lang, term := range map[string]string{"sv": "<dt>Journal hos</dt>", "en": "<dt>Record kept by</dt>"} {
+			_, b := page(t, c, e.base+"/historik/"+k+"?lang="+lang)
+			if strings.Contains(b, term) {
+				found[lang]++
+			}
+			if strings.Contains(b, "Vems uppgifter") || strings.Contains(b, "Whose records") {
+				t.Errorf("entry %s (%s) asks whose records", k, lang)
+			}
+		}
+	}
+	if found["sv"] == 0 || found["sv"] != found["en"] {
+		t.Errorf("entries naming whose record they read: %v", found)
+	}
+}
