@@ -485,15 +485,15 @@ func TestPDFContent(t *testing.T) {
 			"Ingen förklaring hittades", "Det är inte ett bevis på att", "inom 30 dagar före eller efter åtkomsten",
 			"Insyn har loggar från och med 2026-02-01", "Vem du kontaktar",
 			"Region Exempelland: kontakta vårdgivaren", "Vårdbolaget Norrsken AB: kontakta vårdgivaren",
-			"tillgänglig webbsida i Insyn", "personuppgifter (A)", "kurator",
+			"tillgänglig webbsida i Insyn: logga in och välj Vem har läst min journal.", "personuppgifter (A)", "kurator",
 			"4 gånger och ett provsvar", "Torsdag 2026-03-05"},
 			[]string{"4 gånger", "7 åtkomster", "1 §"}},
 		{"en", []string{"Log extract", "Tolvan Tolvansson", "19121212-1212", "1 Mar 2026 to 31 Mar 2026",
 			"31 Mar 2026, 14:05 by Anna Utdragsson", "Emergency access", "Thursday 5 Mar 2026",
-			"Swedish Authority for Privacy Protection (IMY)", "The extract shows 15 accesses to your records, in 8 sittings.",
+			"Swedish Authority for Privacy Protection (IMY)", "The extract shows 15 accesses to your record, in 8 sittings.",
 			"For 5 accesses (4 rows) Insyn found no explanation.", "This is not proof that anything was wrong",
 			"No explanation found", "within 30 days before", "Insyn holds logs from 1 Feb 2026",
-			"Whom to contact", "accessible web page in Insyn", "district nurse", "consultant physician",
+			"Whom to contact", "accessible web page in Insyn: log in and choose Who has read my record.", "district nurse", "consultant physician",
 			"protected identity (A)", "social worker"},
 			[]string{"4 times", "7 accesses"}},
 	} {
@@ -787,5 +787,18 @@ func TestRowsIsBuildWithoutFrame(t *testing.T) {
 	req.Provider = extracttest.CompanyHSA
 	if _, err := extract.Rows(context.Background(), s, catalog, req, &extract.Collect{}); err == nil {
 		t.Error("Rows read one provider's part")
+	}
+}
+
+// TestAccessibleFooterNamesTheMenuItem: an extract without the web page's
+// address (the clerk's, the command line's) tells the patient which menu
+// item of Insyn shows the same accesses, by the name the menu gives it
+// (it named a page "Min historik" that the menu never had).
+func TestAccessibleFooterNamesTheMenuItem(t *testing.T) {
+	for _, lang := range []string{"sv", "en"} {
+		l := catalog.For(lang)
+		if footer, item := l.T("extract.footer.accessible"), l.T("web.nav.history"); !strings.Contains(footer, item) {
+			t.Errorf("%s: %q does not name the menu item %q", lang, footer, item)
+		}
 	}
 }

@@ -184,7 +184,7 @@ func TestReviewerAndPatientNameTheRelationAlike(t *testing.T) {
 	c := MustLoad(time.UTC)
 	for _, lang := range []string{"sv", "en"} {
 		l := c.For(lang)
-		for _, kind := range []string{"visit", "referral", "team"} {
+		for _, kind := range []string{"visit", "booking", "referral", "team"} {
 			word := strings.TrimPrefix(strings.TrimPrefix(l.T("cases.relation."+kind), "a "), "an ")
 			patient := l.T("extract.explain."+kind, map[string]any{"Unit": "X", "Date": "", "Apart": ""})
 			if !strings.Contains(strings.ToLower(patient), word) {
@@ -230,4 +230,14 @@ func TestEmergencyAccessIsOneTerm(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPeriodEndIsOneLabel: the last day of a period has one English label
+// on the patient's pages and the staff's ("To and including" beside "Up to
+// and including").
+func TestPeriodEndIsOneLabel(t *testing.T) {
+	l := MustLoad(time.UTC).For("en")
+	if patient, staff := l.T("web.history.to"), l.T("controls.page.field.to"); patient != staff {
+		t.Errorf("the patient reads %q, the staff %q", patient, staff)
+	}
 }

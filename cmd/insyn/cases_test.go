@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/store"
 )
 
 // TestSampleAndCasesCommands draws March's sample of the extract's
@@ -130,5 +134,47 @@ func TestCaseShowNamesEachRuleOnceInWords(t *testing.T) {
 	}
 	if show.code != 0 || n == 0 {
 		t.Fatalf("show: %d, %d rule lines\n%s%s", show.code, n, show.stdout, show.stderr)
+	}
+}
+
+// `insyn cases show` words every kind of timeline entry, also those the
+// reviewer's workplace writes (assigned, a statement asked for and given):
+// it panicked on a missing message once a reviewer had asked a head of
+// unit for a statement.
+func TestCaseShowWordsTheWorkplaceTimeline(t *testing.T) {
+	dsn := seededDSN(t)
+	if r := cli(t, dsn, nil, "review", "run"); r.code != 0 {
+		t.Fatalf("review run: %d %s", r.code, r.stderr)
+	}
+	list := cli(t, dsn, nil, "cases", "list", "--json", "--source", "rule", "--by", "revisor")
+	first, _, _ := strings.Cut(list.stdout, "\n")
+	var c struct{ Number string }
+	if err := json.Unmarshal([]byte(first), &c); err != nil || c.Number == "" {
+		t.Fatalf("no rule case: %v %q %s", err, list.stdout, list.stderr)
+	}
+	s, err := store.Open(context.Background(), dsn, &portal.FixedClock{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, k := range []portal.TimelineKind{portal.TimelineAssigned, portal.TimelineStatementRequested, portal.TimelineStatement} {
+		if _, err := s.DB().Exec(`INSERT INTO case_timeline (case_id, kind, actor_kind, actor_id, at, text)
+			SELECT id, $2, 'staff', 'SE2321000016-9001', now(), 'text' FROM cases WHERE number = $1`, c.Number, string(k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for lang, want := range map[string][]string{
+		"sv": {"tilldelat", "bad om yttrande", "  yttrande "},
+		"en": {"assigned", "statement requested", "  statement "},
+	} {
+		r := cliIn(t, lang, dsn, "cases", "show", c.Number, "--by", "revisor")
+		if r.code != 0 {
+			t.Fatalf("%s: show: %d\n%s%s", lang, r.code, r.stdout, r.stderr)
+		}
+		for _, w := range want {
+			if !strings.Contains(r.stdout, w) {
+				t.Errorf("%s: the timeline does not say %q:\n%s", lang, w, r.stdout)
+			}
+		}
 	}
 }

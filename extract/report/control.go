@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/insyn/insyn/extract"
 	"github.com/insyn/insyn/i18n"
@@ -270,7 +272,13 @@ func EndedWords(loc *i18n.Localizer, r store.AuthorisationRow) string {
 	if r.EmploymentEnded.Valid {
 		parts = append(parts, loc.T("controls.report.auth.employment", map[string]any{"Date": loc.Date(dateOf(r.EmploymentEnded.Time))}))
 	}
-	return strings.Join(parts, "; ")
+	// The messages are lower case, as the second part reads after "; ";
+	// the first is the start of the cell.
+	s := strings.Join(parts, "; ")
+	if r, n := utf8.DecodeRuneInString(s); n > 0 {
+		s = string(unicode.ToUpper(r)) + s[n:]
+	}
+	return s
 }
 
 // dateOf reads a DATE (midnight UTC from lib/pq) as that day in Stockholm.

@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/insyn/insyn/extract/report"
 	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/store"
 	"github.com/insyn/insyn/portal/store/storetest"
 )
 
@@ -112,6 +114,29 @@ func TestPersonWordsTitleInReadersLanguage(t *testing.T) {
 	} {
 		if got := report.PersonWords(texts.For(c.lang), "Anna Berg", false, c.title); got != c.want {
 			t.Errorf("%s %q: %q, want %q", c.lang, c.title, got, c.want)
+		}
+	}
+}
+
+// TestEndedWordsReadAsOneSentence: an assignment and an employment that
+// both ended read as one sentence, capital first and lower case after the
+// semicolon ("Uppdraget …; Anställningen …" capitalised both).
+func TestEndedWordsReadAsOneSentence(t *testing.T) {
+	texts := i18n.MustLoad(portal.Stockholm)
+	ended := sql.NullTime{Time: time.Date(2026, 10, 2, 0, 0, 0, 0, time.UTC), Valid: true}
+	both := store.AuthorisationRow{AssignmentEnded: ended, EmploymentEnded: ended}
+	employment := store.AuthorisationRow{EmploymentEnded: ended}
+	for _, c := range []struct {
+		lang string
+		row  store.AuthorisationRow
+		want string
+	}{
+		{"sv", both, "Uppdraget 2026-10-02; anställningen 2026-10-02"},
+		{"en", both, "Assignment 2 Oct 2026; employment 2 Oct 2026"},
+		{"sv", employment, "Anställningen 2026-10-02"},
+	} {
+		if got := report.EndedWords(texts.For(c.lang), c.row); got != c.want {
+			t.Errorf("%s: %q, want %q", c.lang, got, c.want)
 		}
 	}
 }

@@ -165,7 +165,7 @@ LEFT JOIN units xu ON xu.hsa_id = x.unit_hsa_id
 WHERE ce.case_id = $1
 ORDER BY e.occurred_at, e.id`
 
-	qCaseFlags = `SELECT reason, text, created_at, cardinality(events) AS events FROM flags WHERE case_id = $1 ORDER BY created_at, id`
+	qCaseFlags = `SELECT reason, text, created_at, cardinality(events) AS events, filed_by <> '' AS by_guardian FROM flags WHERE case_id = $1 ORDER BY created_at, id`
 
 	qCaseSample = `
 SELECT s.month, s.unit_hsa_id, s.seed, s.users_per_unit, s.candidates, s.criteria
@@ -469,6 +469,9 @@ type CaseFlagView struct {
 	Text      string            `db:"text" json:"text"`
 	CreatedAt time.Time         `db:"created_at" json:"created_at"`
 	Events    int               `db:"events" json:"events"`
+	// ByGuardian: a guardian filed it for their child (migration 00021),
+	// in the child's words ("Barnet hade ingen vård …").
+	ByGuardian bool `db:"by_guardian" json:"by_guardian"`
 }
 
 // SampleView is the draw a sample's case came from: what an auditor needs

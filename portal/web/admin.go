@@ -165,7 +165,7 @@ func roleForm(c *fiber.Ctx, loc *i18n.Localizer, provider string) (store.RoleGra
 		g.Staff = id
 	}
 	if r, err := portal.ParseRole(d.Role); err != nil {
-		d.Errs["role"] = msgOf(loc, err)
+		d.Errs["role"] = roleMsg(loc, err)
 	} else {
 		g.Role = r
 	}
@@ -177,6 +177,24 @@ func roleForm(c *fiber.Ctx, loc *i18n.Localizer, provider string) (store.RoleGra
 		}
 	}
 	return g, d, len(d.Errs) == 0
+}
+
+// roleMsgs are the page's own words for the refusals that `insyn roles`
+// words for its flags ("--unit HSA-ID", "import the staff first"): here the
+// role and the unit are chosen in lists.
+var roleMsgs = map[string]string{
+	"role.error.role":          "admin.roles.error.role",
+	"role.error.unit_missing":  "admin.roles.error.unit_missing",
+	"role.error.unknown_unit":  "admin.roles.error.unknown_unit",
+	"role.error.unknown_staff": "admin.roles.error.unknown_staff",
+}
+
+// roleMsg is a refused grant or revoke in the page's words.
+func roleMsg(loc *i18n.Localizer, err error) string {
+	if id, _ := portal.ErrorMsgID(err); roleMsgs[id] != "" {
+		return loc.T(roleMsgs[id])
+	}
+	return msgOf(loc, err)
 }
 
 // roleErrField is the field a refused grant is shown beside.
@@ -215,7 +233,7 @@ func (s *Server) changeRole(c *fiber.Ctx, done string) error {
 	if err != nil {
 		switch portal.ErrorCode(err) {
 		case portal.Invalid, portal.Forbidden, portal.NotFound:
-			d.Errs[roleErrField(err)] = msgOf(loc, err)
+			d.Errs[roleErrField(err)] = roleMsg(loc, err)
 			return s.showAdminRoles(c, fiber.StatusBadRequest, d)
 		}
 		return err

@@ -217,3 +217,34 @@ func TestAdminRuleEffectWording(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminRolesRefusalsInThePagesWords: a refused grant on the page is
+// said in the page's words, where the role and unit are chosen in lists,
+// not in those of `insyn roles` ("ange enhetens HSA-id", "Läs in
+// personalen först": an admin on the web can do neither).
+func TestAdminRolesRefusalsInThePagesWords(t *testing.T) {
+	t.Parallel()
+	e := startAdmin(t)
+	admin := e.signIn(t, wpReviewer)
+	_, body := page(t, admin, e.base+"/admin/roller")
+	token := csrfToken(t, body)
+	for _, c := range []struct {
+		form      url.Values
+		lang, id  string
+		want, not string
+	}{
+		{url.Values{"staff": {wpNobody}, "role": {"head_of_unit"}}, "sv", "err-unit", "välj enheten i listan", "HSA-id"},
+		{url.Values{"staff": {wpNobody}, "role": {"head_of_unit"}}, "en", "err-unit", "choose the unit in the list", "HSA-id"},
+		{url.Values{"staff": {"SE2321000016-9999"}, "role": {"clerk"}}, "sv", "err-staff", "Kontrollera att det är rätt skrivet", "Läs in"},
+		{url.Values{"staff": {"SE2321000016-9999"}, "role": {"clerk"}}, "en", "err-staff", "Check that it is typed correctly", "Import"},
+		{url.Values{"staff": {wpNobody}, "role": {"head-of-unit-x"}}, "sv", "err-role", "Välj en av rollerna i listan", "reviewer"},
+	} {
+		c.form.Set("_csrf", token)
+		status, _, body := post(t, admin, e.base+"/admin/roller?lang="+c.lang, c.form)
+		_, msg, _ := strings.Cut(body, `id="`+c.id+`">`)
+		msg, _, _ = strings.Cut(msg, "<")
+		if status != http.StatusBadRequest || !strings.Contains(msg, c.want) || strings.Contains(msg, c.not) {
+			t.Errorf("%s %v: %d, %s says %q, want %q", c.lang, c.form, status, c.id, msg, c.want)
+		}
+	}
+}

@@ -178,6 +178,11 @@ func TestFlagFormFilesACaseAndMyFlagsFollowIt(t *testing.T) {
 	if status != 200 || number == nil {
 		t.Fatalf("confirmation %d:\n%s", status, body)
 	}
+	// Whom to quote it to: the care provider that investigates (it said
+	// "kontaktar oss" right after naming the care provider).
+	if !strings.Contains(body, "Ange ärendenumret om du kontaktar vårdgivaren.") {
+		t.Errorf("the confirmation does not say whom to quote the case number to:\n%s", body)
+	}
 	if e.count(t, "cases") != 1 || e.count(t, "case_events") != 2 {
 		t.Errorf("%d cases, %d events", e.count(t, "cases"), e.count(t, "case_events"))
 	}

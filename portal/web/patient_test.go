@@ -205,12 +205,25 @@ func TestHistoryFilters(t *testing.T) {
 	if person == nil {
 		t.Fatal("no person option for Nils Nordin")
 	}
-	if n, _ := count("person=" + person[1]); n != 1 {
+	if n, body := count("person=" + person[1]); n != 1 {
 		t.Errorf("person filter: %d rows", n)
+	} else if !strings.Contains(body, "Visar 1–1 av 1 tillfälle.") {
+		t.Errorf("one sitting is counted as many:\n%s", body) // "av 1 tillfällen"
+	}
+	_, allEn := count("lang=en")
+	if p := regexp.MustCompile(`<option value="([0-9a-z]+)">Nils Nordin, physician</option>`).FindStringSubmatch(allEn); p == nil {
+		t.Error("no person option for Nils Nordin (en)")
+	} else if _, body := count("lang=en&person=" + p[1]); !strings.Contains(body, "Showing 1–1 of 1 sitting.") {
+		t.Errorf("one sitting is counted as many (en):\n%s", body)
 	}
 	// A period that holds nothing.
 	if n, body := count("from=2025-01-01&to=2025-01-31"); n != 0 || !strings.Contains(body, `id="h-none"`) {
 		t.Errorf("empty period: %d rows", n)
+	}
+	// Own dates take precedence over the period ("gäller före" read as
+	// "apply before" the period).
+	if _, body := count("from=2025-01-01&to=2025-01-31"); !strings.Contains(body, "Egna datum går före perioden ovan.") {
+		t.Errorf("the dates' hint does not say that they take precedence:\n%s", body)
 	}
 
 	// Bad input: the message beside the field, linked to it, what was typed kept.
@@ -482,5 +495,31 @@ func TestHistoryKeptForTheVisit(t *testing.T) {
 	}
 	if n, _ := reads(); n != 5 {
 		t.Errorf("five views recorded as %d reads", n)
+	}
+}
+
+// TestEntryNamesWhoseRecordAsTheExtract: an access to records another unit
+// keeps says so on the entry's page with the extract's term, "Journal hos"
+// / "Record kept by" (the page asked "Vems uppgifter" / "Whose records" and
+// answered with a care unit).
+func TestEntryNamesWhoseRecordAsTheExtract(t *testing.T) {
+	t.Parallel()
+	e := startPortal(t)
+	c := e.signIn(t, tolvanLogin)
+	_, body := page(t, c, e.base+"/historik?period=all")
+	found := map[string]int{}
+	for _, k := range entryKeys(body) {
+		for lang, term := range map[string]string{"sv": "<dt>Journal hos</dt>", "en": "<dt>Record kept by</dt>"} {
+			_, b := page(t, c, e.base+"/historik/"+k+"?lang="+lang)
+			if strings.Contains(b, term) {
+				found[lang]++
+			}
+			if strings.Contains(b, "Vems uppgifter") || strings.Contains(b, "Whose records") {
+				t.Errorf("entry %s (%s) asks whose records", k, lang)
+			}
+		}
+	}
+	if found["sv"] == 0 || found["sv"] != found["en"] {
+		t.Errorf("entries naming whose record they read: %v", found)
 	}
 }

@@ -184,6 +184,7 @@ type caseView struct {
 	Day             []dayLine
 	DayMore         bool
 	Timeline        []timelineLine
+	GuardianFlag    bool // a guardian flagged accesses: they read the message for the patient
 	Statements      []store.Statement
 	Earlier         []queueRow
 	Reviewers       []store.StaffOption
@@ -215,6 +216,17 @@ type caseForm struct {
 type caseFlagLine struct {
 	Reason, Text, Filed string
 	Events              int
+	ByGuardian          bool
+}
+
+// flagReasonID is a flag's reason as its filer chose it: a guardian chose
+// among the child's reasons ("Barnet hade ingen vård på enheten då").
+func flagReasonID(loc *i18n.Localizer, f store.CaseFlagView) string {
+	id := "web.flag.reason." + string(f.Reason)
+	if f.ByGuardian && loc.Has(id+"_child") {
+		id += "_child"
+	}
+	return id
 }
 
 type caseEventLine struct {
@@ -305,8 +317,9 @@ func (s *Server) caseView(c *fiber.Ctx, a portal.Actor, key string) (*caseView, 
 		v.Rules = append(v.Rules, loc.T("workplace.rule."+r.Rule))
 	}
 	for _, f := range d.Flags {
-		v.Flags = append(v.Flags, caseFlagLine{Reason: loc.T("web.flag.reason." + string(f.Reason)), Text: f.Text,
-			Filed: loc.DateTime(f.CreatedAt), Events: f.Events})
+		v.Flags = append(v.Flags, caseFlagLine{Reason: loc.T(flagReasonID(loc, f)), Text: f.Text,
+			Filed: loc.DateTime(f.CreatedAt), Events: f.Events, ByGuardian: f.ByGuardian})
+		v.GuardianFlag = v.GuardianFlag || f.ByGuardian
 	}
 	for _, e := range d.Events {
 		l := caseEventLine{When: loc.DateTime(e.OccurredAt), What: extract.AccessWords(loc, e.Activity, e.ResourceType),
@@ -373,6 +386,9 @@ func (s *Server) timeline(c *fiber.Ctx, loc *i18n.Localizer, cs portal.Case, v *
 		switch e.ActorKind {
 		case portal.ActorPatient:
 			l.Who = loc.T("workplace.case.who_patient")
+			if e.ActorID != cs.Patient.Digits() { // a guardian for their child
+				l.Who = loc.T("workplace.case.who_guardian")
+			}
 		case portal.ActorSystem:
 			l.Who = loc.T("workplace.case.who_system")
 		default:

@@ -79,3 +79,46 @@ func TestReviewerAndPatientReadTheSameDistance(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewerAndPatientNameTheSameCareContact: the care contact that
+// explains an access has the same name on the case page as in the
+// patient's history: a booking is "en bokad tid", "an appointment" for
+// both (the reviewer read "bokning", "a booking").
+func TestReviewerAndPatientNameTheSameCareContact(t *testing.T) {
+	t.Parallel()
+	e, _, _ := caseWorld(t)
+	ctx := context.Background()
+	tolvan, _ := portal.ParsePersonalID(tolvanLogin)
+	at := time.Date(2025, 6, 12, 9, 0, 0, 0, portal.Stockholm)
+	if _, err := e.st.DB().Exec(`INSERT INTO care_relations (personal_id, unit_hsa_id, kind, starts_at) VALUES ($1, 'SE2321000016-1001', 'booking', $2)`,
+		tolvan.Digits(), at.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.InsertEvents(ctx, []portal.Event{{SourceSystem: "SYS-EXEMPEL", SourceLogID: "booking-1", OccurredAt: at,
+		ActorHSAID: "SE2321000016-5001", ActorName: "Åsa Öberg", ActorUnit: portal.Party{HSAID: "SE2321000016-1001"},
+		Activity: portal.ActivityRead, Purpose: portal.PurposeCare, Patient: tolvan, ResourceType: "Journalanteckning"}}); err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := e.st.DB().Get(&id, `SELECT id FROM access_events WHERE source_log_id = 'booking-1'`); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := e.st.FileFlag(ctx, portal.PatientActor(tolvan, ""), portal.Flag{Reason: portal.ReasonUnknownPerson, Events: []int64{id}})
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("flag: %v", err)
+	}
+	rev, pat := e.signIn(t, wpReviewer), e.signIn(t, tolvanLogin)
+	for lang, want := range map[string][2]string{
+		"sv": {"hade en bokad tid på", "förklaras av en bokad tid på"},
+		"en": {"had an appointment at", "explained by an appointment at"},
+	} {
+		_, body := page(t, pat, e.base+"/historik?period=all&lang="+lang)
+		if !strings.Contains(body, want[0]) {
+			t.Errorf("%s: the patient's history does not say %q", lang, want[0])
+		}
+		_, body = page(t, rev, e.base+"/granskning/arende/"+cs[0].Key+"?lang="+lang)
+		if !strings.Contains(body, want[1]) {
+			t.Errorf("%s: the case page does not say %q:\n%s", lang, want[1], body)
+		}
+	}
+}

@@ -420,7 +420,7 @@ func TestGuardianTextsNameTheChild(t *testing.T) {
 		t.Fatalf("flagging Kim's access: %d", status)
 	}
 	paths := []string{"/oversikt", "/historik?period=all", "/historik/" + keys[0], "/flaggor/ny?post=" + keys[0], loc,
-		"/flaggor", "/utdrag", "/bevakning", "/installningar", "/barn"}
+		"/flaggor", "/utdrag", "/bevakning", "/installningar", "/barn", "/me"}
 	for _, l := range []struct{ lang, footer, reason, why string }{
 		{"sv", "tagit del av Kim Eks journal", "Barnet hade ingen vård på enheten då", "Barnet hade ett besök på Vårdcentralen Ängsbacken"},
 		{"en", "accessed Kim Ek's medical record", "The child had no care at this unit then", "The child had a visit at Vårdcentralen Ängsbacken"},
@@ -519,5 +519,68 @@ func TestGuardiansSeeTheFlagsTheyFiled(t *testing.T) {
 	}
 	if _, body := page(t, greta, e.base+"/flaggor"); strings.Contains(body, words) {
 		t.Errorf("Greta's own reports show the one about Kim")
+	}
+}
+
+// TestChildrenPageSaysWhenTheSwitchEnds: the children page names the day
+// the switch ends as the day the child turns 13 ("until the day before
+// DATE" read in English as if access ended a day earlier than it does).
+func TestChildrenPageSaysWhenTheSwitchEnds(t *testing.T) {
+	t.Parallel()
+	e, _, greta := gretaSignedIn(t)
+	for lang, want := range map[string]string{"sv": "Du kan se loggen tills barnet fyller 13 år, ", "en": "You can see the log until the child turns 13, on "} {
+		_, body := page(t, greta, e.base+"/barn?lang="+lang)
+		if !strings.Contains(body, want) || strings.Contains(body, "dagen före") || strings.Contains(body, "day before") {
+			t.Errorf("%s: the children page does not say %q:\n%s", lang, want, body)
+		}
+	}
+}
+
+// TestReviewerReadsAGuardiansFlagAsTheGuardians: the reviewer reads a flag
+// a guardian filed for their child as the guardian's, in the words the
+// guardian chose ("Barnet hade ingen vård på enheten då"), not as the
+// patient's own "Jag hade ingen vård …", and the timeline names the
+// guardian, not the patient.
+func TestReviewerReadsAGuardiansFlagAsTheGuardians(t *testing.T) {
+	t.Parallel()
+	e, _, greta, csrf := gretaActsForKim(t)
+	seedWorkplace(t, e.st)
+	_, hist := page(t, greta, e.base+"/historik?period=all")
+	keys := entryKeys(hist)
+	if len(keys) == 0 {
+		t.Fatal("Kim's history is empty")
+	}
+	status, loc, _ := post(t, greta, e.base+"/flaggor/ny?post="+keys[0], url.Values{"_csrf": {csrf}, "post": {keys[0]}, "reason": {"no_care_then"}})
+	receipt, err := url.Parse(loc)
+	if status != http.StatusSeeOther || err != nil || receipt.Query().Get("a") == "" {
+		t.Fatalf("flagging Kim's access: %d %q", status, loc)
+	}
+	rev := e.signIn(t, wpReviewer)
+	for lang, want := range map[string][]string{
+		"sv": {"av patientens vårdnadshavare: Barnet hade ingen vård på enheten då", "Patientens vårdnadshavare: ärendet skapades"},
+		"en": {"by the patient&#39;s guardian: The child had no care at this unit then", "The patient&#39;s guardian: the case was opened"},
+	} {
+		status, body := page(t, rev, e.base+"/granskning/arende/"+receipt.Query().Get("a")+"?lang="+lang)
+		if status != 200 {
+			t.Fatalf("%s: case page %d", lang, status)
+		}
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: the case page does not say %q:\n%s", lang, w, body)
+			}
+		}
+		if strings.Contains(body, "Jag hade ingen vård") || strings.Contains(body, "I had no care") {
+			t.Errorf("%s: the guardian's flag reads as the patient's own", lang)
+		}
+	}
+	// Taken up, the decision's message says who reads it: the guardian,
+	// among the reports about the child's record, not "Mina anmälningar".
+	caseURL := e.base + "/granskning/arende/" + receipt.Query().Get("a")
+	if status, _ := postForm(t, rev, caseURL, caseURL+"/status", url.Values{"to": {"investigating"}}); status != http.StatusSeeOther {
+		t.Fatalf("start: %d", status)
+	}
+	_, body := page(t, rev, caseURL)
+	if !strings.Contains(body, "Patientens vårdnadshavare, som anmälde åtkomsten, läser detta") || strings.Contains(body, "Patienten läser detta under Mina anmälningar") {
+		t.Errorf("the message's hint does not name the guardian:\n%s", body)
 	}
 }

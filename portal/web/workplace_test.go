@@ -220,7 +220,7 @@ func TestReviewerWorksAFlagCase(t *testing.T) {
 	// The case page: narrative, flag text, explanation; no patient until asked.
 	status, body = page(t, rev, caseURL)
 	if status != 200 || !strings.Contains(body, "Jag känner inte Åsa.") || !strings.Contains(body, "Visa patientens identitet") ||
-		!strings.Contains(body, "förklaras av besök på Vårdcentralen Ängsbacken") {
+		!strings.Contains(body, "förklaras av ett besök på Vårdcentralen Ängsbacken") {
 		t.Fatalf("case page: %d\n%s", status, body)
 	}
 	if strings.Contains(body, "19121212") || strings.Contains(body, "Tolvan") {
