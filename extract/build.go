@@ -374,8 +374,9 @@ func (b *builder) take(ev *store.ExtractEvent, at time.Time, emergency bool) {
 func (b *builder) whoWhere(ev *store.ExtractEvent) Row {
 	l := b.l
 	var r Row
+	title := firstName(b.name(ev.RefActorTitle), b.name(ev.LogActorTitle))
 	r.Title = b.word(wordKey{"title", ev.RefActorTitle, ev.LogActorTitle}, func() string {
-		return TitleWords(l, firstName(b.name(ev.RefActorTitle), b.name(ev.LogActorTitle)))
+		return TitleWords(l, title)
 	})
 	if ev.ActorProtected {
 		// A stable pseudonym per person in this extract, and nothing that
@@ -392,11 +393,16 @@ func (b *builder) whoWhere(ev *store.ExtractEvent) Row {
 		r.Who = b.phrase(phraseKey{id: "extract.person.protected", a: alias}, func() string {
 			return l.T("extract.person.protected", map[string]any{"Alias": alias})
 		})
+		r.Person = [2]string{alias, "\x00protected"}
 	} else {
-		r.Who = firstName(b.name(ev.RefActorName), b.name(ev.LogActorName), l.T("extract.person.unknown"))
+		name := firstName(b.name(ev.RefActorName), b.name(ev.LogActorName))
+		r.Who = firstName(name, l.T("extract.person.unknown"))
+		r.Person = [2]string{name, title}
 	}
-	r.Unit = firstName(b.name(ev.RefUnitName), b.name(ev.LogUnitName), l.T("extract.unit.unknown"))
+	unit := firstName(b.name(ev.RefUnitName), b.name(ev.LogUnitName))
+	r.Unit = firstName(unit, l.T("extract.unit.unknown"))
 	prov := firstName(b.name(ev.RefProviderName), b.name(ev.LogProviderName))
+	r.Place = [2]string{unit, prov}
 	r.Provider = firstName(prov, l.T("extract.provider.unknown"))
 	if prov != "" {
 		b.provs = addOnce(b.provs, prov)

@@ -159,7 +159,9 @@ func TestModel(t *testing.T) {
 	want := extract.Row{At: "2026-03-05T14:02:00+01:00", Time: "14:02–14:45", Who: "Åsa Öberg", Title: "distriktssköterska", Unit: "Vårdcentralen Ängsbacken",
 		Provider: "Region Exempelland", What: "läste en journalanteckning 4\u00a0gånger och ett provsvar",
 		Kinds: []string{"en journalanteckning", "ett provsvar"}, Count: 5, Purpose: "vård och behandling",
-		Explanation: "Du hade ett besök på Vårdcentralen Ängsbacken 2026-03-03 (2\u00a0dagar tidigare)."}
+		Explanation: "Du hade ett besök på Vårdcentralen Ängsbacken 2026-03-03 (2\u00a0dagar tidigare).",
+		// The filters' keys: the names as the records give them.
+		Person: [2]string{"Åsa Öberg", "Distriktssköterska"}, Place: [2]string{"Vårdcentralen Ängsbacken", "Region Exempelland"}}
 	if len(r.Events) != 5 || !slices.IsSorted(r.Events) {
 		t.Errorf("sitting's event ids %v, want its 5 in order", r.Events)
 	}

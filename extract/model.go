@@ -97,6 +97,12 @@ type Row struct {
 	// Events are the ids of the sitting's events in time order: the web
 	// portal keys an entry by the first and flags them all. Never shown.
 	Events []int64 `json:"-"`
+	// Person and Place tell who acted and where in words of no language
+	// (the names as the records give them, a protected person's letter):
+	// the web's filters key on them, so a filter survives a switch of
+	// language. Never shown.
+	Person [2]string `json:"-"`
+	Place  [2]string `json:"-"`
 }
 
 // Summary counts the extract: it is known only when the last row is built,

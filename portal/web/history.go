@@ -177,7 +177,7 @@ func historyRows(days []extract.Day) []histRow {
 				if r.Unexplained != unexplained {
 					continue
 				}
-				out = append(out, histRow{Row: r, Date: d.Date, unit: key(r.Unit, r.Provider), who: key(r.Who, r.Title)})
+				out = append(out, histRow{Row: r, Date: d.Date, unit: key(r.Place[0], r.Place[1]), who: key(r.Person[0], r.Person[1])})
 			}
 		}
 	}

@@ -216,6 +216,15 @@ func TestHistoryFilters(t *testing.T) {
 	} else if _, body := count("lang=en&person=" + p[1]); !strings.Contains(body, "Showing 1–1 of 1 sitting.") {
 		t.Errorf("one sitting is counted as many (en):\n%s", body)
 	}
+	// The language switch keeps the filters: the keys are the same in
+	// either language (they were made of the title in words, and English
+	// refused the Swedish page's person).
+	if n, body := count("lang=en&person=" + person[1]); n != 1 || !strings.Contains(body, "Nils Nordin, physician") {
+		t.Errorf("the Swedish page's person in English: %d rows\n%s", n, body)
+	}
+	if n, _ := count("lang=en&unit=" + opt[1]); n != 4 {
+		t.Errorf("the Swedish page's unit in English: %d rows, want 4", n)
+	}
 	// A period that holds nothing.
 	if n, body := count("from=2025-01-01&to=2025-01-31"); n != 0 || !strings.Contains(body, `id="h-none"`) {
 		t.Errorf("empty period: %d rows", n)
