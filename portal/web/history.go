@@ -59,6 +59,29 @@ func parseHistoryQuery(q url.Values) historyQuery {
 	return h
 }
 
+// values is the query as a URL carries it, without the language (the
+// link adds it) and with only what differs from the plain view, page
+// included: an entry's link carries it, so its way back returns to the
+// same page of the same filtered history.
+func (h historyQuery) values() url.Values {
+	v := url.Values{}
+	set := func(k, val string, on bool) {
+		if on {
+			v.Set(k, val)
+		}
+	}
+	set("period", h.Period, h.Period != period12m)
+	set("from", h.From, h.From != "")
+	set("to", h.To, h.To != "")
+	set("unit", h.Unit, h.Unit != "")
+	set("person", h.Person, h.Person != "")
+	set("emergency", "1", h.Emergency)
+	set("other", "1", h.Other)
+	set("unexplained", "1", h.Unexplained)
+	set("page", strconv.Itoa(h.Page), h.Page > 1)
+	return v
+}
+
 // fieldErr is a message for one form field, already in the reader's
 // language; the template links it to its field with aria-describedby.
 type fieldErrs map[string]string
@@ -185,11 +208,17 @@ func historyRows(days []extract.Day) []histRow {
 }
 
 // shown is a row as the template reads it, with its entry key, link and
-// basis.
-func shown(loc *i18n.Localizer, h histRow) shownRow {
+// basis;
+// back is the history's query (historyQuery.values, encoded) the entry's
+// link carries.
+func shown(loc *i18n.Localizer, h histRow, back string) shownRow {
 	r := h.Row
 	key := extract.EntryKey(*r)
-	return shownRow{Key: key, URL: link(loc.Lang)("/historik/" + key), Date: h.Date, Time: r.Time,
+	u := link(loc.Lang)("/historik/" + key)
+	if back != "" {
+		u += "&" + back
+	}
+	return shownRow{Key: key, URL: u, Date: h.Date, Time: r.Time,
 		Who: r.Who, Title: r.Title, Unit: r.Unit, Provider: r.Provider, What: r.What, Purpose: r.Purpose,
 		Explanation: r.Explanation, Basis: loc.T("web.basis." + string(extract.BasisOf(*r))),
 		Unexplained: r.Unexplained, Emergency: r.Emergency}

@@ -40,7 +40,15 @@ type historyView struct {
 	built         time.Time
 
 	mu   sync.Mutex
-	html map[*extract.Row]template.HTML // rows as shown, rendered once
+	html map[shownKey]template.HTML // rows as shown, rendered once per way back
+}
+
+// shownKey is a row as shown on one page of one filtered view: its link
+// carries the way back there (a row is on one page of a filtered view, so
+// paging back and forth still finds it rendered).
+type shownKey struct {
+	row  *extract.Row
+	back string
 }
 
 // historyCache keeps views in least-recently-used order within a bound
@@ -145,7 +153,7 @@ func (s *Server) historyView(c *fiber.Ctx, req extract.Request) (*historyView, e
 		return nil, err
 	}
 	v := &historyView{x: x, rows: historyRows(x.Days), events: x.Summary.Events, gen: gen, built: time.Now(),
-		html: map[*extract.Row]template.HTML{}}
+		html: map[shownKey]template.HTML{}}
 	v.units, v.people = options(v.rows)
 	if ok {
 		s.history.put(key, sess.Key(), v)
@@ -165,21 +173,22 @@ func historyKey(sess auth.Session, req extract.Request) string {
 // as much as the rest of a page view, and a visit shows the same rows
 // again and again (paging back, a filter, the language kept): each row
 // of a view is rendered once (rowHTML).
-func (s *Server) rowsHTML(loc *i18n.Localizer, v *historyView, rows []histRow) []template.HTML {
+func (s *Server) rowsHTML(loc *i18n.Localizer, v *historyView, rows []histRow, back string) []template.HTML {
 	out := make([]template.HTML, len(rows))
 	var labels *rowLabels
 	for i, h := range rows {
+		k := shownKey{h.Row, back}
 		v.mu.Lock()
-		html, ok := v.html[h.Row]
+		html, ok := v.html[k]
 		v.mu.Unlock()
 		if !ok {
 			if labels == nil {
 				l := rowLabelsFor(loc)
 				labels = &l
 			}
-			html = rowHTML(shown(loc, h), *labels)
+			html = rowHTML(shown(loc, h, back), *labels)
 			v.mu.Lock()
-			v.html[h.Row] = html
+			v.html[k] = html
 			v.mu.Unlock()
 		}
 		out[i] = html

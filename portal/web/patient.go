@@ -170,7 +170,9 @@ func (s *Server) handleHistory(c *fiber.Ctx) error {
 	d.Filtered = q.Unit != "" || q.Person != "" || q.Emergency || q.Other || q.Unexplained
 	d.Total = len(rows)
 	lo, hi, page, pages := pageOf(len(rows), q.Page)
-	d.Rows = s.rowsHTML(loc, v, rows[lo:hi])
+	back := q
+	back.Page = page
+	d.Rows = s.rowsHTML(loc, v, rows[lo:hi], back.values().Encode())
 	d.Page, d.Pages, d.First, d.Last = page, pages, lo+1, hi
 	pageURL := func(p int) string {
 		v, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
@@ -205,6 +207,7 @@ type entryData struct {
 	Row   extract.Row
 	Key   string
 	Basis extract.Basis
+	Back  string // the history's page the entry was opened from
 }
 
 func (s *Server) handleEntry(c *fiber.Ctx) error {
@@ -219,8 +222,14 @@ func (s *Server) handleEntry(c *fiber.Ctx) error {
 		return err
 	}
 	title := loc.T("web.entry.title", map[string]any{"Date": day.Date, "Time": row.Time})
+	// The history's filters and page come along in the entry's link (only
+	// its own fields, parsed and encoded again: never a way elsewhere).
+	raw, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
+	back := parseHistoryQuery(raw).values()
+	back.Set("lang", loc.Lang)
 	return s.renderTitled(c, fiber.StatusOK, "entry", title,
-		entryData{Date: day.Date, Row: row, Key: extract.EntryKey(row), Basis: extract.BasisOf(row)})
+		entryData{Date: day.Date, Row: row, Key: extract.EntryKey(row), Basis: extract.BasisOf(row),
+			Back: "/historik?" + back.Encode()})
 }
 
 // extractForm is the PDF form as typed.

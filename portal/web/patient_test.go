@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -60,7 +61,7 @@ func (e *authEnv) signIn(t *testing.T, subject string) *http.Client {
 	return c
 }
 
-var entryLink = regexp.MustCompile(`href="/historik/([0-9]+)\?lang=(sv|en)"`)
+var entryLink = regexp.MustCompile(`href="/historik/([0-9]+)\?lang=(sv|en)(?:&amp;[^"]*)?"`)
 
 func entryKeys(body string) []string {
 	var keys []string
@@ -224,6 +225,22 @@ func TestHistoryFilters(t *testing.T) {
 	}
 	if n, _ := count("lang=en&unit=" + opt[1]); n != 4 {
 		t.Errorf("the Swedish page's unit in English: %d rows, want 4", n)
+	}
+	// An entry opened from a filtered page leads back to that page, with
+	// nothing in its way back but the history's own fields.
+	_, filtered := count("unit=" + opt[1] + "&page=1&evil=https://example.org")
+	href := regexp.MustCompile(`href="(/historik/[0-9]+\?[^"]*)"`).FindStringSubmatch(filtered)
+	if href == nil || !strings.Contains(href[1], "unit="+opt[1]) || strings.Contains(href[1], "evil") {
+		t.Fatalf("the entry's link does not carry the filter: %v", href)
+	}
+	status, entry := page(t, c, e.base+html.UnescapeString(href[1])+"&evil=https://example.org")
+	back := regexp.MustCompile(`<a href="([^"]*)">Tillbaka till alla åtkomster</a>`).FindStringSubmatch(entry)
+	if status != 200 || back == nil {
+		t.Fatalf("entry: %d, no way back\n%s", status, entry)
+	}
+	want := "/historik?lang=sv&period=all&unit=" + opt[1]
+	if got := html.UnescapeString(back[1]); got != want {
+		t.Errorf("the entry's way back is %q, want %q", got, want)
 	}
 	// A period that holds nothing.
 	if n, body := count("from=2025-01-01&to=2025-01-31"); n != 0 || !strings.Contains(body, `id="h-none"`) {
