@@ -128,6 +128,7 @@ type historyData struct {
 	NextURL         string
 	Summary         string
 	UnexplainedText string
+	AllExplained    bool // nothing comes first: the order says only newest first
 	Filtered        bool
 }
 
@@ -167,6 +168,7 @@ func (s *Server) handleHistory(c *fiber.Ctx) error {
 		d.Errs = errs
 		return s.renderTitled(c, fiber.StatusBadRequest, "history", titleFor(c, loc, "web.history.title_error", nil), d)
 	}
+	d.AllExplained = v.x.Summary.Unexplained == 0
 	d.Filtered = q.Unit != "" || q.Person != "" || q.Emergency || q.Other || q.Unexplained
 	d.Total = len(rows)
 	lo, hi, page, pages := pageOf(len(rows), q.Page)

@@ -242,6 +242,27 @@ func TestHistoryFilters(t *testing.T) {
 	if got := html.UnescapeString(back[1]); got != want {
 		t.Errorf("the entry's way back is %q, want %q", got, want)
 	}
+	// Where care explains every access, nothing comes first.
+	for q, allExplained := range map[string]bool{"": false, "unexplained=1": false} {
+		_, body := count(q)
+		if got := strings.Contains(body, "Nyast först.</p>") && !strings.Contains(body, "visas först"); got != allExplained {
+			t.Errorf("%q: the order says only newest first: %v, want %v", q, got, allExplained)
+		}
+	}
+	days := regexp.MustCompile(`(\d{4}-\d{2}-\d{2}), [0-9:–]+</a></h3>`).FindAllStringSubmatch(all, -1)
+	checked := 0
+	for _, d := range days {
+		_, body := count("from=" + d[1] + "&to=" + d[1])
+		if strings.Contains(body, "Insyn hittade en vårdkontakt som förklarar varje åtkomst.") {
+			checked++
+			if !strings.Contains(body, "Nyast först.</p>") || strings.Contains(body, "visas först") {
+				t.Errorf("%s, every access explained: the order still puts the unexplained first", d[1])
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("no day whose every access is explained")
+	}
 	// A period that holds nothing.
 	if n, body := count("from=2025-01-01&to=2025-01-31"); n != 0 || !strings.Contains(body, `id="h-none"`) {
 		t.Errorf("empty period: %d rows", n)
