@@ -36,6 +36,8 @@ func Narrative(l *i18n.Localizer, s Subject, e Evidence) string {
 		parts = append(parts, l.T("review.narrative.never_documented"))
 	}
 	switch {
+	case e.Flags > 0 && e.GuardianFlags == e.Flags:
+		parts = append(parts, l.T("review.narrative.flagged_guardian"))
 	case e.Flags > 0 || e.Source == portal.SourceFlag:
 		parts = append(parts, l.T("review.narrative.flagged"))
 	case e.Watchlist || e.Source == portal.SourceWatchlist || e.HasRule("watchlist"):
@@ -51,7 +53,7 @@ func Narrative(l *i18n.Localizer, s Subject, e Evidence) string {
 // keeps the version its sentences were written in, and a review run
 // rewrites those of an older one: raise it whenever Narrative words a case
 // differently, so stored sentences follow.
-const NarrativeVersion = 1
+const NarrativeVersion = 2
 
 // whoText is "Anna Berg, sjuksköterska på Kirurgkliniken" ("Anna Berg,
 // nurse at Kirurgkliniken"): a known title in the reader's language.

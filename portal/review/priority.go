@@ -102,10 +102,12 @@ var ruleSignals = map[string]Signal{
 // case's sources, what the reference data says about actor and patient,
 // how much of it care explains, and the actor's history.
 type Evidence struct {
-	Source    portal.CaseSource
-	Flags     int  // patients' flags on the case
-	Watchlist bool // a watchlist hit (source or rule)
-	Rules     []RuleHit
+	Source portal.CaseSource
+	Flags  int // patients' flags on the case
+	// GuardianFlags: of Flags, those a guardian filed for the child.
+	GuardianFlags int
+	Watchlist     bool // a watchlist hit (source or rule)
+	Rules         []RuleHit
 
 	// From the reference data and the events (store).
 	Self, Relative      bool // the actor is the patient; a relation or family name and address link them

@@ -112,6 +112,10 @@ func TestNarratives(t *testing.T) {
 		{anna, review.Evidence{Source: portal.SourceFlag, Flags: 1, Events: 3, Unexplained: 1, NeverDocumented: true, EarlierCases: 2},
 			"Anna Berg, sjuksköterska på Kirurgkliniken, läste en patients journal; vårdkontakter förklarar 2 av 3 åtkomster; hen har aldrig dokumenterat något för patienten; patienten har flaggat åtkomsten; 2 tidigare ärenden om samma person.",
 			"Anna Berg, nurse at Kirurgkliniken, read a patient's record; care contacts explain 2 of 3 accesses; they never documented anything for the patient; the patient flagged the access; 2 earlier cases about the same person."},
+		// A guardian flags for the child: the reviewer is told who asks.
+		{anna, review.Evidence{Source: portal.SourceFlag, Flags: 1, GuardianFlags: 1, Events: 1, Unexplained: 1},
+			"Anna Berg, sjuksköterska på Kirurgkliniken, läste en patients journal; ingen vårdkontakt finns; patientens vårdnadshavare har flaggat åtkomsten.",
+			"Anna Berg, nurse at Kirurgkliniken, read a patient's record; no care contact exists; the patient's guardian flagged the access."},
 		{anna, review.Evidence{Source: portal.SourceSample, Events: 42, Unexplained: 3, Patients: 17},
 			"Anna Berg, sjuksköterska på Kirurgkliniken, drogs i stickprovet för 2026-03 med 42 åtkomster till 17 patienter; vårdkontakter förklarar 39 av 42 åtkomster.",
 			"Anna Berg, nurse at Kirurgkliniken, was drawn in the sample for 2026-03 with 42 accesses to 17 patients; care contacts explain 39 of 42 accesses."},

@@ -47,6 +47,7 @@ pair AS (
     FROM ps, pp WHERE ps.personal_id <> pp.personal_id)
 SELECT c.source,
     (SELECT count(*) FROM flags f WHERE f.case_id = c.id) AS flags,
+    (SELECT count(*) FROM flags f WHERE f.case_id = c.id AND f.filed_by <> '') AS guardian_flags,
     COALESCE((SELECT st.personal_id <> '' AND st.personal_id = c.patient_id FROM st), false) AS self,
     (EXISTS (SELECT 1 FROM st JOIN relations r
              ON (r.personal_id_a = st.personal_id AND r.personal_id_b = c.patient_id)
@@ -185,6 +186,7 @@ type evidenceRow struct {
 	CaseID             int64     `db:"case_id"`
 	Source             string    `db:"source"`
 	Flags              int       `db:"flags"`
+	GuardianFlags      int       `db:"guardian_flags"`
 	Self               bool      `db:"self"`
 	Relative           bool      `db:"relative"`
 	SameStreet         bool      `db:"same_street"`
@@ -243,7 +245,7 @@ func casesEvidence(ctx context.Context, q sqlx.QueryerContext, ids []int64) ([]i
 	found, evs, subjs := make([]int64, len(rows)), make([]review.Evidence, len(rows)), make([]review.Subject, len(rows))
 	h := 0
 	for i, r := range rows {
-		e := review.Evidence{Source: portal.CaseSource(r.Source), Flags: r.Flags, Watchlist: r.Source == string(portal.SourceWatchlist),
+		e := review.Evidence{Source: portal.CaseSource(r.Source), Flags: r.Flags, GuardianFlags: r.GuardianFlags, Watchlist: r.Source == string(portal.SourceWatchlist),
 			Self: r.Self, Relative: r.Relative, SameStreet: r.SameStreet, SamePostalCode: r.SamePostal,
 			Colleague: r.Colleague, SameUnit: r.SameUnit, NeverDocumented: r.NeverDocumented,
 			Events: r.Events, Unexplained: r.Unexplained, Patients: r.Patients, Emergencies: r.Emergencies,
