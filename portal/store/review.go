@@ -75,22 +75,24 @@ INSERT INTO review_batches (batch_id, run_id) SELECT unnest($1::bigint[]), $2 ON
 	// candidate no other ranks before, without the sort, was faster when
 	// the machine was busy and no faster when it was quiet.)
 	//
-	// The table keeps per event only its explanation and whether a
-	// single-event rule may fire on it (marked: runMarks, or unexplained);
-	// the rest of a marked event (runEventCols) travels as one value, m
-	// (insyn_run_mark, migration 00025), NULL for the others. The leader
-	// writes a million rows, and every text it does not write is time
-	// saved there, in the sort before it, and in each pass over the table:
-	// the counts per actor, day and patient come from the events
-	// themselves (qRunActorPatients), and the watchlist finds its events
-	// through those counts.
+	// The table keeps per event its explanation, whether a single-event
+	// rule may fire on it (marked: runMarks, or unexplained) and the keys
+	// the actor-patient counts and the watchlist need; the columns only
+	// the single-event rules read are kept for the marked events alone
+	// (NULL, which costs nothing, for the rest). The leader writes a
+	// million rows, and every text it does not write is time saved there,
+	// in the sort before it, and in each pass over the table.
 	qRunEvents = `
 CREATE TEMP TABLE run_events ON COMMIT DROP AS
 SELECT DISTINCT ON (id, occurred_at)
-       id, occurred_at, relation_id, marked,
-       CASE WHEN marked THEN ROW(actor_hsa_id, actor_unit_hsa_id, provider_hsa_id, actor_personal_id, actor_title,
-                                 employed_to, day, patient_id, patient_id_kind, patient_id_root, activity, purpose,
-                                 emergency)::insyn_run_mark END AS m
+       id, occurred_at, actor_hsa_id, actor_personal_id, provider_hsa_id, actor_title, day,
+       patient_id, patient_id_kind, relation_id, marked,
+       CASE WHEN marked THEN actor_unit_hsa_id END AS actor_unit_hsa_id,
+       CASE WHEN marked THEN employed_to END AS employed_to,
+       CASE WHEN marked THEN patient_id_root END AS patient_id_root,
+       CASE WHEN marked THEN activity END AS activity,
+       CASE WHEN marked THEN purpose END AS purpose,
+       CASE WHEN marked THEN emergency END AS emergency
 FROM (
     SELECT ev.*, c.id AS relation_id, COALESCE(` + runMarks + `, false) OR c.id IS NULL AS marked,
            insyn_care_preference(c.staff_hsa_id, c.kind, c.starts_at, c.ends_at, ev.actor_hsa_id, ev.occurred_at) AS preference,
@@ -122,15 +124,10 @@ ORDER BY id, occurred_at, preference, distance, relation_id`
 	// The two ways a run picks its events: the batches no run covered, or
 	// a period's events of every finished batch. Batches are found through
 	// the block-range index on batch_id, which takes a range (not = ANY):
-	// $1 and $2 bound the ids, $3 lists them. The finished batches of a
-	// period run are listed once (qFinishedBatches), not in each statement:
-	// the run's events are read twice (qRunEvents, qRunActorPatients), and
-	// a batch finishing between the two must be in both or neither.
+	// $1 and $2 bound the ids, $3 lists them.
 	runByBatches = `WHERE e.batch_id BETWEEN $1 AND $2 AND e.batch_id = ANY($3::bigint[])`
-	runByPeriod  = `WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND e.batch_id = ANY($3::bigint[])`
-
-	qFinishedBatches = `SELECT b.id FROM import_batches b WHERE b.kind = 'ingest' AND b.status <> 'running' ORDER BY b.id`
-
+	runByPeriod  = `WHERE e.occurred_at >= $1 AND e.occurred_at < $2
+      AND e.batch_id IN (SELECT b.id FROM import_batches b WHERE b.kind = 'ingest' AND b.status <> 'running')`
 	// Only a run over a period explains events before their batch is
 	// covered; once one has, later runs skip what it explained. Without
 	// one the check is left out: an anti-join per event of a million.
@@ -151,13 +148,12 @@ ORDER BY id, occurred_at, preference, distance, relation_id`
 
 	// qRunMarked keeps apart the run's events a rule that looks at single
 	// events may fire on (marked by qRunEvents, which kept their every
-	// column in m), so those rules read a few per cent of the run, not all
-	// of it. The columns are runEventCols' and the relation, in that order.
+	// column), so those rules read a few per cent of the run, not all of
+	// it. The columns are runEventCols' and the relation, in that order.
 	qRunMarked = `
 CREATE TEMP TABLE run_marked ON COMMIT DROP AS
-SELECT id, occurred_at, (m).actor_hsa_id, (m).actor_unit_hsa_id, (m).provider_hsa_id, (m).actor_personal_id,
-       (m).actor_title, (m).employed_to, (m).day, (m).patient_id, (m).patient_id_kind, (m).patient_id_root,
-       (m).activity, (m).purpose, (m).emergency, relation_id
+SELECT id, occurred_at, actor_hsa_id, actor_unit_hsa_id, provider_hsa_id, actor_personal_id, actor_title,
+       employed_to, day, patient_id, patient_id_kind, patient_id_root, activity, purpose, emergency, relation_id
 FROM run_events WHERE marked`
 
 	// qRunUnexplained keeps the run's unexplained events apart for the
@@ -165,43 +161,15 @@ FROM run_events WHERE marked`
 	qRunUnexplained = `
 CREATE TEMP TABLE run_unexplained ON COMMIT DROP AS SELECT * FROM run_marked WHERE relation_id IS NULL`
 
-	// qRunActorPatients counts, in one pass, the run's events per actor
-	// (HSA-id and personal id, as runEventCols has them), acting provider,
-	// day and patient: the actor-days the volume rule counts patients of,
-	// the (actor, patient) pairs the relative rule looks up and the
-	// watched pairs come from this, not from passes of their own over
-	// every event. It reads the run's events in access_events (the same
-	// selection as qRunEvents, before their explanations are written), so
-	// run_events need not carry the keys: the workers of a parallel scan
-	// count the events per key as the log names it (a few events each, on
-	// average), and the staff and units are joined to those counts, not
-	// to every event. The staff's title, when known, is the same for the
-	// whole of a key, so it replaces the least title of the log.
-	//
-	// Counted as the log names them, two rows can share the actor, day and
-	// patient as the rules see them: when the same person's events name
-	// their personal id or provider in some logs and not in others (or two
-	// units of one provider). Adding those up once more cost the statement
-	// about a sixth more (0.35 s in a million events) for rows that are
-	// rare; every reader either groups the rows again (volume, the
-	// new-provider notice) or follows a row back to its events (relative,
-	// watchlist), where ruleTail keeps one hit per event.
+	// qRunActorPatients counts, in one pass, the run's events per actor,
+	// day and patient: the actor-days the volume rule counts patients of
+	// and the (actor, patient) pairs the relative rule looks up come from
+	// this, not from passes of their own over every event.
 	qRunActorPatients = `
 CREATE TEMP TABLE run_actor_patients ON COMMIT DROP AS
-SELECT g.actor_hsa_id, COALESCE(NULLIF(g.actor_personal_id, ''), NULLIF(st.personal_id, ''), '') AS actor_personal_id,
-       COALESCE(NULLIF(g.actor_provider_hsa_id, ''), u.provider_hsa_id, '') AS provider_hsa_id,
-       g.day, g.patient_id, g.patient_id_kind, COALESCE(NULLIF(st.title, ''), g.actor_title) AS actor_title, g.events
-FROM (
-    SELECT e.actor_hsa_id, e.actor_personal_id, e.actor_provider_hsa_id,
-           CASE WHEN e.actor_provider_hsa_id = '' THEN e.actor_unit_hsa_id ELSE '' END AS actor_unit_hsa_id,
-           (e.occurred_at AT TIME ZONE 'Europe/Stockholm')::date AS day, e.patient_id, e.patient_id_kind,
-           min(e.actor_title) AS actor_title, count(*) AS events
-    FROM access_events e
-    %s
-    GROUP BY 1, 2, 3, 4, 5, 6, 7
-) g
-LEFT JOIN units u ON u.hsa_id = g.actor_unit_hsa_id AND g.actor_provider_hsa_id = ''
-LEFT JOIN staff st ON st.hsa_id = g.actor_hsa_id AND g.actor_hsa_id <> ''`
+SELECT actor_hsa_id, actor_personal_id, provider_hsa_id, day, patient_id, patient_id_kind,
+       min(actor_title) AS actor_title, count(*) AS events
+FROM run_events GROUP BY actor_hsa_id, actor_personal_id, provider_hsa_id, day, patient_id, patient_id_kind`
 
 	// Only the small tables are analysed: the rules hash them, and scan
 	// run_events and run_actor_patients, whose size the planner reads off
@@ -493,7 +461,7 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 		return res, fmt.Errorf("store: review run: %w", err)
 	}
 	t0 := time.Now()
-	var batches, finished []int64
+	var batches []int64
 	check := from != nil
 	if from == nil {
 		if err := tx.SelectContext(ctx, &batches, qRunBatches); err != nil {
@@ -502,23 +470,17 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 		if err := tx.GetContext(ctx, &check, qAnyPeriodRun); err != nil {
 			return res, fmt.Errorf("store: review batches: %w", err)
 		}
-	} else if err := tx.SelectContext(ctx, &finished, qFinishedBatches); err != nil {
-		return res, fmt.Errorf("store: review batches: %w", err)
 	}
 	res.Steps = append(res.Steps, ReviewStep{"batches", time.Since(t0)})
 	if _, err := tx.ExecContext(ctx, qRunTempBuffers); err != nil {
 		return res, fmt.Errorf("store: review run: %w", err)
 	}
-	// The counts per actor and patient read the run's events before their
-	// explanations are written: a run that checks (runNotExplained) would
-	// find none of them after.
-	where, args := runSelection(from, to, batches, finished, check)
 	steps := []runStep{
-		{"run events", fmt.Sprintf(qRunEvents, where), args},
-		{"actor patients", fmt.Sprintf(qRunActorPatients, where), args},
+		runEvents(from, to, batches, check),
 		{"explanations", qInsertExplanations, []any{res.Run}},
 		{"marked", qRunMarked, nil},
 		{"unexplained", qRunUnexplained, nil},
+		{"actor patients", qRunActorPatients, nil},
 		{"analyze", qAnalyzeRunSmall, nil},
 	}
 	for _, st := range steps {
@@ -618,10 +580,9 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 	return res, nil
 }
 
-// runSelection is the condition (and its arguments) that picks a run's
-// events, by batch or by period (of the finished batches); check leaves
-// out events a run has explained already.
-func runSelection(from, to any, batches, finished []int64, check bool) (string, []any) {
+// runEvents is the step that gathers and explains the run's events, by
+// batch or period; check leaves out events a run has explained already.
+func runEvents(from, to any, batches []int64, check bool) runStep {
 	tail := ""
 	if check {
 		tail = runNotExplained
@@ -631,9 +592,9 @@ func runSelection(from, to any, batches, finished []int64, check bool) (string, 
 		if len(batches) > 0 {
 			lo, hi = slices.Min(batches), slices.Max(batches)
 		}
-		return runByBatches + tail, []any{lo, hi, pq.Array(batches)}
+		return runStep{"run events", fmt.Sprintf(qRunEvents, runByBatches+tail), []any{lo, hi, pq.Array(batches)}}
 	}
-	return runByPeriod + tail, []any{from, to, pq.Array(finished)}
+	return runStep{"run events", fmt.Sprintf(qRunEvents, runByPeriod+tail), []any{from, to}}
 }
 
 // runStep is one statement of a run.

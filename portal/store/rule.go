@@ -1,17 +1,17 @@
 package store
 
 // Rules of DESIGN.md section 5 as set-based SQL over one review run's
-// events (made by RunReview). Each statement takes $1, the run's id,
-// applies the rule only where insyn_rule says it is on for the acting
-// provider, and stores one hit per event with its evidence. A pass over
-// every event of a run costs about as much as the rules' own work, so no
-// rule makes one: they read smaller tables RunReview makes once each,
+// events (run_events, made by RunReview). Each statement takes $1, the
+// run's id, applies the rule only where insyn_rule says it is on for the
+// acting provider, and stores one hit per event with its evidence. A pass
+// over every event of a run costs about as much as the rules' own work, so
+// the rules read smaller tables RunReview makes in one pass each:
 // run_marked (the events a single-event rule may fire on), run_unexplained
 // (its unexplained part) and run_actor_patients (events per actor, day and
-// patient). The rules that follow a glass, a pair, a day or a watched
-// person back to its events (emergency, relative, volume, watchlist) read
-// those through the events' indexes (runEventRead). run_events itself
-// holds little more than each event's explanation and mark.
+// patient). The rules that follow a glass, a pair or a day back to its
+// events (emergency, relative, volume) read those through the events'
+// indexes (runEventRead); only the watchlist passes over run_events,
+// hashing the watchlist.
 
 // ruleInsert is the head every rule shares.
 const ruleInsert = `

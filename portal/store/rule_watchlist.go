@@ -15,29 +15,21 @@ import (
 // lists name the person (ruleTail). The
 // grouping into cases (qRuleCases, review.go) opens or joins a case with
 // source watchlist for these hits, which review.Priority puts in the top
-// band of the queue. The watched people are matched to the run's counts
-// per actor, day and patient (run_actor_patients): the watchlist is small,
-// so this is a hash of it against those counts, not a pass over every
-// event; a matching day's events are read through the patient's index
-// (runEventRead, the run's own by its explanations), where the times are
-// checked to the instant.
+// band of the queue. The run's events are matched to the watchlist by
+// their keys in run_events; a match is read back whole by its key.
 const qRuleWatchlist = ruleInsert + `
 SELECT $1, 'watchlist', cfg.severity, ` + ruleCols + `,
        jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'watched_since', w.added_at)
-FROM watchlist w
-JOIN run_actor_patients d ON d.actor_hsa_id = w.staff_hsa_id AND d.patient_id = w.patient_id
-     AND d.patient_id_kind = w.patient_id_kind
-     AND d.day >= (w.added_at AT TIME ZONE 'Europe/Stockholm')::date
-     AND (w.removed_at IS NULL OR d.day <= (w.removed_at AT TIME ZONE 'Europe/Stockholm')::date)
+FROM run_events r
+JOIN watchlist w ON w.staff_hsa_id = r.actor_hsa_id AND w.patient_id = r.patient_id
+     AND w.patient_id_kind = r.patient_id_kind
+     AND r.occurred_at >= w.added_at AND (w.removed_at IS NULL OR r.occurred_at < w.removed_at)
      -- A guardian's list counts while they may act for the child: the
      -- child, once 13, neither sees nor edits it.
-     AND (w.watched_by = '' OR insyn_may_act_for(w.watched_by, w.patient_id, w.patient_id_kind, d.day))
-JOIN LATERAL (` + runEventRead + `e.patient_id = d.patient_id AND e.patient_id_kind = d.patient_id_kind
-              AND e.actor_hsa_id = d.actor_hsa_id AND ` + onDay + `
-              AND e.occurred_at >= w.added_at AND (w.removed_at IS NULL OR e.occurred_at < w.removed_at) OFFSET 0) ev
-     ON ev.actor_personal_id = d.actor_personal_id AND ev.provider_hsa_id = d.provider_hsa_id
+     AND (w.watched_by = '' OR insyn_may_act_for(w.watched_by, w.patient_id, w.patient_id_kind, r.day))
+JOIN LATERAL (` + runEventRead + `e.id = r.id AND e.occurred_at = r.occurred_at OFFSET 0) ev ON true
 JOIN LATERAL insyn_rule('watchlist', ev.provider_hsa_id) cfg ON cfg.enabled
-WHERE w.staff_hsa_id <> ''` + ruleTail
+WHERE r.actor_hsa_id <> ''` + ruleTail
 
 func init() { RuleQueries["watchlist"] = qRuleWatchlist }
 
