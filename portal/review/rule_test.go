@@ -198,3 +198,41 @@ func ruleHits(t testing.TB, s *store.Store) map[string]bool {
 	}
 	return out
 }
+
+// TestActorNamedTwoWays: one person's accesses to the same record on the
+// same day, one log naming their personal id and provider and another
+// leaving both to the reference data, are one actor to the rules: the
+// relative and watchlist rules hit each access once, and volume counts the
+// patient once.
+func TestActorNamedTwoWays(t *testing.T) {
+	s := world(t)
+	at := time.Date(2025, 6, 12, 10, 0, 0, 0, time.UTC)
+	annaPID := pid(t, 100)
+	sibling := pid(t, 102)
+	exec(t, s, `UPDATE staff SET personal_id = $1 WHERE hsa_id = '`+anna+`'`, annaPID.Digits())
+	exec(t, s, `INSERT INTO patients (personal_id, given_name, family_name) VALUES ($1, 'X', 'Holm')`, sibling.Digits())
+	exec(t, s, `INSERT INTO relations (personal_id_a, personal_id_b, kind) VALUES ($1, $2, 'sibling')`, sibling.Digits(), annaPID.Digits())
+	exec(t, s, `INSERT INTO watchlist (key, patient_id, patient_id_kind, staff_hsa_id, added_at)
+	            VALUES ('aaaaaaaaaaaaaaaaaaaaaaaaaa', $1, 'personnummer', $2, $3)`, sibling.Digits(), anna, at.Add(-time.Hour))
+	named := access(sibling, anna, unit, unit, at)
+	named.ActorPersonalID = annaPID
+	named.ActorProvider = portal.Party{HSAID: prov}
+	bare := access(sibling, anna, lab, unit, at.Add(time.Hour))
+	insert(t, s, named, bare)
+	run(t, s)
+	var got []struct {
+		Rule string `db:"rule"`
+		N    int    `db:"n"`
+	}
+	if err := s.DB().Select(&got, `SELECT rule, count(*) AS n FROM rule_hits
+		WHERE rule IN ('relative', 'watchlist') GROUP BY rule ORDER BY rule`); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Rule != "relative" || got[0].N != 2 || got[1].Rule != "watchlist" || got[1].N != 2 {
+		t.Errorf("hits per rule: %+v, want relative and watchlist on each of the two accesses", got)
+	}
+	var patients int
+	if err := s.DB().Get(&patients, `SELECT patients FROM review_actor_days WHERE actor_hsa_id = $1`, anna); err != nil || patients != 1 {
+		t.Errorf("Anna's day: %d patients, %v", patients, err)
+	}
+}
