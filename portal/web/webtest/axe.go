@@ -84,18 +84,31 @@ func AllowDownloads(t testing.TB, ctx context.Context, dir string) {
 }
 
 // WaitFile waits until dir holds a finished file whose name ends in suffix
-// and returns its path.
+// and returns its path. Finished: Chromium has no partial download
+// (.crdownload) left in dir and the file's size held still between two
+// looks, 100 ms apart; a file taken as soon as it appeared was at times
+// read before its last bytes were written.
 func WaitFile(t testing.TB, dir, suffix string, timeout time.Duration) string {
 	t.Helper()
 	end := time.Now().Add(timeout)
+	last := map[string]int64{}
 	for time.Now().Before(end) {
 		entries, _ := os.ReadDir(dir)
+		partial := false
 		for _, e := range entries {
-			if strings.HasSuffix(e.Name(), suffix) {
+			partial = partial || strings.HasSuffix(e.Name(), ".crdownload")
+		}
+		for _, e := range entries {
+			info, err := e.Info()
+			if partial || err != nil || !strings.HasSuffix(e.Name(), suffix) || info.Size() == 0 {
+				continue
+			}
+			if n, ok := last[e.Name()]; ok && n == info.Size() {
 				return filepath.Join(dir, e.Name())
 			}
+			last[e.Name()] = info.Size()
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("webtest: no %s file in %s after %s", suffix, dir, timeout)
 	return ""
