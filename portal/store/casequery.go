@@ -138,7 +138,9 @@ SELECT c.id, c.key, c.number, c.source, c.status, COALESCE(c.outcome, '') AS out
        (SELECT count(*) FROM case_events ce WHERE ce.case_id = c.id) AS events,
        c.assigned_to, COALESCE((SELECT btrim(a.given_name || ' ' || a.family_name) FROM staff a WHERE a.hsa_id = c.assigned_to), '') AS assigned_name,
        sv.severity, c.created_at, c.updated_at,
-       EXISTS (SELECT 1 FROM flags f WHERE f.case_id = c.id) AS flagged
+       EXISTS (SELECT 1 FROM flags f WHERE f.case_id = c.id) AS flagged,
+       EXISTS (SELECT 1 FROM flags f WHERE f.case_id = c.id AND f.filed_by <> '')
+           AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.case_id = c.id AND f.filed_by = '') AS guardian_flagged
 FROM cases c
 LEFT JOIN staff st ON st.hsa_id = c.staff_hsa_id AND c.staff_hsa_id <> ''` + qCaseSeverity + qCaseWhere + `
 ORDER BY c.priority DESC, c.created_at, c.id
@@ -364,6 +366,18 @@ type CaseSummary struct {
 	// Flagged: the patient has flagged an access of the case, also when a
 	// rule or the watchlist opened it and the flag joined it.
 	Flagged bool `db:"flagged" json:"flagged"`
+	// GuardianFlagged: every flag on the case a guardian filed for the
+	// child (migration 00021's filed_by).
+	GuardianFlagged bool `db:"guardian_flagged" json:"guardian_flagged"`
+}
+
+// SourceKey names the case's source for its label: a flag only guardians
+// filed is the guardian's report, not the patient's.
+func (c CaseSummary) SourceKey() string {
+	if c.Source == portal.SourceFlag && c.GuardianFlagged {
+		return "flag_guardian"
+	}
+	return string(c.Source)
 }
 
 // Narrative is the sentence in lang ("sv" or "en").

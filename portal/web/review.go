@@ -169,6 +169,7 @@ func (s *Server) handleQueue(c *fiber.Ctx) error {
 type caseView struct {
 	Key, Number     string
 	Source          portal.CaseSource
+	SourceKey       string // the label's: CaseSummary.SourceKey
 	Status          portal.CaseStatus
 	Outcome         portal.Outcome
 	Severity        string
@@ -302,7 +303,7 @@ func (s *Server) caseView(c *fiber.Ctx, a portal.Actor, key string) (*caseView, 
 	}
 	loc := s.cfg.Texts.For(lang(c))
 	cs := d.Case
-	v := &caseView{Key: cs.Key, Number: cs.Number, Source: cs.Source, Status: cs.Status, Outcome: cs.Outcome,
+	v := &caseView{Key: cs.Key, Number: cs.Number, Source: cs.Source, SourceKey: d.Summary.SourceKey(), Status: cs.Status, Outcome: cs.Outcome,
 		Severity: d.Summary.Severity, Narrative: d.Summary.Narrative(loc.Lang), StaffName: d.Summary.StaffName,
 		Staff: string(cs.Staff), DecisionReason: cs.DecisionReason, PatientMessage: cs.PatientMessage,
 		AssignedToMe: cs.AssignedTo == a.HSAID, Open: cs.Status.Open(), Closed: cs.Status == portal.StatusClosed,

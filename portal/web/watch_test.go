@@ -558,9 +558,9 @@ func TestReviewerReadsAGuardiansFlagAsTheGuardians(t *testing.T) {
 	rev := e.signIn(t, wpReviewer)
 	for lang, want := range map[string][]string{
 		"sv": {"av patientens vårdnadshavare: Barnet hade ingen vård på enheten då", "Patientens vårdnadshavare: ärendet skapades",
-			"patientens vårdnadshavare har flaggat åtkomsten"},
+			"patientens vårdnadshavare har flaggat åtkomsten", "Vårdnadshavarens anmälan"},
 		"en": {"by the patient&#39;s guardian: The child had no care at this unit then", "The patient&#39;s guardian: the case was opened",
-			"the patient&#39;s guardian flagged the access"},
+			"the patient&#39;s guardian flagged the access", "Guardian&#39;s report"},
 	} {
 		status, body := page(t, rev, e.base+"/granskning/arende/"+receipt.Query().Get("a")+"?lang="+lang)
 		if status != 200 {
@@ -570,6 +570,9 @@ func TestReviewerReadsAGuardiansFlagAsTheGuardians(t *testing.T) {
 			if !strings.Contains(body, w) {
 				t.Errorf("%s: the case page does not say %q:\n%s", lang, w, body)
 			}
+		}
+		if _, queue := page(t, rev, e.base+"/granskning?lang="+lang); !strings.Contains(queue, want[len(want)-1]) {
+			t.Errorf("%s: the queue does not call the case %q", lang, want[len(want)-1])
 		}
 		if strings.Contains(body, "Jag hade ingen vård") || strings.Contains(body, "I had no care") ||
 			strings.Contains(body, "patienten har flaggat") || strings.Contains(body, "the patient flagged") {
