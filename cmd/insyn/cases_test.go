@@ -109,17 +109,8 @@ func TestSampleAndCasesCommands(t *testing.T) {
 // name for `insyn rules` and its number of hits, instead of its bare name
 // once per hit.
 func TestCaseShowNamesEachRuleOnceInWords(t *testing.T) {
-	dsn := seededDSN(t)
-	if r := cli(t, dsn, nil, "review", "run"); r.code != 0 {
-		t.Fatalf("review run: %d %s", r.code, r.stderr)
-	}
-	list := cli(t, dsn, nil, "cases", "list", "--json", "--source", "rule", "--by", "revisor")
-	first, _, _ := strings.Cut(list.stdout, "\n")
-	var c struct{ Number string }
-	if err := json.Unmarshal([]byte(first), &c); err != nil || c.Number == "" {
-		t.Fatalf("no rule case: %v %q %s", err, list.stdout, list.stderr)
-	}
-	show := cli(t, dsn, nil, "cases", "show", c.Number, "--by", "revisor")
+	dsn, number := reviewedRuleCase(t)
+	show := cli(t, dsn, nil, "cases", "show", number, "--by", "revisor")
 	hit := regexp.MustCompile(`^Regelträff: +[^(]*[a-zåäö][^(]* \([a-z_]+\), \d+ träff(ar)?$`)
 	seen, n := map[string]bool{}, 0
 	for _, line := range strings.Split(show.stdout, "\n") {
@@ -142,16 +133,7 @@ func TestCaseShowNamesEachRuleOnceInWords(t *testing.T) {
 // it panicked on a missing message once a reviewer had asked a head of
 // unit for a statement.
 func TestCaseShowWordsTheWorkplaceTimeline(t *testing.T) {
-	dsn := seededDSN(t)
-	if r := cli(t, dsn, nil, "review", "run"); r.code != 0 {
-		t.Fatalf("review run: %d %s", r.code, r.stderr)
-	}
-	list := cli(t, dsn, nil, "cases", "list", "--json", "--source", "rule", "--by", "revisor")
-	first, _, _ := strings.Cut(list.stdout, "\n")
-	var c struct{ Number string }
-	if err := json.Unmarshal([]byte(first), &c); err != nil || c.Number == "" {
-		t.Fatalf("no rule case: %v %q %s", err, list.stdout, list.stderr)
-	}
+	dsn, number := reviewedRuleCase(t)
 	s, err := store.Open(context.Background(), dsn, &portal.FixedClock{}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +141,7 @@ func TestCaseShowWordsTheWorkplaceTimeline(t *testing.T) {
 	defer s.Close()
 	for _, k := range []portal.TimelineKind{portal.TimelineAssigned, portal.TimelineStatementRequested, portal.TimelineStatement} {
 		if _, err := s.DB().Exec(`INSERT INTO case_timeline (case_id, kind, actor_kind, actor_id, at, text)
-			SELECT id, $2, 'staff', 'SE2321000016-9001', now(), 'text' FROM cases WHERE number = $1`, c.Number, string(k)); err != nil {
+			SELECT id, $2, 'staff', 'SE2321000016-9001', now(), 'text' FROM cases WHERE number = $1`, number, string(k)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -167,7 +149,7 @@ func TestCaseShowWordsTheWorkplaceTimeline(t *testing.T) {
 		"sv": {"tilldelat", "bad om yttrande", "  yttrande "},
 		"en": {"assigned", "statement requested", "  statement "},
 	} {
-		r := cliIn(t, lang, dsn, "cases", "show", c.Number, "--by", "revisor")
+		r := cliIn(t, lang, dsn, "cases", "show", number, "--by", "revisor")
 		if r.code != 0 {
 			t.Fatalf("%s: show: %d\n%s%s", lang, r.code, r.stdout, r.stderr)
 		}
@@ -177,4 +159,21 @@ func TestCaseShowWordsTheWorkplaceTimeline(t *testing.T) {
 			}
 		}
 	}
+}
+
+// reviewedRuleCase seeds the region, runs a review and gives the database
+// and the number of the rule case first in the queue.
+func reviewedRuleCase(t *testing.T) (dsn, number string) {
+	t.Helper()
+	dsn = seededDSN(t)
+	if r := cli(t, dsn, nil, "review", "run"); r.code != 0 {
+		t.Fatalf("review run: %d %s", r.code, r.stderr)
+	}
+	list := cli(t, dsn, nil, "cases", "list", "--json", "--source", "rule", "--by", "revisor")
+	first, _, _ := strings.Cut(list.stdout, "\n")
+	var c struct{ Number string }
+	if err := json.Unmarshal([]byte(first), &c); err != nil || c.Number == "" {
+		t.Fatalf("no rule case: %v %q %s", err, list.stdout, list.stderr)
+	}
+	return dsn, c.Number
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/insyn/insyn/i18n"
 	"github.com/insyn/insyn/portal"
+	"github.com/insyn/insyn/portal/store"
 	"github.com/insyn/insyn/portal/store/storetest"
 	"github.com/insyn/insyn/portal/web"
 	"log/slog"
@@ -18,6 +19,13 @@ func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 
 // startServer runs the real server on a free loopback port.
 func startServer(t *testing.T) string {
+	t.Helper()
+	base, _ := startServerOn(t)
+	return base
+}
+
+// startServerOn is startServer that also gives its store.
+func startServerOn(t *testing.T) (string, *store.Store) {
 	t.Helper()
 	st := storetest.Open(t, nil)
 	srv, err := web.New(web.Config{Store: st, Texts: i18n.MustLoad(portal.Stockholm),
@@ -33,5 +41,5 @@ func startServer(t *testing.T) string {
 	done := make(chan struct{})
 	go func() { srv.Serve(ctx, ln); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return "http://" + ln.Addr().String()
+	return "http://" + ln.Addr().String(), st
 }
