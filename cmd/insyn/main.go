@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -71,7 +72,13 @@ func main() {
 
 // main runs one sub-command and maps its error to an exit code.
 func (a *app) main(ctx context.Context, args []string) int {
-	a.loadTexts(a.getenvDefault("INSYN_LANG", "sv"))
+	lang := a.getenvDefault("INSYN_LANG", "sv")
+	a.loadTexts(lang)
+	if !slices.Contains(i18n.Languages, lang) {
+		// Said in Swedish, the default, rather than quietly in it.
+		fmt.Fprintln(a.stderr, a.texts.T("cli.unknown_lang", map[string]any{"Lang": termSafe(lang)}))
+		return 2
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		a.printUsage()
 		if len(args) == 0 {

@@ -61,6 +61,13 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 	if r := cli(t, "", nil, "nosuchcommand"); !strings.Contains(r.stderr, "Okänt kommando") {
 		t.Errorf("unknown command message not Swedish: %q", r.stderr)
 	}
+	// A language Insyn does not speak is said, not quietly replaced.
+	if r := cliIn(t, "de", "", "stats"); r.code != 2 || !strings.Contains(r.stderr, "INSYN_LANG=de är inget språk Insyn talar") {
+		t.Errorf("INSYN_LANG=de: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := cliIn(t, "en", "", "nosuchcommand"); r.code != 2 || !strings.Contains(r.stderr, "Unknown command") {
+		t.Errorf("INSYN_LANG=en: exit %d, stderr %q", r.code, r.stderr)
+	}
 }
 
 func TestIngestFromStdinPrintsSummary(t *testing.T) {
