@@ -71,45 +71,47 @@ func fieldErr(field, msgID, detail string) error {
 // portal.Error whose message the caller shows in the reader's language.
 func (f Form) Request(by portal.Actor, lang string, now time.Time) (Request, error) {
 	req := Request{Lang: Lang(lang), Actor: by, ProducedAt: now}
+	// Every field is read before any is refused, in the form's order: a
+	// form marks every bad one at once, and the command line, which says
+	// one thing, says the first.
+	var errs []error
 	if l := strings.TrimSpace(f.Lang); l != "" {
-		if !supported(l) {
-			return req, fieldErr("lang", "extract.error.lang", "unsupported language")
+		if supported(l) {
+			req.Lang = l
+		} else {
+			errs = append(errs, fieldErr("lang", "extract.error.lang", "unsupported language"))
 		}
-		req.Lang = l
 	}
 	var err error
 	if strings.TrimSpace(f.Patient) == "" {
-		return req, fieldErr("patient", "extract.error.patient_missing", "patient is required")
-	}
-	if req.Patient, err = portal.ParsePersonalID(f.Patient); err != nil {
-		return req, asField("patient", err)
+		errs = append(errs, fieldErr("patient", "extract.error.patient_missing", "patient is required"))
+	} else if req.Patient, err = portal.ParsePersonalID(f.Patient); err != nil {
+		errs = append(errs, asField("patient", err))
 	}
 	if strings.TrimSpace(f.Provider) != "" {
 		if req.Provider, err = portal.ParseHSAID(f.Provider); err != nil {
-			return req, asField("provider", err)
+			errs = append(errs, asField("provider", err))
 		}
 	}
-	// Both days are read before either is refused: a form marks every
-	// bad one at once.
-	var dayErrs []error
+	days := true
 	if strings.TrimSpace(f.From) != "" {
 		if req.From, err = ParseDay(f.From); err != nil {
-			dayErrs = append(dayErrs, asField("from", err))
+			errs, days = append(errs, asField("from", err)), false
 		}
 	}
 	last := now.In(portal.Stockholm)
 	last = time.Date(last.Year(), last.Month(), last.Day(), 0, 0, 0, 0, portal.Stockholm)
 	if strings.TrimSpace(f.To) != "" {
 		if last, err = ParseDay(f.To); err != nil {
-			dayErrs = append(dayErrs, asField("to", err))
+			errs, days = append(errs, asField("to", err)), false
 		}
 	}
-	if len(dayErrs) > 0 {
-		return req, errors.Join(dayErrs...)
-	}
 	req.To = last.AddDate(0, 0, 1)
-	if !req.From.IsZero() && req.From.After(last) {
-		return req, fieldErr("to", "extract.error.period", "period ends before it starts")
+	if days && !req.From.IsZero() && req.From.After(last) {
+		errs = append(errs, fieldErr("to", "extract.error.period", "period ends before it starts"))
+	}
+	if len(errs) > 0 {
+		return req, errors.Join(errs...)
 	}
 	if err := by.Validate(); err != nil {
 		return req, fieldErr("by", "error.actor", "no reader")

@@ -2,6 +2,7 @@ package extract_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,5 +76,16 @@ func TestFormRequest(t *testing.T) {
 	if len(fes) != 2 || fes[0].Field != "from" || fes[0].Err.MsgID != "extract.error.date" ||
 		fes[1].Field != "to" || fes[1].Err.MsgID != "extract.error.date_impossible" {
 		t.Errorf("two bad days: %v", err)
+	}
+	// Every field at once: a wrong personal id does not hide that the
+	// period ends before it starts (the clerk heard of it only after
+	// correcting the id).
+	_, err = extract.Form{Patient: "19121212121", Lang: "de", From: "2026-03-10", To: "2026-03-01"}.Request(by, "sv", now)
+	var fields []string
+	for _, fe := range extract.FieldErrors(err) {
+		fields = append(fields, fe.Field+":"+fe.Err.MsgID)
+	}
+	if got := strings.Join(fields, " "); !strings.HasPrefix(got, "lang:extract.error.lang patient:") || !strings.HasSuffix(got, " to:extract.error.period") {
+		t.Errorf("every bad field at once: %s", got)
 	}
 }
