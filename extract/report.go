@@ -178,6 +178,17 @@ func AccessWords(loc *i18n.Localizer, a portal.Activity, resourceType string) st
 	return loc.T(whatMsg(a), map[string]any{"Info": loc.T(info)})
 }
 
+// FlagReasonWords is a flag's reason as its filer chose it, for the staff
+// who read the flag: a guardian chose among the child's reasons ("Barnet
+// hade ingen vård på enheten då"), the patient among their own.
+func FlagReasonWords(loc *i18n.Localizer, reason portal.FlagReason, byGuardian bool) string {
+	id := "web.flag.reason." + string(reason)
+	if byGuardian && loc.Has(id+"_child") {
+		id += "_child"
+	}
+	return loc.T(id)
+}
+
 // CareApart is how far an access at at lies from the care relation of
 // kind (from start, to end when it has one) that explains it, in the words
 // of the patient's history ("29 dagar tidigare", "2 days later"; "" within

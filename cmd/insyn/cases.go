@@ -250,11 +250,7 @@ func (a *app) printCase(d store.CaseDetail) {
 		line("cases.show.rule", t.N("cases.show.rule_hits", r.Hits, map[string]any{"Words": words, "Rule": termSafe(r.Rule)}))
 	}
 	for _, f := range d.Flags {
-		reason := "web.flag.reason." + string(f.Reason)
-		if f.ByGuardian && t.Has(reason+"_child") { // a guardian chose among the child's reasons
-			reason += "_child"
-		}
-		line("cases.show.flag", t.T(reason)+" "+t.DateTime(f.CreatedAt)+" "+termSafe(f.Text))
+		line("cases.show.flag", extract.FlagReasonWords(t, f.Reason, f.ByGuardian)+" "+t.DateTime(f.CreatedAt)+" "+termSafe(f.Text))
 	}
 	if d.Sample != nil {
 		line("cases.show.sample", t.T("cases.show.sample_line", map[string]any{"Month": d.Sample.Month.Format("2006-01"),

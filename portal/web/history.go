@@ -208,9 +208,8 @@ func historyRows(days []extract.Day) []histRow {
 }
 
 // shown is a row as the template reads it, with its entry key, link and
-// basis;
-// back is the history's query (historyQuery.values, encoded) the entry's
-// link carries.
+// basis; back is the history's query (historyQuery.values, encoded) that
+// the entry's link carries.
 func shown(loc *i18n.Localizer, h histRow, back string) shownRow {
 	r := h.Row
 	key := extract.EntryKey(*r)

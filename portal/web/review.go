@@ -220,16 +220,6 @@ type caseFlagLine struct {
 	ByGuardian          bool
 }
 
-// flagReasonID is a flag's reason as its filer chose it: a guardian chose
-// among the child's reasons ("Barnet hade ingen vård på enheten då").
-func flagReasonID(loc *i18n.Localizer, f store.CaseFlagView) string {
-	id := "web.flag.reason." + string(f.Reason)
-	if f.ByGuardian && loc.Has(id+"_child") {
-		id += "_child"
-	}
-	return id
-}
-
 type caseEventLine struct {
 	When, What, Unit, Explanation string
 	Explained, Emergency          bool
@@ -318,7 +308,7 @@ func (s *Server) caseView(c *fiber.Ctx, a portal.Actor, key string) (*caseView, 
 		v.Rules = append(v.Rules, loc.T("workplace.rule."+r.Rule))
 	}
 	for _, f := range d.Flags {
-		v.Flags = append(v.Flags, caseFlagLine{Reason: loc.T(flagReasonID(loc, f)), Text: f.Text,
+		v.Flags = append(v.Flags, caseFlagLine{Reason: extract.FlagReasonWords(loc, f.Reason, f.ByGuardian), Text: f.Text,
 			Filed: loc.DateTime(f.CreatedAt), Events: f.Events, ByGuardian: f.ByGuardian})
 		v.GuardianFlag = v.GuardianFlag || f.ByGuardian
 	}
