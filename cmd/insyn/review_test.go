@@ -128,10 +128,11 @@ func detectionQuality(t *testing.T, db *sqlx.DB, planted []seed.Planted) {
 		            SELECT 1 FROM case_events ce JOIN cases c ON c.id = ce.case_id
 		            WHERE ce.event_id = p.id AND ce.occurred_at = p.occurred_at
 		              AND c.status IN ('new', 'investigating', 'awaiting_statement'))) AS in_case,
-		       (SELECT count(*) FROM event_explanations x WHERE NOT EXISTS (
-		            SELECT 1 FROM planted_ev p WHERE p.id = x.event_id AND p.occurred_at = x.occurred_at)) AS legitimate,
-		       (SELECT count(*) FROM event_explanations x WHERE x.relation_id IS NOT NULL AND NOT EXISTS (
-		            SELECT 1 FROM planted_ev p WHERE p.id = x.event_id AND p.occurred_at = x.occurred_at)) AS explained,
+		       (SELECT count(*) FROM access_events e WHERE NOT EXISTS (
+		            SELECT 1 FROM planted_ev p WHERE p.id = e.id AND p.occurred_at = e.occurred_at)) AS legitimate,
+		       (SELECT count(*) FROM access_events e
+		        WHERE insyn_explained(e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id, e.occurred_at) AND NOT EXISTS (
+		            SELECT 1 FROM planted_ev p WHERE p.id = e.id AND p.occurred_at = e.occurred_at)) AS explained,
 		       last.rank,
 		       (SELECT count(*) FROM queue WHERE queue.rank <= last.rank AND (planted OR emergency)) AS relevant
 		FROM last`); err != nil {

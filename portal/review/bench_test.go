@@ -78,7 +78,7 @@ func BenchmarkReview(b *testing.B) {
 	}
 }
 
-func load(b *testing.B, s *store.Store, dirs []string) {
+func load(b testing.TB, s *store.Store, dirs []string) {
 	b.Helper()
 	in, err := ingest.Inputs(dirs, nil)
 	if err != nil {
@@ -103,7 +103,7 @@ func timedRun(b *testing.B, s *store.Store) (store.ReviewRunResult, float64) {
 }
 
 // settle sets the events' hint bits by a scan and checkpoints.
-func settle(b *testing.B, s *store.Store) {
+func settle(b testing.TB, s *store.Store) {
 	b.Helper()
 	seqScan(b, s)
 	if _, err := s.DB().Exec(`CHECKPOINT`); err != nil {
@@ -115,7 +115,7 @@ func settle(b *testing.B, s *store.Store) {
 // floor for anything that reads each event once. The settings are local to
 // its transaction: on a pooled connection they would otherwise outlive it
 // and take the indexes from the review run that gets the connection next.
-func seqScan(b *testing.B, s *store.Store) (float64, int64) {
+func seqScan(b testing.TB, s *store.Store) (float64, int64) {
 	b.Helper()
 	ctx := context.Background()
 	tx, err := s.DB().BeginTxx(ctx, nil)

@@ -79,7 +79,7 @@ func TestRunsBesideIngests(t *testing.T) {
 	}
 	var kept, stored, open, pairs int64
 	for q, v := range map[string]*int64{
-		`SELECT count(*) FROM event_explanations`:                              &kept,
+		`SELECT count(*) FROM access_events e JOIN review_batches b ON b.batch_id = e.batch_id`: &kept,
 		`SELECT count(*) FROM rule_hits`:                                       &stored,
 		`SELECT count(*) FROM cases WHERE status = 'new'`:                      &open,
 		`SELECT count(DISTINCT (actor_hsa_id, patient_id)) FROM access_events`: &pairs,
@@ -92,7 +92,7 @@ func TestRunsBesideIngests(t *testing.T) {
 	// (actor, patient) pair one case (Anna reads the even-numbered
 	// patients, Bo the odd: 40 pairs).
 	if kept != total || stored != total || hits.Load() != total || open != pairs || pairs != patients {
-		t.Errorf("%d events: %d explanations kept, %d hits stored, runs counted %d hits, %d open cases for %d pairs",
+		t.Errorf("%d events: %d in batches runs covered, %d hits stored, runs counted %d hits, %d open cases for %d pairs",
 			total, kept, stored, hits.Load(), open, pairs)
 	}
 	var inCases int64

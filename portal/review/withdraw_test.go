@@ -159,7 +159,7 @@ func TestShortenedCareRestoresHits(t *testing.T) {
 		t.Errorf("a case a reviewer closed was opened again: %s", st)
 	}
 	var explained int
-	if err := s.DB().QueryRow(`SELECT count(*) FROM event_explanations WHERE relation_id IS NOT NULL`).Scan(&explained); err != nil || explained != 0 {
+	if err := s.DB().QueryRow(`SELECT count(*) FROM event_explanation_evidence WHERE explained`).Scan(&explained); err != nil || explained != 0 {
 		t.Errorf("%d accesses still explained (%v)", explained, err)
 	}
 }

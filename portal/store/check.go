@@ -69,16 +69,12 @@ flagged AS (
         COALESCE(p.deceased_on < (ev.occurred_at AT TIME ZONE 'Europe/Stockholm')::date, false) AS deceased,
         (ev.emergency OR ev.activity = 'emergency') AS emergency_access,
         (ev.purpose <> 'care') AS non_care_purpose,
-        CASE WHEN x.event_id IS NULL THEN live.relation_id IS NOT NULL ELSE x.relation_id IS NOT NULL END AS explained,
+        insyn_explained(ev.patient_id, ev.actor_hsa_id, ev.actor_unit_hsa_id, ev.occurred_at) AS explained,
         ARRAY(SELECT h.rule FROM rule_hits h WHERE h.event_id = ev.id AND h.occurred_at = ev.occurred_at ORDER BY h.rule) AS rules
     FROM ev
     LEFT JOIN staff st ON st.hsa_id = ev.actor_hsa_id AND ev.actor_hsa_id <> ''
     LEFT JOIN patients p ON p.personal_id = ev.patient_id AND p.id_kind = ev.patient_id_kind
-    LEFT JOIN event_explanations x ON x.event_id = ev.id AND x.occurred_at = ev.occurred_at
-    LEFT JOIN LATERAL (
-        SELECT r.relation_id FROM insyn_explaining_relation(ev.patient_id, ev.actor_hsa_id, ev.actor_unit_hsa_id, ev.occurred_at) r
-        WHERE x.event_id IS NULL
-    ) live ON true)`
+)`
 
 	qCheckCounts = qCheckEvents + `
 SELECT count(*) AS all,

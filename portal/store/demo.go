@@ -9,16 +9,16 @@ import (
 )
 
 // qSampleCitizens lists living patients without protected identity whose
-// record was accessed since $1, up to $2 of those with an access the last
-// review found no care relation for and up to $2 of the others, each
+// record was accessed since $1, up to $2 of those with an access no care
+// relation explains and up to $2 of the others, each
 // group in personal id order.
 const qSampleCitizens = `
 SELECT personal_id, given_name, family_name, unexplained FROM (
     SELECT p.personal_id, p.given_name, p.family_name, s.unexplained,
            row_number() OVER (PARTITION BY s.unexplained ORDER BY p.personal_id) AS n
-    FROM (SELECT e.patient_id, bool_or(x.event_id IS NOT NULL AND x.relation_id IS NULL) AS unexplained
+    FROM (SELECT e.patient_id,
+                 bool_or(NOT insyn_explained(e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id, e.occurred_at)) AS unexplained
           FROM access_events e
-          LEFT JOIN event_explanations x ON x.event_id = e.id AND x.occurred_at = e.occurred_at
           WHERE e.occurred_at >= $1
           GROUP BY e.patient_id) s
     JOIN patients p ON p.personal_id = s.patient_id

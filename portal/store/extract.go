@@ -30,13 +30,12 @@ const (
 	// qExtractEvents reads one patient's events in a period with the names
 	// the log itself carried (the reference data's come from the directory,
 	// directory.go, not from joins), and the best care relation that
-	// explains each access (DESIGN.md section 5), as the review sees it:
-	// the one a review run kept, else (no run has reached the event yet)
-	// the one the definition picks now. Those are picked all at once, as a
-	// run does (qRunEvents): the patient's relations joined by the
-	// definition's parts, each event keeping its first by preference,
-	// distance and id, which is insyn_explaining_relation's pick. Evaluated
-	// per event it cost 7 µs each, doubling the read of 500 unreviewed ones.
+	// explains each access (DESIGN.md section 5), as the review and the
+	// case pages see it. They are picked all at once: the patient's
+	// relations joined by the definition's parts, each event keeping its
+	// first by preference, distance and id, which is
+	// insyn_explaining_relation's pick (TestRunAgreesWithFunction).
+	// Evaluated per event it cost 7 µs each, doubling the read of 500.
 	qExtractEvents = `
 WITH protected AS (
     -- The staff with protected identity who ever accessed the patient,
@@ -53,10 +52,8 @@ WITH protected AS (
     SELECT e.id, e.occurred_at, e.actor_hsa_id, e.actor_name, e.actor_title,
            e.actor_unit_hsa_id, e.actor_unit_name, e.actor_provider_hsa_id, e.actor_provider_name,
            e.owner_unit_hsa_id, e.owner_unit_name, e.owner_provider_hsa_id, e.owner_provider_name,
-           e.activity, e.activity_code, e.purpose, e.purpose_code, e.resource_type, e.emergency, e.coherent,
-           x.event_id IS NULL AS unreviewed, x.relation_id
+           e.activity, e.activity_code, e.purpose, e.purpose_code, e.resource_type, e.emergency, e.coherent
     FROM access_events e
-    LEFT JOIN event_explanations x ON x.event_id = e.id AND x.occurred_at = e.occurred_at
     WHERE e.patient_id = $1 AND e.patient_id_kind = $5 AND e.occurred_at >= $2 AND e.occurred_at < $3
       ` + eventsInScope + `
 ), explained_now AS (
@@ -65,7 +62,6 @@ WITH protected AS (
     JOIN care_relations c ON c.personal_id = $1
          AND insyn_care_covers(c.kind, c.starts_at, c.ends_at, ev.occurred_at)
          AND insyn_care_who(c.unit_hsa_id, c.staff_hsa_id, ev.actor_unit_hsa_id, ev.actor_hsa_id)
-    WHERE ev.unreviewed
     ORDER BY ev.id, ev.occurred_at,
              insyn_care_preference(c.staff_hsa_id, c.kind, c.starts_at, c.ends_at, ev.actor_hsa_id, ev.occurred_at),
              insyn_care_distance(c.starts_at, ev.occurred_at), c.id
@@ -83,7 +79,7 @@ SELECT e.id, e.occurred_at, e.actor_hsa_id,
        COALESCE(pr.n, 0) AS protected_order
 FROM ev e
 LEFT JOIN explained_now n ON n.id = e.id AND n.occurred_at = e.occurred_at
-LEFT JOIN care_relations c ON c.id = COALESCE(e.relation_id, n.relation_id)
+LEFT JOIN care_relations c ON c.id = n.relation_id
 LEFT JOIN protected pr ON pr.actor_hsa_id = e.actor_hsa_id
 ORDER BY e.occurred_at, e.id`
 

@@ -203,8 +203,7 @@ ON CONFLICT DO NOTHING`
 
 	// qRunNewProvider writes one notice per opted-in recipient whose
 	// record the run shows a provider reading that had no access to it
-	// stored before this run's events (events of this run carry its
-	// explanations).
+	// stored besides this run's events (run_scope says which those are).
 	qRunNewProvider = qRunRecipients + `, cand AS (
     SELECT DISTINCT s.to_id, s.to_kind, s.child_id, s.child_kind, r.patient_id, r.patient_id_kind, r.provider_hsa_id
     FROM rcpt s
@@ -217,8 +216,7 @@ ON CONFLICT DO NOTHING`
         LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_provider_hsa_id = ''
         WHERE e.patient_id = c.patient_id AND e.patient_id_kind = c.patient_id_kind
           AND COALESCE(NULLIF(e.actor_provider_hsa_id, ''), u.provider_hsa_id, '') = c.provider_hsa_id
-          AND NOT EXISTS (SELECT 1 FROM event_explanations x
-                          WHERE x.event_id = e.id AND x.occurred_at = e.occurred_at AND x.run_id = $1::bigint))
+          AND NOT EXISTS (SELECT 1 FROM run_scope rs WHERE ` + scopeByTable + `))
 )` + runNoticeInsert + `
 SELECT to_id, to_kind, 'new_provider', ` + runNoticeDedupe + `, jsonb_build_object('count', count(*)), $2, $2, child_id, child_kind
 FROM fresh GROUP BY to_id, to_kind, child_id, child_kind

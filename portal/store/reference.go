@@ -332,10 +332,13 @@ func (s *Store) UpsertCareRelations(ctx context.Context, rows []portal.CareRelat
 			pq.Array(kind), pq.Array(starts), pq.Array(ends), now); err != nil {
 			return err
 		}
-		// Care data often arrives after the logs: the events these
-		// relations cover are explained anew, in the same transaction, so
-		// the review and the patient's extract never disagree.
-		_, err := reexplainCare(ctx, tx, pid, unit, staff, kind, starts, now)
+		// Care data often arrives after the logs: every reader explains
+		// an access from the care relations as they stand (care_coverage
+		// follows by trigger), and the review's hits that stood only for
+		// want of an explanation are re-evaluated in the same
+		// transaction, so the review and the patient's extract never
+		// disagree.
+		_, err := reexplainCare(ctx, tx, pid, now)
 		return err
 	})
 }

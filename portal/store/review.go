@@ -41,11 +41,25 @@ ORDER BY b.id`
 	qMarkBatches = `
 INSERT INTO review_batches (batch_id, run_id) SELECT unnest($1::bigint[]), $2 ON CONFLICT DO NOTHING`
 
+	// scopeByParams keeps events e to a run's (parameters $1 to $6, see
+	// qRunSettings); scopeByTable the same from run_scope rs.
+	scopeByParams = `e.batch_id BETWEEN $1 AND $2 AND e.batch_id = ANY($3::bigint[])
+      AND e.occurred_at >= $4::timestamptz AND e.occurred_at < $5::timestamptz
+      AND NOT ($6::boolean AND ` + reviewedByPeriod + `)`
+	scopeByTable = `e.batch_id BETWEEN rs.lo AND rs.hi AND e.batch_id = ANY(rs.batches)
+      AND e.occurred_at >= rs.period_from AND e.occurred_at < rs.period_to
+      AND NOT (rs.checked AND ` + reviewedByPeriod + `)`
+	reviewedByPeriod = `EXISTS (SELECT 1 FROM review_periods p WHERE e.batch_id = ANY(p.batches)
+                             AND e.occurred_at >= p.period_from AND e.occurred_at < p.period_to)`
+
+	qInsertPeriod = `
+INSERT INTO review_periods (run_id, period_from, period_to, batches) VALUES ($1, $2, $3, COALESCE($4::bigint[], '{}'))`
+
 	// runEventCols is what the rules read of an event, with runEventJoins:
 	// the acting provider (the unit's when the log has none), the actor's
 	// personal id, title and end of employment from staff, and the day in
-	// Sweden. The gathering, the marked events and the rules that follow a
-	// pair, a glass or a day back to its events share them.
+	// Sweden. The marked events and the rules that follow a pair, a glass
+	// or a day back to its events share them.
 	runEventCols = `e.id, e.occurred_at, e.actor_hsa_id, e.actor_unit_hsa_id,
            COALESCE(NULLIF(e.actor_provider_hsa_id, ''), u.provider_hsa_id, '') AS provider_hsa_id,
            COALESCE(NULLIF(e.actor_personal_id, ''), NULLIF(st.personal_id, ''), '') AS actor_personal_id,
@@ -63,188 +77,154 @@ INSERT INTO review_batches (batch_id, run_id) SELECT unnest($1::bigint[]), $2 ON
 	runMarks = `(ev.actor_personal_id <> '' AND ev.actor_personal_id = ev.patient_id) OR ev.purpose <> 'care'
        OR (ev.employed_to IS NOT NULL AND ev.day > ev.employed_to) OR ev.emergency OR ev.activity = 'emergency'`
 
-	// qRunEvents gathers the run's events (those of the given batches, or
-	// of every finished batch in a period) and explains them all at once:
-	// the events are joined to the patients' care relations and each keeps
-	// the one insyn_explaining_relation would pick, through the same parts
-	// (insyn_care_who, _covers, _preference, _distance; migrations 00013,
-	// 00022). One pass: a hash join, then one sort over the run's
-	// event-relation pairs keeps each event's first; with the parts
-	// PARALLEL SAFE (migration 00016) the scan, the join and the sort run
-	// in parallel workers and the leader merges. (An anti-join keeping the
-	// candidate no other ranks before, without the sort, was faster when
-	// the machine was busy and no faster when it was quiet.)
-	//
-	// The table keeps per event its explanation, whether a single-event
-	// rule may fire on it (marked: runMarks, or unexplained) and the keys
-	// the actor-patient counts and the watchlist need; the columns only
-	// the single-event rules read are kept for the marked events alone
-	// (NULL, which costs nothing, for the rest). The leader writes a
-	// million rows, and every text it does not write is time saved there,
-	// in the sort before it, and in each pass over the table.
-	qRunEvents = `
-CREATE TEMP TABLE run_events ON COMMIT DROP AS
-SELECT DISTINCT ON (id, occurred_at)
-       id, occurred_at, actor_hsa_id, actor_personal_id, provider_hsa_id, actor_title, day,
-       patient_id, patient_id_kind, relation_id, marked,
-       CASE WHEN marked THEN actor_unit_hsa_id END AS actor_unit_hsa_id,
-       CASE WHEN marked THEN employed_to END AS employed_to,
-       CASE WHEN marked THEN patient_id_root END AS patient_id_root,
-       CASE WHEN marked THEN activity END AS activity,
-       CASE WHEN marked THEN purpose END AS purpose,
-       CASE WHEN marked THEN emergency END AS emergency
+	// qRunActorPatients gathers the run's events (scopeByParams) and, in
+	// the same pass, counts them per actor (as the log names them: HSA-id,
+	// unit, provider, personal id), day and patient: how many, how many
+	// care explains (care_coverage, migration 00025: a hash join per key
+	// that matches an event at most once), and how many a single-event rule
+	// may fire on for their purpose or emergency. The scan, both joins and
+	// a partial count run in parallel workers; the leader merges about a
+	// fifth as many groups as events and adds the acting provider, the
+	// personal id, title and end of employment from units and staff per
+	// group. Volume, relative, the watchlist and the run's notices read
+	// this table; a group holding an event a rule may fire on is read back
+	// whole (qRunMarked). No row per event is written.
+	qRunActorPatients = `
+CREATE TEMP TABLE run_actor_patients ON COMMIT DROP AS
+SELECT g.actor_hsa_id, g.actor_unit_hsa_id, g.log_provider, g.log_personal_id,
+       COALESCE(NULLIF(g.log_provider, ''), u.provider_hsa_id, '') AS provider_hsa_id,
+       COALESCE(NULLIF(g.log_personal_id, ''), NULLIF(st.personal_id, ''), '') AS actor_personal_id,
+       COALESCE(NULLIF(st.title, ''), g.log_title) AS actor_title, st.employed_to,
+       g.day, g.patient_id, g.patient_id_kind, g.first_at, g.last_at, g.events, g.explained, g.marked
 FROM (
-    SELECT ev.*, c.id AS relation_id, COALESCE(` + runMarks + `, false) OR c.id IS NULL AS marked,
-           insyn_care_preference(c.staff_hsa_id, c.kind, c.starts_at, c.ends_at, ev.actor_hsa_id, ev.occurred_at) AS preference,
-           insyn_care_distance(c.starts_at, ev.occurred_at) AS distance
-    FROM (
-        SELECT ` + runEventCols + `
-        FROM access_events e` + runEventJoins + `
-        %s
-    ) ev
-    LEFT JOIN care_relations c ON c.personal_id = ev.patient_id
-          AND insyn_care_covers(c.kind, c.starts_at, c.ends_at, ev.occurred_at)
-          AND insyn_care_who(c.unit_hsa_id, c.staff_hsa_id, ev.actor_unit_hsa_id, ev.actor_hsa_id)
-) p
-ORDER BY id, occurred_at, preference, distance, relation_id`
+    SELECT e.actor_hsa_id, e.actor_unit_hsa_id, e.actor_provider_hsa_id AS log_provider,
+           e.actor_personal_id AS log_personal_id, (e.occurred_at AT TIME ZONE 'Europe/Stockholm')::date AS day,
+           e.patient_id, e.patient_id_kind, min(e.actor_title) AS log_title,
+           min(e.occurred_at) AS first_at, max(e.occurred_at) AS last_at, count(*) AS events,
+           count(*) FILTER (WHERE cu.hsa_id IS NOT NULL OR cs.hsa_id IS NOT NULL) AS explained,
+           count(*) FILTER (WHERE e.purpose <> 'care' OR e.emergency OR e.activity = 'emergency') AS marked
+    FROM access_events e
+    LEFT JOIN care_coverage cu ON cu.who = 'unit' AND cu.personal_id = e.patient_id
+         AND cu.hsa_id = e.actor_unit_hsa_id AND e.occurred_at BETWEEN cu.covers_from AND cu.covers_until
+    LEFT JOIN care_coverage cs ON cs.who = 'staff' AND cs.personal_id = e.patient_id
+         AND cs.hsa_id = e.actor_hsa_id AND e.occurred_at BETWEEN cs.covers_from AND cs.covers_until
+    WHERE ` + scopeByParams + `
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+) g
+LEFT JOIN units u ON u.hsa_id = g.actor_unit_hsa_id AND g.log_provider = ''
+LEFT JOIN staff st ON st.hsa_id = g.actor_hsa_id AND g.actor_hsa_id <> ''`
+
+	// qRunScope keeps the run's scope (the parameters of scopeByParams)
+	// for the statements that read its events back (scopeByTable).
+	qRunScope = `
+CREATE TEMP TABLE run_scope ON COMMIT DROP AS
+SELECT $1::bigint AS lo, $2::bigint AS hi, $3::bigint[] AS batches, $4::timestamptz AS period_from,
+       $5::timestamptz AS period_to, $6::boolean AS checked`
+
+	qRunCounts = `SELECT COALESCE(sum(events), 0) AS events, COALESCE(sum(explained), 0) AS explained FROM run_actor_patients`
+
+	// groupEvents holds for an event e of the group g (a row of
+	// run_actor_patients), as the patient's index finds it.
+	groupEvents = `e.patient_id = g.patient_id AND e.patient_id_kind = g.patient_id_kind
+              AND e.occurred_at >= g.first_at AND e.occurred_at <= g.last_at
+              AND e.actor_hsa_id = g.actor_hsa_id AND e.actor_unit_hsa_id = g.actor_unit_hsa_id
+              AND e.actor_provider_hsa_id = g.log_provider AND e.actor_personal_id = g.log_personal_id`
 
 	// runEventRead reads a run's events back from access_events with what
-	// the rules read (runEventCols) and their explanation by this run ($1),
-	// for the rules that follow a glass, a pair or a day back to its
-	// events: they find the few they need through the events' indexes,
-	// not by a pass over the run. The caller adds the conditions, then
-	// OFFSET 0, which keeps the planner from folding the read into a join
-	// it would hash every event for.
+	// the rules read (runEventCols) and whether care explains each, for
+	// the marked events and the rules that follow a glass, a pair or a day
+	// back to its events: they find the few they need through the events'
+	// indexes, not by a pass over the run. The caller adds the conditions,
+	// then OFFSET 0, which keeps the planner from folding the read into a
+	// join it would hash every event for.
 	runEventRead = `
-    SELECT ` + runEventCols + `, x.relation_id
-    FROM access_events e
-    JOIN event_explanations x ON x.event_id = e.id AND x.occurred_at = e.occurred_at AND x.run_id = $1` + runEventJoins + `
-    WHERE `
-
-	// The two ways a run picks its events: the batches no run covered, or
-	// a period's events of every finished batch. Batches are found through
-	// the block-range index on batch_id, which takes a range (not = ANY):
-	// $1 and $2 bound the ids, $3 lists them.
-	runByBatches = `WHERE e.batch_id BETWEEN $1 AND $2 AND e.batch_id = ANY($3::bigint[])`
-	runByPeriod  = `WHERE e.occurred_at >= $1 AND e.occurred_at < $2
-      AND e.batch_id IN (SELECT b.id FROM import_batches b WHERE b.kind = 'ingest' AND b.status <> 'running')`
-	// Only a run over a period explains events before their batch is
-	// covered; once one has, later runs skip what it explained. Without
-	// one the check is left out: an anti-join per event of a million.
-	runNotExplained = `
-      AND NOT EXISTS (SELECT 1 FROM event_explanations x WHERE x.event_id = e.id AND x.occurred_at = e.occurred_at)`
-
-	qAnyPeriodRun = `SELECT EXISTS (SELECT 1 FROM review_runs WHERE period_from IS NOT NULL OR period_to IS NOT NULL)`
-
-	// A run is one large batch job: JIT compiling each statement costs
-	// more than it saves here, the explanation's sort and the rules'
-	// hashes fit in memory with a larger work_mem, and the gathering uses
-	// two parallel workers (as a plain scan of the events would): passing
-	// a row from a worker costs less than the planner's default says
-	// beside the join and the sort it saves the leader, which otherwise
-	// tips a full run's plan to one process. All end with the transaction.
-	qRunSettings = `SELECT set_config('jit', 'off', true), set_config('work_mem', '256MB', true),
-       set_config('max_parallel_workers_per_gather', '2', true), set_config('parallel_tuple_cost', '0.01', true)`
+    SELECT ` + runEventCols + `,
+           insyn_explained(e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id, e.occurred_at) AS explained
+    FROM access_events e` + runEventJoins + `
+    CROSS JOIN run_scope rs
+    WHERE ` + scopeByTable + `
+      AND `
 
 	// qRunMarked keeps apart the run's events a rule that looks at single
-	// events may fire on (marked by qRunEvents, which kept their every
-	// column), so those rules read a few per cent of the run, not all of
-	// it. The columns are runEventCols' and the relation, in that order.
+	// events may fire on (unexplained, or runMarks), read back through the
+	// patient's index from the groups that hold one (a few per cent of
+	// them), so those rules read a few per cent of the run. The columns
+	// are runEventCols' and explained, in that order.
 	qRunMarked = `
 CREATE TEMP TABLE run_marked ON COMMIT DROP AS
-SELECT id, occurred_at, actor_hsa_id, actor_unit_hsa_id, provider_hsa_id, actor_personal_id, actor_title,
-       employed_to, day, patient_id, patient_id_kind, patient_id_root, activity, purpose, emergency, relation_id
-FROM run_events WHERE marked`
+SELECT ev.* FROM run_actor_patients g
+JOIN LATERAL (` + runEventRead + groupEvents + ` OFFSET 0) ev ON true
+WHERE (g.explained < g.events OR g.marked > 0 OR (g.actor_personal_id <> '' AND g.actor_personal_id = g.patient_id)
+       OR (g.employed_to IS NOT NULL AND g.day > g.employed_to))
+  AND (NOT ev.explained OR ` + runMarks + `)`
 
 	// qRunUnexplained keeps the run's unexplained events apart for the
 	// rules that look only at those (UnexplainedRules).
 	qRunUnexplained = `
-CREATE TEMP TABLE run_unexplained ON COMMIT DROP AS SELECT * FROM run_marked WHERE relation_id IS NULL`
-
-	// qRunActorPatients counts, in one pass, the run's events per actor,
-	// day and patient: the actor-days the volume rule counts patients of
-	// and the (actor, patient) pairs the relative rule looks up come from
-	// this, not from passes of their own over every event.
-	qRunActorPatients = `
-CREATE TEMP TABLE run_actor_patients ON COMMIT DROP AS
-SELECT actor_hsa_id, actor_personal_id, provider_hsa_id, day, patient_id, patient_id_kind,
-       min(actor_title) AS actor_title, count(*) AS events
-FROM run_events GROUP BY actor_hsa_id, actor_personal_id, provider_hsa_id, day, patient_id, patient_id_kind`
+CREATE TEMP TABLE run_unexplained ON COMMIT DROP AS SELECT * FROM run_marked WHERE NOT explained`
 
 	// Only the small tables are analysed: the rules hash them, and scan
-	// run_events and run_actor_patients, whose size the planner reads off
-	// their pages; sampling those cost more than any plan it changed.
+	// run_actor_patients, whose size the planner reads off its pages;
+	// sampling it cost more than any plan it changed.
 	qAnalyzeRunSmall = `ANALYZE run_marked; ANALYZE run_unexplained`
 
+	// The two ways a run picks its events: the batches no run covered, or
+	// a period's events of every finished batch no run covered. Batches
+	// are found through the block-range index on batch_id, which takes a
+	// range (not = ANY): $1 and $2 bound the ids, $3 lists them; $4 and $5
+	// are the period (from 1900 to 9999 for a batch run). Once any period
+	// run exists ($6), the events it reviewed are left out (review_periods).
+	// A run is one large batch job: JIT compiling each statement costs
+	// more than it saves here, the rules' hashes fit in memory with a
+	// larger work_mem, and the gathering uses two parallel workers (as a
+	// plain scan of the events would): passing a row from a worker costs
+	// less than the planner's default says beside the count it saves the
+	// leader. All end with the transaction.
+	qRunSettings = `SELECT set_config('jit', 'off', true), set_config('work_mem', '256MB', true),
+       set_config('max_parallel_workers_per_gather', '2', true), set_config('parallel_tuple_cost', '0.01', true)`
+
+	qAnyPeriodRun = `SELECT EXISTS (SELECT 1 FROM review_periods)`
+
 	// qRunTempBuffers gives the run's temporary tables memory of their own
-	// (the default 8MB sends a million events' rows through the kernel on
-	// every pass). PostgreSQL takes the setting only before a session's
-	// first temporary table; on a pooled connection that has had one, the
-	// default stays, which costs time, not correctness.
+	// (the default 8MB sends their rows through the kernel on every pass).
+	// PostgreSQL takes the setting only before a session's first temporary
+	// table; on a pooled connection that has had one, the default stays,
+	// which costs time, not correctness.
 	qRunTempBuffers = `
 DO $$ BEGIN PERFORM set_config('temp_buffers', '1GB', true); EXCEPTION WHEN OTHERS THEN NULL; END $$`
-
-	// qInsertExplanations keeps each event's explanation (NULL: none).
-	// A plain INSERT: run_events holds no event a run has explained (a
-	// batch is covered once, under the review lock, and runNotExplained
-	// leaves out what a period run explained), and checking for a
-	// conflict per row cost more than the row.
-	qInsertExplanations = `
-INSERT INTO event_explanations (event_id, occurred_at, relation_id, run_id)
-SELECT id, occurred_at, relation_id, $1 FROM run_events`
 
 	qFinishRun = `
 UPDATE review_runs SET finished_at = $2, events = $3, explained = $4, hits = $5, cases_opened = $6, cases_joined = $7
 WHERE id = $1`
 
-	// qReexplainCare re-evaluates, after care relations were imported, the
-	// events they may explain (the patient's events in each relation's
-	// window) and the events they explained before (an end moved earlier:
-	// the patient's events from 30 days before the start, the earliest a
-	// relation explains, insyn_care_from), through the same definition; only explanations
-	// that change are written.
+	// qReexplainCare re-evaluates, after care relations were imported
+	// (their patients in $1; care_coverage has followed by trigger), the
+	// hits that stand only because an access was unexplained ($3, the
+	// UnexplainedRules): one withdrawn when care now explains its access,
+	// and one withdrawn before restored when the access is unexplained
+	// again (an end moved earlier). The explanations themselves are read
+	// where they are shown, so they follow the import by themselves.
 	qReexplainCare = `
-WITH t AS (
-    SELECT c.id, c.personal_id, c.kind, c.starts_at, c.ends_at
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS k(pid, unit, staff, kind, starts)
-    JOIN care_relations c ON c.personal_id = k.pid AND c.unit_hsa_id = k.unit AND c.staff_hsa_id = k.staff
-                         AND c.kind = k.kind AND c.starts_at = k.starts
-), ev AS (
-    SELECT e.id, e.occurred_at, e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id
-    FROM t JOIN access_events e ON e.patient_id = t.personal_id
-     AND e.occurred_at >= insyn_care_from(t.kind, t.starts_at)
-     AND e.occurred_at <= insyn_care_until(t.kind, t.starts_at, t.ends_at)
-    UNION
-    SELECT e.id, e.occurred_at, e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id
-    FROM t JOIN access_events e ON e.patient_id = t.personal_id AND e.occurred_at >= t.starts_at - interval '720 hours'
-    JOIN event_explanations x ON x.event_id = e.id AND x.occurred_at = e.occurred_at AND x.relation_id = t.id
-), best AS (
-    SELECT ev.id, ev.occurred_at, r.relation_id
-    FROM ev LEFT JOIN LATERAL insyn_explaining_relation(ev.patient_id, ev.actor_hsa_id, ev.actor_unit_hsa_id, ev.occurred_at) r ON true
-), upd AS (
-    UPDATE event_explanations x SET relation_id = best.relation_id
-    FROM best
-    WHERE x.event_id = best.id AND x.occurred_at = best.occurred_at
-      AND x.relation_id IS DISTINCT FROM best.relation_id
-    RETURNING x.event_id, x.occurred_at, x.relation_id IS NOT NULL AS explained
+WITH now AS (
+    SELECT h.id, h.withdrawn_at IS NOT NULL AS withdrawn,
+           insyn_explained(e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id, e.occurred_at) AS explained
+    FROM rule_hits h
+    JOIN access_events e ON e.id = h.event_id AND e.occurred_at = h.occurred_at
+    WHERE h.patient_id = ANY($1) AND h.rule = ANY($3)
 ), wd AS (
     -- A hit a rule made only because its access was unexplained is
     -- withdrawn once care explains the access.
-    UPDATE rule_hits h SET withdrawn_at = $6
-    FROM upd
-    WHERE upd.explained AND h.event_id = upd.event_id AND h.occurred_at = upd.occurred_at
-      AND h.rule = ANY($7) AND h.withdrawn_at IS NULL
+    UPDATE rule_hits h SET withdrawn_at = $2
+    FROM now WHERE h.id = now.id AND now.explained AND NOT now.withdrawn
     RETURNING h.case_id
 ), rs AS (
     -- And it stands again when a later import leaves the access
-    -- unexplained once more (an end moved earlier).
+    -- unexplained once more.
     UPDATE rule_hits h SET withdrawn_at = NULL
-    FROM upd
-    WHERE NOT upd.explained AND h.event_id = upd.event_id AND h.occurred_at = upd.occurred_at
-      AND h.rule = ANY($7) AND h.withdrawn_at IS NOT NULL
+    FROM now WHERE h.id = now.id AND NOT now.explained AND now.withdrawn
     RETURNING h.case_id
 )
-SELECT (SELECT count(*) FROM upd) AS changed,
+SELECT (SELECT count(*) FROM wd) + (SELECT count(*) FROM rs) AS changed,
        ARRAY(SELECT DISTINCT case_id FROM wd WHERE case_id IS NOT NULL ORDER BY 1) AS cases,
        ARRAY(SELECT DISTINCT case_id FROM rs WHERE case_id IS NOT NULL ORDER BY 1) AS restored`
 
@@ -449,10 +429,10 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 	if err := s.reviewLock(ctx, tx, opt); err != nil {
 		return res, err
 	}
+	period := !opt.From.IsZero() || !opt.To.IsZero()
 	var from, to any
-	if !opt.From.IsZero() || !opt.To.IsZero() {
-		f, t := openPeriod(opt.From, opt.To)
-		from, to = f, t
+	if period {
+		from, to = openPeriod(opt.From, opt.To)
 	}
 	if err := tx.GetContext(ctx, &res.Run, qInsertRun, now, from, to); err != nil {
 		return res, fmt.Errorf("store: review run: %w", err)
@@ -461,49 +441,37 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 		return res, fmt.Errorf("store: review run: %w", err)
 	}
 	t0 := time.Now()
-	var batches []int64
-	check := from != nil
-	if from == nil {
-		if err := tx.SelectContext(ctx, &batches, qRunBatches); err != nil {
-			return res, fmt.Errorf("store: review batches: %w", err)
-		}
-		if err := tx.GetContext(ctx, &check, qAnyPeriodRun); err != nil {
-			return res, fmt.Errorf("store: review batches: %w", err)
-		}
+	scope, err := runScopeOf(ctx, tx, opt)
+	if err != nil {
+		return res, err
 	}
 	res.Steps = append(res.Steps, ReviewStep{"batches", time.Since(t0)})
 	if _, err := tx.ExecContext(ctx, qRunTempBuffers); err != nil {
 		return res, fmt.Errorf("store: review run: %w", err)
 	}
+	args := scope.args()
 	steps := []runStep{
-		runEvents(from, to, batches, check),
-		{"explanations", qInsertExplanations, []any{res.Run}},
+		{"run events", qRunActorPatients, args},
+		{"scope", qRunScope, args},
 		{"marked", qRunMarked, nil},
 		{"unexplained", qRunUnexplained, nil},
-		{"actor patients", qRunActorPatients, nil},
 		{"analyze", qAnalyzeRunSmall, nil},
 	}
 	for _, st := range steps {
 		t0 := time.Now()
-		r, err := tx.ExecContext(ctx, st.q, st.args...)
-		if err != nil {
-			return res, fmt.Errorf("store: review %s: %w", st.op, err)
-		}
-		// The run's count and its unexplained come from the rows the two
-		// tables were made with, not from another pass over them.
-		switch st.op {
-		case "run events":
-			res.Events, err = r.RowsAffected()
-		case "unexplained":
-			var n int64
-			n, err = r.RowsAffected()
-			res.Explained = res.Events - n
-		}
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
 			return res, fmt.Errorf("store: review %s: %w", st.op, err)
 		}
 		res.Steps = append(res.Steps, ReviewStep{st.op, time.Since(t0)})
 	}
+	var counts struct {
+		Events    int64 `db:"events"`
+		Explained int64 `db:"explained"`
+	}
+	if err := tx.GetContext(ctx, &counts, qRunCounts); err != nil {
+		return res, fmt.Errorf("store: review counts: %w", err)
+	}
+	res.Events, res.Explained = counts.Events, counts.Explained
 	for _, name := range rules {
 		q, ok := RuleQueries[name]
 		if !ok {
@@ -549,10 +517,8 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 	if err := enqueueWatchlistNotices(ctx, tx, res.Run, now); err != nil {
 		return res, err
 	}
-	if len(batches) > 0 {
-		if _, err := tx.ExecContext(ctx, qMarkBatches, pq.Array(batches), res.Run); err != nil {
-			return res, fmt.Errorf("store: review batches: %w", err)
-		}
+	if err := scope.cover(ctx, tx, res.Run); err != nil {
+		return res, err
 	}
 	// The cases the run's hits opened or joined take their priority and
 	// narrative from the evidence as it now stands, and so do the cases
@@ -577,25 +543,54 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("store: review run: %w", err)
 	}
-	s.analyzeGrownExplanations(ctx, res.Events)
 	return res, nil
 }
 
-// runEvents is the step that gathers and explains the run's events, by
-// batch or period; check leaves out events a run has explained already.
-func runEvents(from, to any, batches []int64, check bool) runStep {
-	tail := ""
-	if check {
-		tail = runNotExplained
+// runScope is which events a run reviews: those of the finished batches
+// no run has covered, and for a period run only those in its period; once
+// a period run exists, never the events one reviewed (review_periods).
+type runScope struct {
+	batches  []int64
+	from, to time.Time
+	period   bool
+	checked  bool
+}
+
+func runScopeOf(ctx context.Context, tx *sqlx.Tx, opt ReviewRunOptions) (runScope, error) {
+	sc := runScope{period: !opt.From.IsZero() || !opt.To.IsZero()}
+	sc.from, sc.to = openPeriod(opt.From, opt.To)
+	if err := tx.SelectContext(ctx, &sc.batches, qRunBatches); err != nil {
+		return sc, fmt.Errorf("store: review batches: %w", err)
 	}
-	if from == nil {
-		lo, hi := int64(0), int64(-1) // no batches: an empty range
-		if len(batches) > 0 {
-			lo, hi = slices.Min(batches), slices.Max(batches)
-		}
-		return runStep{"run events", fmt.Sprintf(qRunEvents, runByBatches+tail), []any{lo, hi, pq.Array(batches)}}
+	if err := tx.GetContext(ctx, &sc.checked, qAnyPeriodRun); err != nil {
+		return sc, fmt.Errorf("store: review batches: %w", err)
 	}
-	return runStep{"run events", fmt.Sprintf(qRunEvents, runByPeriod+tail), []any{from, to}}
+	return sc, nil
+}
+
+// args are scopeByParams' parameters.
+func (sc runScope) args() []any {
+	lo, hi := int64(0), int64(-1) // no batches: an empty range
+	if len(sc.batches) > 0 {
+		lo, hi = slices.Min(sc.batches), slices.Max(sc.batches)
+	}
+	return []any{lo, hi, pq.Array(sc.batches), sc.from, sc.to, sc.checked}
+}
+
+// cover records what the run reviewed: its batches whole, or its period
+// of them.
+func (sc runScope) cover(ctx context.Context, tx *sqlx.Tx, run int64) error {
+	var err error
+	switch {
+	case sc.period:
+		_, err = tx.ExecContext(ctx, qInsertPeriod, run, sc.from, sc.to, pq.Array(sc.batches))
+	case len(sc.batches) > 0:
+		_, err = tx.ExecContext(ctx, qMarkBatches, pq.Array(sc.batches), run)
+	}
+	if err != nil {
+		return fmt.Errorf("store: review batches: %w", err)
+	}
+	return nil
 }
 
 // runStep is one statement of a run.
@@ -644,10 +639,10 @@ func (s *Store) ruleCases(ctx context.Context, tx *sqlx.Tx, res *ReviewRunResult
 	return nil
 }
 
-// reexplainCare re-evaluates, inside a care import's transaction, the
-// explanations of the events the imported relations cover. It takes the
-// review lock first, so a run and an import never see each other half
-// done. Hits that only fired because an access was unexplained are
+// reexplainCare re-evaluates, inside a care import's transaction, what
+// the review concluded about the imported relations' patients (pid). It
+// takes the review lock first, so a run and an import never see each
+// other half done. Hits that only fired because an access was unexplained are
 // withdrawn when care now explains it; the cases they were on take their
 // priority and narrative from what stands, and a case left with nothing
 // that no one has started on is closed. A withdrawn hit whose access a
@@ -655,7 +650,7 @@ func (s *Store) ruleCases(ctx context.Context, tx *sqlx.Tx, res *ReviewRunResult
 // system closed for it is opened again (one a person closed is not), or,
 // when the same person and patient have another case open, the hit moves
 // to that one.
-func reexplainCare(ctx context.Context, tx *sqlx.Tx, pid, unit, staff, kind, starts []string, now time.Time) (int64, error) {
+func reexplainCare(ctx context.Context, tx *sqlx.Tx, pid []string, now time.Time) (int64, error) {
 	if _, err := tx.ExecContext(ctx, qReviewLock); err != nil {
 		return 0, err
 	}
@@ -664,8 +659,7 @@ func reexplainCare(ctx context.Context, tx *sqlx.Tx, pid, unit, staff, kind, sta
 		Cases    pq.Int64Array `db:"cases"`
 		Restored pq.Int64Array `db:"restored"`
 	}
-	if err := tx.GetContext(ctx, &r, qReexplainCare, pq.Array(pid), pq.Array(unit), pq.Array(staff), pq.Array(kind),
-		pq.Array(starts), now, pq.Array(UnexplainedRules)); err != nil {
+	if err := tx.GetContext(ctx, &r, qReexplainCare, pq.Array(pid), now, pq.Array(UnexplainedRules)); err != nil {
 		return 0, err
 	}
 	if len(r.Restored) > 0 {

@@ -1,7 +1,7 @@
 package store
 
 // Rules of DESIGN.md section 5 as set-based SQL over one review run's
-// events (run_events, made by RunReview). Each statement takes $1, the
+// events (as RunReview gathers them). Each statement takes $1, the
 // run's id, applies the rule only where insyn_rule says it is on for the
 // acting provider, and stores one hit per event with its evidence. A pass
 // over every event of a run costs about as much as the rules' own work, so
@@ -9,9 +9,8 @@ package store
 // run_marked (the events a single-event rule may fire on), run_unexplained
 // (its unexplained part) and run_actor_patients (events per actor, day and
 // patient). The rules that follow a glass, a pair or a day back to its
-// events (emergency, relative, volume) read those through the events'
-// indexes (runEventRead); only the watchlist passes over run_events,
-// hashing the watchlist.
+// events (emergency, relative, volume, watchlist) read those through the
+// events' indexes (runEventRead). No rule passes over every event.
 
 // ruleInsert is the head every rule shares.
 const ruleInsert = `
@@ -34,7 +33,7 @@ const ruleCols = `ev.id, ev.occurred_at, ev.actor_hsa_id, ev.provider_hsa_id, ev
 const (
 	qRuleSelf = ruleInsert + `
 SELECT $1, 'self', cfg.severity, ` + ruleCols + `,
-       jsonb_build_object('explained', ev.relation_id IS NOT NULL)
+       jsonb_build_object('explained', ev.explained)
 FROM run_marked ev JOIN LATERAL insyn_rule('self', ev.provider_hsa_id) cfg ON cfg.enabled
 WHERE ev.actor_personal_id <> '' AND ev.actor_personal_id = ev.patient_id` + ruleTail
 
@@ -57,7 +56,7 @@ WITH glass AS MATERIALIZED (
 )
 SELECT DISTINCT ON (ev.id, ev.occurred_at)
        $1, 'emergency', cfg.severity, ` + ruleCols + `,
-       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'activity', ev.activity, 'opened_at', ev.opened_at)
+       jsonb_build_object('explained', ev.explained, 'activity', ev.activity, 'opened_at', ev.opened_at)
 FROM hit ev JOIN LATERAL insyn_rule('emergency', ev.provider_hsa_id) cfg ON cfg.enabled
 WHERE ev.opened_at >= ev.occurred_at - make_interval(mins => COALESCE((cfg.params->>'session_minutes')::integer, 60))
 ORDER BY ev.id, ev.occurred_at, ev.opened_at DESC` + ruleTail
@@ -69,8 +68,8 @@ ORDER BY ev.id, ev.occurred_at, ev.opened_at DESC` + ruleTail
 	// joins over the pairs; the
 	// CTEs are materialised so the planner, which cannot estimate the
 	// join back to the events, does not push the lookups under it. A
-	// linked pair's events are read through the patient's index, on each
-	// day of the run the actor read the patient (run_actor_patients).
+	// linked pair's events are read through the patient's index, for each
+	// of the pair's groups in run_actor_patients (actor, day, patient).
 	qRuleRelative = ruleInsert + `
 WITH pair AS MATERIALIZED (
     SELECT DISTINCT actor_personal_id, patient_id, patient_id_kind FROM run_actor_patients
@@ -92,14 +91,12 @@ WITH pair AS MATERIALIZED (
     ORDER BY actor_personal_id, patient_id, patient_id_kind, relation NULLS LAST
 )
 SELECT $1, 'relative', cfg.severity, ` + ruleCols + `,
-       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'relation', l.relation,
+       jsonb_build_object('explained', ev.explained, 'relation', l.relation,
                           'same_family_and_address', l.relation IS NULL)
 FROM linked l
-JOIN run_actor_patients d ON d.actor_personal_id = l.actor_personal_id AND d.patient_id = l.patient_id
-     AND d.patient_id_kind = l.patient_id_kind
-JOIN LATERAL (` + runEventRead + `e.patient_id = d.patient_id AND e.patient_id_kind = d.patient_id_kind
-              AND e.actor_hsa_id = d.actor_hsa_id AND ` + onDay + ` OFFSET 0) ev
-     ON ev.actor_personal_id = d.actor_personal_id AND ev.provider_hsa_id = d.provider_hsa_id
+JOIN run_actor_patients g ON g.actor_personal_id = l.actor_personal_id AND g.patient_id = l.patient_id
+     AND g.patient_id_kind = l.patient_id_kind
+JOIN LATERAL (` + runEventRead + groupEvents + ` OFFSET 0) ev ON true
 JOIN LATERAL insyn_rule('relative', ev.provider_hsa_id) cfg ON cfg.enabled` + ruleTail
 
 	// The same building, per distinct pair of the run's unexplained events
@@ -181,7 +178,7 @@ WHERE ev.day > p.deceased_on` + ruleTail
 	// which in its evidence.
 	qRuleNonCare = ruleInsert + `
 SELECT $1, 'non_care_purpose', cfg.severity, ` + ruleCols + `,
-       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'purpose', ev.purpose)
+       jsonb_build_object('explained', ev.explained, 'purpose', ev.purpose)
 FROM run_marked ev JOIN LATERAL insyn_rule('non_care_purpose', ev.provider_hsa_id) cfg ON cfg.enabled
 LEFT JOIN (VALUES ('quality_assurance', 'kvalitetssäkring'), ('administration', 'administration'),
                   ('statistics', 'statistik'), ('quality_register', 'kvalitetsregister'),
@@ -202,7 +199,7 @@ WHERE NOT EXISTS (SELECT 1 FROM care_relations c WHERE c.personal_id = ev.patien
 
 	qRuleAfterEmployment = ruleInsert + `
 SELECT $1, 'after_employment', cfg.severity, ` + ruleCols + `,
-       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'days_after', ev.day - ev.employed_to)
+       jsonb_build_object('explained', ev.explained, 'days_after', ev.day - ev.employed_to)
 FROM run_marked ev JOIN LATERAL insyn_rule('after_employment', ev.provider_hsa_id) cfg ON cfg.enabled
 WHERE ev.employed_to IS NOT NULL AND ev.day > ev.employed_to` + ruleTail
 
@@ -272,7 +269,7 @@ SELECT * FROM spree WHERE patients > factor * baseline AND patients > factor * p
 	// read through the actor's index.
 	qRuleVolume = ruleInsert + `
 SELECT $1, 'volume', d.severity, ` + ruleCols + `,
-       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'patients', d.patients,
+       jsonb_build_object('explained', ev.explained, 'patients', d.patients,
                           'baseline', round(d.baseline, 1), 'peers', round(d.peers, 1))
 FROM run_spree d
 JOIN LATERAL (` + runEventRead + `e.actor_hsa_id = d.actor_hsa_id AND ` + onDay + ` OFFSET 0) ev

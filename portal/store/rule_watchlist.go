@@ -15,21 +15,23 @@ import (
 // lists name the person (ruleTail). The
 // grouping into cases (qRuleCases, review.go) opens or joins a case with
 // source watchlist for these hits, which review.Priority puts in the top
-// band of the queue. The run's events are matched to the watchlist by
-// their keys in run_events; a match is read back whole by its key.
+// band of the queue. The run's groups of events per actor, day and patient
+// (run_actor_patients) are matched to the watchlist; a match's events are
+// read back through the patient's index.
 const qRuleWatchlist = ruleInsert + `
 SELECT $1, 'watchlist', cfg.severity, ` + ruleCols + `,
-       jsonb_build_object('explained', ev.relation_id IS NOT NULL, 'watched_since', w.added_at)
-FROM run_events r
-JOIN watchlist w ON w.staff_hsa_id = r.actor_hsa_id AND w.patient_id = r.patient_id
-     AND w.patient_id_kind = r.patient_id_kind
-     AND r.occurred_at >= w.added_at AND (w.removed_at IS NULL OR r.occurred_at < w.removed_at)
+       jsonb_build_object('explained', ev.explained, 'watched_since', w.added_at)
+FROM run_actor_patients g
+JOIN watchlist w ON w.staff_hsa_id = g.actor_hsa_id AND w.patient_id = g.patient_id
+     AND w.patient_id_kind = g.patient_id_kind
+     AND g.last_at >= w.added_at AND (w.removed_at IS NULL OR g.first_at < w.removed_at)
      -- A guardian's list counts while they may act for the child: the
      -- child, once 13, neither sees nor edits it.
-     AND (w.watched_by = '' OR insyn_may_act_for(w.watched_by, w.patient_id, w.patient_id_kind, r.day))
-JOIN LATERAL (` + runEventRead + `e.id = r.id AND e.occurred_at = r.occurred_at OFFSET 0) ev ON true
+     AND (w.watched_by = '' OR insyn_may_act_for(w.watched_by, w.patient_id, w.patient_id_kind, g.day))
+JOIN LATERAL (` + runEventRead + groupEvents + `
+              AND e.occurred_at >= w.added_at AND (w.removed_at IS NULL OR e.occurred_at < w.removed_at) OFFSET 0) ev ON true
 JOIN LATERAL insyn_rule('watchlist', ev.provider_hsa_id) cfg ON cfg.enabled
-WHERE r.actor_hsa_id <> ''` + ruleTail
+WHERE g.actor_hsa_id <> ''` + ruleTail
 
 func init() { RuleQueries["watchlist"] = qRuleWatchlist }
 
