@@ -79,37 +79,55 @@ INSERT INTO review_periods (run_id, period_from, period_to, batches) VALUES ($1,
 
 	// qRunActorPatients gathers the run's events (scopeByParams) and, in
 	// the same pass, counts them per actor (as the log names them: HSA-id,
-	// unit, provider, personal id), day and patient: how many, how many
+	// unit, provider, personal id), day and patient: how many and how many
 	// care explains (care_coverage, migration 00025: a hash join per key
-	// that matches an event at most once), and how many a single-event rule
-	// may fire on for their purpose or emergency. The scan, both joins and
-	// a partial count run in parallel workers; the leader merges about a
-	// fifth as many groups as events and adds the acting provider, the
-	// personal id, title and end of employment from units and staff per
-	// group. Volume, relative, the watchlist and the run's notices read
-	// this table; a group holding an event a rule may fire on is read back
-	// whole (qRunMarked). No row per event is written.
+	// that matches an event at most once). An event a single-event rule may
+	// fire on for what it is alone (unexplained, a purpose other than care,
+	// emergency access: a few per cent) is a group of its own, keyed by its
+	// id, with what those rules read of it, so they never read the events
+	// again. The scan and both joins run in parallel workers; the leader
+	// counts (by hashing: the planner, seeing a key per event, would sort
+	// a million rows, twice the time; RunReview turns sorting off for
+	// this statement) and adds the acting provider, the personal id, title
+	// and end of employment from units and staff per group. No row per
+	// event is written. (A partial count in the workers, as the planner
+	// chose before events were kept alone, cost as much: the leader then
+	// merged a third as many groups as events.)
 	qRunActorPatients = `
 CREATE TEMP TABLE run_actor_patients ON COMMIT DROP AS
 SELECT g.actor_hsa_id, g.actor_unit_hsa_id, g.log_provider, g.log_personal_id,
        COALESCE(NULLIF(g.log_provider, ''), u.provider_hsa_id, '') AS provider_hsa_id,
        COALESCE(NULLIF(g.log_personal_id, ''), NULLIF(st.personal_id, ''), '') AS actor_personal_id,
        COALESCE(NULLIF(st.title, ''), g.log_title) AS actor_title, st.employed_to,
-       g.day, g.patient_id, g.patient_id_kind, g.first_at, g.last_at, g.events, g.explained, g.marked
+       g.day, g.patient_id, g.patient_id_kind, g.first_at, g.last_at, g.events, g.explained,
+       g.event_id, g.patient_id_root, g.activity, g.purpose, g.emergency
 FROM (
-    SELECT e.actor_hsa_id, e.actor_unit_hsa_id, e.actor_provider_hsa_id AS log_provider,
-           e.actor_personal_id AS log_personal_id, (e.occurred_at AT TIME ZONE 'Europe/Stockholm')::date AS day,
-           e.patient_id, e.patient_id_kind, min(e.actor_title) AS log_title,
-           min(e.occurred_at) AS first_at, max(e.occurred_at) AS last_at, count(*) AS events,
-           count(*) FILTER (WHERE cu.hsa_id IS NOT NULL OR cs.hsa_id IS NOT NULL) AS explained,
-           count(*) FILTER (WHERE e.purpose <> 'care' OR e.emergency OR e.activity = 'emergency') AS marked
-    FROM access_events e
-    LEFT JOIN care_coverage cu ON cu.who = 'unit' AND cu.personal_id = e.patient_id
-         AND cu.hsa_id = e.actor_unit_hsa_id AND e.occurred_at BETWEEN cu.covers_from AND cu.covers_until
-    LEFT JOIN care_coverage cs ON cs.who = 'staff' AND cs.personal_id = e.patient_id
-         AND cs.hsa_id = e.actor_hsa_id AND e.occurred_at BETWEEN cs.covers_from AND cs.covers_until
-    WHERE ` + scopeByParams + `
-    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    SELECT actor_hsa_id, actor_unit_hsa_id, log_provider, log_personal_id, day, patient_id, patient_id_kind, event_id,
+           min(actor_title) AS log_title, min(occurred_at) AS first_at, max(occurred_at) AS last_at,
+           count(*) AS events, count(*) FILTER (WHERE explained) AS explained, min(patient_id_root) AS patient_id_root,
+           min(activity) AS activity, min(purpose) AS purpose, bool_or(emergency) AS emergency
+    FROM (
+        -- What an event alone needs is passed on only for those kept
+        -- alone: the workers hand the leader narrow rows.
+        SELECT e.actor_hsa_id, e.actor_unit_hsa_id, e.actor_provider_hsa_id AS log_provider,
+               e.actor_personal_id AS log_personal_id, (e.occurred_at AT TIME ZONE 'Europe/Stockholm')::date AS day,
+               e.patient_id, e.patient_id_kind, e.actor_title, e.occurred_at, a.explained,
+               CASE WHEN a.alone THEN e.id END AS event_id, CASE WHEN a.alone THEN e.patient_id_root END AS patient_id_root,
+               CASE WHEN a.alone THEN e.activity END AS activity, CASE WHEN a.alone THEN e.purpose END AS purpose,
+               CASE WHEN a.alone THEN e.emergency END AS emergency
+        FROM access_events e
+        LEFT JOIN care_coverage cu ON cu.who = 'unit' AND cu.personal_id = e.patient_id
+             AND cu.hsa_id = e.actor_unit_hsa_id AND e.occurred_at BETWEEN cu.covers_from AND cu.covers_until
+        LEFT JOIN care_coverage cs ON cs.who = 'staff' AND cs.personal_id = e.patient_id
+             AND cs.hsa_id = e.actor_hsa_id AND e.occurred_at BETWEEN cs.covers_from AND cs.covers_until
+        CROSS JOIN LATERAL (
+            SELECT cu.hsa_id IS NOT NULL OR cs.hsa_id IS NOT NULL AS explained,
+                   (cu.hsa_id IS NULL AND cs.hsa_id IS NULL) OR e.purpose <> 'care' OR e.emergency
+                   OR e.activity = 'emergency' AS alone
+        ) a
+        WHERE ` + scopeByParams + `
+    ) ev
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 ) g
 LEFT JOIN units u ON u.hsa_id = g.actor_unit_hsa_id AND g.log_provider = ''
 LEFT JOIN staff st ON st.hsa_id = g.actor_hsa_id AND g.actor_hsa_id <> ''`
@@ -146,17 +164,23 @@ SELECT $1::bigint AS lo, $2::bigint AS hi, $3::bigint[] AS batches, $4::timestam
       AND `
 
 	// qRunMarked keeps apart the run's events a rule that looks at single
-	// events may fire on (unexplained, or runMarks), read back through the
-	// patient's index from the groups that hold one (a few per cent of
-	// them), so those rules read a few per cent of the run. The columns
-	// are runEventCols' and explained, in that order.
+	// events may fire on (unexplained, or runMarks), so those rules read a
+	// few per cent of the run: the events qRunActorPatients kept alone,
+	// and the other events of the rare groups whose actor reads their own
+	// record or no longer works there, read back through the actor's
+	// index. The columns are runEventCols' and explained, in that order.
 	qRunMarked = `
 CREATE TEMP TABLE run_marked ON COMMIT DROP AS
+SELECT g.event_id AS id, g.first_at AS occurred_at, g.actor_hsa_id, g.actor_unit_hsa_id, g.provider_hsa_id,
+       g.actor_personal_id, g.actor_title, g.employed_to, g.day, g.patient_id, g.patient_id_kind,
+       g.patient_id_root, g.activity, g.purpose, g.emergency, g.explained > 0 AS explained
+FROM run_actor_patients g WHERE g.event_id IS NOT NULL
+UNION ALL
 SELECT ev.* FROM run_actor_patients g
 JOIN LATERAL (` + runEventRead + groupEvents + ` OFFSET 0) ev ON true
-WHERE (g.explained < g.events OR g.marked > 0 OR (g.actor_personal_id <> '' AND g.actor_personal_id = g.patient_id)
-       OR (g.employed_to IS NOT NULL AND g.day > g.employed_to))
-  AND (NOT ev.explained OR ` + runMarks + `)`
+WHERE g.event_id IS NULL
+  AND ((g.actor_personal_id <> '' AND g.actor_personal_id = g.patient_id) OR (g.employed_to IS NOT NULL AND g.day > g.employed_to))
+  AND ev.explained AND ev.purpose = 'care' AND NOT ev.emergency AND ev.activity <> 'emergency'`
 
 	// qRunUnexplained keeps the run's unexplained events apart for the
 	// rules that look only at those (UnexplainedRules).
@@ -179,9 +203,13 @@ CREATE TEMP TABLE run_unexplained ON COMMIT DROP AS SELECT * FROM run_marked WHE
 	// larger work_mem, and the gathering uses two parallel workers (as a
 	// plain scan of the events would): passing a row from a worker costs
 	// less than the planner's default says beside the count it saves the
-	// leader. All end with the transaction.
+	// leader. The rules join small tables to the run's groups, which have
+	// no statistics: a merge join sorts the groups (200,000 rows for ten
+	// days) where hashing the small side costs nothing, so merge joins are
+	// off. All end with the transaction.
 	qRunSettings = `SELECT set_config('jit', 'off', true), set_config('work_mem', '256MB', true),
-       set_config('max_parallel_workers_per_gather', '2', true), set_config('parallel_tuple_cost', '0.01', true)`
+       set_config('max_parallel_workers_per_gather', '2', true), set_config('parallel_tuple_cost', '0.01', true),
+       set_config('enable_mergejoin', 'off', true)`
 
 	qAnyPeriodRun = `SELECT EXISTS (SELECT 1 FROM review_periods)`
 
@@ -451,15 +479,15 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 	}
 	args := scope.args()
 	steps := []runStep{
-		{"run events", qRunActorPatients, args},
-		{"scope", qRunScope, args},
-		{"marked", qRunMarked, nil},
-		{"unexplained", qRunUnexplained, nil},
-		{"analyze", qAnalyzeRunSmall, nil},
+		{"run events", qRunActorPatients, args, true},
+		{"scope", qRunScope, args, false},
+		{"marked", qRunMarked, nil, false},
+		{"unexplained", qRunUnexplained, nil, false},
+		{"analyze", qAnalyzeRunSmall, nil, false},
 	}
 	for _, st := range steps {
 		t0 := time.Now()
-		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
+		if err := st.exec(ctx, tx); err != nil {
 			return res, fmt.Errorf("store: review %s: %w", st.op, err)
 		}
 		res.Steps = append(res.Steps, ReviewStep{st.op, time.Since(t0)})
@@ -593,10 +621,27 @@ func (sc runScope) cover(ctx context.Context, tx *sqlx.Tx, run int64) error {
 	return nil
 }
 
-// runStep is one statement of a run.
+// runStep is one statement of a run; noSort runs it with sorting off.
 type runStep struct {
-	op, q string
-	args  []any
+	op, q  string
+	args   []any
+	noSort bool
+}
+
+func (st runStep) exec(ctx context.Context, tx *sqlx.Tx) error {
+	if st.noSort {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL enable_sort = off`); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
+		return err
+	}
+	if st.noSort {
+		_, err := tx.ExecContext(ctx, `SET LOCAL enable_sort = on`)
+		return err
+	}
+	return nil
 }
 
 // reviewLock takes the review lock for the transaction: at once, or after

@@ -62,33 +62,43 @@ WHERE ev.opened_at >= ev.occurred_at - make_interval(mins => COALESCE((cfg.param
 ORDER BY ev.id, ev.occurred_at, ev.opened_at DESC` + ruleTail
 
 	// A family link in relations (either direction), or the same family
-	// name at the same address. Worked out once per distinct (actor,
-	// patient) pair of the run (from run_actor_patients), not per event (a
-	// member of staff reads the same patient many times a day), by hash
-	// joins over the pairs; the
-	// CTEs are materialised so the planner, which cannot estimate the
-	// join back to the events, does not push the lookups under it. A
-	// linked pair's events are read through the patient's index, for each
-	// of the pair's groups in run_actor_patients (actor, day, patient).
+	// name at the same address. Worked out from the people who acted in
+	// the run (a few thousand): everyone each of them is linked to, by
+	// relations or by household; the run's (actor, patient) groups are
+	// then matched against those few links by one hash join, not each
+	// pair of the run against the relations and the population. The CTEs
+	// are materialised so the planner, which cannot estimate the join back
+	// to the events, does not push the lookups under it. A linked pair's
+	// events are read through the actor's index, for each of the pair's
+	// groups in run_actor_patients (actor, day, patient).
 	qRuleRelative = ruleInsert + `
-WITH pair AS MATERIALIZED (
-    SELECT DISTINCT actor_personal_id, patient_id, patient_id_kind FROM run_actor_patients
-    WHERE actor_personal_id <> '' AND actor_personal_id <> patient_id
+WITH actor AS MATERIALIZED (
+    SELECT DISTINCT actor_personal_id FROM run_actor_patients WHERE actor_personal_id <> ''
+), link AS MATERIALIZED (
+    -- patient_id_kind NULL: a relation holds for the personal id whatever
+    -- its kind; a household is the population register's person.
+    SELECT a.actor_personal_id, r.personal_id_b AS patient_id, NULL::text AS patient_id_kind, r.kind AS relation
+    FROM actor a JOIN relations r ON r.personal_id_a = a.actor_personal_id
+    UNION ALL
+    SELECT a.actor_personal_id, r.personal_id_a, NULL, r.kind
+    FROM actor a JOIN relations r ON r.personal_id_b = a.actor_personal_id
+    UNION ALL
+    SELECT a.actor_personal_id, p.personal_id, p.id_kind, NULL
+    FROM actor a
+    JOIN patients ap ON ap.personal_id = a.actor_personal_id
+    JOIN patients p ON p.postal_code = ap.postal_code AND lower(p.family_name) = lower(ap.family_name)
+    -- Not "=": the street, normalised by a regular expression, is
+    -- compared for the few of the same name and postal code, not made a
+    -- join key that would normalise the street of everyone.
+    WHERE ap.street <> '' AND insyn_street(ap.street) IS NOT DISTINCT FROM insyn_street(p.street)
 ), linked AS MATERIALIZED (
-    SELECT DISTINCT ON (actor_personal_id, patient_id, patient_id_kind) * FROM (
-        SELECT pair.*, r.kind AS relation FROM pair
-        JOIN relations r ON r.personal_id_a = pair.actor_personal_id AND r.personal_id_b = pair.patient_id
-        UNION ALL
-        SELECT pair.*, r.kind FROM pair
-        JOIN relations r ON r.personal_id_a = pair.patient_id AND r.personal_id_b = pair.actor_personal_id
-        UNION ALL
-        SELECT pair.*, NULL FROM pair
-        JOIN patients ap ON ap.personal_id = pair.actor_personal_id
-        JOIN patients p ON p.personal_id = pair.patient_id AND p.id_kind = pair.patient_id_kind
-        WHERE ap.street <> '' AND lower(ap.family_name) = lower(p.family_name) AND ap.postal_code = p.postal_code
-          AND insyn_street(ap.street) = insyn_street(p.street)
-    ) l
-    ORDER BY actor_personal_id, patient_id, patient_id_kind, relation NULLS LAST
+    SELECT DISTINCT ON (g.actor_personal_id, g.patient_id, g.patient_id_kind)
+           g.actor_personal_id, g.patient_id, g.patient_id_kind, l.relation
+    FROM run_actor_patients g
+    JOIN link l ON l.actor_personal_id = g.actor_personal_id AND l.patient_id = g.patient_id
+         AND (l.patient_id_kind IS NULL OR l.patient_id_kind = g.patient_id_kind)
+    WHERE g.actor_personal_id <> g.patient_id
+    ORDER BY g.actor_personal_id, g.patient_id, g.patient_id_kind, l.relation NULLS LAST
 )
 SELECT $1, 'relative', cfg.severity, ` + ruleCols + `,
        jsonb_build_object('explained', ev.explained, 'relation', l.relation,
@@ -206,23 +216,27 @@ WHERE ev.employed_to IS NOT NULL AND ev.day > ev.employed_to` + ruleTail
 	// qVolumeDays keeps, for each actor-day of the run, the distinct
 	// patients of that whole day (every event, not only the run's) in
 	// review_actor_days. An actor-day no run has seen is counted from the
-	// run's own events, which then are all its reviewed events; one a run
-	// saw before (a day arriving in several batches) is counted anew from
-	// access_events through the actor index.
+	// run's own events, which then are all its reviewed events, and
+	// inserted (in key order, without a conflict check per row: the day is
+	// known to be new); one a run saw before (a day arriving in several
+	// batches) is counted anew from access_events through the actor index.
 	qVolumeDays = `
+WITH d AS MATERIALIZED (
+    SELECT actor_hsa_id, day, min(actor_title) AS title, count(*) AS patients
+    FROM (SELECT actor_hsa_id, day, patient_id, min(actor_title) AS actor_title FROM run_actor_patients
+          WHERE actor_hsa_id <> '' GROUP BY actor_hsa_id, day, patient_id) ap
+    GROUP BY actor_hsa_id, day
+), seen AS (
+    UPDATE review_actor_days r SET title = d.title,
+           patients = (SELECT count(DISTINCT e.patient_id) FROM access_events e
+                       WHERE e.actor_hsa_id = d.actor_hsa_id AND ` + onDay + `)
+    FROM d WHERE r.actor_hsa_id = d.actor_hsa_id AND r.day = d.day
+    RETURNING r.actor_hsa_id, r.day
+)
 INSERT INTO review_actor_days (actor_hsa_id, day, title, patients)
-SELECT d.actor_hsa_id, d.day, d.actor_title,
-       CASE WHEN old.actor_hsa_id IS NULL THEN d.patients ELSE
-       (SELECT count(DISTINCT e.patient_id) FROM access_events e
-        WHERE e.actor_hsa_id = d.actor_hsa_id
-          AND e.occurred_at >= d.day::timestamp AT TIME ZONE 'Europe/Stockholm'
-          AND e.occurred_at < (d.day + 1)::timestamp AT TIME ZONE 'Europe/Stockholm') END
-FROM (SELECT actor_hsa_id, day, min(actor_title) AS actor_title, count(*) AS patients
-      FROM (SELECT actor_hsa_id, day, patient_id, min(actor_title) AS actor_title FROM run_actor_patients
-            WHERE actor_hsa_id <> '' GROUP BY actor_hsa_id, day, patient_id) ap
-      GROUP BY actor_hsa_id, day) d
-LEFT JOIN review_actor_days old ON old.actor_hsa_id = d.actor_hsa_id AND old.day = d.day
-ON CONFLICT (actor_hsa_id, day) DO UPDATE SET patients = EXCLUDED.patients, title = EXCLUDED.title`
+SELECT d.actor_hsa_id, d.day, d.title, d.patients FROM d
+WHERE NOT EXISTS (SELECT 1 FROM seen WHERE seen.actor_hsa_id = d.actor_hsa_id AND seen.day = d.day)
+ORDER BY d.actor_hsa_id, d.day`
 
 	// qVolumeSpree keeps the run's actor-days whose distinct patients
 	// reach min_patients and exceed factor times both the actor's own
