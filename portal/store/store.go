@@ -11,26 +11,28 @@
 //     the batch and quarantined with its SQLSTATE.
 //   - extract.go: EventsForPatient streams a
 //     patient's events with reference names and the explaining care
-//     relation (the one a review run kept in event_explanations, else
-//     insyn_explaining_relation for that event only) as a prepared
-//     statement, so partitions are pruned at run time on a cached plan.
+//     relation (picked by the definition's parts, as
+//     insyn_explaining_relation picks it) as a prepared statement, so
+//     partitions are pruned at run time on a cached plan.
 //   - review.go, rule.go: RunReview is one transaction under an
 //     advisory lock. It gathers the events of finished ingest batches no run
 //     has covered (review_batches is the watermark, so events committed out
-//     of id order are never skipped), explains them by one hash join to
-//     care_relations (insyn_care_* of migrations 00013 and 00022, the parts
-//     insyn_explaining_relation is written from) into a narrow table of the
-//     run (explanation, keys, a mark for the few a single-event rule may
-//     fire on), applies each rule as one INSERT … SELECT into rule_hits
-//     (the rules that follow a pair or a day read its events by index),
-//     groups the hits per (actor, provider,
-//     patient) into cases on the open-case index and refreshes their
-//     priority and narrative in one statement. A care import re-explains the
-//     events its relations cover under the same lock, withdraws hits of
-//     rules that fire only on unexplained accesses and closes, as justified,
-//     a rule case left with nothing that no reviewer has touched; a later
-//     import that leaves such an access unexplained again restores its hit
-//     and reopens the case the system closed.
+//     of id order are never skipped; review_periods for a run over a
+//     period) and counts them per actor, day and patient in one parallel
+//     pass, explained or not by two hash joins to care_coverage (the care
+//     windows merged per patient and unit or staff, migration 00025); an
+//     event a single-event rule may fire on is kept alone with what those
+//     rules read. No explanation is written per event: readers explain from
+//     the definition. Each rule is one INSERT … SELECT into rule_hits (the
+//     rules that follow a pair or a day read its events by index), the
+//     hits are grouped per (actor, provider, patient) into cases on the
+//     open-case index and their priority and narrative refreshed in one
+//     statement. A care import, under the same lock, re-evaluates the hits
+//     of rules that fire only on unexplained accesses of its patients:
+//     withdraws those care now explains and closes, as justified, a rule
+//     case left with nothing that no reviewer has touched; a later import
+//     that leaves such an access unexplained again restores its hit and
+//     reopens the case the system closed.
 //   - case.go: FileFlag checks that the flagged events are the patient's and
 //     joins the open case about the same (person, provider) or opens one
 //     (INSERT … ON CONFLICT on cases_one_open, so concurrent flags meet).
