@@ -41,8 +41,14 @@ ORDER BY b.id`
 	qMarkBatches = `
 INSERT INTO review_batches (batch_id, run_id) SELECT unnest($1::bigint[]), $2 ON CONFLICT DO NOTHING`
 
-	// scopeByParams keeps events e to a run's (parameters $1 to $6, see
-	// qRunSettings); scopeByTable the same from run_scope rs.
+	// scopeByParams keeps events e to a run's. A run picks the events of
+	// the finished batches no run covered, all of them or, for a run over
+	// a period, those in the period. Batches are found through the
+	// block-range index on batch_id, which takes a range (not = ANY): $1
+	// and $2 bound the ids, $3 lists them; $4 and $5 are the period (from
+	// 1900 to 9999 for a batch run). Once any period run exists ($6), the
+	// events one reviewed are left out (review_periods). scopeByTable is
+	// the same from run_scope rs.
 	scopeByParams = `e.batch_id BETWEEN $1 AND $2 AND e.batch_id = ANY($3::bigint[])
       AND e.occurred_at >= $4::timestamptz AND e.occurred_at < $5::timestamptz
       AND NOT ($6::boolean AND ` + reviewedByPeriod + `)`
@@ -69,13 +75,6 @@ INSERT INTO review_periods (run_id, period_from, period_to, batches) VALUES ($1,
 	runEventJoins = `
     LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_provider_hsa_id = ''
     LEFT JOIN staff st ON st.hsa_id = e.actor_hsa_id AND e.actor_hsa_id <> ''`
-
-	// runMarks holds for an event a rule that looks at single events may
-	// fire on: the actor's own record, a purpose other than care, after
-	// employment, emergency access (and, added where it is known,
-	// unexplained).
-	runMarks = `(ev.actor_personal_id <> '' AND ev.actor_personal_id = ev.patient_id) OR ev.purpose <> 'care'
-       OR (ev.employed_to IS NOT NULL AND ev.day > ev.employed_to) OR ev.emergency OR ev.activity = 'emergency'`
 
 	// qRunActorPatients gathers the run's events (scopeByParams) and, in
 	// the same pass, counts them per actor (as the log names them: HSA-id,
@@ -164,7 +163,8 @@ SELECT $1::bigint AS lo, $2::bigint AS hi, $3::bigint[] AS batches, $4::timestam
       AND `
 
 	// qRunMarked keeps apart the run's events a rule that looks at single
-	// events may fire on (unexplained, or runMarks), so those rules read a
+	// events may fire on (unexplained, the actor's own record, a purpose other
+	// than care, after employment, emergency access), so those rules read a
 	// few per cent of the run: the events qRunActorPatients kept alone,
 	// and the other events of the rare groups whose actor reads their own
 	// record or no longer works there, read back through the actor's
@@ -192,17 +192,11 @@ CREATE TEMP TABLE run_unexplained ON COMMIT DROP AS SELECT * FROM run_marked WHE
 	// sampling it cost more than any plan it changed.
 	qAnalyzeRunSmall = `ANALYZE run_marked; ANALYZE run_unexplained`
 
-	// The two ways a run picks its events: the batches no run covered, or
-	// a period's events of every finished batch no run covered. Batches
-	// are found through the block-range index on batch_id, which takes a
-	// range (not = ANY): $1 and $2 bound the ids, $3 lists them; $4 and $5
-	// are the period (from 1900 to 9999 for a batch run). Once any period
-	// run exists ($6), the events it reviewed are left out (review_periods).
 	// A run is one large batch job: JIT compiling each statement costs
 	// more than it saves here, the rules' hashes fit in memory with a
 	// larger work_mem, and the gathering uses two parallel workers (as a
 	// plain scan of the events would): passing a row from a worker costs
-	// less than the planner's default says beside the count it saves the
+	// less than the planner's default says beside the work it saves the
 	// leader. The rules join small tables to the run's groups, which have
 	// no statistics: a merge join sorts the groups (200,000 rows for ten
 	// days) where hashing the small side costs nothing, so merge joins are
