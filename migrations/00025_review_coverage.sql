@@ -23,14 +23,15 @@ CREATE TABLE care_coverage (
     who          text NOT NULL CHECK (who IN ('unit', 'staff')),
     hsa_id       text NOT NULL CHECK (hsa_id <> ''),
     covers_from  timestamptz NOT NULL,
-    covers_until timestamptz NOT NULL,
-    CHECK (covers_from <= covers_until)
+    covers_until timestamptz NOT NULL
 );
 CREATE INDEX care_coverage_key ON care_coverage (personal_id, hsa_id, covers_from);
 
 -- insyn_cover rebuilds the coverage of the given patients from their care
 -- relations: the islands of overlapping windows (a window starts a new
--- island when it begins after every earlier one has ended).
+-- island when it begins after every earlier one has ended). A window that
+-- ends before it begins (a relation whose end precedes its start, which
+-- only the CSV import refuses) covers nothing, as in insyn_care_covers.
 -- +goose StatementBegin
 CREATE FUNCTION insyn_cover(p_ids text[]) RETURNS void LANGUAGE sql AS $$
     DELETE FROM care_coverage WHERE personal_id = ANY(p_ids);
@@ -47,6 +48,7 @@ CREATE FUNCTION insyn_cover(p_ids text[]) RETURNS void LANGUAGE sql AS $$
                 CROSS JOIN LATERAL (VALUES ('unit', c.unit_hsa_id), ('staff', c.staff_hsa_id)) AS k(who, hsa_id)
                 WHERE c.personal_id = ANY(p_ids) AND k.hsa_id <> ''
             ) r
+            WHERE r.lo <= r.hi
         ) w
     ) i
     GROUP BY personal_id, who, hsa_id, island;
@@ -54,8 +56,16 @@ $$;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
+-- The rebuild first takes the review lock (the key RunReview and a care
+-- import take), so two transactions writing a patient's relations rebuild
+-- one after the other, each from what the other committed: the delete and
+-- the insert of insyn_cover each see the database as their statement
+-- starts, and run beside another rebuild they would keep its rows twice or
+-- keep rows it removed. A review run, which reads the coverage, never sees
+-- half of one either.
 CREATE FUNCTION insyn_cover_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('insyn_review'));
     IF TG_OP = 'TRUNCATE' THEN
         DELETE FROM care_coverage;
     ELSIF TG_OP = 'INSERT' THEN
@@ -91,6 +101,9 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                      AND ((v.who = 'unit' AND v.hsa_id = p_unit) OR (v.who = 'staff' AND v.hsa_id = p_actor)))
 $$;
 -- +goose StatementEnd
+
+-- A care import re-evaluates the hits of its patients (reexplainCare).
+CREATE INDEX rule_hits_patient ON rule_hits (patient_id);
 
 -- Which events a period run (insyn review run --from --to) reviewed: those
 -- of the listed batches in its period. A batch run keeps its batches in
@@ -133,6 +146,12 @@ INSERT INTO event_explanations (event_id, occurred_at, relation_id, run_id)
 SELECT e.id, e.occurred_at, x.relation_id, b.run_id
 FROM review_batches b JOIN access_events e ON e.batch_id = b.batch_id
 LEFT JOIN LATERAL insyn_explaining_relation(e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id, e.occurred_at) x ON true;
+INSERT INTO event_explanations (event_id, occurred_at, relation_id, run_id)
+SELECT e.id, e.occurred_at, x.relation_id, p.run_id
+FROM review_periods p JOIN access_events e ON e.batch_id = ANY(p.batches)
+     AND e.occurred_at >= p.period_from AND e.occurred_at < p.period_to
+LEFT JOIN LATERAL insyn_explaining_relation(e.patient_id, e.actor_hsa_id, e.actor_unit_hsa_id, e.occurred_at) x ON true
+ON CONFLICT DO NOTHING;
 CREATE VIEW event_explanation_evidence AS
 SELECT x.event_id, x.occurred_at, x.run_id, x.relation_id, x.relation_id IS NOT NULL AS explained, c.kind,
        COALESCE(insyn_care_by_staff(c.staff_hsa_id, e.actor_hsa_id), false) AS by_staff,
@@ -141,6 +160,7 @@ FROM event_explanations x
 JOIN access_events e ON e.id = x.event_id AND e.occurred_at = x.occurred_at
 LEFT JOIN care_relations c ON c.id = x.relation_id;
 DROP TABLE review_periods;
+DROP INDEX rule_hits_patient;
 DROP FUNCTION insyn_explained(text, text, text, timestamptz);
 DROP TRIGGER care_coverage_truncate ON care_relations;
 DROP TRIGGER care_coverage_delete ON care_relations;

@@ -328,6 +328,12 @@ func (s *Store) UpsertCareRelations(ctx context.Context, rows []portal.CareRelat
 	}
 	return s.refTx(ctx, "upsert care relations", func(tx *sqlx.Tx) error {
 		now := s.clock.Now()
+		// The review lock before the rows' locks: the coverage trigger
+		// takes it too (migration 00025), and taken after them it could
+		// meet another import holding it and waiting for those rows.
+		if _, err := tx.ExecContext(ctx, qReviewLock); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, qUpsertCareRelations, pq.Array(pid), pq.Array(unit), pq.Array(staff),
 			pq.Array(kind), pq.Array(starts), pq.Array(ends), now); err != nil {
 			return err
