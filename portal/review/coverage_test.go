@@ -7,6 +7,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/insyn/insyn/portal"
 	"github.com/insyn/insyn/portal/store"
 )
 
@@ -51,13 +52,7 @@ func TestConcurrentCareWrites(t *testing.T) {
 			q.Digits(), at.Add(10*24*time.Hour), lab)
 		return err
 	})
-	later := at.Add(60 * 24 * time.Hour)
-	var covered, function bool
-	if err := s.DB().QueryRow(`SELECT insyn_explained($1, $2, $3, $4),
-		EXISTS (SELECT 1 FROM insyn_explaining_relation($1, $2, $3, $4))`, q.Digits(), anna, lab, later).Scan(&covered, &function); err != nil {
-		t.Fatal(err)
-	}
-	if covered || function {
+	if covered, function := explainedBoth(t, s, q, anna, lab, at.Add(60*24*time.Hour)); covered || function {
 		t.Errorf("after the team relation ended: coverage %v, the function %v", covered, function)
 	}
 }
@@ -73,14 +68,21 @@ func TestCareEndingBeforeItStarts(t *testing.T) {
 		VALUES ($1, $2, 'team', $3, $4)`, p.Digits(), unit, at, at.Add(-24*time.Hour)); err != nil {
 		t.Fatalf("a relation ending before it starts refused: %v", err)
 	}
-	var covered, function bool
-	if err := s.DB().QueryRow(`SELECT insyn_explained($1, $2, $3, $4),
-		EXISTS (SELECT 1 FROM insyn_explaining_relation($1, $2, $3, $4))`, p.Digits(), anna, unit, at).Scan(&covered, &function); err != nil {
-		t.Fatal(err)
-	}
-	if covered || function {
+	if covered, function := explainedBoth(t, s, p, anna, unit, at); covered || function {
 		t.Errorf("coverage %v, the function %v", covered, function)
 	}
+}
+
+// explainedBoth is whether the coverage (insyn_explained) and the
+// definition (insyn_explaining_relation) explain an access by actor for
+// unit to the patient's record at.
+func explainedBoth(t *testing.T, s *store.Store, p portal.PersonalID, actor, unit string, at time.Time) (covered, function bool) {
+	t.Helper()
+	if err := s.DB().QueryRow(`SELECT insyn_explained($1, $2, $3, $4),
+		EXISTS (SELECT 1 FROM insyn_explaining_relation($1, $2, $3, $4))`, p.Digits(), actor, unit, at).Scan(&covered, &function); err != nil {
+		t.Fatal(err)
+	}
+	return covered, function
 }
 
 // beside runs first in one transaction and second in another that starts

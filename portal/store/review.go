@@ -451,10 +451,15 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 	if err := s.reviewLock(ctx, tx, opt); err != nil {
 		return res, err
 	}
-	period := !opt.From.IsZero() || !opt.To.IsZero()
-	var from, to any
-	if period {
-		from, to = openPeriod(opt.From, opt.To)
+	t0 := time.Now()
+	scope, err := runScopeOf(ctx, tx, opt)
+	if err != nil {
+		return res, err
+	}
+	res.Steps = append(res.Steps, ReviewStep{"batches", time.Since(t0)})
+	var from, to any // a batch run records no period
+	if scope.period {
+		from, to = scope.from, scope.to
 	}
 	if err := tx.GetContext(ctx, &res.Run, qInsertRun, now, from, to); err != nil {
 		return res, fmt.Errorf("store: review run: %w", err)
@@ -462,22 +467,16 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 	if _, err := tx.ExecContext(ctx, qRunSettings); err != nil {
 		return res, fmt.Errorf("store: review run: %w", err)
 	}
-	t0 := time.Now()
-	scope, err := runScopeOf(ctx, tx, opt)
-	if err != nil {
-		return res, err
-	}
-	res.Steps = append(res.Steps, ReviewStep{"batches", time.Since(t0)})
 	if _, err := tx.ExecContext(ctx, qRunTempBuffers); err != nil {
 		return res, fmt.Errorf("store: review run: %w", err)
 	}
 	args := scope.args()
 	steps := []runStep{
-		{"run events", qRunActorPatients, args, true},
-		{"scope", qRunScope, args, false},
-		{"marked", qRunMarked, nil, false},
-		{"unexplained", qRunUnexplained, nil, false},
-		{"analyze", qAnalyzeRunSmall, nil, false},
+		{"run events", qRunActorPatients, args, []string{"enable_sort"}},
+		{"scope", qRunScope, args, nil},
+		{"marked", qRunMarked, nil, nil},
+		{"unexplained", qRunUnexplained, nil, nil},
+		{"analyze", qAnalyzeRunSmall, nil, nil},
 	}
 	for _, st := range steps {
 		t0 := time.Now()
@@ -507,18 +506,14 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 			// And counting a run's actor-days by hashing beat sorting
 			// every event of the run (a million) by actor, day and patient
 			// by two to one, which the planner does not see.
-			if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off`); err != nil {
-				return res, fmt.Errorf("store: review rule %s: %w", name, err)
-			}
-			var err error
-			for _, q := range pre {
-				if _, err = tx.ExecContext(ctx, q); err != nil {
-					break
+			err := withPlannerOff(ctx, tx, []string{"enable_seqscan", "enable_sort"}, func() error {
+				for _, q := range pre {
+					if _, err := tx.ExecContext(ctx, q); err != nil {
+						return err
+					}
 				}
-			}
-			if _, rerr := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = on; SET LOCAL enable_sort = on`); err == nil {
-				err = rerr
-			}
+				return nil
+			})
 			if err != nil {
 				return res, fmt.Errorf("store: review rule %s: %w", name, err)
 			}
@@ -615,25 +610,39 @@ func (sc runScope) cover(ctx context.Context, tx *sqlx.Tx, run int64) error {
 	return nil
 }
 
-// runStep is one statement of a run; noSort runs it with sorting off.
+// runStep is one statement of a run, run with the planner methods in off
+// (enable_sort, …) turned off.
 type runStep struct {
-	op, q  string
-	args   []any
-	noSort bool
+	op, q string
+	args  []any
+	off   []string
 }
 
 func (st runStep) exec(ctx context.Context, tx *sqlx.Tx) error {
-	if st.noSort {
-		if _, err := tx.ExecContext(ctx, `SET LOCAL enable_sort = off`); err != nil {
+	return withPlannerOff(ctx, tx, st.off, func() error {
+		_, err := tx.ExecContext(ctx, st.q, st.args...)
+		return err
+	})
+}
+
+// withPlannerOff runs fn with the given planner methods (enable_seqscan,
+// enable_sort, …) off for the transaction, and turns them on again after
+// it. A failed fn leaves them: its error aborts the transaction.
+func withPlannerOff(ctx context.Context, tx *sqlx.Tx, methods []string, fn func() error) error {
+	if err := setPlanner(ctx, tx, methods, "off"); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		return err
+	}
+	return setPlanner(ctx, tx, methods, "on")
+}
+
+func setPlanner(ctx context.Context, tx *sqlx.Tx, methods []string, value string) error {
+	for _, m := range methods {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL `+m+` = `+value); err != nil {
 			return err
 		}
-	}
-	if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
-		return err
-	}
-	if st.noSort {
-		_, err := tx.ExecContext(ctx, `SET LOCAL enable_sort = on`)
-		return err
 	}
 	return nil
 }
