@@ -41,16 +41,25 @@ ORDER BY b.id`
 	qMarkBatches = `
 INSERT INTO review_batches (batch_id, run_id) SELECT unnest($1::bigint[]), $2 ON CONFLICT DO NOTHING`
 
-	// scopeByParams keeps events e to a run's. A run picks the events of
-	// the finished batches no run covered, all of them or, for a run over
-	// a period, those in the period. Batches are found through the
-	// block-range index on batch_id, which takes a range (not = ANY): $1
-	// and $2 bound the ids, $3 lists them; $4 and $5 are the period (from
-	// 1900 to 9999 for a batch run). Once any period run exists ($6), the
-	// events one reviewed are left out (review_periods). scopeByTable is
-	// the same from run_scope rs.
-	scopeByParams = `e.batch_id BETWEEN $1 AND $2 AND e.batch_id = ANY($3::bigint[])
-      AND e.occurred_at >= $4::timestamptz AND e.occurred_at < $5::timestamptz
+	// A run picks the events of the finished batches no run covered, all
+	// of them or, for a run over a period, those in the period; once any
+	// period run exists, the events one reviewed are left out
+	// (review_periods). Its parameters: $1 and $2 bound the batch ids, $3
+	// lists them, $4 and $5 are the period (from 1900 to 9999 for a batch
+	// run), $6 whether a period run exists. scopeByGroup keeps a group g
+	// of review_groups (migration 00026) with any such event and
+	// groupWhole holds when every event of the group is in scope;
+	// scopeByEvent keeps an event e (its batch_id and occurred_at) of such
+	// a group. scopeByTable is scopeByEvent from run_scope rs, for the
+	// statements that read a run's events back: batches are found
+	// through the block-range index on batch_id, which takes a range (not
+	// = ANY).
+	scopeByGroup = `g.batch_id BETWEEN $1 AND $2 AND g.batch_id = ANY($3::bigint[])
+      AND g.last_at >= $4::timestamptz AND g.first_at < $5::timestamptz`
+	groupWhole = `g.first_at >= $4::timestamptz AND g.last_at < $5::timestamptz
+      AND NOT ($6::boolean AND EXISTS (SELECT 1 FROM review_periods p WHERE g.batch_id = ANY(p.batches)
+                                       AND g.last_at >= p.period_from AND g.first_at < p.period_to))`
+	scopeByEvent = `e.occurred_at >= $4::timestamptz AND e.occurred_at < $5::timestamptz
       AND NOT ($6::boolean AND ` + reviewedByPeriod + `)`
 	scopeByTable = `e.batch_id BETWEEN rs.lo AND rs.hi AND e.batch_id = ANY(rs.batches)
       AND e.occurred_at >= rs.period_from AND e.occurred_at < rs.period_to
@@ -76,62 +85,76 @@ INSERT INTO review_periods (run_id, period_from, period_to, batches) VALUES ($1,
     LEFT JOIN units u ON u.hsa_id = e.actor_unit_hsa_id AND e.actor_provider_hsa_id = ''
     LEFT JOIN staff st ON st.hsa_id = e.actor_hsa_id AND e.actor_hsa_id <> ''`
 
-	// qRunActorPatients gathers the run's events (scopeByParams) and, in
-	// the same pass, counts them per actor (as the log names them: HSA-id,
-	// unit, provider, personal id), day and patient: how many and how many
-	// care explains (care_coverage, migration 00025: a hash join per key
-	// that matches an event at most once). An event a single-event rule may
-	// fire on for what it is alone (unexplained, a purpose other than care,
-	// emergency access: a few per cent) is a group of its own, keyed by its
-	// id, with what those rules read of it, so they never read the events
-	// again. The scan and both joins run in parallel workers; the leader
-	// counts (by hashing: the planner, seeing a key per event, would sort
-	// a million rows, twice the time; RunReview turns sorting off for
-	// this statement) and adds the acting provider, the personal id, title
-	// and end of employment from units and staff per group. No row per
-	// event is written. (A partial count in the workers, as the planner
-	// chose before events were kept alone, cost as much: the leader then
-	// merged a third as many groups as events.)
+	// qRunActorPatients counts the run's events per actor (as the log
+	// names them: HSA-id, unit, provider, personal id), day and patient:
+	// how many and how many care explains. It reads the groups the ingest
+	// keeps (review_groups, migration 00026), not the events. A group care
+	// covers whole (one window of care_coverage for its unit or its actor
+	// spans its first to its last access), with every event in scope and
+	// none a single-event rule looks at for what it is (odd), is counted
+	// as it stands: nearly all of them. The others are taken apart from
+	// the accesses they keep and explained one by one (a hash join per
+	// key, as the coverage matches an access at most once); an event a
+	// single-event rule may fire on (unexplained, odd) becomes a group of
+	// its own, keyed by its id, with what those rules read of it, so they
+	// never read the events. The acting provider, the personal id, title
+	// and end of employment come from units and staff per group.
 	qRunActorPatients = `
 CREATE TEMP TABLE run_actor_patients ON COMMIT DROP AS
+WITH rg AS MATERIALIZED (
+    SELECT g.ctid AS tid, g.batch_id, g.actor_hsa_id, g.actor_unit_hsa_id, g.actor_provider_hsa_id AS log_provider,
+           g.actor_personal_id AS log_personal_id, g.day, g.patient_id, g.patient_id_kind, g.actor_title AS log_title,
+           g.first_at, g.last_at, g.events,
+           g.odd = 0 AND (cu.hsa_id IS NOT NULL OR cs.hsa_id IS NOT NULL) AND ` + groupWhole + ` AS whole
+    FROM review_groups g
+    LEFT JOIN care_coverage cu ON cu.who = 'unit' AND cu.personal_id = g.patient_id
+         AND cu.hsa_id = g.actor_unit_hsa_id AND g.first_at >= cu.covers_from AND g.last_at <= cu.covers_until
+    LEFT JOIN care_coverage cs ON cs.who = 'staff' AND cs.personal_id = g.patient_id
+         AND cs.hsa_id = g.actor_hsa_id AND g.first_at >= cs.covers_from AND g.last_at <= cs.covers_until
+    WHERE ` + scopeByGroup + `
+), grp AS (
+    SELECT actor_hsa_id, actor_unit_hsa_id, log_provider, log_personal_id, day, patient_id, patient_id_kind,
+           NULL::bigint AS event_id, log_title, first_at, last_at, events::bigint AS events, events::bigint AS explained,
+           NULL::text AS patient_id_root, NULL::text AS activity, NULL::text AS purpose, NULL::boolean AS emergency
+    FROM rg WHERE whole
+    UNION ALL
+    SELECT actor_hsa_id, actor_unit_hsa_id, log_provider, log_personal_id, day, patient_id, patient_id_kind, event_id,
+           min(actor_title), min(occurred_at), max(occurred_at), count(*), count(*) FILTER (WHERE explained),
+           min(patient_id_root), min(activity), min(purpose), bool_or(emergency)
+    FROM (
+        -- What an event alone needs is kept only for those kept alone.
+        SELECT rg.actor_hsa_id, rg.actor_unit_hsa_id, rg.log_provider, rg.log_personal_id, rg.day, rg.patient_id,
+               rg.patient_id_kind, e.actor_title, e.occurred_at, a.explained,
+               CASE WHEN a.alone THEN e.id END AS event_id, CASE WHEN a.alone THEN e.patient_id_root END AS patient_id_root,
+               CASE WHEN a.alone THEN e.activity END AS activity, CASE WHEN a.alone THEN e.purpose END AS purpose,
+               CASE WHEN a.alone THEN e.emergency END AS emergency
+        FROM rg
+        -- The group's accesses by its row's address, for this group alone
+        -- (a join would take every group's apart).
+        CROSS JOIN LATERAL (SELECT rg.batch_id, x.* FROM unnest((SELECT g.evs FROM review_groups g WHERE g.ctid = rg.tid)) x) e
+        LEFT JOIN care_coverage cu ON cu.who = 'unit' AND cu.personal_id = rg.patient_id
+             AND cu.hsa_id = rg.actor_unit_hsa_id AND e.occurred_at BETWEEN cu.covers_from AND cu.covers_until
+        LEFT JOIN care_coverage cs ON cs.who = 'staff' AND cs.personal_id = rg.patient_id
+             AND cs.hsa_id = rg.actor_hsa_id AND e.occurred_at BETWEEN cs.covers_from AND cs.covers_until
+        CROSS JOIN LATERAL (
+            SELECT cu.hsa_id IS NOT NULL OR cs.hsa_id IS NOT NULL AS explained,
+                   (cu.hsa_id IS NULL AND cs.hsa_id IS NULL) OR insyn_odd_access(e.purpose, e.emergency, e.activity) AS alone
+        ) a
+        WHERE NOT rg.whole AND ` + scopeByEvent + `
+    ) ev
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+)
 SELECT g.actor_hsa_id, g.actor_unit_hsa_id, g.log_provider, g.log_personal_id,
        COALESCE(NULLIF(g.log_provider, ''), u.provider_hsa_id, '') AS provider_hsa_id,
        COALESCE(NULLIF(g.log_personal_id, ''), NULLIF(st.personal_id, ''), '') AS actor_personal_id,
        COALESCE(NULLIF(st.title, ''), g.log_title) AS actor_title, st.employed_to,
        g.day, g.patient_id, g.patient_id_kind, g.first_at, g.last_at, g.events, g.explained,
        g.event_id, g.patient_id_root, g.activity, g.purpose, g.emergency
-FROM (
-    SELECT actor_hsa_id, actor_unit_hsa_id, log_provider, log_personal_id, day, patient_id, patient_id_kind, event_id,
-           min(actor_title) AS log_title, min(occurred_at) AS first_at, max(occurred_at) AS last_at,
-           count(*) AS events, count(*) FILTER (WHERE explained) AS explained, min(patient_id_root) AS patient_id_root,
-           min(activity) AS activity, min(purpose) AS purpose, bool_or(emergency) AS emergency
-    FROM (
-        -- What an event alone needs is passed on only for those kept
-        -- alone: the workers hand the leader narrow rows.
-        SELECT e.actor_hsa_id, e.actor_unit_hsa_id, e.actor_provider_hsa_id AS log_provider,
-               e.actor_personal_id AS log_personal_id, (e.occurred_at AT TIME ZONE 'Europe/Stockholm')::date AS day,
-               e.patient_id, e.patient_id_kind, e.actor_title, e.occurred_at, a.explained,
-               CASE WHEN a.alone THEN e.id END AS event_id, CASE WHEN a.alone THEN e.patient_id_root END AS patient_id_root,
-               CASE WHEN a.alone THEN e.activity END AS activity, CASE WHEN a.alone THEN e.purpose END AS purpose,
-               CASE WHEN a.alone THEN e.emergency END AS emergency
-        FROM access_events e
-        LEFT JOIN care_coverage cu ON cu.who = 'unit' AND cu.personal_id = e.patient_id
-             AND cu.hsa_id = e.actor_unit_hsa_id AND e.occurred_at BETWEEN cu.covers_from AND cu.covers_until
-        LEFT JOIN care_coverage cs ON cs.who = 'staff' AND cs.personal_id = e.patient_id
-             AND cs.hsa_id = e.actor_hsa_id AND e.occurred_at BETWEEN cs.covers_from AND cs.covers_until
-        CROSS JOIN LATERAL (
-            SELECT cu.hsa_id IS NOT NULL OR cs.hsa_id IS NOT NULL AS explained,
-                   (cu.hsa_id IS NULL AND cs.hsa_id IS NULL) OR e.purpose <> 'care' OR e.emergency
-                   OR e.activity = 'emergency' AS alone
-        ) a
-        WHERE ` + scopeByParams + `
-    ) ev
-    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-) g
+FROM grp g
 LEFT JOIN units u ON u.hsa_id = g.actor_unit_hsa_id AND g.log_provider = ''
 LEFT JOIN staff st ON st.hsa_id = g.actor_hsa_id AND g.actor_hsa_id <> ''`
 
-	// qRunScope keeps the run's scope (the parameters of scopeByParams)
+	// qRunScope keeps the run's scope (the parameters of scopeByGroup)
 	// for the statements that read its events back (scopeByTable).
 	qRunScope = `
 CREATE TEMP TABLE run_scope ON COMMIT DROP AS
@@ -472,7 +495,7 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 	}
 	args := scope.args()
 	steps := []runStep{
-		{"run events", qRunActorPatients, args, []string{"enable_sort"}},
+		{"run events", qRunActorPatients, args, nil},
 		{"scope", qRunScope, args, nil},
 		{"marked", qRunMarked, nil, nil},
 		{"unexplained", qRunUnexplained, nil, nil},
@@ -585,7 +608,7 @@ func runScopeOf(ctx context.Context, tx *sqlx.Tx, opt ReviewRunOptions) (runScop
 	return sc, nil
 }
 
-// args are scopeByParams' parameters.
+// args are the parameters of scopeByGroup, groupWhole and scopeByEvent.
 func (sc runScope) args() []any {
 	lo, hi := int64(0), int64(-1) // no batches: an empty range
 	if len(sc.batches) > 0 {

@@ -5,8 +5,8 @@
 // case or event is not found) and records the read in log_reads.
 //
 // Where things are:
-//   - Ingest: COPY into access_events (monthly partitions made on demand); a
-//     batch that overlaps stored events goes through staging and ON
+//   - Ingest: COPY into access_events (monthly partitions made on demand;
+//     a trigger adds the rows to review_groups); a batch that overlaps stored events goes through staging and ON
 //     CONFLICT DO NOTHING; a row the database refuses is found by halving
 //     the batch and quarantined with its SQLSTATE.
 //   - extract.go: EventsForPatient streams a
@@ -18,11 +18,14 @@
 //     advisory lock. It gathers the events of finished ingest batches no run
 //     has covered (review_batches is the watermark, so events committed out
 //     of id order are never skipped; review_periods for a run over a
-//     period) and counts them per actor, day and patient in one parallel
-//     pass, explained or not by two hash joins to care_coverage (the care
-//     windows merged per patient and unit or staff, migration 00025); an
-//     event a single-event rule may fire on is kept alone with what those
-//     rules read. No explanation is written per event: readers explain from
+//     period) and counts them per actor, day and patient from
+//     review_groups, which a trigger on access_events keeps per batch
+//     (migration 00026): a group one care window covers whole counts as it
+//     stands; the others are taken apart from the accesses they keep and
+//     explained one by one by hash joins to care_coverage (the care windows
+//     merged per patient and unit or staff, migration 00025); an event a
+//     single-event rule may fire on is kept alone with what those rules
+//     read. No explanation is written per event: readers explain from
 //     the definition. Each rule is one INSERT … SELECT into rule_hits (the
 //     rules that follow a pair or a day read its events by index), the
 //     hits are grouped per (actor, provider, patient) into cases on the
