@@ -230,6 +230,13 @@ CREATE TEMP TABLE run_unexplained ON COMMIT DROP AS SELECT * FROM run_marked WHE
 
 	qAnyPeriodRun = `SELECT EXISTS (SELECT 1 FROM review_periods)`
 
+	// qGroupsNeverAnalysed holds before review_groups has statistics: a
+	// first run after a large first ingest, before autovacuum came by,
+	// would otherwise walk the groups by index one at a time (2.9 s
+	// instead of 1.2 s for a million events).
+	qGroupsNeverAnalysed = `SELECT reltuples < 0 FROM pg_class WHERE oid = 'review_groups'::regclass`
+	qAnalyzeGroups       = `ANALYZE review_groups`
+
 	// qRunTempBuffers gives the run's temporary tables memory of their own
 	// (the default 8MB sends their rows through the kernel on every pass).
 	// PostgreSQL takes the setting only before a session's first temporary
@@ -493,6 +500,9 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 	if _, err := tx.ExecContext(ctx, qRunTempBuffers); err != nil {
 		return res, fmt.Errorf("store: review run: %w", err)
 	}
+	if err := analyzeGroupsOnce(ctx, tx); err != nil {
+		return res, err
+	}
 	args := scope.args()
 	steps := []runStep{
 		{"run events", qRunActorPatients, args, nil},
@@ -584,6 +594,20 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 		return res, fmt.Errorf("store: review run: %w", err)
 	}
 	return res, nil
+}
+
+func analyzeGroupsOnce(ctx context.Context, tx *sqlx.Tx) error {
+	var never bool
+	if err := tx.GetContext(ctx, &never, qGroupsNeverAnalysed); err != nil {
+		return fmt.Errorf("store: review groups: %w", err)
+	}
+	if !never {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, qAnalyzeGroups); err != nil {
+		return fmt.Errorf("store: review groups: %w", err)
+	}
+	return nil
 }
 
 // runScope is which events a run reviews: those of the finished batches
