@@ -5,7 +5,8 @@
 -- care covers whole, with no access a single-event rule looks at, is
 -- counted as it stands; only the others (a few per cent) are taken apart,
 -- from the accesses the group keeps, and explained one by one. The
--- trigger costs the ingest one pass over the rows each statement writes.
+-- trigger costs the ingest one pass over the rows each statement writes;
+-- a run drops the groups of the batches it covered (RunReview).
 
 -- +goose Up
 

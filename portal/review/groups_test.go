@@ -95,8 +95,9 @@ func TestGroupsFollowEvents(t *testing.T) {
 }
 
 // TestPeriodCutsGroup: a period run that ends in the middle of an actor's
-// day with a patient reviews the accesses before its end; the next run
-// reviews the rest, once; a period run over the same time finds nothing.
+// day with a patient reviews the accesses before its end and keeps the
+// group; the next run reviews the rest, once, and drops the group with
+// its batch; a period run over the same time finds nothing.
 func TestPeriodCutsGroup(t *testing.T) {
 	s := world(t)
 	ctx := context.Background()
@@ -112,10 +113,25 @@ func TestPeriodCutsGroup(t *testing.T) {
 	if err != nil || res.Events != 2 || res.Explained != 2 {
 		t.Fatalf("period run: %+v, %v", res, err)
 	}
+	if n := groupRows(t, s); n != 1 {
+		t.Errorf("%d groups kept after the period run, want the one it cut", n)
+	}
 	if res := run(t, s); res.Events != 2 || res.Explained != 2 {
 		t.Errorf("the run after it: %+v", res)
+	}
+	if n := groupRows(t, s); n != 0 {
+		t.Errorf("%d groups kept after the run that covered their batch", n)
 	}
 	if res, err := s.RunReview(ctx, period, review.Rules); err != nil || res.Events != 0 {
 		t.Errorf("the period again: %+v, %v", res, err)
 	}
+}
+
+func groupRows(t *testing.T, s *store.Store) int {
+	t.Helper()
+	var n int
+	if err := s.DB().Get(&n, `SELECT count(*) FROM review_groups`); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -41,6 +41,11 @@ ORDER BY b.id`
 	qMarkBatches = `
 INSERT INTO review_batches (batch_id, run_id) SELECT unnest($1::bigint[]), $2 ON CONFLICT DO NOTHING`
 
+	// qDropReviewedGroups drops the review groups of the batches a run
+	// covered: no later run reads them (a period run covers no batch whole,
+	// so it keeps them for the run that reviews the rest).
+	qDropReviewedGroups = `DELETE FROM review_groups WHERE batch_id BETWEEN $1 AND $2 AND batch_id = ANY($3::bigint[])`
+
 	// A run picks the events of the finished batches no run covered, all
 	// of them or, for a run over a period, those in the period; once any
 	// period run exists, the events one reviewed are left out
@@ -567,9 +572,11 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 	if err := enqueueWatchlistNotices(ctx, tx, res.Run, now); err != nil {
 		return res, err
 	}
+	t0 = time.Now()
 	if err := scope.cover(ctx, tx, res.Run); err != nil {
 		return res, err
 	}
+	res.Steps = append(res.Steps, ReviewStep{"covered", time.Since(t0)})
 	// The cases the run's hits opened or joined take their priority and
 	// narrative from the evidence as it now stands, and so do the cases
 	// whose narratives an older wording wrote (once, after an upgrade).
@@ -641,15 +648,18 @@ func (sc runScope) args() []any {
 	return []any{lo, hi, pq.Array(sc.batches), sc.from, sc.to, sc.checked}
 }
 
-// cover records what the run reviewed: its batches whole, or its period
-// of them.
+// cover records what the run reviewed: its batches whole (whose review
+// groups it drops), or its period of them.
 func (sc runScope) cover(ctx context.Context, tx *sqlx.Tx, run int64) error {
 	var err error
 	switch {
 	case sc.period:
 		_, err = tx.ExecContext(ctx, qInsertPeriod, run, sc.from, sc.to, pq.Array(sc.batches))
 	case len(sc.batches) > 0:
-		_, err = tx.ExecContext(ctx, qMarkBatches, pq.Array(sc.batches), run)
+		if _, err = tx.ExecContext(ctx, qMarkBatches, pq.Array(sc.batches), run); err == nil {
+			a := sc.args()
+			_, err = tx.ExecContext(ctx, qDropReviewedGroups, a[0], a[1], a[2])
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("store: review batches: %w", err)

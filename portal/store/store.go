@@ -20,7 +20,7 @@
 //     of id order are never skipped; review_periods for a run over a
 //     period) and counts them per actor, day and patient from
 //     review_groups, which a trigger on access_events keeps per batch
-//     (migration 00026): a group one care window covers whole counts as it
+//     (migration 00026) until a run has covered the batch: a group one care window covers whole counts as it
 //     stands; the others are taken apart from the accesses they keep and
 //     explained one by one by hash joins to care_coverage (the care windows
 //     merged per patient and unit or staff, migration 00025); an event a
