@@ -121,7 +121,10 @@ SELECT batch_id, actor_hsa_id, (occurred_at AT TIME ZONE 'Europe/Stockholm')::da
        min(actor_title), min(occurred_at), max(occurred_at), count(*),
        count(*) FILTER (WHERE insyn_odd_access(purpose, emergency, activity)),
        array_agg(ROW(id, occurred_at, actor_title, patient_id_root, activity, purpose, emergency)::review_group_event)
-FROM access_events GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+FROM access_events e
+-- The batches a run has covered are never read again.
+WHERE NOT EXISTS (SELECT 1 FROM review_batches r WHERE r.batch_id = e.batch_id)
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
 
 -- +goose Down
 DROP TRIGGER review_groups_truncate ON access_events;
