@@ -114,6 +114,7 @@ CREATE TRIGGER review_groups_delete AFTER DELETE ON access_events
 CREATE TRIGGER review_groups_truncate AFTER TRUNCATE ON access_events
     FOR EACH STATEMENT EXECUTE FUNCTION insyn_groups_changed();
 
+-- The events stored before, grouped as the trigger's insert groups them.
 INSERT INTO review_groups (batch_id, actor_hsa_id, day, patient_id, actor_unit_hsa_id, actor_provider_hsa_id,
                            actor_personal_id, patient_id_kind, actor_title, first_at, last_at, events, odd, evs)
 SELECT batch_id, actor_hsa_id, (occurred_at AT TIME ZONE 'Europe/Stockholm')::date, patient_id,
