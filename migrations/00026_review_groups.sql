@@ -56,8 +56,11 @@ CREATE INDEX review_groups_empty ON review_groups (batch_id) WHERE events = 0;
 
 -- insyn_groups_changed adds the events of a statement's transition table
 -- new_events to their groups and takes those of old_events out (an update
--- does both), dropping a group left empty. A batch has one writer, so
--- no two statements write the same group at once.
+-- does both), dropping a group left empty. An ingest batch has one
+-- writer, so no two ingests write the same group at once. The triggers
+-- are the parent's: events are written, changed and removed through
+-- access_events, never in a month's partition directly (a statement on a
+-- partition fires none of them, and its events' groups would not follow).
 -- +goose StatementBegin
 CREATE FUNCTION insyn_groups_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -93,7 +96,11 @@ BEGIN
                min(actor_title), min(occurred_at), max(occurred_at), count(*),
                count(*) FILTER (WHERE insyn_odd_access(purpose, emergency, activity)),
                array_agg(ROW(id, occurred_at, actor_title, patient_id_root, activity, purpose, emergency)::review_group_event)
-        FROM new_events GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+        FROM new_events n
+        -- A batch a run covered has no groups left to keep (an update of
+        -- one of its events would make one nothing reads or drops).
+        WHERE NOT EXISTS (SELECT 1 FROM review_batches r WHERE r.batch_id = n.batch_id)
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
         ON CONFLICT (batch_id, actor_hsa_id, day, patient_id, actor_unit_hsa_id, actor_provider_hsa_id,
                      actor_personal_id, patient_id_kind) DO UPDATE
         SET actor_title = LEAST(g.actor_title, EXCLUDED.actor_title), first_at = LEAST(g.first_at, EXCLUDED.first_at),

@@ -7,8 +7,9 @@ package store
 // over every event of a run costs about as much as the rules' own work, so
 // the rules read smaller tables RunReview makes in one pass each:
 // run_marked (the events a single-event rule may fire on), run_unexplained
-// (its unexplained part) and run_actor_patients (events per actor, day and
-// patient). The rules that follow a glass, a pair or a day back to its
+// (its unexplained part) and run_actor_patients (events counted per actor,
+// day and patient: a row per batch's group, and one per event kept alone,
+// so a key may have several rows). The rules that follow a glass, a pair or a day back to its
 // events (emergency, relative, volume, watchlist) read those through the
 // events' indexes (runEventRead). No rule passes over every event.
 
@@ -70,7 +71,8 @@ ORDER BY ev.id, ev.occurred_at, ev.opened_at DESC` + ruleTail
 	// are materialised so the planner, which cannot estimate the join back
 	// to the events, does not push the lookups under it. A linked pair's
 	// events are read through the actor's index, for each of the pair's
-	// groups in run_actor_patients (actor, day, patient).
+	// rows in run_actor_patients (actor, day, patient; a key may have
+	// several, and a hit already made is skipped).
 	qRuleRelative = ruleInsert + `
 WITH actor AS MATERIALIZED (
     SELECT DISTINCT actor_personal_id FROM run_actor_patients WHERE actor_personal_id <> ''
