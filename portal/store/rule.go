@@ -9,9 +9,10 @@ package store
 // run_marked (the events a single-event rule may fire on), run_unexplained
 // (its unexplained part) and run_actor_patients (events counted per actor,
 // day and patient: a row per batch's group, and one per event kept alone,
-// so a key may have several rows). The rules that follow a glass, a pair or a day back to its
-// events (emergency, relative, volume, watchlist) read those through the
-// events' indexes (runEventRead). No rule passes over every event.
+// so a key may have several rows). The rules that follow a glass, a pair
+// or a day back to its events (emergency, relative, volume, watchlist)
+// read those through the events' indexes (runEventRead). No rule passes
+// over every event.
 
 // ruleInsert is the head every rule shares.
 const ruleInsert = `
