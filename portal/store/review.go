@@ -223,7 +223,7 @@ CREATE TEMP TABLE run_unexplained ON COMMIT DROP AS SELECT * FROM run_marked WHE
 	// A run is one large batch job: JIT compiling each statement costs
 	// more than it saves here, the rules' hashes fit in memory with a
 	// larger work_mem, and the gathering uses two parallel workers (as a
-	// plain scan of the events would): passing a row from a worker costs
+	// plain scan would): passing a row from a worker costs
 	// less than the planner's default says beside the work it saves the
 	// leader. The rules join small tables to the run's groups, which have
 	// no statistics: a merge join sorts the groups (200,000 rows for ten
@@ -510,15 +510,15 @@ func (s *Store) RunReview(ctx context.Context, opt ReviewRunOptions, rules []str
 	}
 	args := scope.args()
 	steps := []runStep{
-		{"run events", qRunActorPatients, args, nil},
-		{"scope", qRunScope, args, nil},
-		{"marked", qRunMarked, nil, nil},
-		{"unexplained", qRunUnexplained, nil, nil},
-		{"analyze", qAnalyzeRunSmall, nil, nil},
+		{"run events", qRunActorPatients, args},
+		{"scope", qRunScope, args},
+		{"marked", qRunMarked, nil},
+		{"unexplained", qRunUnexplained, nil},
+		{"analyze", qAnalyzeRunSmall, nil},
 	}
 	for _, st := range steps {
 		t0 := time.Now()
-		if err := st.exec(ctx, tx); err != nil {
+		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
 			return res, fmt.Errorf("store: review %s: %w", st.op, err)
 		}
 		res.Steps = append(res.Steps, ReviewStep{st.op, time.Since(t0)})
@@ -657,8 +657,7 @@ func (sc runScope) cover(ctx context.Context, tx *sqlx.Tx, run int64) error {
 		_, err = tx.ExecContext(ctx, qInsertPeriod, run, sc.from, sc.to, pq.Array(sc.batches))
 	case len(sc.batches) > 0:
 		if _, err = tx.ExecContext(ctx, qMarkBatches, pq.Array(sc.batches), run); err == nil {
-			a := sc.args()
-			_, err = tx.ExecContext(ctx, qDropReviewedGroups, a[0], a[1], a[2])
+			_, err = tx.ExecContext(ctx, qDropReviewedGroups, sc.args()[:3]...) // the batches' bounds and list
 		}
 	}
 	if err != nil {
@@ -667,19 +666,10 @@ func (sc runScope) cover(ctx context.Context, tx *sqlx.Tx, run int64) error {
 	return nil
 }
 
-// runStep is one statement of a run, run with the planner methods in off
-// (enable_sort, …) turned off.
+// runStep is one statement of a run that builds its tables.
 type runStep struct {
 	op, q string
 	args  []any
-	off   []string
-}
-
-func (st runStep) exec(ctx context.Context, tx *sqlx.Tx) error {
-	return withPlannerOff(ctx, tx, st.off, func() error {
-		_, err := tx.ExecContext(ctx, st.q, st.args...)
-		return err
-	})
 }
 
 // withPlannerOff runs fn with the given planner methods (enable_seqscan,
